@@ -1,0 +1,273 @@
+import { expect } from "chai";
+import { createHash } from "node:crypto";
+import fc from "fast-check";
+import {
+  FIELD_MODULUS,
+  LayoutError,
+  decodeBatchData,
+  decodeHeader,
+  decodeOp,
+  encodeBatchData,
+  encodeHeader,
+  encodeOp,
+  hashedBytes,
+  inputHash,
+  layoutFor,
+  type LayoutParams,
+  type Op,
+  type OpInput,
+} from "../../../prover/state/layout";
+import { loadParams, ParamsError } from "../../../prover/state/params";
+
+const ci = loadParams("ci");
+const prod = loadParams("prod");
+const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
+
+function expectLayoutError(fn: () => unknown, code: string, field: string): LayoutError {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).to.be.instanceOf(LayoutError);
+    const err = e as LayoutError;
+    expect(err.code).to.equal(code);
+    expect(err.field).to.equal(field);
+    expect(err.message).to.contain(field);
+    return err;
+  }
+  expect.fail(`expected a LayoutError ${code} on ${field}`);
+}
+
+const trade = (over: Partial<Extract<OpInput, { type: "TRADE" }>> = {}): OpInput => ({
+  type: "TRADE",
+  makerIndex: 1,
+  takerIndex: 2,
+  marketId: 1,
+  makerIsBuy: true,
+  q: 5n,
+  price: 1_000_000n,
+  makerFeeBps: 3,
+  takerFeeBps: 7,
+  ...over,
+});
+
+describe("layout (protocol.md section 7)", () => {
+  describe("# loadParams", () => {
+    it("loads the ci and prod parameter sets", () => {
+      expect(ci).to.deep.equal({ accountDepth: 2, positionSlots: 2, markets: 2, scenarios: 4, batchSize: 2, oracleKeys: 3, oracleQuorum: 2 });
+      expect(prod.accountDepth).to.equal(12);
+    });
+    it("rejects a name that is not a plain file name", () => {
+      expect(() => loadParams("../x")).to.throw(ParamsError);
+    });
+  });
+
+  describe("# layoutFor", () => {
+    it("gives the ci widths: IDX 1, OP_BYTES 16, header 16, data 84", () => {
+      const L = layoutFor(ci);
+      expect([L.IDX, L.OP_BYTES, L.HEADER_BYTES, L.OP_DATA_BYTES, L.DATA_BYTES, L.HASHED_BYTES, L.MAX_ACCOUNTS]).to.deep.equal([
+        1, 16, 16, 32, 84, 144, 16,
+      ]);
+    });
+    it("gives the prod widths: IDX 3, OP_BYTES 20, header 52, data 728", () => {
+      const L = layoutFor(prod);
+      expect([L.IDX, L.OP_BYTES, L.HEADER_BYTES, L.DATA_BYTES, L.MAX_ACCOUNTS]).to.deep.equal([3, 20, 52, 36 + 52 + 640, 4 ** 12]);
+    });
+    it("places the TRADE fields back to back and fills the slot exactly", () => {
+      for (let D = 1; D <= 15; D++) {
+        const L = layoutFor({ accountDepth: D, markets: 1, batchSize: 1 });
+        const fields = Object.values(L.trade);
+        let offset = 0;
+        for (const f of fields) {
+          expect(f.offset).to.equal(offset);
+          offset += f.width;
+        }
+        expect(offset).to.equal(L.OP_BYTES);
+        expect(2 ** (8 * L.IDX)).to.be.at.least(L.MAX_ACCOUNTS);
+      }
+    });
+    it("places the calldata and hashed fields at the documented offsets", () => {
+      const L = layoutFor(prod);
+      expect(L.data.ops.offset + L.data.ops.width).to.equal(L.DATA_BYTES);
+      expect(L.hashed.depositHead.offset).to.equal(64 + L.HEADER_BYTES);
+      expect(L.hashed.ops.offset + L.hashed.ops.width).to.equal(L.HASHED_BYTES);
+    });
+    it("rejects parameters outside protocol.md section 1", () => {
+      expectLayoutError(() => layoutFor({ accountDepth: 16, markets: 2, batchSize: 2 }), "LAYOUT_FIELD_RANGE", "accountDepth");
+      expectLayoutError(() => layoutFor({ accountDepth: 2, markets: 0, batchSize: 2 }), "LAYOUT_FIELD_RANGE", "markets");
+      expectLayoutError(() => layoutFor({ accountDepth: 2, markets: 2, batchSize: 0 }), "LAYOUT_FIELD_RANGE", "batchSize");
+    });
+  });
+
+  describe("# encodeHeader", () => {
+    it("writes timestamp uint32 then each mark price as uint48, big-endian", () => {
+      const bytes = encodeHeader(ci, { timestamp: 0x01020304, markPrices: [0x0a0b0c0d0e0fn, 1] });
+      expect(hex(bytes)).to.equal("01020304" + "0a0b0c0d0e0f" + "000000000001");
+      expect(decodeHeader(ci, bytes)).to.deep.equal({ timestamp: 0x01020304, markPrices: [0x0a0b0c0d0e0fn, 1n] });
+    });
+    it("rejects a timestamp of 2^32 naming header.timestamp", () => {
+      const err = expectLayoutError(() => encodeHeader(ci, { timestamp: 2 ** 32, markPrices: [1, 1] }), "LAYOUT_FIELD_RANGE", "header.timestamp");
+      expect(err.value).to.equal(2 ** 32);
+    });
+    it("rejects a mark price of 2^48 naming its market", () => {
+      expectLayoutError(() => encodeHeader(ci, { timestamp: 1, markPrices: [1, 2n ** 48n] }), "LAYOUT_FIELD_RANGE", "header.markPrices[1]");
+    });
+    it("rejects a negative or fractional value", () => {
+      expectLayoutError(() => encodeHeader(ci, { timestamp: -1, markPrices: [1, 1] }), "LAYOUT_FIELD_RANGE", "header.timestamp");
+      expectLayoutError(() => encodeHeader(ci, { timestamp: 1.5, markPrices: [1, 1] }), "LAYOUT_FIELD_RANGE", "header.timestamp");
+    });
+    it("rejects a price count other than M", () => {
+      expectLayoutError(() => encodeHeader(ci, { timestamp: 1, markPrices: [1] }), "LAYOUT_LENGTH", "header.markPrices");
+    });
+  });
+
+  describe("# encodeOp", () => {
+    it("encodes NOOP and DEPOSIT as their type byte then zeros", () => {
+      expect(hex(encodeOp(ci, { type: "NOOP" }))).to.equal("00".repeat(16));
+      expect(hex(encodeOp(ci, { type: "DEPOSIT" }))).to.equal("01" + "00".repeat(15));
+    });
+    it("encodes a TRADE as type ‖ maker ‖ taker ‖ marketSide ‖ q ‖ price ‖ fees", () => {
+      const bytes = encodeOp(prod, trade({ makerIndex: 0x010203, takerIndex: 4, marketId: 5, makerIsBuy: true, q: 0x11223344, price: 0xaabbccddeeffn }));
+      expect(hex(bytes)).to.equal("02" + "010203" + "000004" + "85" + "11223344" + "aabbccddeeff" + "03" + "07");
+    });
+    it("puts makerIsBuy in bit 7 of marketSide", () => {
+      expect(encodeOp(ci, trade({ marketId: 3, makerIsBuy: false }))[3]).to.equal(0x03);
+      expect(encodeOp(ci, trade({ marketId: 3, makerIsBuy: true }))[3]).to.equal(0x83);
+    });
+    const cases: [string, Partial<Extract<OpInput, { type: "TRADE" }>>][] = [
+      ["makerIndex", { makerIndex: 16 }], // ci: 4^2 accounts, although IDX = 1 byte holds 255
+      ["takerIndex", { takerIndex: -1 }],
+      ["marketId", { marketId: 128 }],
+      ["q", { q: 2n ** 32n }],
+      ["price", { price: 2n ** 48n }],
+      ["makerFeeBps", { makerFeeBps: 256 }],
+      ["takerFeeBps", { takerFeeBps: 1000 }],
+    ];
+    for (const [field, over] of cases) {
+      it(`rejects a ${field} that does not fit, naming op.${field} and the value`, () => {
+        const err = expectLayoutError(() => encodeOp(ci, trade(over)), "LAYOUT_FIELD_RANGE", `op.${field}`);
+        expect(err.value).to.equal(Object.values(over)[0]);
+        expect(err.message).to.contain(String(Object.values(over)[0]));
+      });
+    }
+    it("rejects an unknown op type", () => {
+      expectLayoutError(() => encodeOp(ci, { type: "WITHDRAW" } as unknown as OpInput), "LAYOUT_OP_TYPE", "op.type");
+    });
+  });
+
+  describe("# decodeOp", () => {
+    it("rejects non-zero padding after a DEPOSIT", () => {
+      const bytes = encodeOp(ci, { type: "DEPOSIT" });
+      bytes[15] = 1;
+      expectLayoutError(() => decodeOp(ci, bytes), "LAYOUT_PADDING", "op[15]");
+    });
+    it("rejects an unknown type byte", () => {
+      const bytes = encodeOp(ci, { type: "NOOP" });
+      bytes[0] = 3;
+      expectLayoutError(() => decodeOp(ci, bytes), "LAYOUT_OP_TYPE", "op.type");
+    });
+    it("rejects an account index at or above 4^D", () => {
+      const bytes = encodeOp(ci, trade());
+      bytes[1] = 16;
+      expectLayoutError(() => decodeOp(ci, bytes), "LAYOUT_FIELD_RANGE", "op.makerIndex");
+    });
+    it("rejects a slot of the wrong length", () => {
+      expectLayoutError(() => decodeOp(ci, new Uint8Array(15)), "LAYOUT_LENGTH", "op");
+    });
+
+    const arbTrade = (p: LayoutParams): fc.Arbitrary<Op> =>
+      fc.record({
+        type: fc.constant("TRADE" as const),
+        makerIndex: fc.integer({ min: 0, max: 4 ** p.accountDepth - 1 }),
+        takerIndex: fc.integer({ min: 0, max: 4 ** p.accountDepth - 1 }),
+        marketId: fc.integer({ min: 0, max: 127 }),
+        makerIsBuy: fc.boolean(),
+        q: fc.bigInt({ min: 0n, max: 2n ** 32n - 1n }),
+        price: fc.bigInt({ min: 0n, max: 2n ** 48n - 1n }),
+        makerFeeBps: fc.integer({ min: 0, max: 255 }),
+        takerFeeBps: fc.integer({ min: 0, max: 255 }),
+      });
+    const arbOp = (p: LayoutParams): fc.Arbitrary<Op> =>
+      fc.oneof(fc.constant<Op>({ type: "NOOP" }), fc.constant<Op>({ type: "DEPOSIT" }), arbTrade(p));
+
+    it("is the inverse of encodeOp for every depth (property)", () => {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 1, max: 15 }).chain((D) => fc.tuple(fc.constant(D), arbOp({ accountDepth: D, markets: 1, batchSize: 1 }))),
+          ([D, op]) => {
+            const p = { accountDepth: D, markets: 1, batchSize: 1 };
+            const bytes = encodeOp(p, op);
+            expect(bytes.length).to.equal(layoutFor(p).OP_BYTES);
+            expect(decodeOp(p, bytes)).to.deep.equal(op);
+          },
+        ),
+        { numRuns: 500 },
+      );
+    });
+
+    it("round-trips whole batches through encodeBatchData/decodeBatchData (property)", () => {
+      const arbBatch = fc.record({
+        newStateRoot: fc.bigInt({ min: 0n, max: FIELD_MODULUS - 1n }),
+        depositsEnd: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
+        header: fc.record({
+          timestamp: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
+          markPrices: fc.array(fc.bigInt({ min: 0n, max: 2n ** 48n - 1n }), { minLength: prod.markets, maxLength: prod.markets }),
+        }),
+        ops: fc.array(arbOp(prod), { minLength: prod.batchSize, maxLength: prod.batchSize }),
+      });
+      fc.assert(
+        fc.property(arbBatch, (batch) => {
+          const data = encodeBatchData(prod, batch);
+          expect(data.length).to.equal(layoutFor(prod).DATA_BYTES);
+          expect(decodeBatchData(prod, data)).to.deep.equal(batch);
+        }),
+        { numRuns: 100 },
+      );
+    });
+  });
+
+  describe("# encodeBatchData", () => {
+    const header = { timestamp: 1_700_000_000, markPrices: [100n, 200n] };
+    it("pads a short op list with NOOPs to N slots", () => {
+      const data = encodeBatchData(ci, { newStateRoot: 1n, depositsEnd: 0, header, ops: [{ type: "DEPOSIT" }] });
+      expect(decodeBatchData(ci, data).ops).to.deep.equal([{ type: "DEPOSIT" }, { type: "NOOP" }]);
+    });
+    it("rejects more than N ops", () => {
+      const ops: OpInput[] = [{ type: "NOOP" }, { type: "NOOP" }, { type: "NOOP" }];
+      expectLayoutError(() => encodeBatchData(ci, { newStateRoot: 1n, depositsEnd: 0, header, ops }), "LAYOUT_LENGTH", "ops");
+    });
+    it("rejects a newStateRoot of r and a depositsEnd of 2^32", () => {
+      expectLayoutError(() => encodeBatchData(ci, { newStateRoot: FIELD_MODULUS, depositsEnd: 0, header, ops: [] }), "LAYOUT_FIELD_RANGE", "newStateRoot");
+      expectLayoutError(() => encodeBatchData(ci, { newStateRoot: 0n, depositsEnd: 2 ** 32, header, ops: [] }), "LAYOUT_FIELD_RANGE", "depositsEnd");
+    });
+    it("names the slot of an op that does not fit", () => {
+      expectLayoutError(() => encodeBatchData(ci, { newStateRoot: 0n, depositsEnd: 0, header, ops: [{ type: "NOOP" }, trade({ q: -1 })] }), "LAYOUT_FIELD_RANGE", "op[1].q");
+    });
+  });
+
+  describe("# inputHash", () => {
+    const input = {
+      oldStateRoot: 11n,
+      newStateRoot: 22n,
+      header: { timestamp: 1_700_000_000, markPrices: [100n, 200n] },
+      depositHead: 33n,
+      ops: [trade(), { type: "DEPOSIT" } as OpInput],
+    };
+    it("hashes oldRoot ‖ newRoot ‖ header ‖ depositHead ‖ ops", () => {
+      const bytes = hashedBytes(ci, input);
+      const L = layoutFor(ci);
+      expect(bytes.length).to.equal(L.HASHED_BYTES);
+      const word = (n: bigint): string => n.toString(16).padStart(64, "0");
+      expect(hex(bytes)).to.equal(
+        word(11n) + word(22n) + hex(encodeHeader(ci, input.header)) + word(33n) + hex(encodeOp(ci, trade())) + hex(encodeOp(ci, { type: "DEPOSIT" })),
+      );
+    });
+    it("is sha256 of the hashed bytes reduced mod r", () => {
+      const digest = BigInt("0x" + createHash("sha256").update(hashedBytes(ci, input)).digest("hex"));
+      expect(inputHash(ci, input)).to.equal(digest % FIELD_MODULUS);
+      expect(inputHash(ci, input) < FIELD_MODULUS).to.equal(true);
+    });
+    it("rejects a depositHead that is not a field element", () => {
+      expectLayoutError(() => inputHash(ci, { ...input, depositHead: FIELD_MODULUS }), "LAYOUT_FIELD_RANGE", "depositHead");
+    });
+  });
+});
