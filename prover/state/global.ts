@@ -1,0 +1,121 @@
+/**
+ * The global state and its commitments (protocol.md sections 3 and 4).
+ *
+ * ```
+ * marketLeaf_m    = Poseidon(kind, lotSize, expiry, strike, markPrice, fundingIndex,
+ *                            settlementPrice, settled)
+ * marketsHash     = Poseidon(marketLeaf_0, …, marketLeaf_{M−1})
+ * riskRowHash_m   = Poseidon(pnl[m][0], …, pnl[m][S−1])
+ * riskHash        = Poseidon(mmBps, riskRowHash_0, …, riskRowHash_{M−1})
+ * oracleKeyHash_k = Poseidon(oracleAx_k, oracleAy_k)
+ * oracleKeysHash  = Poseidon(oracleKeyHash_0, …, oracleKeyHash_{K−1})
+ * globalHash      = Poseidon(oracleTimestamp, marketsHash, riskHash, oracleKeysHash, depositHead)
+ * stateRoot       = Poseidon(accountsRoot, globalHash)
+ * pricesHash      = Poseidon(markPrice_0, …, markPrice_{M−1})
+ * ```
+ */
+import { poseidon, type PublicKey } from "./crypto";
+
+/** Market kinds (protocol.md section 3). */
+export const MarketKind = { PERPETUAL: 0, FUTURE: 1, CALL: 2, PUT: 3 } as const;
+/** 0 perpetual, 1 future, 2 call, 3 put. */
+export type MarketKind = (typeof MarketKind)[keyof typeof MarketKind];
+
+/** One market leaf. Market id m + 1 is market index m. */
+export interface Market {
+  readonly kind: MarketKind;
+  readonly lotSize: bigint;
+  readonly expiry: bigint;
+  readonly strike: bigint;
+  /** Collateral units per lot. */
+  readonly markPrice: bigint;
+  readonly fundingIndex: bigint;
+  readonly settlementPrice: bigint;
+  /** Hashed as 1 / 0. */
+  readonly settled: boolean;
+}
+
+/** Risk parameters: `pnl[m][s]` is the P&L of one long lot of market m in scenario s. */
+export interface Risk {
+  readonly mmBps: bigint;
+  /** M rows of S entries, collateral units per lot, signed. */
+  readonly pnl: readonly (readonly bigint[])[];
+}
+
+/** Everything `globalHash` commits to, plus the deposit-queue position (not hashed). */
+export interface GlobalState {
+  readonly oracleTimestamp: bigint;
+  /** M markets. */
+  readonly markets: readonly Market[];
+  readonly risk: Risk;
+  /** K oracle keys. */
+  readonly oracleKeys: readonly PublicKey[];
+  /** Head of the hash chain of the L1 deposits consumed so far. */
+  readonly depositHead: bigint;
+  /** Number of L1 deposits consumed so far (the contract's `depositsEnd`); not hashed. */
+  readonly depositCount: number;
+}
+
+/** `marketLeaf = Poseidon(kind, lotSize, expiry, strike, markPrice, fundingIndex, settlementPrice, settled)`. */
+export function marketLeaf(m: Market): bigint {
+  return poseidon([
+    BigInt(m.kind),
+    m.lotSize,
+    m.expiry,
+    m.strike,
+    m.markPrice,
+    m.fundingIndex,
+    m.settlementPrice,
+    m.settled ? 1n : 0n,
+  ]);
+}
+
+/** `marketsHash = Poseidon(marketLeaf_0, …, marketLeaf_{M−1})`. */
+export function marketsHash(markets: readonly Market[]): bigint {
+  return poseidon(markets.map(marketLeaf));
+}
+
+/** `riskRowHash_m = Poseidon(pnl[m][0], …, pnl[m][S−1])`. */
+export function riskRowHash(row: readonly bigint[]): bigint {
+  return poseidon(row);
+}
+
+/** `riskHash = Poseidon(mmBps, riskRowHash_0, …, riskRowHash_{M−1})`. */
+export function riskHash(risk: Risk): bigint {
+  return poseidon([risk.mmBps, ...risk.pnl.map(riskRowHash)]);
+}
+
+/** `oracleKeyHash_k = Poseidon(oracleAx_k, oracleAy_k)`. */
+export function oracleKeyHash(key: PublicKey): bigint {
+  return poseidon([key.ax, key.ay]);
+}
+
+/** `oracleKeysHash = Poseidon(oracleKeyHash_0, …, oracleKeyHash_{K−1})`. */
+export function oracleKeysHash(keys: readonly PublicKey[]): bigint {
+  return poseidon(keys.map(oracleKeyHash));
+}
+
+/** `pricesHash = Poseidon(markPrice_0, …, markPrice_{M−1})`. */
+export function pricesHash(markPrices: readonly bigint[]): bigint {
+  return poseidon(markPrices);
+}
+
+/** `globalHash = Poseidon(oracleTimestamp, marketsHash, riskHash, oracleKeysHash, depositHead)`. */
+export function globalHash(g: GlobalState): bigint {
+  return poseidon([g.oracleTimestamp, marketsHash(g.markets), riskHash(g.risk), oracleKeysHash(g.oracleKeys), g.depositHead]);
+}
+
+/** `stateRoot = Poseidon(accountsRoot, globalHash)`. */
+export function stateRoot(accountsRoot: bigint, globalHashValue: bigint): bigint {
+  return poseidon([accountsRoot, globalHashValue]);
+}
+
+/** The mark prices of every market, in market-index order. */
+export function markPrices(g: GlobalState): bigint[] {
+  return g.markets.map((m) => m.markPrice);
+}
+
+/** The global state with new mark prices in every market leaf (the header's effect). */
+export function withMarkPrices(g: GlobalState, prices: readonly bigint[]): GlobalState {
+  return { ...g, markets: g.markets.map((m, i) => ({ ...m, markPrice: prices[i] })) };
+}

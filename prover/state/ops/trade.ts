@@ -1,0 +1,225 @@
+/**
+ * TRADE (op code 2): settles two signed orders, maker and taker (protocol.md
+ * section 5), at the maker's limit price.
+ *
+ * 1. Both accounts exist, maker ≠ taker, 1 ≤ marketId ≤ M, same market, opposite sides.
+ * 2. Each order is signed by its account's key, nonce = account nonce, timestamp ≤ expiry.
+ * 3. 1 ≤ q ≤ min(maker.size, taker.size).
+ * 4. p = maker.limitPrice; a buying taker needs p ≤ its limit, a selling taker p ≥ it.
+ * 5. fee = floor(q·p·feeBps / 10000) per side, feeBps ≤ order.maxFeeBps.
+ * 6. Buyer: size += q, collateral −= q·p + fee; seller: size −= q, collateral += q·p − fee;
+ *    both nonces += 1. Slot: the one holding the market, else the lowest empty one;
+ *    a slot whose size returns to 0 is cleared to (0, 0, 0).
+ * 7. After the trade each side meets initial margin or the trade is reduce-only for it.
+ */
+import { EMPTY_SLOT, findSlot, isEmptyAccount, type Account } from "../account";
+import { RuleError, formatUnits, requireOpenRange } from "../errors";
+import { pow2 } from "../field";
+import type { Market, Risk } from "../global";
+import { equity, initialMargin, isReduceOnly } from "../margin";
+import { verifyOrder, type SignedOrder } from "../signing";
+
+/** A TRADE op slot. */
+export interface TradeOp {
+  readonly type: "TRADE";
+  readonly maker: SignedOrder;
+  readonly taker: SignedOrder;
+  /** Fill size in lots, 1 ≤ q ≤ min(maker.size, taker.size). */
+  readonly q: bigint;
+  readonly makerFeeBps: bigint;
+  readonly takerFeeBps: bigint;
+}
+
+/** Op code of TRADE in op data. */
+export const TRADE_CODE = 2;
+
+/** What a trade reads besides the two accounts. */
+export interface TradeContext {
+  /** The batch header's timestamp. */
+  readonly timestamp: bigint;
+  /** The markets with the batch's new mark prices. */
+  readonly markets: readonly Market[];
+  readonly risk: Risk;
+  /** 4^D. */
+  readonly capacity: number;
+}
+
+/** The two accounts after a trade and the numbers the circuit needs. */
+export interface TradeResult {
+  readonly maker: Account;
+  readonly taker: Account;
+  readonly price: bigint;
+  readonly makerFee: bigint;
+  readonly takerFee: bigint;
+  /** Position slot index used in the maker's account (before the slot may be cleared). */
+  readonly makerSlot: number;
+  readonly takerSlot: number;
+}
+
+type Role = "maker" | "taker";
+
+function checkOrderRanges(o: SignedOrder, role: Role): void {
+  const w = `${role} order`;
+  requireOpenRange("TRADE", "size", o.size, 0n, pow2(32), w);
+  requireOpenRange("TRADE", "limitPrice", o.limitPrice, 0n, pow2(48), w);
+  requireOpenRange("TRADE", "expiry", o.expiry, -1n, pow2(32), w);
+  requireOpenRange("TRADE", "nonce", o.nonce, -1n, pow2(32), w);
+  requireOpenRange("TRADE", "maxFeeBps", o.maxFeeBps, -1n, pow2(8), w);
+}
+
+function checkAccount(ctx: TradeContext, o: SignedOrder, a: Account, role: Role): void {
+  const i = o.accountIndex;
+  if (!Number.isInteger(i) || i < 0 || i >= ctx.capacity) {
+    throw new RuleError("UNKNOWN_ACCOUNT", "TRADE", `${role} account ${i} is outside the tree (0..${ctx.capacity - 1})`, {
+      accountIndex: i,
+    });
+  }
+  if (isEmptyAccount(a)) {
+    throw new RuleError("UNKNOWN_ACCOUNT", "TRADE", `${role} account ${i} is empty`, { accountIndex: i });
+  }
+}
+
+function checkAuth(ctx: TradeContext, o: SignedOrder, a: Account, role: Role): void {
+  const i = o.accountIndex;
+  if (!verifyOrder(o, a)) {
+    throw new RuleError("BAD_SIGNATURE", "TRADE", `${role} order signature does not verify under account ${i}'s key`, {
+      accountIndex: i,
+    });
+  }
+  if (o.nonce !== a.nonce) {
+    throw new RuleError("NONCE_MISMATCH", "TRADE", `${role} order nonce ${o.nonce} ≠ account ${i} nonce ${a.nonce}`, {
+      accountIndex: i,
+      orderNonce: o.nonce,
+      nonce: a.nonce,
+    });
+  }
+  if (ctx.timestamp > o.expiry) {
+    throw new RuleError("ORDER_EXPIRED", "TRADE", `${role} order of account ${i} expired: timestamp ${ctx.timestamp} > expiry ${o.expiry}`, {
+      accountIndex: i,
+      timestamp: ctx.timestamp,
+      expiry: o.expiry,
+    });
+  }
+}
+
+/** Fee = floor(q·p·feeBps / 10000). */
+export function tradeFee(q: bigint, price: bigint, feeBps: bigint): bigint {
+  return (q * price * feeBps) / 10000n;
+}
+
+function checkFee(o: SignedOrder, feeBps: bigint, role: Role): void {
+  requireOpenRange("TRADE", `${role}FeeBps`, feeBps, -1n, pow2(8));
+  if (feeBps > o.maxFeeBps) {
+    throw new RuleError("FEE_ABOVE_MAX", "TRADE", `${role} fee ${feeBps} bps > maxFeeBps ${o.maxFeeBps} of account ${o.accountIndex}'s order`, {
+      accountIndex: o.accountIndex,
+      feeBps,
+      maxFeeBps: o.maxFeeBps,
+    });
+  }
+}
+
+/** One side's account after the fill, and the slot it used. */
+function settleSide(ctx: TradeContext, a: Account, o: SignedOrder, q: bigint, price: bigint, fee: bigint, role: Role): { after: Account; slot: number } {
+  const i = o.accountIndex;
+  const slot = findSlot(a, o.marketId);
+  if (slot < 0) {
+    throw new RuleError("POSITION_SLOTS_FULL", "TRADE", `${role} account ${i} has all ${a.positions.length} position slots in use and none holds market ${o.marketId}`, {
+      accountIndex: i,
+      marketId: o.marketId,
+      slots: a.positions.length,
+    });
+  }
+  const old = a.positions[slot];
+  const size = old.size + (o.isBuy ? q : -q);
+  const collateral = a.collateral + (o.isBuy ? -(q * price) - fee : q * price - fee);
+  requireOpenRange("TRADE", "size", size, -pow2(48), pow2(48), `${role} account ${i} new position`);
+  requireOpenRange("TRADE", "collateral", collateral, -pow2(63), pow2(63), `${role} account ${i} new`);
+  const market = ctx.markets[o.marketId - 1];
+  const newSlot =
+    size === 0n
+      ? EMPTY_SLOT
+      : { marketId: o.marketId, size, fundingSnapshot: old.marketId === 0 ? market.fundingIndex : old.fundingSnapshot };
+  const positions = a.positions.map((s, j) => (j === slot ? newSlot : s));
+  return { after: { ...a, nonce: a.nonce + 1n, collateral, positions }, slot };
+}
+
+function checkMargin(ctx: TradeContext, before: Account, after: Account, o: SignedOrder, slot: number, role: Role): void {
+  const prices = ctx.markets.map((m) => m.markPrice);
+  const eq = equity(after, prices);
+  const im = initialMargin(after, ctx.risk);
+  if (eq >= im) return;
+  const oldSize = before.positions[slot].size;
+  const newSize = after.positions[slot].size;
+  if (isReduceOnly(oldSize, newSize)) return;
+  const i = o.accountIndex;
+  throw new RuleError(
+    "INSUFFICIENT_MARGIN",
+    "TRADE",
+    `account ${i} equity ${formatUnits(eq)} < initial margin ${formatUnits(im)} after trade (${role}, market ${o.marketId} size ${oldSize} → ${newSize} is not reduce-only)`,
+    { accountIndex: i, equity: eq, initialMargin: im, oldSize, newSize, role },
+  );
+}
+
+/**
+ * Applies a trade to the two accounts.
+ * @param ctx - header timestamp, markets with new prices, risk, tree capacity
+ * @param makerBefore - the account at `op.maker.accountIndex`
+ * @param takerBefore - the account at `op.taker.accountIndex`
+ * @throws RuleError for every rule of protocol.md section 5, TRADE
+ */
+export function applyTrade(ctx: TradeContext, makerBefore: Account, takerBefore: Account, op: TradeOp): TradeResult {
+  const { maker, taker, q } = op;
+  const M = ctx.markets.length;
+  for (const [o, role] of [[maker, "maker"], [taker, "taker"]] as const) {
+    if (!Number.isInteger(o.marketId) || o.marketId < 1 || o.marketId > M) {
+      throw new RuleError("UNKNOWN_MARKET", "TRADE", `${role} order market ${o.marketId} outside 1..${M}`, { marketId: o.marketId, markets: M });
+    }
+  }
+  if (maker.marketId !== taker.marketId) {
+    throw new RuleError("MARKET_MISMATCH", "TRADE", `maker market ${maker.marketId} ≠ taker market ${taker.marketId}`, {
+      makerMarketId: maker.marketId,
+      takerMarketId: taker.marketId,
+    });
+  }
+  if (maker.isBuy === taker.isBuy) {
+    const side = maker.isBuy ? "buy" : "sell";
+    throw new RuleError("SAME_SIDE", "TRADE", `maker and taker both ${side} in market ${maker.marketId}`, { isBuy: side });
+  }
+  if (maker.accountIndex === taker.accountIndex) {
+    throw new RuleError("SELF_TRADE", "TRADE", `maker and taker are both account ${maker.accountIndex}`, { accountIndex: maker.accountIndex });
+  }
+  checkAccount(ctx, maker, makerBefore, "maker");
+  checkAccount(ctx, taker, takerBefore, "taker");
+  checkOrderRanges(maker, "maker");
+  checkOrderRanges(taker, "taker");
+  checkAuth(ctx, maker, makerBefore, "maker");
+  checkAuth(ctx, taker, takerBefore, "taker");
+
+  requireOpenRange("TRADE", "q", q, 0n, pow2(32));
+  const most = maker.size < taker.size ? maker.size : taker.size;
+  if (q > most) {
+    throw new RuleError("FILL_EXCEEDS_ORDER", "TRADE", `fill q ${q} > min(maker size ${maker.size}, taker size ${taker.size}) = ${most}`, {
+      q,
+      makerSize: maker.size,
+      takerSize: taker.size,
+    });
+  }
+  const price = maker.limitPrice;
+  if (taker.isBuy ? price > taker.limitPrice : price < taker.limitPrice) {
+    const rel = taker.isBuy ? ">" : "<";
+    throw new RuleError("LIMIT_PRICE", "TRADE", `price ${formatUnits(price)} ${rel} ${taker.isBuy ? "buying" : "selling"} taker limit ${formatUnits(taker.limitPrice)} (account ${taker.accountIndex})`, {
+      price,
+      takerLimitPrice: taker.limitPrice,
+    });
+  }
+  checkFee(maker, op.makerFeeBps, "maker");
+  checkFee(taker, op.takerFeeBps, "taker");
+  const makerFee = tradeFee(q, price, op.makerFeeBps);
+  const takerFee = tradeFee(q, price, op.takerFeeBps);
+
+  const m = settleSide(ctx, makerBefore, maker, q, price, makerFee, "maker");
+  const t = settleSide(ctx, takerBefore, taker, q, price, takerFee, "taker");
+  checkMargin(ctx, makerBefore, m.after, maker, m.slot, "maker");
+  checkMargin(ctx, takerBefore, t.after, taker, t.slot, "taker");
+  return { maker: m.after, taker: t.after, price, makerFee, takerFee, makerSlot: m.slot, takerSlot: t.slot };
+}
