@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {ISettlement} from "./interfaces/ISettlement.sol";
+import {IGroth16Verifier} from "./interfaces/IGroth16Verifier.sol";
+import {IPoseidon5} from "./interfaces/IPoseidon5.sol";
+import {IERC20Minimal} from "./interfaces/IERC20Minimal.sol";
+
+/// @title zksettle settlement contract
+/// @notice Keeps the state root, the L1 deposit queue and its Poseidon hash chain, and
+/// finalizes batches proven by the batch circuit (docs/protocol.md sections 5, 7, 8).
+/// @dev Batch calldata layout (protocol.md section 7), all integers big-endian:
+///
+///   data   newStateRoot     --> 32 bytes (< r)
+///          depositsEnd      --> 4 bytes  (uint32)
+///          header           --> HEADER_BYTES = 4 + 6·M
+///              timestamp        --> 4 bytes (uint32)
+///              markPrice_m      --> 6 bytes (uint48), m = 0..M-1
+///          op data          --> N · OP_BYTES, OP_BYTES = 14 + 2·IDX, IDX = ceil(2·D / 8)
+///              type             --> 1 byte  (0 NOOP, 1 DEPOSIT, 2 TRADE)
+///              makerIndex       --> IDX bytes   (TRADE; NOOP and DEPOSIT are zeros)
+///              takerIndex       --> IDX bytes
+///              marketSide       --> 1 byte  (marketId bits 0-6 | makerIsBuy << 7)
+///              q                --> 4 bytes (uint32)
+///              price            --> 6 bytes (uint48)
+///              makerFeeBps      --> 1 byte
+///              takerFeeBps      --> 1 byte
+///
+///   hashed bytes = stateRoot (32) ‖ newStateRoot (32) ‖ header ‖ queueHeads[depositsEnd] (32) ‖ op data
+///   inputHash    = uint256(sha256(hashed bytes)) mod r
+///
+/// The ops are not decoded here: the circuit constrains them, and the contract only
+/// needs their bytes in the hash. The data is read by hand rather than with abi.decode
+/// so that the bytes hashed by the circuit carry no ABI padding.
+/// The TypeScript side of the same layout is prover/state/layout.ts.
+contract Settlement is ISettlement {
+    /// @notice The BN254 scalar field modulus r.
+    uint256 public constant FIELD_MODULUS =
+        21888242871839275222246405745257275088548364400416711428743580034251228000001;
+    /// @notice Deposits are below 2^63 (protocol.md section 2).
+    uint256 public constant MAX_DEPOSIT = 1 << 63;
+
+    // Fixed field widths of the calldata (bytes).
+    uint256 private constant ROOT_BYTES = 32; // newStateRoot --> 32 bytes
+    uint256 private constant DEPOSITS_END_BYTES = 4; // depositsEnd --> 4 bytes
+    uint256 private constant HEADER_OFFSET = ROOT_BYTES + DEPOSITS_END_BYTES; // header starts at 36
+    uint256 private constant TIMESTAMP_BYTES = 4; // header.timestamp --> 4 bytes
+    uint256 private constant MARK_PRICE_BYTES = 6; // header.markPrice_m --> 6 bytes
+    uint256 private constant OP_FIXED_BYTES = 14; // type 1 + marketSide 1 + q 4 + price 6 + fees 2
+
+    // Parameters (protocol.md section 1) and the widths that follow from them.
+    /// @notice D, levels of the quaternary account tree.
+    uint256 public immutable ACCOUNT_DEPTH;
+    /// @notice M, the number of markets.
+    uint256 public immutable MARKETS;
+    /// @notice N, op slots per batch.
+    uint256 public immutable BATCH_SIZE;
+    /// @notice 4^D, the number of account indices.
+    uint256 public immutable MAX_ACCOUNTS;
+    /// @notice IDX = ceil(2·D / 8), bytes of an account index in op data.
+    uint256 public immutable IDX_BYTES;
+    /// @notice OP_BYTES = 14 + 2·IDX, bytes of one op slot.
+    uint256 public immutable OP_BYTES;
+    /// @notice HEADER_BYTES = 4 + 6·M.
+    uint256 public immutable HEADER_BYTES;
+    /// @notice DATA_BYTES = 32 + 4 + HEADER_BYTES + N·OP_BYTES, the exact length of `data`.
+    uint256 public immutable DATA_BYTES;
+    /// @notice A header timestamp may be at most this many seconds after block.timestamp.
+    uint256 public immutable MAX_ORACLE_DRIFT;
+
+    /// @notice The snarkjs Groth16 verifier of the batch circuit.
+    IGroth16Verifier public immutable VERIFIER;
+    /// @notice circomlibjs' Poseidon contract for 5 inputs.
+    IPoseidon5 public immutable POSEIDON5;
+    /// @notice The collateral token (a plain ERC-20, 6 decimals; no fee on transfer).
+    IERC20Minimal public immutable COLLATERAL;
+
+    /// @notice The only address that may submit batches.
+    address public operator;
+    /// @notice The root of the last finalized state (the genesis root before any batch).
+    uint256 public stateRoot;
+    /// @notice Batches finalized so far.
+    uint256 public batchCount;
+    /// @notice Queue entries consumed by finalized batches.
+    uint256 public depositsConsumed;
+    /// @notice The next account index depositNew assigns (account 0 exists at genesis).
+    uint256 public nextAccountIndex = 1;
+    /// @notice queueHeads[i] is the deposit chain head after i entries; queueHeads[0] = 0.
+    uint256[] public queueHeads;
+
+    bool private transient _locked;
+
+    modifier onlyOperator() {
+        if (msg.sender != operator) revert NotOperator(msg.sender);
+        _;
+    }
+
+    modifier nonReentrant() {
+        if (_locked) revert Reentrancy();
+        _locked = true;
+        _;
+        _locked = false;
+    }
+
+    /// @param verifier The batch circuit's Groth16 verifier
+    /// @param poseidon5 circomlibjs' Poseidon contract for 5 inputs
+    /// @param collateralToken The ERC-20 collateral
+    /// @param genesisStateRoot The root of the genesis state (< r; its depositHead is 0)
+    /// @param accountDepth D, 1..15
+    /// @param markets M, 1..15
+    /// @param batchSize N, ≥ 1
+    /// @param maxOracleDrift Seconds a header timestamp may run ahead of block.timestamp
+    /// @param initialOperator The operator
+    constructor(
+        address verifier,
+        address poseidon5,
+        IERC20Minimal collateralToken,
+        uint256 genesisStateRoot,
+        uint8 accountDepth,
+        uint8 markets,
+        uint16 batchSize,
+        uint32 maxOracleDrift,
+        address initialOperator
+    ) {
+        if (verifier.code.length == 0) revert InvalidAddress(verifier);
+        if (poseidon5.code.length == 0) revert InvalidAddress(poseidon5);
+        if (address(collateralToken).code.length == 0) revert InvalidAddress(address(collateralToken));
+        if (initialOperator == address(0)) revert InvalidAddress(initialOperator);
+        if (genesisStateRoot >= FIELD_MODULUS) revert FieldOverflow(genesisStateRoot);
+        if (accountDepth < 1 || accountDepth > 15) revert ParameterOutOfRange(accountDepth, 1, 15);
+        if (markets < 1 || markets > 15) revert ParameterOutOfRange(markets, 1, 15);
+        if (batchSize < 1) revert ParameterOutOfRange(batchSize, 1, type(uint16).max);
+
+        VERIFIER = IGroth16Verifier(verifier);
+        POSEIDON5 = IPoseidon5(poseidon5);
+        COLLATERAL = collateralToken;
+        ACCOUNT_DEPTH = accountDepth;
+        MARKETS = markets;
+        BATCH_SIZE = batchSize;
+        MAX_ORACLE_DRIFT = maxOracleDrift;
+        MAX_ACCOUNTS = 1 << (2 * uint256(accountDepth));
+
+        uint256 idx = (2 * uint256(accountDepth) + 7) / 8;
+        uint256 opBytes = OP_FIXED_BYTES + 2 * idx;
+        uint256 headerBytes = TIMESTAMP_BYTES + MARK_PRICE_BYTES * uint256(markets);
+        IDX_BYTES = idx;
+        OP_BYTES = opBytes;
+        HEADER_BYTES = headerBytes;
+        DATA_BYTES = HEADER_OFFSET + headerBytes + uint256(batchSize) * opBytes;
+
+        stateRoot = genesisStateRoot;
+        queueHeads.push(0);
+        operator = initialOperator;
+        emit OperatorChanged(address(0), initialOperator);
+    }
+
+    // ---------------------------------------------------------------------------------
+    // Deposits
+    // ---------------------------------------------------------------------------------
+
+    /// @inheritdoc ISettlement
+    function depositNew(uint256 ax, uint256 ay, uint256 amount) external nonReentrant returns (uint256 accountIndex) {
+        if (ax == 0) revert ZeroKey();
+        if (ax >= FIELD_MODULUS) revert FieldOverflow(ax);
+        if (ay >= FIELD_MODULUS) revert FieldOverflow(ay);
+        accountIndex = nextAccountIndex;
+        if (accountIndex >= MAX_ACCOUNTS) revert AccountSpaceFull(MAX_ACCOUNTS);
+        nextAccountIndex = accountIndex + 1;
+        _enqueue(accountIndex, ax, ay, amount);
+    }
+
+    /// @inheritdoc ISettlement
+    function deposit(uint256 accountIndex, uint256 amount) external nonReentrant {
+        if (accountIndex >= nextAccountIndex) revert UnknownAccount(accountIndex, nextAccountIndex);
+        _enqueue(accountIndex, 0, 0, amount);
+    }
+
+    /// @notice Number of deposits queued so far.
+    function depositCount() external view returns (uint256) {
+        return queueHeads.length - 1;
+    }
+
+    /// @dev Appends an entry to the chain, then pulls the tokens (checks, effects,
+    /// interactions; the balance check after the transfer rejects tokens that deliver less).
+    function _enqueue(uint256 accountIndex, uint256 ax, uint256 ay, uint256 amount) private {
+        if (amount == 0) revert ZeroAmount();
+        if (amount >= MAX_DEPOSIT) revert AmountTooLarge(amount, MAX_DEPOSIT);
+        uint256 queueIndex = queueHeads.length - 1;
+        if (queueIndex >= type(uint32).max) revert DepositQueueFull(queueIndex);
+
+        uint256 head = POSEIDON5.poseidon([queueHeads[queueIndex], accountIndex, ax, ay, amount]);
+        queueHeads.push(head);
+        emit DepositQueued(queueIndex, accountIndex, ax, ay, amount, head);
+
+        uint256 balanceBefore = COLLATERAL.balanceOf(address(this));
+        (bool ok, bytes memory ret) = address(COLLATERAL).call(
+            abi.encodeCall(IERC20Minimal.transferFrom, (msg.sender, address(this), amount))
+        );
+        if (!ok || (ret.length != 0 && (ret.length != 32 || !abi.decode(ret, (bool))))) revert TokenTransferFailed();
+        uint256 received = COLLATERAL.balanceOf(address(this)) - balanceBefore;
+        if (received != amount) revert TransferAmountMismatch(amount, received);
+    }
+
+    // ---------------------------------------------------------------------------------
+    // Batches
+    // ---------------------------------------------------------------------------------
+
+    /// @inheritdoc ISettlement
+    function submitBatch(bytes calldata data, uint256[8] calldata proof) external onlyOperator {
+        (uint256 newStateRoot, uint256 depositsEnd, uint256 inputHash) = _checkBatch(data);
+
+        bool valid = VERIFIER.verifyProof(
+            [proof[0], proof[1]], [[proof[2], proof[3]], [proof[4], proof[5]]], [proof[6], proof[7]], [inputHash]
+        );
+        if (!valid) revert InvalidProof();
+
+        uint256 oldStateRoot = stateRoot;
+        uint256 batchNumber = batchCount;
+        stateRoot = newStateRoot;
+        batchCount = batchNumber + 1;
+        depositsConsumed = depositsEnd;
+        emit BatchFinalized(batchNumber, oldStateRoot, newStateRoot, depositsEnd, inputHash);
+    }
+
+    /// @inheritdoc ISettlement
+    function computeInputHash(bytes calldata data) external view returns (uint256 inputHash) {
+        (,, inputHash) = _checkBatch(data);
+    }
+
+    /// @dev The checks of protocol.md section 8 short of the proof, and the public input.
+    function _checkBatch(bytes calldata data)
+        private
+        view
+        returns (uint256 newStateRoot, uint256 depositsEnd, uint256 inputHash)
+    {
+        if (data.length != DATA_BYTES) revert BatchDataLength(DATA_BYTES, data.length);
+
+        newStateRoot = uint256(bytes32(data[0:ROOT_BYTES]));
+        if (newStateRoot >= FIELD_MODULUS) revert FieldOverflow(newStateRoot);
+
+        depositsEnd = uint32(bytes4(data[ROOT_BYTES:HEADER_OFFSET]));
+        uint256 queueLength = queueHeads.length - 1;
+        if (depositsEnd < depositsConsumed || depositsEnd > queueLength) {
+            revert DepositsOutOfRange(depositsEnd, depositsConsumed, queueLength);
+        }
+
+        uint256 timestamp = uint32(bytes4(data[HEADER_OFFSET:HEADER_OFFSET + TIMESTAMP_BYTES]));
+        uint256 limit = block.timestamp + MAX_ORACLE_DRIFT;
+        if (timestamp > limit) revert OracleTimestampAhead(timestamp, limit);
+
+        uint256 opsOffset = HEADER_OFFSET + HEADER_BYTES;
+        bytes memory hashed = abi.encodePacked(
+            stateRoot, newStateRoot, data[HEADER_OFFSET:opsOffset], queueHeads[depositsEnd], data[opsOffset:]
+        );
+        inputHash = uint256(sha256(hashed)) % FIELD_MODULUS;
+    }
+
+    // ---------------------------------------------------------------------------------
+    // Administration
+    // ---------------------------------------------------------------------------------
+
+    /// @inheritdoc ISettlement
+    function setOperator(address newOperator) external onlyOperator {
+        if (newOperator == address(0)) revert InvalidAddress(newOperator);
+        emit OperatorChanged(operator, newOperator);
+        operator = newOperator;
+    }
+}

@@ -1,0 +1,361 @@
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import type { Signer, TransactionResponse } from "ethers";
+import { deploySettlement, type DeployedContract } from "../../prover/chain/deploy";
+import {
+  FIELD_MODULUS,
+  encodeBatchData,
+  inputHash,
+  layoutFor,
+  type HeaderInput,
+  type LayoutParams,
+  type OpInput,
+} from "../../prover/state/layout";
+import { loadParams } from "../../prover/state/params";
+
+// circomlibjs ships no types.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { buildPoseidon } = require("circomlibjs");
+
+const ci = loadParams("ci");
+const prod = loadParams("prod");
+const GENESIS_ROOT = 0x1234n;
+const MAX_ORACLE_DRIFT = 300;
+const MAX_DEPOSIT = 2n ** 63n;
+const KEY = { ax: 0x1111n, ay: 0x2222n };
+const PROOF: bigint[] = [1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n];
+
+type Poseidon = (inputs: bigint[]) => bigint;
+let poseidon: Poseidon;
+before(async () => {
+  const p = await buildPoseidon();
+  poseidon = (inputs) => p.F.toObject(p(inputs)) as bigint;
+});
+
+/** The TS mirror of the L1 deposit queue: head_{i+1} = Poseidon(head_i, accountIndex, ax, ay, amount). */
+function chain(entries: [bigint, bigint, bigint, bigint][]): bigint[] {
+  const heads = [0n];
+  for (const e of entries) heads.push(poseidon([heads[heads.length - 1], ...e]));
+  return heads;
+}
+
+const gasOf = async (tx: Promise<TransactionResponse>): Promise<bigint> => (await (await tx).wait())!.gasUsed;
+
+async function deploy(params: LayoutParams) {
+  const [operator, alice, bob] = await ethers.getSigners();
+  const token = (await ethers.deployContract("TestToken")) as unknown as DeployedContract;
+  const verifier = (await ethers.deployContract("MockVerifier")) as unknown as DeployedContract;
+  const { settlement } = await deploySettlement(operator, {
+    verifier,
+    token,
+    genesisStateRoot: GENESIS_ROOT,
+    params,
+    maxOracleDrift: MAX_ORACLE_DRIFT,
+  });
+  for (const who of [alice, bob]) {
+    await token.mint(who, 10n ** 24n);
+    await (token.connect(who) as DeployedContract).approve(settlement, ethers.MaxUint256);
+  }
+  const as = (who: Signer): DeployedContract => settlement.connect(who) as DeployedContract;
+  return { settlement, token, verifier, operator, alice, bob, as };
+}
+const deployCi = () => deploy(ci);
+const deployProd = () => deploy(prod);
+
+/** Two queued deposits (new account 1, top-up of account 0) and the batch that consumes them. */
+async function withTwoDeposits() {
+  const f = await deployCi();
+  await f.as(f.alice).depositNew(KEY.ax, KEY.ay, 500n);
+  await f.as(f.bob).deposit(0, 70n);
+  const heads = chain([
+    [1n, KEY.ax, KEY.ay, 500n],
+    [0n, 0n, 0n, 70n],
+  ]);
+  const now = await time.latest();
+  const header: HeaderInput = { timestamp: now, markPrices: [100_000n, 2_500_000n] };
+  const ops: OpInput[] = [{ type: "DEPOSIT" }, { type: "DEPOSIT" }];
+  const newStateRoot = 0xabcdn;
+  const batch = { newStateRoot, depositsEnd: 2, header, ops };
+  const data = encodeBatchData(ci, batch);
+  const expectedHash = inputHash(ci, { oldStateRoot: GENESIS_ROOT, newStateRoot, header, depositHead: heads[2], ops });
+  return { ...f, heads, header, ops, batch, data, expectedHash };
+}
+
+describe("Settlement", () => {
+  describe("# constructor", () => {
+    it("derives the layout widths of protocol.md section 7 from the parameters, as layout.ts does", async () => {
+      for (const fixture of [deployCi, deployProd]) {
+        const { settlement } = await loadFixture(fixture);
+        const p = fixture === deployCi ? ci : prod;
+        const L = layoutFor(p);
+        expect(await settlement.IDX_BYTES()).to.equal(L.IDX);
+        expect(await settlement.OP_BYTES()).to.equal(L.OP_BYTES);
+        expect(await settlement.HEADER_BYTES()).to.equal(L.HEADER_BYTES);
+        expect(await settlement.DATA_BYTES()).to.equal(L.DATA_BYTES);
+        expect(await settlement.MAX_ACCOUNTS()).to.equal(L.MAX_ACCOUNTS);
+      }
+    });
+    it("starts from the genesis root, an empty queue and account 1 as the next index", async () => {
+      const { settlement, operator } = await loadFixture(deployCi);
+      expect(await settlement.stateRoot()).to.equal(GENESIS_ROOT);
+      expect(await settlement.depositCount()).to.equal(0);
+      expect(await settlement.queueHeads(0)).to.equal(0);
+      expect(await settlement.nextAccountIndex()).to.equal(1);
+      expect(await settlement.operator()).to.equal(await operator.getAddress());
+    });
+    it("rejects an account depth outside 1..15 and a genesis root >= r", async () => {
+      const { settlement, token, verifier, operator } = await loadFixture(deployCi);
+      const poseidon5 = await settlement.POSEIDON5();
+      const Settlement = await ethers.getContractFactory("Settlement");
+      const args = (depth: number, root: bigint) => [verifier, poseidon5, token, root, depth, 2, 2, 300, operator] as const;
+      await expect(Settlement.deploy(...args(16, 0n))).to.be.revertedWithCustomError(settlement, "ParameterOutOfRange").withArgs(16, 1, 15);
+      await expect(Settlement.deploy(...args(2, FIELD_MODULUS))).to.be.revertedWithCustomError(settlement, "FieldOverflow").withArgs(FIELD_MODULUS);
+    });
+  });
+
+  describe("# depositNew", () => {
+    it("assigns consecutive account indices starting at 1", async () => {
+      const { settlement, as, alice, bob } = await loadFixture(deployCi);
+      for (const [i, who] of [alice, bob, alice].entries()) {
+        await expect(as(who).depositNew(KEY.ax + BigInt(i), KEY.ay, 10n))
+          .to.emit(settlement, "DepositQueued")
+          .withArgs(i, i + 1, KEY.ax + BigInt(i), KEY.ay, 10n, (h: bigint) => h > 0n);
+      }
+      expect(await settlement.nextAccountIndex()).to.equal(4);
+      expect(await settlement.depositCount()).to.equal(3);
+    });
+    it("builds the same head chain as circomlibjs' Poseidon in TypeScript", async () => {
+      const { settlement, as, alice, bob } = await loadFixture(deployCi);
+      await as(alice).depositNew(KEY.ax, KEY.ay, 500n);
+      await as(bob).depositNew(KEY.ay, KEY.ax, MAX_DEPOSIT - 1n);
+      await as(bob).deposit(1, 7n);
+      await as(alice).deposit(0, 1n);
+      const heads = chain([
+        [1n, KEY.ax, KEY.ay, 500n],
+        [2n, KEY.ay, KEY.ax, MAX_DEPOSIT - 1n],
+        [1n, 0n, 0n, 7n],
+        [0n, 0n, 0n, 1n],
+      ]);
+      for (let i = 0; i < heads.length; i++) expect(await settlement.queueHeads(i)).to.equal(heads[i]);
+    });
+    it("pulls the amount from the depositor with transferFrom", async () => {
+      const { settlement, token, as, alice } = await loadFixture(deployCi);
+      await expect(as(alice).depositNew(KEY.ax, KEY.ay, 500n)).to.changeTokenBalances(token, [alice, settlement], [-500n, 500n]);
+    });
+    it("rejects a key whose x is 0, including (0, 0)", async () => {
+      const { settlement, as, alice } = await loadFixture(deployCi);
+      await expect(as(alice).depositNew(0, 0, 1n)).to.be.revertedWithCustomError(settlement, "ZeroKey");
+      await expect(as(alice).depositNew(0, 5, 1n)).to.be.revertedWithCustomError(settlement, "ZeroKey");
+    });
+    it("rejects a key coordinate that is not a field element", async () => {
+      const { settlement, as, alice } = await loadFixture(deployCi);
+      await expect(as(alice).depositNew(FIELD_MODULUS, 1, 1n)).to.be.revertedWithCustomError(settlement, "FieldOverflow").withArgs(FIELD_MODULUS);
+      await expect(as(alice).depositNew(1, FIELD_MODULUS + 1n, 1n)).to.be.revertedWithCustomError(settlement, "FieldOverflow").withArgs(FIELD_MODULUS + 1n);
+    });
+    it("rejects an amount of 0 and an amount of 2^63", async () => {
+      const { settlement, as, alice } = await loadFixture(deployCi);
+      await expect(as(alice).depositNew(KEY.ax, KEY.ay, 0)).to.be.revertedWithCustomError(settlement, "ZeroAmount");
+      await expect(as(alice).depositNew(KEY.ax, KEY.ay, MAX_DEPOSIT))
+        .to.be.revertedWithCustomError(settlement, "AmountTooLarge")
+        .withArgs(MAX_DEPOSIT, MAX_DEPOSIT);
+    });
+    it("rejects a new account once all 4^D indices are assigned", async () => {
+      const { settlement, as, alice } = await loadFixture(deployCi);
+      for (let i = 1; i < 16; i++) await as(alice).depositNew(KEY.ax, KEY.ay, 1n);
+      expect(await settlement.nextAccountIndex()).to.equal(16);
+      await expect(as(alice).depositNew(KEY.ax, KEY.ay, 1n)).to.be.revertedWithCustomError(settlement, "AccountSpaceFull").withArgs(16);
+    });
+    it("rejects a depositor without allowance with TokenTransferFailed", async () => {
+      const { settlement, as, operator } = await loadFixture(deployCi);
+      await expect(as(operator).depositNew(KEY.ax, KEY.ay, 1n)).to.be.revertedWithCustomError(settlement, "TokenTransferFailed");
+    });
+    it("rejects a token that delivers less than the amount (fee on transfer)", async () => {
+      const { settlement, token, as, alice } = await loadFixture(deployCi);
+      await token.setTransferFeeBps(100);
+      await expect(as(alice).depositNew(KEY.ax, KEY.ay, 10_000n))
+        .to.be.revertedWithCustomError(settlement, "TransferAmountMismatch")
+        .withArgs(10_000n, 9_900n);
+    });
+  });
+
+  describe("# deposit", () => {
+    it("tops up the insurance fund (account 0) and assigned accounts with key (0, 0)", async () => {
+      const { settlement, as, alice, bob } = await loadFixture(deployCi);
+      await expect(as(bob).deposit(0, 70n)).to.emit(settlement, "DepositQueued").withArgs(0, 0, 0, 0, 70n, chain([[0n, 0n, 0n, 70n]])[1]);
+      await as(alice).depositNew(KEY.ax, KEY.ay, 5n);
+      await expect(as(bob).deposit(1, 9n)).to.emit(settlement, "DepositQueued").withArgs(2, 1, 0, 0, 9n, (h: bigint) => h > 0n);
+    });
+    it("rejects an index that was never assigned", async () => {
+      const { settlement, as, alice } = await loadFixture(deployCi);
+      await expect(as(alice).deposit(1, 5n)).to.be.revertedWithCustomError(settlement, "UnknownAccount").withArgs(1, 1);
+    });
+    it("rejects an amount of 0 and an amount of 2^63", async () => {
+      const { settlement, as, alice } = await loadFixture(deployCi);
+      await expect(as(alice).deposit(0, 0)).to.be.revertedWithCustomError(settlement, "ZeroAmount");
+      await expect(as(alice).deposit(0, MAX_DEPOSIT)).to.be.revertedWithCustomError(settlement, "AmountTooLarge");
+    });
+  });
+
+  describe("# submitBatch", () => {
+    it("finalizes a valid batch: emits BatchFinalized, moves the root and the consumed deposits", async () => {
+      const { settlement, verifier, data, expectedHash } = await loadFixture(withTwoDeposits);
+      await verifier.expectInput(expectedHash);
+      await expect(settlement.submitBatch(data, PROOF))
+        .to.emit(settlement, "BatchFinalized")
+        .withArgs(0, GENESIS_ROOT, 0xabcdn, 2, expectedHash);
+      expect(await settlement.stateRoot()).to.equal(0xabcdn);
+      expect(await settlement.depositsConsumed()).to.equal(2);
+      expect(await settlement.batchCount()).to.equal(1);
+    });
+    it("passes the verifier exactly the inputHash that layout.ts computes, and the proof in snarkjs order", async () => {
+      const { settlement, verifier, data, expectedHash } = await loadFixture(withTwoDeposits);
+      expect(await settlement.computeInputHash(data)).to.equal(expectedHash);
+      await verifier.setReveal(true);
+      await expect(settlement.submitBatch(data, PROOF))
+        .to.be.revertedWithCustomError(verifier, "Observed")
+        .withArgs([1n, 2n], [[3n, 4n], [5n, 6n]], [7n, 8n], expectedHash);
+    });
+    it("agrees with layout.ts on a full prod batch of trades, deposits and noops", async () => {
+      const { settlement, verifier, as, alice } = await loadFixture(deployProd);
+      await as(alice).depositNew(KEY.ax, KEY.ay, 1_000_000n);
+      const heads = chain([[1n, KEY.ax, KEY.ay, 1_000_000n]]);
+      const ops: OpInput[] = Array.from({ length: prod.batchSize }, (_, i) =>
+        i === 0
+          ? { type: "DEPOSIT" }
+          : i % 3 === 0
+            ? { type: "NOOP" }
+            : {
+                type: "TRADE",
+                makerIndex: (i * 7919) % 4 ** 12,
+                takerIndex: 4 ** 12 - 1 - i,
+                marketId: 1 + (i % prod.markets),
+                makerIsBuy: i % 2 === 0,
+                q: BigInt(i) * 1_000_003n,
+                price: 2n ** 48n - BigInt(i),
+                makerFeeBps: i,
+                takerFeeBps: 255 - i,
+              },
+      );
+      const header = { timestamp: await time.latest(), markPrices: Array.from({ length: prod.markets }, (_, m) => BigInt(m + 1) * 1_000_000n) };
+      const newStateRoot = FIELD_MODULUS - 1n;
+      const data = encodeBatchData(prod, { newStateRoot, depositsEnd: 1, header, ops });
+      const expected = inputHash(prod, { oldStateRoot: GENESIS_ROOT, newStateRoot, header, depositHead: heads[1], ops });
+      expect(await settlement.computeInputHash(data)).to.equal(expected);
+      await verifier.expectInput(expected);
+      await expect(settlement.submitBatch(data, PROOF)).to.emit(settlement, "BatchFinalized").withArgs(0, GENESIS_ROOT, newStateRoot, 1, expected);
+    });
+    it("chains batches: the next batch's old root is the last new root", async () => {
+      const { settlement, batch, header, ops, heads } = await loadFixture(withTwoDeposits);
+      await settlement.submitBatch(encodeBatchData(ci, batch), PROOF);
+      const next = { newStateRoot: 0xbeefn, depositsEnd: 2, header: { ...header, timestamp: header.timestamp + 1 }, ops: [] };
+      const expected = inputHash(ci, { oldStateRoot: 0xabcdn, newStateRoot: 0xbeefn, header: next.header, depositHead: heads[2], ops: [] });
+      expect(ops.length).to.equal(2);
+      await expect(settlement.submitBatch(encodeBatchData(ci, next), PROOF))
+        .to.emit(settlement, "BatchFinalized")
+        .withArgs(1, 0xabcdn, 0xbeefn, 2, expected);
+    });
+    it("rejects data one byte short or one byte long", async () => {
+      const { settlement, data } = await loadFixture(withTwoDeposits);
+      const L = layoutFor(ci);
+      await expect(settlement.submitBatch(data.subarray(0, L.DATA_BYTES - 1), PROOF))
+        .to.be.revertedWithCustomError(settlement, "BatchDataLength")
+        .withArgs(L.DATA_BYTES, L.DATA_BYTES - 1);
+      await expect(settlement.submitBatch(new Uint8Array([...data, 0]), PROOF))
+        .to.be.revertedWithCustomError(settlement, "BatchDataLength")
+        .withArgs(L.DATA_BYTES, L.DATA_BYTES + 1);
+    });
+    it("rejects a depositsEnd beyond the queue", async () => {
+      const { settlement, batch } = await loadFixture(withTwoDeposits);
+      await expect(settlement.submitBatch(encodeBatchData(ci, { ...batch, depositsEnd: 3 }), PROOF))
+        .to.be.revertedWithCustomError(settlement, "DepositsOutOfRange")
+        .withArgs(3, 0, 2);
+    });
+    it("rejects a depositsEnd behind the deposits already consumed", async () => {
+      const { settlement, batch, data } = await loadFixture(withTwoDeposits);
+      await settlement.submitBatch(data, PROOF);
+      await expect(settlement.submitBatch(encodeBatchData(ci, { ...batch, depositsEnd: 1 }), PROOF))
+        .to.be.revertedWithCustomError(settlement, "DepositsOutOfRange")
+        .withArgs(1, 2, 2);
+    });
+    it("accepts a header timestamp of block.timestamp + MAX_ORACLE_DRIFT and rejects one second more", async () => {
+      const { settlement, batch } = await loadFixture(withTwoDeposits);
+      const t = (await time.latest()) + 100;
+      const at = (timestamp: number) => encodeBatchData(ci, { ...batch, header: { ...batch.header, timestamp } });
+      await time.setNextBlockTimestamp(t);
+      await expect(settlement.submitBatch(at(t + MAX_ORACLE_DRIFT + 1), PROOF))
+        .to.be.revertedWithCustomError(settlement, "OracleTimestampAhead")
+        .withArgs(t + MAX_ORACLE_DRIFT + 1, t + MAX_ORACLE_DRIFT);
+      await time.setNextBlockTimestamp(t + 1);
+      await expect(settlement.submitBatch(at(t + 1 + MAX_ORACLE_DRIFT), PROOF)).to.emit(settlement, "BatchFinalized");
+    });
+    it("rejects a newStateRoot that is not a field element", async () => {
+      const { settlement, data } = await loadFixture(withTwoDeposits);
+      const bad = Uint8Array.from(data);
+      bad.set(ethers.getBytes(ethers.toBeHex(FIELD_MODULUS, 32)), 0);
+      await expect(settlement.submitBatch(bad, PROOF)).to.be.revertedWithCustomError(settlement, "FieldOverflow").withArgs(FIELD_MODULUS);
+    });
+    it("rejects a replayed batch: the stored root moved, so its inputHash differs and the proof fails", async () => {
+      const { settlement, verifier, data, expectedHash } = await loadFixture(withTwoDeposits);
+      await verifier.expectInput(expectedHash); // a real verifier accepts this proof for this input only
+      await settlement.submitBatch(data, PROOF);
+      const replayHash = await settlement.computeInputHash(data);
+      expect(replayHash).to.not.equal(expectedHash);
+      await expect(settlement.submitBatch(data, PROOF)).to.be.revertedWithCustomError(settlement, "InvalidProof");
+      expect(await settlement.batchCount()).to.equal(1);
+    });
+    it("reverts InvalidProof and changes nothing when the verifier returns false", async () => {
+      const { settlement, verifier, data } = await loadFixture(withTwoDeposits);
+      await verifier.setResult(false);
+      await expect(settlement.submitBatch(data, PROOF)).to.be.revertedWithCustomError(settlement, "InvalidProof");
+      expect(await settlement.stateRoot()).to.equal(GENESIS_ROOT);
+      expect(await settlement.depositsConsumed()).to.equal(0);
+    });
+    it("rejects a caller other than the operator", async () => {
+      const { settlement, as, alice, data } = await loadFixture(withTwoDeposits);
+      await expect(as(alice).submitBatch(data, PROOF)).to.be.revertedWithCustomError(settlement, "NotOperator").withArgs(await alice.getAddress());
+    });
+  });
+
+  describe("# setOperator", () => {
+    it("hands the role over: the new operator submits, the old one is refused", async () => {
+      const { settlement, as, operator, alice, data } = await loadFixture(withTwoDeposits);
+      await expect(settlement.setOperator(alice)).to.emit(settlement, "OperatorChanged").withArgs(await operator.getAddress(), await alice.getAddress());
+      await expect(settlement.submitBatch(data, PROOF)).to.be.revertedWithCustomError(settlement, "NotOperator");
+      await expect(as(alice).submitBatch(data, PROOF)).to.emit(settlement, "BatchFinalized");
+    });
+    it("rejects the zero address and a caller other than the operator", async () => {
+      const { settlement, as, alice } = await loadFixture(deployCi);
+      await expect(settlement.setOperator(ethers.ZeroAddress)).to.be.revertedWithCustomError(settlement, "InvalidAddress");
+      await expect(as(alice).setOperator(alice)).to.be.revertedWithCustomError(settlement, "NotOperator");
+    });
+  });
+
+  describe("# gas", () => {
+    it("reports the gas of deposits and of submitBatch with the mock verifier", async () => {
+      const rows: [string, bigint][] = [];
+      for (const [name, p, fixture] of [["ci", ci, deployCi], ["prod", prod, deployProd]] as const) {
+        const { settlement, as, alice } = await loadFixture(fixture);
+        rows.push([`${name} depositNew (first)`, await gasOf(as(alice).depositNew(KEY.ax, KEY.ay, 500n))]);
+        rows.push([`${name} depositNew`, await gasOf(as(alice).depositNew(KEY.ax, KEY.ay, 500n))]);
+        rows.push([`${name} deposit (top-up)`, await gasOf(as(alice).deposit(1, 500n))]);
+        const ops: OpInput[] = Array.from({ length: p.batchSize }, () => ({
+          type: "TRADE",
+          makerIndex: 1,
+          takerIndex: 2,
+          marketId: 1,
+          makerIsBuy: true,
+          q: 10n,
+          price: 1_000_000n,
+          makerFeeBps: 5,
+          takerFeeBps: 5,
+        }));
+        const header = { timestamp: await time.latest(), markPrices: Array(p.markets).fill(1_000_000n) };
+        const data = encodeBatchData(p, { newStateRoot: 77n, depositsEnd: 3, header, ops });
+        rows.push([`${name} submitBatch (N=${p.batchSize}, ${data.length} bytes, mock verifier)`, await gasOf(settlement.submitBatch(data, PROOF))]);
+      }
+      for (const [what, gas] of rows) console.log(`      ${what.padEnd(58)} ${gas}`);
+      expect(rows.every(([, g]) => g > 0n)).to.equal(true);
+    });
+  });
+});
