@@ -8,7 +8,7 @@ import {
   encodeBatchData,
   inputHash,
   layoutFor,
-  type HeaderInput,
+  type Header,
   type LayoutParams,
   type OpInput,
 } from "../../prover/state/layout";
@@ -73,7 +73,7 @@ async function withTwoDeposits() {
     [0n, 0n, 0n, 70n],
   ]);
   const now = await time.latest();
-  const header: HeaderInput = { timestamp: now, markPrices: [100_000n, 2_500_000n] };
+  const header: Header = { timestamp: now, markPrices: [100_000n, 2_500_000n] };
   const ops: OpInput[] = [{ type: "DEPOSIT" }, { type: "DEPOSIT" }];
   const newStateRoot = 0xabcdn;
   const batch = { newStateRoot, depositsEnd: 2, header, ops };
