@@ -1,0 +1,91 @@
+import { expect } from "chai";
+import { accountLeaf, emptyAccount, positionsHash, slotHash, type Account } from "../../../prover/state/account";
+import { initCrypto, poseidon, publicKey, signPoseidon, verifyPoseidon } from "../../../prover/state/crypto";
+import { formatUnits } from "../../../prover/state/errors";
+import { R, decodeSigned, encodeSigned, mod } from "../../../prover/state/field";
+import { globalHash, marketLeaf, riskHash, stateRoot } from "../../../prover/state/global";
+import { orderHash, type Order } from "../../../prover/state/signing";
+import { devGenesis, insecureDevAccountKey } from "./fixtures";
+
+describe("prover/state primitives", () => {
+  before(initCrypto);
+
+  it("encodes a negative integer x as r + x and decodes it back", () => {
+    expect(encodeSigned(-5n)).to.equal(R - 5n);
+    expect(decodeSigned(R - 5n)).to.equal(-5n);
+    expect(decodeSigned(encodeSigned(2n ** 63n - 1n))).to.equal(2n ** 63n - 1n);
+    expect(mod(-1n)).to.equal(R - 1n);
+  });
+
+  it("matches circomlib's Poseidon test vectors", () => {
+    expect(poseidon([1n, 2n])).to.equal(7853200120776062878684798364095072458815029376092732009249414926327459813530n);
+    expect(poseidon([0n, 0n, 0n, 0n])).to.equal(2351654555892372227640888372176282444150254868378439619268573230312091195718n);
+  });
+
+  it("hashes negative inputs as their field encoding", () => {
+    expect(poseidon([-3n, 4n])).to.equal(poseidon([R - 3n, 4n]));
+  });
+
+  it("formats collateral units with 6 decimals and thousands separators", () => {
+    expect(formatUnits(1_200_000_000n)).to.equal("1,200.000000");
+    expect(formatUnits(-1_350_000_001n)).to.equal("-1,350.000001");
+    expect(formatUnits(5n)).to.equal("0.000005");
+  });
+
+  it("signs and verifies EdDSA-Poseidon, and refuses a changed message or key", () => {
+    const k = insecureDevAccountKey(3);
+    const pub = publicKey(k);
+    const sig = signPoseidon(k, 12345n);
+    expect(verifyPoseidon(12345n, sig, pub)).to.equal(true);
+    expect(verifyPoseidon(12346n, sig, pub)).to.equal(false);
+    expect(verifyPoseidon(12345n, sig, publicKey(insecureDevAccountKey(4)))).to.equal(false);
+    expect(verifyPoseidon(12345n, { ...sig, S: sig.S + 1n }, pub)).to.equal(false);
+  });
+
+  it("gives an empty account the leaf 0", () => {
+    expect(accountLeaf(emptyAccount(4))).to.equal(0n);
+  });
+
+  it("hashes an account leaf as Poseidon(ax, ay, nonce, collateral, positionsHash)", () => {
+    const a: Account = {
+      ax: 11n,
+      ay: 12n,
+      nonce: 3n,
+      collateral: -7n,
+      positions: [
+        { marketId: 2, size: -4n, fundingSnapshot: 9n },
+        { marketId: 0, size: 0n, fundingSnapshot: 0n },
+      ],
+    };
+    const s0 = poseidon([2n, R - 4n, 9n]);
+    const s1 = poseidon([0n, 0n, 0n]);
+    expect(slotHash(a.positions[0])).to.equal(s0);
+    expect(positionsHash(a.positions)).to.equal(poseidon([s0, s1]));
+    expect(accountLeaf(a)).to.equal(poseidon([11n, 12n, 3n, R - 7n, poseidon([s0, s1])]));
+  });
+
+  it("hashes an order with domain tag 1 and isBuy as 1/0", () => {
+    const o: Order = { accountIndex: 5, marketId: 1, isBuy: true, size: 3n, limitPrice: 99n, expiry: 1000n, nonce: 2n, maxFeeBps: 7n };
+    expect(orderHash(o)).to.equal(poseidon([1n, 5n, 1n, 1n, 3n, 99n, 1000n, 2n, 7n]));
+  });
+
+  it("commits the global state as protocol.md section 3 writes it", async () => {
+    const s = await devGenesis();
+    const g = s.global;
+    const mk = g.markets[0];
+    expect(marketLeaf(mk)).to.equal(poseidon([0n, mk.lotSize, 0n, 0n, mk.markPrice, 0n, 0n, 0n]));
+    const rows = g.risk.pnl.map((row) => poseidon(row));
+    expect(riskHash(g.risk)).to.equal(poseidon([5000n, ...rows]));
+    const keys = poseidon(g.oracleKeys.map((k) => poseidon([k.ax, k.ay])));
+    const markets = poseidon(g.markets.map(marketLeaf));
+    expect(globalHash(g)).to.equal(poseidon([0n, markets, riskHash(g.risk), keys, 0n]));
+    expect(s.stateRoot()).to.equal(stateRoot(s.accountsRoot(), globalHash(g)));
+    expect(s.stateRoot()).to.equal(poseidon([s.tree.root, globalHash(g)]));
+  });
+
+  it("builds genesis risk arrays from a 10% scan range: ±scan, ±scan/2, …", async () => {
+    const s = await devGenesis();
+    expect(s.global.risk.pnl[0]).to.deep.equal([6_000_000n, -6_000_000n, 3_000_000n, -3_000_000n]);
+    expect(s.global.risk.pnl[1]).to.deep.equal([3_000_000n, -3_000_000n, 1_500_000n, -1_500_000n]);
+  });
+});
