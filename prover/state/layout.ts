@@ -128,14 +128,15 @@ export interface Header {
   markPrices: bigint[];
 }
 
-export interface NoopOp {
+/** The wire form of an op slot (what op data carries), distinct from the reference rules' ops. */
+export interface WireNoop {
   type: "NOOP";
 }
-export interface DepositOp {
+export interface WireDeposit {
   type: "DEPOSIT";
 }
 /** The data of a TRADE op. Identifiers are numbers, quantities bigints. */
-export interface TradeOp {
+export interface WireTrade {
   type: "TRADE";
   makerIndex: number;
   takerIndex: number;
@@ -147,12 +148,12 @@ export interface TradeOp {
   takerFeeBps: number;
 }
 /** An op as decoded from its slot. */
-export type Op = NoopOp | DepositOp | TradeOp;
+export type WireOp = WireNoop | WireDeposit | WireTrade;
 
 type Int = number | bigint;
 /** What the encoders accept: any numeric field may be a number or a bigint. */
 export type HeaderInput = { timestamp: Int; markPrices: readonly Int[] };
-export type TradeOpInput = {
+export type WireTradeInput = {
   type: "TRADE";
   makerIndex: Int;
   takerIndex: Int;
@@ -163,14 +164,14 @@ export type TradeOpInput = {
   makerFeeBps: Int;
   takerFeeBps: Int;
 };
-export type OpInput = NoopOp | DepositOp | TradeOpInput;
+export type WireOpInput = WireNoop | WireDeposit | WireTradeInput;
 
 /** Calldata of `submitBatch`, decoded. */
 export interface BatchData {
   newStateRoot: bigint;
   depositsEnd: number;
   header: Header;
-  ops: Op[];
+  ops: WireOp[];
 }
 
 /** Inputs of the hashed bytes. `ops` shorter than N is padded with NOOPs. */
@@ -180,7 +181,7 @@ export interface HashedBytesInput {
   header: HeaderInput;
   /** The deposit chain head after the batch (`queueHeads[depositsEnd]` on L1). */
   depositHead: Int;
-  ops: readonly OpInput[];
+  ops: readonly WireOpInput[];
 }
 
 // ---------------------------------------------------------------------------------------
@@ -347,7 +348,7 @@ export function decodeHeader(params: LayoutParams, bytes: Uint8Array): Header {
  * @returns OP_BYTES bytes
  * @throws LayoutError naming the field and value that does not fit
  */
-export function encodeOp(params: LayoutParams, op: OpInput, name = "op"): Uint8Array {
+export function encodeOp(params: LayoutParams, op: WireOpInput, name = "op"): Uint8Array {
   const L = layoutFor(params);
   const out = new Uint8Array(L.OP_BYTES);
   switch (op?.type) {
@@ -382,7 +383,7 @@ export function encodeOp(params: LayoutParams, op: OpInput, name = "op"): Uint8A
  * @param name - the field prefix used in errors
  * @throws LayoutError on a wrong length, an unknown type, non-zero padding or an index out of range
  */
-export function decodeOp(params: LayoutParams, bytes: Uint8Array, name = "op"): Op {
+export function decodeOp(params: LayoutParams, bytes: Uint8Array, name = "op"): WireOp {
   const L = layoutFor(params);
   checkLength(name, bytes, L.OP_BYTES);
   const code = bytes[0];
@@ -413,7 +414,7 @@ export function decodeOp(params: LayoutParams, bytes: Uint8Array, name = "op"): 
  * Encodes the op data: N slots, `ops` padded with NOOPs.
  * @throws LayoutError if there are more than N ops or an op does not fit
  */
-export function encodeOps(params: LayoutParams, ops: readonly OpInput[]): Uint8Array {
+export function encodeOps(params: LayoutParams, ops: readonly WireOpInput[]): Uint8Array {
   const L = layoutFor(params);
   if (!Array.isArray(ops) || ops.length > L.batchSize) {
     throw new LayoutError("LAYOUT_LENGTH", "ops", ops?.length, `at most ${L.batchSize} ops (N)`);
@@ -424,10 +425,10 @@ export function encodeOps(params: LayoutParams, ops: readonly OpInput[]): Uint8A
 }
 
 /** Decodes N op slots (inverse of {@link encodeOps}; padding NOOPs are kept). */
-export function decodeOps(params: LayoutParams, bytes: Uint8Array): Op[] {
+export function decodeOps(params: LayoutParams, bytes: Uint8Array): WireOp[] {
   const L = layoutFor(params);
   checkLength("ops", bytes, L.OP_DATA_BYTES);
-  const ops: Op[] = [];
+  const ops: WireOp[] = [];
   for (let i = 0; i < L.batchSize; i++) ops.push(decodeOp(params, bytes.subarray(i * L.OP_BYTES, (i + 1) * L.OP_BYTES), `op[${i}]`));
   return ops;
 }
@@ -443,7 +444,7 @@ export function decodeOps(params: LayoutParams, bytes: Uint8Array): Op[] {
  */
 export function encodeBatchData(
   params: LayoutParams,
-  batch: { newStateRoot: Int; depositsEnd: Int; header: HeaderInput; ops: readonly OpInput[] },
+  batch: { newStateRoot: Int; depositsEnd: Int; header: HeaderInput; ops: readonly WireOpInput[] },
 ): Uint8Array {
   const depositsEnd = new Uint8Array(WIDTH.depositsEnd);
   writeUint(depositsEnd, 0, WIDTH.depositsEnd, uintBytes("depositsEnd", batch.depositsEnd, WIDTH.depositsEnd));

@@ -10,7 +10,7 @@ import {
   layoutFor,
   type Header,
   type LayoutParams,
-  type OpInput,
+  type WireOpInput,
 } from "../../prover/state/layout";
 import { loadParams } from "../../prover/state/params";
 
@@ -74,7 +74,7 @@ async function withTwoDeposits() {
   ]);
   const now = await time.latest();
   const header: Header = { timestamp: now, markPrices: [100_000n, 2_500_000n] };
-  const ops: OpInput[] = [{ type: "DEPOSIT" }, { type: "DEPOSIT" }];
+  const ops: WireOpInput[] = [{ type: "DEPOSIT" }, { type: "DEPOSIT" }];
   const newStateRoot = 0xabcdn;
   const batch = { newStateRoot, depositsEnd: 2, header, ops };
   const data = encodeBatchData(ci, batch);
@@ -220,7 +220,7 @@ describe("Settlement", () => {
       const { settlement, verifier, as, alice } = await loadFixture(deployProd);
       await as(alice).depositNew(KEY.ax, KEY.ay, 1_000_000n);
       const heads = chain([[1n, KEY.ax, KEY.ay, 1_000_000n]]);
-      const ops: OpInput[] = Array.from({ length: prod.batchSize }, (_, i) =>
+      const ops: WireOpInput[] = Array.from({ length: prod.batchSize }, (_, i) =>
         i === 0
           ? { type: "DEPOSIT" }
           : i % 3 === 0
@@ -339,7 +339,7 @@ describe("Settlement", () => {
         rows.push([`${name} depositNew (first)`, await gasOf(as(alice).depositNew(KEY.ax, KEY.ay, 500n))]);
         rows.push([`${name} depositNew`, await gasOf(as(alice).depositNew(KEY.ax, KEY.ay, 500n))]);
         rows.push([`${name} deposit (top-up)`, await gasOf(as(alice).deposit(1, 500n))]);
-        const ops: OpInput[] = Array.from({ length: p.batchSize }, () => ({
+        const ops: WireOpInput[] = Array.from({ length: p.batchSize }, () => ({
           type: "TRADE",
           makerIndex: 1,
           takerIndex: 2,

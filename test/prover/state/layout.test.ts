@@ -14,8 +14,8 @@ import {
   inputHash,
   layoutFor,
   type LayoutParams,
-  type Op,
-  type OpInput,
+  type WireOp,
+  type WireOpInput,
 } from "../../../prover/state/layout";
 import { loadParams, ParamsError } from "../../../prover/state/params";
 
@@ -37,7 +37,7 @@ function expectLayoutError(fn: () => unknown, code: string, field: string): Layo
   expect.fail(`expected a LayoutError ${code} on ${field}`);
 }
 
-const trade = (over: Partial<Extract<OpInput, { type: "TRADE" }>> = {}): OpInput => ({
+const trade = (over: Partial<Extract<WireOpInput, { type: "TRADE" }>> = {}): WireOpInput => ({
   type: "TRADE",
   makerIndex: 1,
   takerIndex: 2,
@@ -133,7 +133,7 @@ describe("layout (protocol.md section 7)", () => {
       expect(encodeOp(ci, trade({ marketId: 3, makerIsBuy: false }))[3]).to.equal(0x03);
       expect(encodeOp(ci, trade({ marketId: 3, makerIsBuy: true }))[3]).to.equal(0x83);
     });
-    const cases: [string, Partial<Extract<OpInput, { type: "TRADE" }>>][] = [
+    const cases: [string, Partial<Extract<WireOpInput, { type: "TRADE" }>>][] = [
       ["makerIndex", { makerIndex: 16 }], // ci: 4^2 accounts, although IDX = 1 byte holds 255
       ["takerIndex", { takerIndex: -1 }],
       ["marketId", { marketId: 128 }],
@@ -150,7 +150,7 @@ describe("layout (protocol.md section 7)", () => {
       });
     }
     it("rejects an unknown op type", () => {
-      expectLayoutError(() => encodeOp(ci, { type: "WITHDRAW" } as unknown as OpInput), "LAYOUT_OP_TYPE", "op.type");
+      expectLayoutError(() => encodeOp(ci, { type: "WITHDRAW" } as unknown as WireOpInput), "LAYOUT_OP_TYPE", "op.type");
     });
   });
 
@@ -174,7 +174,7 @@ describe("layout (protocol.md section 7)", () => {
       expectLayoutError(() => decodeOp(ci, new Uint8Array(15)), "LAYOUT_LENGTH", "op");
     });
 
-    const arbTrade = (p: LayoutParams): fc.Arbitrary<Op> =>
+    const arbTrade = (p: LayoutParams): fc.Arbitrary<WireOp> =>
       fc.record({
         type: fc.constant("TRADE" as const),
         makerIndex: fc.integer({ min: 0, max: 4 ** p.accountDepth - 1 }),
@@ -186,8 +186,8 @@ describe("layout (protocol.md section 7)", () => {
         makerFeeBps: fc.integer({ min: 0, max: 255 }),
         takerFeeBps: fc.integer({ min: 0, max: 255 }),
       });
-    const arbOp = (p: LayoutParams): fc.Arbitrary<Op> =>
-      fc.oneof(fc.constant<Op>({ type: "NOOP" }), fc.constant<Op>({ type: "DEPOSIT" }), arbTrade(p));
+    const arbOp = (p: LayoutParams): fc.Arbitrary<WireOp> =>
+      fc.oneof(fc.constant<WireOp>({ type: "NOOP" }), fc.constant<WireOp>({ type: "DEPOSIT" }), arbTrade(p));
 
     it("is the inverse of encodeOp for every depth (property)", () => {
       fc.assert(
@@ -232,7 +232,7 @@ describe("layout (protocol.md section 7)", () => {
       expect(decodeBatchData(ci, data).ops).to.deep.equal([{ type: "DEPOSIT" }, { type: "NOOP" }]);
     });
     it("rejects more than N ops", () => {
-      const ops: OpInput[] = [{ type: "NOOP" }, { type: "NOOP" }, { type: "NOOP" }];
+      const ops: WireOpInput[] = [{ type: "NOOP" }, { type: "NOOP" }, { type: "NOOP" }];
       expectLayoutError(() => encodeBatchData(ci, { newStateRoot: 1n, depositsEnd: 0, header, ops }), "LAYOUT_LENGTH", "ops");
     });
     it("rejects a newStateRoot of r and a depositsEnd of 2^32", () => {
@@ -250,7 +250,7 @@ describe("layout (protocol.md section 7)", () => {
       newStateRoot: 22n,
       header: { timestamp: 1_700_000_000, markPrices: [100n, 200n] },
       depositHead: 33n,
-      ops: [trade(), { type: "DEPOSIT" } as OpInput],
+      ops: [trade(), { type: "DEPOSIT" } as WireOpInput],
     };
     it("hashes oldRoot ‖ newRoot ‖ header ‖ depositHead ‖ ops", () => {
       const bytes = hashedBytes(ci, input);
