@@ -1,0 +1,262 @@
+pragma circom 2.1.9;
+
+include "circomlib/circuits/poseidon.circom";
+include "circomlib/circuits/sha256/sha256.circom";
+include "lib/range.circom";
+include "lib/bits.circom";
+include "lib/account-leaf.circom";
+include "lib/quad-merkle.circom";
+include "header.circom";
+include "op-slot.circom";
+
+/**
+ * BatchSettle: one Groth16 statement for a whole batch (protocol.md).
+ *
+ * Phases:
+ *   A: header - open the old global state, oracle quorum, new mark prices, risk arrays
+ *   B: ops - N op slots chained on (accountsRoot, depositHead, fees)
+ *   C: fees - credit the batch's fees to the insurance fund, account 0, in one update
+ *   D: roots - old and new state roots
+ *   E: public input - inputHash = sha256(oldStateRoot | newStateRoot | header |
+ *      depositHead | op data) mod r
+ *
+ * NOTE: left to the contract (Settlement.sol): that oldStateRoot is the stored root,
+ * that depositHead is the stored chain head after `depositsEnd` queue entries, that the
+ * header timestamp is not ahead of the L1 block time by more than the allowed drift,
+ * and that the op data it publishes are the bytes hashed here.
+ *
+ * @param D accountDepth, P positionSlots, M markets, S scenarios, N batchSize,
+ *        K oracleKeys, Q oracleQuorum
+ * @output inputHash - {Field} - the only public signal
+ */
+template BatchSettle(D, P, M, S, N, K, Q) {
+    var IDX = (2 * D + 7) \ 8;
+    var OP_BYTES = 14 + 2 * IDX;
+    var HEADER_BYTES = 4 + 6 * M;
+
+    // Old global state.
+    signal input oldAccountsRoot;
+    signal input oldOracleTimestamp;
+    signal input marketKind[M];
+    signal input marketLotSize[M];
+    signal input marketExpiry[M];
+    signal input marketStrike[M];
+    signal input fundingIndex[M];
+    signal input settlementPrice[M];
+    signal input settled[M];
+    signal input oldMarkPrice[M];
+    signal input mmBps;
+    signal input pnl[M][S];
+    signal input oracleAx[K];
+    signal input oracleAy[K];
+    signal input oldDepositHead;
+    // Header.
+    signal input timestamp;
+    signal input markPrice[M];
+    signal input oracleKeyIndex[Q];
+    signal input oracleSigR8x[Q];
+    signal input oracleSigR8y[Q];
+    signal input oracleSigS[Q];
+    // Op slots.
+    signal input opType[N];
+    signal input aIndex[N];
+    signal input aAx[N];
+    signal input aAy[N];
+    signal input aNonce[N];
+    signal input aCollateral[N];
+    signal input aMarketId[N][P];
+    signal input aSize[N][P];
+    signal input aFundingSnapshot[N][P];
+    signal input aSiblings[N][D][3];
+    signal input bIndex[N];
+    signal input bAx[N];
+    signal input bAy[N];
+    signal input bNonce[N];
+    signal input bCollateral[N];
+    signal input bMarketId[N][P];
+    signal input bSize[N][P];
+    signal input bFundingSnapshot[N][P];
+    signal input bSiblings[N][D][3];
+    signal input depositAccountIndex[N];
+    signal input depositAx[N];
+    signal input depositAy[N];
+    signal input depositAmount[N];
+    signal input makerOrder[N][7];
+    signal input makerSig[N][3];
+    signal input takerOrder[N][7];
+    signal input takerSig[N][3];
+    signal input q[N];
+    signal input makerFeeBps[N];
+    signal input takerFeeBps[N];
+    signal input makerSlot[N];
+    signal input takerSlot[N];
+    // Insurance fund (account 0) before the fee credit.
+    signal input fundAx;
+    signal input fundAy;
+    signal input fundNonce;
+    signal input fundCollateral;
+    signal input fundMarketId[P];
+    signal input fundSize[P];
+    signal input fundFundingSnapshot[P];
+    signal input fundSiblings[D][3];
+
+    signal output inputHash;
+
+    ////////
+    // A: header
+    ////////
+    component header = Header(M, S, K, Q);
+    header.oldOracleTimestamp <== oldOracleTimestamp;
+    header.timestamp <== timestamp;
+    header.marketKind <== marketKind;
+    header.marketLotSize <== marketLotSize;
+    header.marketExpiry <== marketExpiry;
+    header.marketStrike <== marketStrike;
+    header.fundingIndex <== fundingIndex;
+    header.settlementPrice <== settlementPrice;
+    header.settled <== settled;
+    header.oldMarkPrice <== oldMarkPrice;
+    header.markPrice <== markPrice;
+    header.mmBps <== mmBps;
+    header.pnl <== pnl;
+    header.oracleAx <== oracleAx;
+    header.oracleAy <== oracleAy;
+    header.oracleKeyIndex <== oracleKeyIndex;
+    header.oracleSigR8x <== oracleSigR8x;
+    header.oracleSigR8y <== oracleSigR8y;
+    header.oracleSigS <== oracleSigS;
+
+    ////////
+    // B: ops
+    ////////
+    component slot[N];
+    signal accountsRoot[N + 1];
+    signal depositHead[N + 1];
+    signal fees[N + 1];
+    accountsRoot[0] <== oldAccountsRoot;
+    depositHead[0] <== oldDepositHead;
+    fees[0] <== 0;
+    for (var i = 0; i < N; i++) {
+        slot[i] = OpSlot(D, P, M, S);
+        slot[i].opType <== opType[i];
+        slot[i].aIndex <== aIndex[i];
+        slot[i].aAx <== aAx[i];
+        slot[i].aAy <== aAy[i];
+        slot[i].aNonce <== aNonce[i];
+        slot[i].aCollateral <== aCollateral[i];
+        slot[i].aMarketId <== aMarketId[i];
+        slot[i].aSize <== aSize[i];
+        slot[i].aFundingSnapshot <== aFundingSnapshot[i];
+        slot[i].aSiblings <== aSiblings[i];
+        slot[i].bIndex <== bIndex[i];
+        slot[i].bAx <== bAx[i];
+        slot[i].bAy <== bAy[i];
+        slot[i].bNonce <== bNonce[i];
+        slot[i].bCollateral <== bCollateral[i];
+        slot[i].bMarketId <== bMarketId[i];
+        slot[i].bSize <== bSize[i];
+        slot[i].bFundingSnapshot <== bFundingSnapshot[i];
+        slot[i].bSiblings <== bSiblings[i];
+        slot[i].depositAccountIndex <== depositAccountIndex[i];
+        slot[i].depositAx <== depositAx[i];
+        slot[i].depositAy <== depositAy[i];
+        slot[i].depositAmount <== depositAmount[i];
+        slot[i].makerOrder <== makerOrder[i];
+        slot[i].makerSig <== makerSig[i];
+        slot[i].takerOrder <== takerOrder[i];
+        slot[i].takerSig <== takerSig[i];
+        slot[i].q <== q[i];
+        slot[i].makerFeeBps <== makerFeeBps[i];
+        slot[i].takerFeeBps <== takerFeeBps[i];
+        slot[i].makerSlot <== makerSlot[i];
+        slot[i].takerSlot <== takerSlot[i];
+        slot[i].timestamp <== timestamp;
+        slot[i].markPrice <== markPrice;
+        slot[i].fundingIndex <== fundingIndex;
+        slot[i].pnl <== pnl;
+        slot[i].accountsRootIn <== accountsRoot[i];
+        slot[i].depositHeadIn <== depositHead[i];
+        slot[i].feesIn <== fees[i];
+        accountsRoot[i + 1] <== slot[i].accountsRootOut;
+        depositHead[i + 1] <== slot[i].depositHeadOut;
+        fees[i + 1] <== slot[i].feesOut;
+    }
+
+    ////////
+    // C: fees
+    ////////
+    // The fund exists from genesis (a non-empty leaf), so its key stays non-zero.
+    signal newFundCollateral <== fundCollateral + fees[N];
+    component fundCollateralRange = SignedRange(64);
+    fundCollateralRange.in <== newFundCollateral;
+    component fundOld = AccountLeaf(P);
+    fundOld.ax <== fundAx;
+    fundOld.ay <== fundAy;
+    fundOld.nonce <== fundNonce;
+    fundOld.collateral <== fundCollateral;
+    fundOld.marketId <== fundMarketId;
+    fundOld.size <== fundSize;
+    fundOld.fundingSnapshot <== fundFundingSnapshot;
+    component fundNew = AccountLeaf(P);
+    fundNew.ax <== fundAx;
+    fundNew.ay <== fundAy;
+    fundNew.nonce <== fundNonce;
+    fundNew.collateral <== newFundCollateral;
+    fundNew.marketId <== fundMarketId;
+    fundNew.size <== fundSize;
+    fundNew.fundingSnapshot <== fundFundingSnapshot;
+    component fundUpdate = QuadMerkleUpdate(D);
+    fundUpdate.oldRoot <== accountsRoot[N];
+    fundUpdate.index <== 0;
+    fundUpdate.oldLeaf <== fundOld.leaf;
+    fundUpdate.newLeaf <== fundNew.leaf;
+    fundUpdate.siblings <== fundSiblings;
+
+    ////////
+    // D: roots
+    ////////
+    component oldGlobal = Poseidon(5);
+    oldGlobal.inputs[0] <== oldOracleTimestamp;
+    oldGlobal.inputs[1] <== header.oldMarketsHash;
+    oldGlobal.inputs[2] <== header.riskHash;
+    oldGlobal.inputs[3] <== header.oracleKeysHash;
+    oldGlobal.inputs[4] <== oldDepositHead;
+    component newGlobal = Poseidon(5);
+    newGlobal.inputs[0] <== timestamp;
+    newGlobal.inputs[1] <== header.newMarketsHash;
+    newGlobal.inputs[2] <== header.riskHash;
+    newGlobal.inputs[3] <== header.oracleKeysHash;
+    newGlobal.inputs[4] <== depositHead[N];
+    component oldStateRoot = Poseidon(2);
+    oldStateRoot.inputs[0] <== oldAccountsRoot;
+    oldStateRoot.inputs[1] <== oldGlobal.out;
+    component newStateRoot = Poseidon(2);
+    newStateRoot.inputs[0] <== fundUpdate.newRoot;
+    newStateRoot.inputs[1] <== newGlobal.out;
+
+    ////////
+    // E: public input
+    ////////
+    var HASHED_BITS = 8 * (32 + 32 + HEADER_BYTES + 32 + N * OP_BYTES);
+    component oldRootBits = FieldBE();
+    oldRootBits.in <== oldStateRoot.out;
+    component newRootBits = FieldBE();
+    newRootBits.in <== newStateRoot.out;
+    component headBits = FieldBE();
+    headBits.in <== depositHead[N];
+    component sha = Sha256(HASHED_BITS);
+    var o = 0;
+    for (var i = 0; i < 256; i++) { sha.in[o] <== oldRootBits.bits[i]; o++; }
+    for (var i = 0; i < 256; i++) { sha.in[o] <== newRootBits.bits[i]; o++; }
+    for (var i = 0; i < 8 * HEADER_BYTES; i++) { sha.in[o] <== header.headerBits[i]; o++; }
+    for (var i = 0; i < 256; i++) { sha.in[o] <== headBits.bits[i]; o++; }
+    for (var s = 0; s < N; s++) {
+        for (var i = 0; i < 8 * OP_BYTES; i++) { sha.in[o] <== slot[s].opBits[i]; o++; }
+    }
+    var hashValue = 0;
+    for (var i = 0; i < 256; i++) {
+        // 2 ** k, not 1 << k: circom masks shifts to 254 bits and would drop the top bits.
+        hashValue += sha.out[i] * (2 ** (255 - i));
+    }
+    inputHash <== hashValue;
+}

@@ -1,0 +1,34 @@
+pragma circom 2.1.9;
+
+include "circomlib/circuits/comparators.circom";
+include "range.circom";
+
+/**
+ * fee = floor(notional * feeBps / 10000), protocol.md section 5.
+ * Range argument: notional = q * price < 2^32 * 2^48 = 2^80 and feeBps < 2^8, so the
+ * numerator is below 2^88; with fee < 2^80 and remainder < 10000 the division is
+ * unique and fee * 10000 + remainder never wraps the field.
+ * @input notional - {Uint80} - q * price, range implied by the caller's checks
+ * @input feeBps - {Uint8} - range-checked by the caller
+ * @output fee - {Uint80}
+ */
+template FeeAmount() {
+    signal input notional;
+    signal input feeBps;
+    signal output fee;
+
+    signal numerator <== notional * feeBps;
+    signal remainder;
+    fee <-- numerator \ 10000;
+    remainder <-- numerator % 10000;
+    numerator === fee * 10000 + remainder;
+
+    component feeRange = UnsignedRange(80);
+    feeRange.in <== fee;
+    component remainderRange = UnsignedRange(14);
+    remainderRange.in <== remainder;
+    component remainderBelow = LessThan(14);
+    remainderBelow.in[0] <== remainder;
+    remainderBelow.in[1] <== 10000;
+    remainderBelow.out === 1;
+}

@@ -1,0 +1,67 @@
+pragma circom 2.1.9;
+
+include "circomlib/circuits/poseidon.circom";
+include "circomlib/circuits/comparators.circom";
+include "../lib/range.circom";
+
+/**
+ * DEPOSIT (protocol.md section 5): consumes the next L1 queue entry
+ * (accountIndex, ax, ay, amount) and advances the deposit chain
+ *   depositHeadOut = Poseidon(depositHeadIn, accountIndex, ax, ay, amount).
+ * A non-zero key creates the (empty) account with that key; key (0, 0) tops up an
+ * account that exists. Positions and nonce never change.
+ * @input enabled - {Bool} - 1 iff the slot is a DEPOSIT
+ * @input accountIndex - {Uint} - index of the account updated in this slot (update a)
+ * @input ax, ay, collateral - the account before
+ * @input depositAccountIndex, depositAx, depositAy - {Field} - queue entry
+ * @input depositAmount - {Uint63} - queue entry amount, > 0
+ * @input depositHeadIn - {Field} - chain head before this slot
+ * @output newAx, newAy, newCollateral - the account after (when enabled)
+ * @output depositHeadOut - {Field} - chain head after this slot
+ */
+template DepositOp() {
+    signal input enabled;
+    signal input accountIndex;
+    signal input ax;
+    signal input ay;
+    signal input collateral;
+    signal input depositAccountIndex;
+    signal input depositAx;
+    signal input depositAy;
+    signal input depositAmount;
+    signal input depositHeadIn;
+    signal output newAx;
+    signal output newAy;
+    signal output newCollateral;
+    signal output depositHeadOut;
+
+    (depositAccountIndex - accountIndex) * enabled === 0;
+
+    component amountRange = UnsignedRange(63);
+    amountRange.in <== depositAmount;
+    component amountZero = IsZero();
+    amountZero.in <== depositAmount;
+    amountZero.out * enabled === 0;
+
+    // A new key may only land on an empty account, and a top-up (key 0) only on an
+    // account that exists.
+    component keyIsZero = IsZero();
+    keyIsZero.in <== depositAx;
+    keyIsZero.out * depositAy === 0;
+    component accountIsEmpty = IsZero();
+    accountIsEmpty.in <== ax;
+    (1 - keyIsZero.out - accountIsEmpty.out) * enabled === 0;
+
+    // On creation the old key is (0, 0); on a top-up the entry's key is (0, 0).
+    newAx <== ax + depositAx;
+    newAy <== ay + depositAy;
+    newCollateral <== collateral + depositAmount;
+
+    component chain = Poseidon(5);
+    chain.inputs[0] <== depositHeadIn;
+    chain.inputs[1] <== depositAccountIndex;
+    chain.inputs[2] <== depositAx;
+    chain.inputs[3] <== depositAy;
+    chain.inputs[4] <== depositAmount;
+    depositHeadOut <== depositHeadIn + enabled * (chain.out - depositHeadIn);
+}
