@@ -90,11 +90,22 @@ async function cacheKey(opts: CompileOptions, includeDirs: string[]): Promise<st
   return h.digest("hex");
 }
 
+/** Sizes from an r1cs file's header section. */
+export interface R1csHeader {
+  wires: number;
+  outputs: number;
+  publicInputs: number;
+  privateInputs: number;
+  labels: number;
+  constraints: number;
+}
+
 /**
- * Number of constraints, read from the r1cs header section (type 1) directly:
- * cheaper than snarkjs `r1cs.info`, which loads the whole file and logs.
+ * Reads the header section (type 1) of an r1cs file directly: cheaper than snarkjs
+ * `r1cs.info`, which loads the whole file and logs. Layout: n8, prime (n8 bytes),
+ * nWires, nPubOut, nPubIn, nPrvIn (u32), nLabels (u64), nConstraints (u32).
  */
-export function r1csConstraintCount(r1csPath: string): number {
+export function readR1csHeader(r1csPath: string): R1csHeader {
   const buf = fs.readFileSync(r1csPath);
   if (buf.toString("ascii", 0, 4) !== "r1cs") throw new Error(`${r1csPath}: not an r1cs file`);
   const nSections = buf.readUInt32LE(8);
@@ -104,9 +115,15 @@ export function r1csConstraintCount(r1csPath: string): number {
     const size = Number(buf.readBigUInt64LE(pos + 4));
     pos += 12;
     if (type === 1) {
-      const n8 = buf.readUInt32LE(pos);
-      // n8, prime, nWires, nPubOut, nPubIn, nPrvIn, nLabels(u64), nConstraints
-      return buf.readUInt32LE(pos + 4 + n8 + 4 * 4 + 8);
+      const at = pos + 4 + buf.readUInt32LE(pos);
+      return {
+        wires: buf.readUInt32LE(at),
+        outputs: buf.readUInt32LE(at + 4),
+        publicInputs: buf.readUInt32LE(at + 8),
+        privateInputs: buf.readUInt32LE(at + 12),
+        labels: Number(buf.readBigUInt64LE(at + 16)),
+        constraints: buf.readUInt32LE(at + 24),
+      };
     }
     pos += size;
   }
@@ -169,7 +186,7 @@ export async function compileCircuit(opts: CompileOptions): Promise<CompiledCirc
     await withSpinner(`circom2 ${opts.name} (--O2)`, () =>
       run(CIRCOM2, [file, "--r1cs", "--wasm", "--sym", "--O2", ...includeArgs(includeDirs), "-o", outDir], REPO_ROOT),
     );
-    constraints = r1csConstraintCount(paths.r1cs);
+    constraints = readR1csHeader(paths.r1cs).constraints;
     record = { key, constraints, warnings: null };
   }
 
