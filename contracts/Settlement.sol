@@ -36,7 +36,7 @@ import {IERC20Minimal} from "./interfaces/IERC20Minimal.sol";
 contract Settlement is ISettlement {
     /// @notice The BN254 scalar field modulus r.
     uint256 public constant FIELD_MODULUS =
-        21888242871839275222246405745257275088548364400416711428743580034251228000001;
+        21888242871839275222246405745257275088548364400416034343698204186575808495617;
     /// @notice Deposits are below 2^63 (protocol.md section 2).
     uint256 public constant MAX_DEPOSIT = 1 << 63;
 

@@ -31,7 +31,7 @@ template SignedRange(n) {
     // Shift by 2^(n-1): a value in [-2^(n-1), 2^(n-1)) maps to [0, 2^n). Any other
     // field element maps outside [0, 2^n) because r > 2^(n+1).
     component toBits = Num2Bits(n);
-    toBits.in <== in + (1 << (n - 1));
+    toBits.in <== in + 2 ** (n - 1);
     // The bits themselves are not needed: the decomposition is the check.
     _ <== toBits.out;
 }

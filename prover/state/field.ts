@@ -4,7 +4,7 @@
  */
 
 /** The BN254 scalar field modulus r. */
-export const R = 21888242871839275222246405745257275088548364400416711428743580034251228000001n;
+export const R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 
 /** Half of r: field elements above it decode to negative integers. */
 const HALF_R = R >> 1n;

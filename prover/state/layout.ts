@@ -31,7 +31,7 @@ import { createHash } from "node:crypto";
 import type { Params } from "./params";
 
 /** The BN254 scalar field modulus r (protocol.md section 2). */
-export const FIELD_MODULUS = 21888242871839275222246405745257275088548364400416711428743580034251228000001n;
+export const FIELD_MODULUS = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 
 /** Op type codes (protocol.md section 5). */
 export const OP_CODE = { NOOP: 0, DEPOSIT: 1, TRADE: 2 } as const;
