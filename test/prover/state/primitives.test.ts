@@ -10,6 +10,17 @@ import { devGenesis, insecureDevAccountKey } from "./fixtures";
 describe("prover/state primitives", () => {
   before(initCrypto);
 
+  it("uses the BN254 scalar modulus r of protocol.md (hex 0x30644e72…f0000001), the one circomlibjs hashes in", () => {
+    expect(R).to.equal(BigInt("0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001"));
+  });
+
+  it("hashes −1 as circomlibjs' own field does", async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const lib = require("circomlibjs") as { buildPoseidon(): Promise<{ (x: unknown[]): unknown; F: { e(x: bigint): unknown; toObject(x: unknown): bigint } }> };
+    const h = await lib.buildPoseidon();
+    expect(poseidon([-1n, 5n])).to.equal(h.F.toObject(h([h.F.e(-1n), h.F.e(5n)])));
+  });
+
   it("encodes a negative integer x as r + x and decodes it back", () => {
     expect(encodeSigned(-5n)).to.equal(R - 5n);
     expect(decodeSigned(R - 5n)).to.equal(-5n);
