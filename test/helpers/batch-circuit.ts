@@ -1,0 +1,85 @@
+/**
+ * The batch circuit at `ci` parameters, with the same expectPass/expectFail helpers
+ * as test/helpers/circuit.ts, plus ways to run a batch through the reference rules and
+ * get the circuit input that an honest prover would use. Tests then tamper with that
+ * input to play a dishonest prover.
+ */
+import assert from "node:assert/strict";
+import { compileCircuit } from "../../scripts/lib/circom";
+import { BATCH_CIRCUIT, batchMainSource, buildDir, loadParams } from "../../scripts/lib/params";
+import { applyBatch, type Batch, type BatchResult } from "../../prover/state/batch";
+import type { State } from "../../prover/state/state";
+import { buildBatchInput, type CircuitInput, type InputValue } from "../../prover/witness/batch-input";
+import { batchOnChain } from "../../prover/witness/batch-data";
+import { WitnessCalculator, WitnessError } from "../../prover/zk/witness";
+import { CI_PARAMS } from "../prover/state/fixtures";
+
+export interface BatchCircuit {
+  readonly constraints: number;
+  /** The circuit's inputHash for this input; throws WitnessError if it is unprovable. */
+  inputHash(input: CircuitInput): Promise<bigint>;
+  /** Asserts the input is provable and its inputHash is the one the rules compute. */
+  expectPass(input: CircuitInput, expectedInputHash?: bigint): Promise<void>;
+  /**
+   * Asserts that no witness exists for this input. `where` names the template whose
+   * constraint must be the one that fails (matched against the witness calculator's
+   * "Error in template X_n" lines), so that a test fails for its own reason and not
+   * because the tampering broke something unrelated.
+   */
+  expectFail(input: CircuitInput, where?: RegExp): Promise<void>;
+}
+
+let loaded: Promise<BatchCircuit> | undefined;
+
+/** Compiles (or takes from the build cache) the `ci` batch circuit. */
+export function ciBatchCircuit(): Promise<BatchCircuit> {
+  loaded ??= (async () => {
+    const params = loadParams("ci");
+    const built = await compileCircuit({ name: BATCH_CIRCUIT, mainSource: batchMainSource(params), outDir: buildDir(params), inspect: false });
+    const wc = await WitnessCalculator.load(built.wasm);
+    // wire 1 is the only output, inputHash
+    const inputHash = async (input: CircuitInput) => (await wc.witness(input as never))[1];
+    return {
+      constraints: built.constraints,
+      inputHash,
+      async expectPass(input, expected) {
+        const got = await inputHash(input);
+        if (expected !== undefined) assert.equal(got, expected, "circuit inputHash differs from the reference rules'");
+      },
+      async expectFail(input, where) {
+        await assert.rejects(inputHash(input), (err: unknown) => {
+          assert.ok(err instanceof WitnessError, `expected a WitnessError, got ${String(err)}`);
+          const trace = String((err as Error & { cause?: unknown }).cause ?? err.message);
+          const first = /Error in template (\w+?)_\d+ line/.exec(trace)?.[1];
+          if (where) assert.match(first ?? "", where, `failed in ${first ?? "?"}, expected ${where}`);
+          return true;
+        });
+      },
+    };
+  })();
+  return loaded;
+}
+
+/** A batch applied by the reference rules, with its honest circuit input. */
+export interface ProvenCase extends BatchResult {
+  readonly input: CircuitInput;
+  readonly inputHash: bigint;
+}
+
+/** Applies `batch` to `state` with the rules and builds the honest circuit input. */
+export function honest(state: State, batch: Batch): ProvenCase {
+  const r = applyBatch(state, batch);
+  return { ...r, input: buildBatchInput(CI_PARAMS, r.trace), inputHash: batchOnChain(CI_PARAMS, r.trace).inputHash };
+}
+
+/** A deep copy of an input with one signal (path like `makerOrder.0.5`) replaced. */
+export function tamper(input: CircuitInput, path: string, value: bigint | number | InputValue): CircuitInput {
+  const copy = JSON.parse(JSON.stringify(input)) as CircuitInput;
+  const keys = path.split(".");
+  let node: InputValue[] | CircuitInput = copy;
+  for (const k of keys.slice(0, -1)) node = (node as Record<string, InputValue>)[k] as InputValue[];
+  const last = keys[keys.length - 1];
+  const v = typeof value === "bigint" || typeof value === "number" ? value.toString() : value;
+  (node as Record<string, InputValue>)[last] = v;
+  return copy;
+}
