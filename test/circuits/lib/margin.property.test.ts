@@ -1,0 +1,94 @@
+/**
+ * The scenario margin of the circuit and of the reference rules (prover/state/margin.ts)
+ * are the same function: fast-check draws portfolios, prices and risk arrays across
+ * the whole allowed ranges (protocol.md section 2) and compares equity and the
+ * initial-margin verdict, including the boundary where equity equals the requirement.
+ */
+import { expect } from "chai";
+import fc from "fast-check";
+import type { Account, PositionSlot } from "../../../prover/state/account";
+import { encodeSigned, decodeSigned } from "../../../prover/state/field";
+import { equity, meetsInitialMargin, requirement, isReduceOnly } from "../../../prover/state/margin";
+import type { Risk } from "../../../prover/state/global";
+import { testCircuit, type CircuitTester } from "../../helpers/circuit";
+
+const P = 2;
+const M = 2;
+const S = 4;
+const enc = (x: bigint) => encodeSigned(x).toString();
+
+const signed = (bits: number) => fc.bigInt({ min: -(1n << BigInt(bits)) + 1n, max: (1n << BigInt(bits)) - 1n });
+const portfolio = fc.record({
+  collateral: signed(63),
+  markets: fc.shuffledSubarray([1, 2], { minLength: 0, maxLength: P }),
+  sizes: fc.array(signed(48), { minLength: P, maxLength: P }),
+  prices: fc.array(fc.bigInt({ min: 1n, max: (1n << 48n) - 1n }), { minLength: M, maxLength: M }),
+  pnl: fc.array(fc.array(signed(62), { minLength: S, maxLength: S }), { minLength: M, maxLength: M }),
+});
+
+function account(p: { collateral: bigint; markets: number[]; sizes: bigint[] }): Account {
+  const positions: PositionSlot[] = Array.from({ length: P }, (_, j) =>
+    j < p.markets.length ? { marketId: p.markets[j], size: p.sizes[j], fundingSnapshot: 0n } : { marketId: 0, size: 0n, fundingSnapshot: 0n },
+  );
+  return { ax: 1n, ay: 1n, nonce: 0n, collateral: p.collateral, positions };
+}
+
+function circuitInput(a: Account, prices: bigint[], risk: Risk) {
+  return {
+    collateral: enc(a.collateral),
+    marketId: a.positions.map((s) => String(s.marketId)),
+    size: a.positions.map((s) => enc(s.size)),
+    markPrice: prices.map(String),
+    pnl: risk.pnl.map((row) => row.map(enc)),
+  };
+}
+
+describe("circuits/lib: ScenarioMargin equals the reference margin", function () {
+  let margin: CircuitTester;
+  let reduce: CircuitTester;
+  before(async function () {
+    margin = await testCircuit("scenario_margin_ci", `pragma circom 2.1.9;\ninclude "lib/scenario-margin.circom";\ncomponent main = ScenarioMargin(${P}, ${M}, ${S});\n`);
+    reduce = await testCircuit("reduce_only", `pragma circom 2.1.9;\ninclude "lib/reduce-only.circom";\ncomponent main = ReduceOnly();\n`);
+  });
+
+  it("gives the same equity and verdict on random portfolios", async function () {
+    await fc.assert(
+      fc.asyncProperty(portfolio, async (p) => {
+        const a = account(p);
+        const risk: Risk = { mmBps: 5000n, pnl: p.pnl };
+        const out = await margin.outputs(circuitInput(a, p.prices, risk));
+        expect(decodeSigned(out["main.equity"])).to.equal(equity(a, p.prices));
+        expect(out["main.meetsInitialMargin"]).to.equal(meetsInitialMargin(a, p.prices, risk) ? 1n : 0n);
+      }),
+      { numRuns: 150, seed: 4242 },
+    );
+  });
+
+  it("agrees at the boundary: equity exactly at, and one unit below, the requirement", async function () {
+    await fc.assert(
+      fc.asyncProperty(portfolio, fc.boolean(), async (p, below) => {
+        const risk: Risk = { mmBps: 5000n, pnl: p.pnl };
+        const probe = account({ ...p, collateral: 0n });
+        // choose collateral so that equity = requirement (- 1)
+        const target = requirement(probe, risk) - (below ? 1n : 0n);
+        const a = { ...probe, collateral: target - equity(probe, p.prices) };
+        fc.pre(a.collateral > -(1n << 63n) && a.collateral < 1n << 63n);
+        const out = await margin.outputs(circuitInput(a, p.prices, risk));
+        const expected = meetsInitialMargin(a, p.prices, risk);
+        expect(expected).to.equal(!below);
+        expect(out["main.meetsInitialMargin"]).to.equal(expected ? 1n : 0n);
+      }),
+      { numRuns: 60, seed: 7 },
+    );
+  });
+
+  it("gives the same reduce-only verdict as the rules", async function () {
+    await fc.assert(
+      fc.asyncProperty(signed(48), signed(48), async (before, after) => {
+        const out = await reduce.outputs({ sizeBefore: enc(before), sizeAfter: enc(after) });
+        expect(out["main.out"]).to.equal(isReduceOnly(before, after) ? 1n : 0n);
+      }),
+      { numRuns: 150, seed: 99 },
+    );
+  });
+});
