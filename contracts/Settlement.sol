@@ -11,9 +11,10 @@ import {IERC20Minimal} from "./interfaces/IERC20Minimal.sol";
 /// finalizes batches proven by the batch circuit (docs/protocol.md sections 5, 7, 8).
 /// @dev Batch calldata layout (protocol.md section 7), all integers big-endian:
 ///
-///   data   newStateRoot     --> 32 bytes (< r)
+///   data   oldStateRoot     --> 32 bytes (must equal the stored stateRoot)
+///          newStateRoot     --> 32 bytes (< r)
 ///          depositsEnd      --> 4 bytes  (uint32)
-///          header           --> HEADER_BYTES = 4 + 6·M
+///          header           --> HEADER_BYTES = 4 + 6·M, at offset 68
 ///              timestamp        --> 4 bytes (uint32)
 ///              markPrice_m      --> 6 bytes (uint48), m = 0..M-1
 ///          op data          --> N · OP_BYTES, OP_BYTES = 14 + 2·IDX, IDX = ceil(2·D / 8)
@@ -26,9 +27,13 @@ import {IERC20Minimal} from "./interfaces/IERC20Minimal.sol";
 ///              makerFeeBps      --> 1 byte
 ///              takerFeeBps      --> 1 byte
 ///
-///   hashed bytes = stateRoot (32) ‖ newStateRoot (32) ‖ header ‖ queueHeads[depositsEnd] (32) ‖ op data
+///   hashed bytes = oldStateRoot (32) ‖ newStateRoot (32) ‖ header ‖ queueHeads[depositsEnd] (32) ‖ op data
+///                = data[0:64] ‖ header ‖ queueHeads[depositsEnd] ‖ op data
 ///   inputHash    = uint256(sha256(hashed bytes)) mod r
 ///
+/// oldStateRoot travels in the data so that a stale or replayed batch is refused with
+/// StateRootMismatch before the proof is checked; once it equals the stored root, the
+/// first 64 bytes of `data` are the first 64 hashed bytes as they stand.
 /// The ops are not decoded here: the circuit constrains them, and the contract only
 /// needs their bytes in the hash. The data is read by hand rather than with abi.decode
 /// so that the bytes hashed by the circuit carry no ABI padding.
@@ -41,9 +46,11 @@ contract Settlement is ISettlement {
     uint256 public constant MAX_DEPOSIT = 1 << 63;
 
     // Fixed field widths of the calldata (bytes).
-    uint256 private constant ROOT_BYTES = 32; // newStateRoot --> 32 bytes
+    uint256 private constant ROOT_BYTES = 32; // oldStateRoot, newStateRoot --> 32 bytes each
+    uint256 private constant NEW_ROOT_OFFSET = ROOT_BYTES; // newStateRoot starts at 32
+    uint256 private constant DEPOSITS_END_OFFSET = 2 * ROOT_BYTES; // depositsEnd starts at 64
     uint256 private constant DEPOSITS_END_BYTES = 4; // depositsEnd --> 4 bytes
-    uint256 private constant HEADER_OFFSET = ROOT_BYTES + DEPOSITS_END_BYTES; // header starts at 36
+    uint256 private constant HEADER_OFFSET = DEPOSITS_END_OFFSET + DEPOSITS_END_BYTES; // header starts at 68
     uint256 private constant TIMESTAMP_BYTES = 4; // header.timestamp --> 4 bytes
     uint256 private constant MARK_PRICE_BYTES = 6; // header.markPrice_m --> 6 bytes
     uint256 private constant OP_FIXED_BYTES = 14; // type 1 + marketSide 1 + q 4 + price 6 + fees 2
@@ -63,7 +70,7 @@ contract Settlement is ISettlement {
     uint256 public immutable OP_BYTES;
     /// @notice HEADER_BYTES = 4 + 6·M.
     uint256 public immutable HEADER_BYTES;
-    /// @notice DATA_BYTES = 32 + 4 + HEADER_BYTES + N·OP_BYTES, the exact length of `data`.
+    /// @notice DATA_BYTES = 64 + 4 + HEADER_BYTES + N·OP_BYTES, the exact length of `data`.
     uint256 public immutable DATA_BYTES;
     /// @notice A header timestamp may be at most this many seconds after block.timestamp.
     uint256 public immutable MAX_ORACLE_DRIFT;
@@ -235,10 +242,13 @@ contract Settlement is ISettlement {
     {
         if (data.length != DATA_BYTES) revert BatchDataLength(DATA_BYTES, data.length);
 
-        newStateRoot = uint256(bytes32(data[0:ROOT_BYTES]));
+        uint256 oldStateRoot = uint256(bytes32(data[0:NEW_ROOT_OFFSET]));
+        if (oldStateRoot != stateRoot) revert StateRootMismatch(stateRoot, oldStateRoot);
+
+        newStateRoot = uint256(bytes32(data[NEW_ROOT_OFFSET:DEPOSITS_END_OFFSET]));
         if (newStateRoot >= FIELD_MODULUS) revert FieldOverflow(newStateRoot);
 
-        depositsEnd = uint32(bytes4(data[ROOT_BYTES:HEADER_OFFSET]));
+        depositsEnd = uint32(bytes4(data[DEPOSITS_END_OFFSET:HEADER_OFFSET]));
         uint256 queueLength = queueHeads.length - 1;
         if (depositsEnd < depositsConsumed || depositsEnd > queueLength) {
             revert DepositsOutOfRange(depositsEnd, depositsConsumed, queueLength);
@@ -249,8 +259,9 @@ contract Settlement is ISettlement {
         if (timestamp > limit) revert OracleTimestampAhead(timestamp, limit);
 
         uint256 opsOffset = HEADER_OFFSET + HEADER_BYTES;
+        // data[0:64] = oldStateRoot ‖ newStateRoot, oldStateRoot checked equal to stateRoot above.
         bytes memory hashed = abi.encodePacked(
-            stateRoot, newStateRoot, data[HEADER_OFFSET:opsOffset], queueHeads[depositsEnd], data[opsOffset:]
+            data[0:DEPOSITS_END_OFFSET], data[HEADER_OFFSET:opsOffset], queueHeads[depositsEnd], data[opsOffset:]
         );
         inputHash = uint256(sha256(hashed)) % FIELD_MODULUS;
     }

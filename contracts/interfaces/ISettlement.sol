@@ -13,10 +13,15 @@ interface ISettlement {
     /// @param caller The sender
     error NotOperator(address caller);
 
-    /// @notice Thrown when the batch data is not exactly `36 + 4 + 6M + N·OP_BYTES` bytes.
+    /// @notice Thrown when the batch data is not exactly `64 + 4 + (4 + 6M) + N·OP_BYTES` bytes.
     /// @param expected DATA_BYTES
     /// @param given The length received
     error BatchDataLength(uint256 expected, uint256 given);
+
+    /// @notice Thrown when the batch is not built on the current state root: a stale or replayed batch
+    /// @param expected The stored stateRoot
+    /// @param given The oldStateRoot in the batch data
+    error StateRootMismatch(uint256 expected, uint256 given);
 
     /// @notice Thrown when a value that must be a BN254 field element (newStateRoot, a key
     /// coordinate, the genesis root) is not below r.
@@ -35,7 +40,6 @@ interface ISettlement {
     error OracleTimestampAhead(uint256 timestamp, uint256 limit);
 
     /// @notice Thrown when the verifier rejects the proof for the recomputed inputHash.
-    /// A replayed batch lands here: the stored old root is part of inputHash.
     error InvalidProof();
 
     // ---------------------------------------------------------------------------------
@@ -139,9 +143,10 @@ interface ISettlement {
     /// @param amount Collateral units, 0 < amount < 2^63, pulled with transferFrom
     function deposit(uint256 accountIndex, uint256 amount) external;
 
-    /// @notice Finalizes a batch: checks the layout and ranges, recomputes inputHash,
+    /// @notice Finalizes a batch: checks the old root, the layout and ranges, recomputes inputHash,
     /// verifies the proof and moves the state root. Operator only.
-    /// @param data newStateRoot (32) ‖ depositsEnd uint32 (4) ‖ header (4 + 6M) ‖ op data (N · OP_BYTES)
+    /// @param data oldStateRoot (32) ‖ newStateRoot (32) ‖ depositsEnd uint32 (4) ‖ header (4 + 6M) ‖ op data (N · OP_BYTES);
+    /// oldStateRoot must equal the stored stateRoot
     /// @param proof (a.x, a.y, b.x1, b.x0, b.y1, b.y0, c.x, c.y), the snarkjs calldata order
     function submitBatch(bytes calldata data, uint256[8] calldata proof) external;
 

@@ -19,13 +19,18 @@
  *                        makerFeeBps      --> 1 byte   (uint8)
  *                        takerFeeBps      --> 1 byte   (uint8)
  *   NOOP, DEPOSIT:       the rest of the slot is zero
- * calldata `data`        newStateRoot     --> 32 bytes (< r)
+ * calldata `data`        oldStateRoot     --> 32 bytes (< r; the contract requires its stored root)
+ *                        newStateRoot     --> 32 bytes (< r)
  *                        depositsEnd      --> 4 bytes  (uint32)
- *                        header           --> 4 + 6M bytes
+ *                        header           --> 4 + 6M bytes, at offset 68
  *                        op data          --> N · OP_BYTES bytes
  * hashed bytes           oldStateRoot (32) ‖ newStateRoot (32) ‖ header (4 + 6M)
  *                        ‖ depositHead after the batch (32) ‖ op data (N · OP_BYTES)
  * ```
+ *
+ * The first 64 bytes of `data` are the first 64 hashed bytes: the old root travels in
+ * the calldata so that a stale or replayed batch is refused (`StateRootMismatch`) before
+ * the proof is checked.
  */
 import { createHash } from "node:crypto";
 import type { Params } from "./params";
@@ -72,7 +77,7 @@ export interface Layout {
   HEADER_BYTES: number;
   /** Bytes of the op data: N · OP_BYTES. */
   OP_DATA_BYTES: number;
-  /** Bytes of the calldata `data`: 32 + 4 + HEADER_BYTES + OP_DATA_BYTES. */
+  /** Bytes of the calldata `data`: 64 + 4 + HEADER_BYTES + OP_DATA_BYTES. */
   DATA_BYTES: number;
   /** Bytes hashed into the public input: 32 + 32 + HEADER_BYTES + 32 + OP_DATA_BYTES. */
   HASHED_BYTES: number;
@@ -94,7 +99,7 @@ export interface Layout {
     takerFeeBps: Slice;
   };
   /** Offsets inside the calldata `data`. */
-  data: { newStateRoot: Slice; depositsEnd: Slice; header: Slice; ops: Slice };
+  data: { oldStateRoot: Slice; newStateRoot: Slice; depositsEnd: Slice; header: Slice; ops: Slice };
   /** Offsets inside the hashed bytes. */
   hashed: { oldStateRoot: Slice; newStateRoot: Slice; header: Slice; depositHead: Slice; ops: Slice };
 }
@@ -168,6 +173,7 @@ export type WireOpInput = WireNoop | WireDeposit | WireTradeInput;
 
 /** Calldata of `submitBatch`, decoded. */
 export interface BatchData {
+  oldStateRoot: bigint;
   newStateRoot: bigint;
   depositsEnd: number;
   header: Header;
@@ -206,7 +212,7 @@ export function layoutFor(params: LayoutParams): Layout {
   const OP_BYTES = 14 + 2 * IDX;
   const HEADER_BYTES = WIDTH.timestamp + WIDTH.markPrice * M;
   const OP_DATA_BYTES = N * OP_BYTES;
-  const DATA_BYTES = WIDTH.field + WIDTH.depositsEnd + HEADER_BYTES + OP_DATA_BYTES;
+  const DATA_BYTES = 2 * WIDTH.field + WIDTH.depositsEnd + HEADER_BYTES + OP_DATA_BYTES;
   const HASHED_BYTES = 3 * WIDTH.field + HEADER_BYTES + OP_DATA_BYTES;
 
   // TRADE: type ‖ makerIndex ‖ takerIndex ‖ marketSide ‖ q ‖ price ‖ makerFeeBps ‖ takerFeeBps
@@ -237,10 +243,11 @@ export function layoutFor(params: LayoutParams): Layout {
     header: { timestamp: slice(0, WIDTH.timestamp), markPrice: slice(WIDTH.timestamp, WIDTH.markPrice) },
     trade,
     data: {
-      newStateRoot: slice(0, 32),
-      depositsEnd: slice(32, 4),
-      header: slice(36, HEADER_BYTES),
-      ops: slice(36 + HEADER_BYTES, OP_DATA_BYTES),
+      oldStateRoot: slice(0, 32),
+      newStateRoot: slice(32, 32),
+      depositsEnd: slice(64, 4),
+      header: slice(68, HEADER_BYTES),
+      ops: slice(68 + HEADER_BYTES, OP_DATA_BYTES),
     },
     hashed: {
       oldStateRoot: slice(0, 32),
@@ -439,16 +446,19 @@ export function decodeOps(params: LayoutParams, bytes: Uint8Array): WireOp[] {
 
 /**
  * Encodes the `data` argument of `submitBatch`:
- * newStateRoot (32) ‖ depositsEnd uint32 (4) ‖ header (4 + 6M) ‖ op data (N · OP_BYTES).
+ * oldStateRoot (32) ‖ newStateRoot (32) ‖ depositsEnd uint32 (4) ‖ header (4 + 6M) ‖ op data (N · OP_BYTES).
+ * `oldStateRoot` is the root the batch was built on; the contract refuses the data unless
+ * it is the stored root.
  * @throws LayoutError naming the field that does not fit
  */
 export function encodeBatchData(
   params: LayoutParams,
-  batch: { newStateRoot: Int; depositsEnd: Int; header: HeaderInput; ops: readonly WireOpInput[] },
+  batch: { oldStateRoot: Int; newStateRoot: Int; depositsEnd: Int; header: HeaderInput; ops: readonly WireOpInput[] },
 ): Uint8Array {
   const depositsEnd = new Uint8Array(WIDTH.depositsEnd);
   writeUint(depositsEnd, 0, WIDTH.depositsEnd, uintBytes("depositsEnd", batch.depositsEnd, WIDTH.depositsEnd));
   return concat([
+    encodeField("oldStateRoot", batch.oldStateRoot),
     encodeField("newStateRoot", batch.newStateRoot),
     depositsEnd,
     encodeHeader(params, batch.header),
@@ -458,7 +468,7 @@ export function encodeBatchData(
 
 /**
  * Decodes the `data` argument of `submitBatch` (inverse of {@link encodeBatchData}).
- * @throws LayoutError on a wrong length, newStateRoot >= r or a non-canonical op
+ * @throws LayoutError on a wrong length, a root >= r or a non-canonical op
  */
 export function decodeBatchData(params: LayoutParams, data: Uint8Array): BatchData {
   const L = layoutFor(params);
@@ -466,6 +476,7 @@ export function decodeBatchData(params: LayoutParams, data: Uint8Array): BatchDa
   const at = (s: Slice): Uint8Array => data.subarray(s.offset, s.offset + s.width);
   const d = L.data;
   return {
+    oldStateRoot: fieldElement("oldStateRoot", readUint(data, d.oldStateRoot.offset, d.oldStateRoot.width)),
     newStateRoot: fieldElement("newStateRoot", readUint(data, d.newStateRoot.offset, d.newStateRoot.width)),
     depositsEnd: Number(readUint(data, d.depositsEnd.offset, d.depositsEnd.width)),
     header: decodeHeader(params, at(d.header)),

@@ -41,7 +41,13 @@ export function batchOnChain(params: Params, trace: BatchTrace): BatchOnChain {
   const ops = trace.slots.map(wireOp);
   const header = { timestamp: trace.header.timestamp, markPrices: trace.header.markPrices };
   return {
-    data: encodeBatchData(params, { newStateRoot: trace.newStateRoot, depositsEnd: trace.depositsEnd, header, ops }),
+    data: encodeBatchData(params, {
+      oldStateRoot: trace.oldStateRoot,
+      newStateRoot: trace.newStateRoot,
+      depositsEnd: trace.depositsEnd,
+      header,
+      ops,
+    }),
     inputHash: inputHash(params, {
       oldStateRoot: trace.oldStateRoot,
       newStateRoot: trace.newStateRoot,

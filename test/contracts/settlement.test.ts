@@ -76,7 +76,7 @@ async function withTwoDeposits() {
   const header: Header = { timestamp: now, markPrices: [100_000n, 2_500_000n] };
   const ops: WireOpInput[] = [{ type: "DEPOSIT" }, { type: "DEPOSIT" }];
   const newStateRoot = 0xabcdn;
-  const batch = { newStateRoot, depositsEnd: 2, header, ops };
+  const batch = { oldStateRoot: GENESIS_ROOT, newStateRoot, depositsEnd: 2, header, ops };
   const data = encodeBatchData(ci, batch);
   const expectedHash = inputHash(ci, { oldStateRoot: GENESIS_ROOT, newStateRoot, header, depositHead: heads[2], ops });
   return { ...f, heads, header, ops, batch, data, expectedHash };
@@ -239,7 +239,7 @@ describe("Settlement", () => {
       );
       const header = { timestamp: await time.latest(), markPrices: Array.from({ length: prod.markets }, (_, m) => BigInt(m + 1) * 1_000_000n) };
       const newStateRoot = FIELD_MODULUS - 1n;
-      const data = encodeBatchData(prod, { newStateRoot, depositsEnd: 1, header, ops });
+      const data = encodeBatchData(prod, { oldStateRoot: GENESIS_ROOT, newStateRoot, depositsEnd: 1, header, ops });
       const expected = inputHash(prod, { oldStateRoot: GENESIS_ROOT, newStateRoot, header, depositHead: heads[1], ops });
       expect(await settlement.computeInputHash(data)).to.equal(expected);
       await verifier.expectInput(expected);
@@ -248,7 +248,7 @@ describe("Settlement", () => {
     it("chains batches: the next batch's old root is the last new root", async () => {
       const { settlement, batch, header, ops, heads } = await loadFixture(withTwoDeposits);
       await settlement.submitBatch(encodeBatchData(ci, batch), PROOF);
-      const next = { newStateRoot: 0xbeefn, depositsEnd: 2, header: { ...header, timestamp: header.timestamp + 1 }, ops: [] };
+      const next = { oldStateRoot: 0xabcdn, newStateRoot: 0xbeefn, depositsEnd: 2, header: { ...header, timestamp: header.timestamp + 1 }, ops: [] };
       const expected = inputHash(ci, { oldStateRoot: 0xabcdn, newStateRoot: 0xbeefn, header: next.header, depositHead: heads[2], ops: [] });
       expect(ops.length).to.equal(2);
       await expect(settlement.submitBatch(encodeBatchData(ci, next), PROOF))
@@ -274,7 +274,7 @@ describe("Settlement", () => {
     it("rejects a depositsEnd behind the deposits already consumed", async () => {
       const { settlement, batch, data } = await loadFixture(withTwoDeposits);
       await settlement.submitBatch(data, PROOF);
-      await expect(settlement.submitBatch(encodeBatchData(ci, { ...batch, depositsEnd: 1 }), PROOF))
+      await expect(settlement.submitBatch(encodeBatchData(ci, { ...batch, oldStateRoot: 0xabcdn, depositsEnd: 1 }), PROOF))
         .to.be.revertedWithCustomError(settlement, "DepositsOutOfRange")
         .withArgs(1, 2, 2);
     });
@@ -292,17 +292,30 @@ describe("Settlement", () => {
     it("rejects a newStateRoot that is not a field element", async () => {
       const { settlement, data } = await loadFixture(withTwoDeposits);
       const bad = Uint8Array.from(data);
-      bad.set(ethers.getBytes(ethers.toBeHex(FIELD_MODULUS, 32)), 0);
+      bad.set(ethers.getBytes(ethers.toBeHex(FIELD_MODULUS, 32)), layoutFor(ci).data.newStateRoot.offset);
       await expect(settlement.submitBatch(bad, PROOF)).to.be.revertedWithCustomError(settlement, "FieldOverflow").withArgs(FIELD_MODULUS);
     });
-    it("rejects a replayed batch: the stored root moved, so its inputHash differs and the proof fails", async () => {
+    it("rejects a batch built on a stale state root with StateRootMismatch", async () => {
+      const { settlement, verifier, batch } = await loadFixture(withTwoDeposits);
+      await verifier.setResult(false); // the root is checked before the proof (and before the other checks)
+      const stale = encodeBatchData(ci, { ...batch, oldStateRoot: 0x9999n, depositsEnd: 3 });
+      await expect(settlement.submitBatch(stale, PROOF))
+        .to.be.revertedWithCustomError(settlement, "StateRootMismatch")
+        .withArgs(GENESIS_ROOT, 0x9999n);
+      await expect(settlement.computeInputHash(stale))
+        .to.be.revertedWithCustomError(settlement, "StateRootMismatch")
+        .withArgs(GENESIS_ROOT, 0x9999n);
+      expect(await settlement.stateRoot()).to.equal(GENESIS_ROOT);
+    });
+    it("rejects a replayed batch with StateRootMismatch", async () => {
       const { settlement, verifier, data, expectedHash } = await loadFixture(withTwoDeposits);
       await verifier.expectInput(expectedHash); // a real verifier accepts this proof for this input only
-      await settlement.submitBatch(data, PROOF);
-      const replayHash = await settlement.computeInputHash(data);
-      expect(replayHash).to.not.equal(expectedHash);
-      await expect(settlement.submitBatch(data, PROOF)).to.be.revertedWithCustomError(settlement, "InvalidProof");
+      await expect(settlement.submitBatch(data, PROOF)).to.emit(settlement, "BatchFinalized");
+      await expect(settlement.submitBatch(data, PROOF))
+        .to.be.revertedWithCustomError(settlement, "StateRootMismatch")
+        .withArgs(0xabcdn, GENESIS_ROOT);
       expect(await settlement.batchCount()).to.equal(1);
+      expect(await settlement.stateRoot()).to.equal(0xabcdn);
     });
     it("reverts InvalidProof and changes nothing when the verifier returns false", async () => {
       const { settlement, verifier, data } = await loadFixture(withTwoDeposits);
@@ -351,7 +364,7 @@ describe("Settlement", () => {
           takerFeeBps: 5,
         }));
         const header = { timestamp: await time.latest(), markPrices: Array(p.markets).fill(1_000_000n) };
-        const data = encodeBatchData(p, { newStateRoot: 77n, depositsEnd: 3, header, ops });
+        const data = encodeBatchData(p, { oldStateRoot: GENESIS_ROOT, newStateRoot: 77n, depositsEnd: 3, header, ops });
         rows.push([`${name} submitBatch (N=${p.batchSize}, ${data.length} bytes, mock verifier)`, await gasOf(settlement.submitBatch(data, PROOF))]);
       }
       for (const [what, gas] of rows) console.log(`      ${what.padEnd(58)} ${gas}`);

@@ -62,15 +62,15 @@ describe("layout (protocol.md section 7)", () => {
   });
 
   describe("# layoutFor", () => {
-    it("gives the ci widths: IDX 1, OP_BYTES 16, header 16, data 84", () => {
+    it("gives the ci widths: IDX 1, OP_BYTES 16, header 16, data 116", () => {
       const L = layoutFor(ci);
       expect([L.IDX, L.OP_BYTES, L.HEADER_BYTES, L.OP_DATA_BYTES, L.DATA_BYTES, L.HASHED_BYTES, L.MAX_ACCOUNTS]).to.deep.equal([
-        1, 16, 16, 32, 84, 144, 16,
+        1, 16, 16, 32, 116, 144, 16,
       ]);
     });
-    it("gives the prod widths: IDX 3, OP_BYTES 20, header 52, data 728", () => {
+    it("gives the prod widths: IDX 3, OP_BYTES 20, header 52, data 760", () => {
       const L = layoutFor(prod);
-      expect([L.IDX, L.OP_BYTES, L.HEADER_BYTES, L.DATA_BYTES, L.MAX_ACCOUNTS]).to.deep.equal([3, 20, 52, 36 + 52 + 640, 4 ** 12]);
+      expect([L.IDX, L.OP_BYTES, L.HEADER_BYTES, L.DATA_BYTES, L.MAX_ACCOUNTS]).to.deep.equal([3, 20, 52, 68 + 52 + 640, 4 ** 12]);
     });
     it("places the TRADE fields back to back and fills the slot exactly", () => {
       for (let D = 1; D <= 15; D++) {
@@ -87,6 +87,15 @@ describe("layout (protocol.md section 7)", () => {
     });
     it("places the calldata and hashed fields at the documented offsets", () => {
       const L = layoutFor(prod);
+      const at = (s: { offset: number; width: number }) => [s.offset, s.width];
+      expect(Object.values(L.data).map(at)).to.deep.equal([
+        [0, 32],
+        [32, 32],
+        [64, 4],
+        [68, L.HEADER_BYTES],
+        [68 + L.HEADER_BYTES, L.OP_DATA_BYTES],
+      ]);
+      expect(Object.keys(L.data)).to.deep.equal(["oldStateRoot", "newStateRoot", "depositsEnd", "header", "ops"]);
       expect(L.data.ops.offset + L.data.ops.width).to.equal(L.DATA_BYTES);
       expect(L.hashed.depositHead.offset).to.equal(64 + L.HEADER_BYTES);
       expect(L.hashed.ops.offset + L.hashed.ops.width).to.equal(L.HASHED_BYTES);
@@ -206,6 +215,7 @@ describe("layout (protocol.md section 7)", () => {
 
     it("round-trips whole batches through encodeBatchData/decodeBatchData (property)", () => {
       const arbBatch = fc.record({
+        oldStateRoot: fc.bigInt({ min: 0n, max: FIELD_MODULUS - 1n }),
         newStateRoot: fc.bigInt({ min: 0n, max: FIELD_MODULUS - 1n }),
         depositsEnd: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
         header: fc.record({
@@ -228,19 +238,38 @@ describe("layout (protocol.md section 7)", () => {
   describe("# encodeBatchData", () => {
     const header = { timestamp: 1_700_000_000, markPrices: [100n, 200n] };
     it("pads a short op list with NOOPs to N slots", () => {
-      const data = encodeBatchData(ci, { newStateRoot: 1n, depositsEnd: 0, header, ops: [{ type: "DEPOSIT" }] });
+      const data = encodeBatchData(ci, { oldStateRoot: 0n, newStateRoot: 1n, depositsEnd: 0, header, ops: [{ type: "DEPOSIT" }] });
       expect(decodeBatchData(ci, data).ops).to.deep.equal([{ type: "DEPOSIT" }, { type: "NOOP" }]);
     });
     it("rejects more than N ops", () => {
       const ops: WireOpInput[] = [{ type: "NOOP" }, { type: "NOOP" }, { type: "NOOP" }];
-      expectLayoutError(() => encodeBatchData(ci, { newStateRoot: 1n, depositsEnd: 0, header, ops }), "LAYOUT_LENGTH", "ops");
+      expectLayoutError(() => encodeBatchData(ci, { oldStateRoot: 0n, newStateRoot: 1n, depositsEnd: 0, header, ops }), "LAYOUT_LENGTH", "ops");
     });
-    it("rejects a newStateRoot of r and a depositsEnd of 2^32", () => {
-      expectLayoutError(() => encodeBatchData(ci, { newStateRoot: FIELD_MODULUS, depositsEnd: 0, header, ops: [] }), "LAYOUT_FIELD_RANGE", "newStateRoot");
-      expectLayoutError(() => encodeBatchData(ci, { newStateRoot: 0n, depositsEnd: 2 ** 32, header, ops: [] }), "LAYOUT_FIELD_RANGE", "depositsEnd");
+    it("writes oldStateRoot ‖ newStateRoot ‖ depositsEnd ‖ header ‖ ops, the roots as the first 64 hashed bytes", () => {
+      const ops: WireOpInput[] = [trade(), { type: "DEPOSIT" }];
+      const data = encodeBatchData(ci, { oldStateRoot: 11n, newStateRoot: 22n, depositsEnd: 0x01020304, header, ops });
+      const word = (n: bigint): string => n.toString(16).padStart(64, "0");
+      expect(hex(data)).to.equal(word(11n) + word(22n) + "01020304" + hex(encodeHeader(ci, header)) + hex(encodeOp(ci, ops[0])) + hex(encodeOp(ci, ops[1])));
+      const hashed = hashedBytes(ci, { oldStateRoot: 11n, newStateRoot: 22n, header, depositHead: 33n, ops });
+      expect(hex(data.subarray(0, 64))).to.equal(hex(hashed.subarray(0, 64)));
+      expect(decodeBatchData(ci, data)).to.deep.include({ oldStateRoot: 11n, newStateRoot: 22n, depositsEnd: 0x01020304 });
+    });
+    it("rejects an oldStateRoot or newStateRoot of r and a depositsEnd of 2^32", () => {
+      expectLayoutError(() => encodeBatchData(ci, { oldStateRoot: FIELD_MODULUS, newStateRoot: 0n, depositsEnd: 0, header, ops: [] }), "LAYOUT_FIELD_RANGE", "oldStateRoot");
+      expectLayoutError(() => encodeBatchData(ci, { oldStateRoot: 0n, newStateRoot: FIELD_MODULUS, depositsEnd: 0, header, ops: [] }), "LAYOUT_FIELD_RANGE", "newStateRoot");
+      expectLayoutError(() => encodeBatchData(ci, { oldStateRoot: 0n, newStateRoot: 0n, depositsEnd: 2 ** 32, header, ops: [] }), "LAYOUT_FIELD_RANGE", "depositsEnd");
+    });
+    it("decodes no oldStateRoot of r or more", () => {
+      const data = encodeBatchData(ci, { oldStateRoot: 0n, newStateRoot: 0n, depositsEnd: 0, header, ops: [] });
+      data.fill(0xff, 0, 32);
+      expectLayoutError(() => decodeBatchData(ci, data), "LAYOUT_FIELD_RANGE", "oldStateRoot");
     });
     it("names the slot of an op that does not fit", () => {
-      expectLayoutError(() => encodeBatchData(ci, { newStateRoot: 0n, depositsEnd: 0, header, ops: [{ type: "NOOP" }, trade({ q: -1 })] }), "LAYOUT_FIELD_RANGE", "op[1].q");
+      expectLayoutError(
+        () => encodeBatchData(ci, { oldStateRoot: 0n, newStateRoot: 0n, depositsEnd: 0, header, ops: [{ type: "NOOP" }, trade({ q: -1 })] }),
+        "LAYOUT_FIELD_RANGE",
+        "op[1].q",
+      );
     });
   });
 
