@@ -11,7 +11,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { Command } from "commander";
 import { compileCircuit, REPO_ROOT } from "./lib/circom";
-import { batchMainSource, buildDir, loadParams } from "./lib/params";
+import { BATCH_CIRCUIT, batchMainSource, buildDir, loadParams } from "./lib/params";
 
 /** Splits warnings into those of allow-listed templates and the rest. */
 function applyAllowlist(warnings: string[]): { allowed: string[]; rejected: string[] } {
@@ -34,7 +34,7 @@ async function main(): Promise<void> {
     .opts<{ params: string; inspect: boolean }>();
 
   const params = loadParams(opts.params);
-  const out = await compileCircuit({ name: "batch", mainSource: batchMainSource(params), outDir: buildDir(params), inspect: opts.inspect });
+  const out = await compileCircuit({ name: BATCH_CIRCUIT, mainSource: batchMainSource(params), outDir: buildDir(params), inspect: opts.inspect });
   console.log(`params ${params.name}: ${out.constraints} constraints${out.cached ? " (cached)" : ""}`);
   console.log(`  r1cs ${out.r1cs}\n  wasm ${out.wasm}`);
   const { allowed, rejected } = applyAllowlist(out.warnings);

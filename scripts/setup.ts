@@ -1,13 +1,13 @@
 /**
  * Groth16 proving key, verification key and Solidity verifier for a parameter set:
  *   ts-node scripts/setup.ts --params ci|prod|FILE [--ptau FILE]
- * Needs build/<name>/batch.r1cs (scripts/build.ts). Without --ptau it uses the
- * INSECURE development ptau and names the zkey `batch.insecure.zkey`.
+ * Needs build/<name>/batch_main.r1cs (scripts/build.ts). Without --ptau it uses the
+ * INSECURE development ptau and names the zkey `batch_main.insecure.zkey`.
  */
 import path from "node:path";
 import { Command } from "commander";
 import { REPO_ROOT } from "./lib/circom";
-import { buildDir, loadParams } from "./lib/params";
+import { BATCH_CIRCUIT, buildDir, loadParams } from "./lib/params";
 import { setupCircuit } from "./lib/setup";
 
 async function main(): Promise<void> {
@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   const params = loadParams(opts.params);
   const res = await setupCircuit({
     dir: buildDir(params),
-    circuit: "batch",
+    circuit: BATCH_CIRCUIT,
     ptau: opts.ptau,
     label: params.name,
     verifierOut: path.join(REPO_ROOT, "contracts", "generated", "Groth16Verifier.sol"),

@@ -160,6 +160,11 @@ export async function inspectCircuit(file: string, includeDirs: string[]): Promi
  * build when the key in `<outDir>/build.json` still matches.
  */
 export async function compileCircuit(opts: CompileOptions): Promise<CompiledCircuit> {
+  // circom resolves an include next to the including file first: a main file named
+  // like a file it includes would include itself ("Calling unknown symbol").
+  if (opts.mainSource.includes(`"${opts.name}.circom"`) || opts.mainSource.includes(`/${opts.name}.circom"`)) {
+    throw new Error(`compileCircuit: name "${opts.name}" clashes with an included file; pick another name`);
+  }
   const outDir = path.resolve(opts.outDir);
   fs.mkdirSync(outDir, { recursive: true });
   const includeDirs = [path.join(REPO_ROOT, "node_modules"), path.join(REPO_ROOT, "circuits"), ...(opts.includeDirs ?? []).map((d) => path.resolve(d))];
