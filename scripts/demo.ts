@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import path from "node:path";
-import { JsonRpcProvider } from "ethers";
+import { JsonRpcProvider, Network } from "ethers";
 import { Command } from "commander";
 import { REPO_ROOT } from "./lib/circom";
 import { ensureBuilt } from "./lib/pipeline";
@@ -29,7 +29,7 @@ async function startChain(port: number): Promise<{ node: ChildProcess; provider:
     cwd: REPO_ROOT,
     stdio: "ignore",
   });
-  const provider = new JsonRpcProvider(`http://127.0.0.1:${port}`, undefined, { staticNetwork: true, polling: true, pollingInterval: 50 });
+  const provider = new JsonRpcProvider(`http://127.0.0.1:${port}`, Network.from(31337), { staticNetwork: true, polling: true, pollingInterval: 50 });
   for (let i = 0; i < 600; i++) {
     if (node.exitCode !== null) throw new Error(`hardhat node exited with code ${node.exitCode}`);
     try {

@@ -88,7 +88,7 @@ const plan: ((s: State) => { prices?: bigint[]; ops: Op[] })[] = [
   }),
 ];
 
-/** A trade the risk rules refuse: 4 buys 5,000 BTC lots (300,000 USDC) on 10,000 USDC. */
+/** A trade the risk rules refuse: 1 sells 5,000 BTC lots (300,000 USDC notional) to 4, each with 10,000 USDC. */
 function oversizedTrade(s: State): Op {
   return trade(
     devOrder(s, { accountIndex: 1, marketId: 1, isBuy: false, size: 5_000n, limitPrice: 60n * USDC }),
