@@ -13,7 +13,7 @@ include "op-slot.circom";
  * BatchSettle: one Groth16 statement for a whole batch (protocol.md).
  *
  * Phases:
- *   A: header - open the old global state, oracle quorum, new mark prices, risk arrays
+ *   A: header - open the old global state, oracle quorum, prices, funding, expiry settlement
  *   B: ops - N op slots chained on (accountsRoot, depositHead, fees)
  *   C: fees - credit the batch's fees to the insurance fund, account 0, in one update
  *   D: roots - old and new state roots
@@ -32,7 +32,7 @@ include "op-slot.circom";
 template BatchSettle(D, P, M, S, N, K, Q) {
     var IDX = (2 * D + 7) \ 8;
     var OP_BYTES = 14 + 2 * IDX;
-    var HEADER_BYTES = 4 + 6 * M;
+    var HEADER_BYTES = 4 + 9 * M;
 
     // Old global state.
     signal input oldAccountsRoot;
@@ -41,18 +41,21 @@ template BatchSettle(D, P, M, S, N, K, Q) {
     signal input marketLotSize[M];
     signal input marketExpiry[M];
     signal input marketStrike[M];
-    signal input fundingIndex[M];
-    signal input settlementPrice[M];
-    signal input settled[M];
     signal input oldMarkPrice[M];
+    signal input oldFundingIndex[M];
+    signal input oldSettlementPrice[M];
+    signal input oldSettled[M];
     signal input mmBps;
+    signal input penaltyBps;
+    signal input maxFundingRate;
     signal input pnl[M][S];
     signal input oracleAx[K];
     signal input oracleAy[K];
     signal input oldDepositHead;
     // Header.
     signal input timestamp;
-    signal input markPrice[M];
+    signal input price[M];
+    signal input fundingRate[M];
     signal input oracleKeyIndex[Q];
     signal input oracleSigR8x[Q];
     signal input oracleSigR8y[Q];
@@ -81,15 +84,18 @@ template BatchSettle(D, P, M, S, N, K, Q) {
     signal input depositAx[N];
     signal input depositAy[N];
     signal input depositAmount[N];
-    signal input makerOrder[N][7];
-    signal input makerSig[N][3];
-    signal input takerOrder[N][7];
-    signal input takerSig[N][3];
+    signal input marketId[N];
     signal input q[N];
-    signal input makerFeeBps[N];
-    signal input takerFeeBps[N];
-    signal input makerSlot[N];
-    signal input takerSlot[N];
+    signal input value[N];
+    signal input feeA[N];
+    signal input feeB[N];
+    signal input slotA[N];
+    signal input slotB[N];
+    signal input makerOrder[N][7];
+    signal input takerOrder[N][7];
+    signal input liquidation[N][2];
+    signal input sigA[N][3];
+    signal input sigB[N][3];
     // Insurance fund (account 0) before the fee credit.
     signal input fundAx;
     signal input fundAy;
@@ -112,12 +118,15 @@ template BatchSettle(D, P, M, S, N, K, Q) {
     header.marketLotSize <== marketLotSize;
     header.marketExpiry <== marketExpiry;
     header.marketStrike <== marketStrike;
-    header.fundingIndex <== fundingIndex;
-    header.settlementPrice <== settlementPrice;
-    header.settled <== settled;
     header.oldMarkPrice <== oldMarkPrice;
-    header.markPrice <== markPrice;
+    header.oldFundingIndex <== oldFundingIndex;
+    header.oldSettlementPrice <== oldSettlementPrice;
+    header.oldSettled <== oldSettled;
+    header.price <== price;
+    header.fundingRate <== fundingRate;
     header.mmBps <== mmBps;
+    header.penaltyBps <== penaltyBps;
+    header.maxFundingRate <== maxFundingRate;
     header.pnl <== pnl;
     header.oracleAx <== oracleAx;
     header.oracleAy <== oracleAy;
@@ -161,19 +170,27 @@ template BatchSettle(D, P, M, S, N, K, Q) {
         slot[i].depositAx <== depositAx[i];
         slot[i].depositAy <== depositAy[i];
         slot[i].depositAmount <== depositAmount[i];
-        slot[i].makerOrder <== makerOrder[i];
-        slot[i].makerSig <== makerSig[i];
-        slot[i].takerOrder <== takerOrder[i];
-        slot[i].takerSig <== takerSig[i];
+        slot[i].marketId <== marketId[i];
         slot[i].q <== q[i];
-        slot[i].makerFeeBps <== makerFeeBps[i];
-        slot[i].takerFeeBps <== takerFeeBps[i];
-        slot[i].makerSlot <== makerSlot[i];
-        slot[i].takerSlot <== takerSlot[i];
+        slot[i].value <== value[i];
+        slot[i].feeA <== feeA[i];
+        slot[i].feeB <== feeB[i];
+        slot[i].slotA <== slotA[i];
+        slot[i].slotB <== slotB[i];
+        slot[i].makerOrder <== makerOrder[i];
+        slot[i].takerOrder <== takerOrder[i];
+        slot[i].liquidation <== liquidation[i];
+        slot[i].sigA <== sigA[i];
+        slot[i].sigB <== sigB[i];
         slot[i].timestamp <== timestamp;
-        slot[i].markPrice <== markPrice;
-        slot[i].fundingIndex <== fundingIndex;
-        slot[i].pnl <== pnl;
+        slot[i].markPrice <== header.markPrice;
+        slot[i].fundingIndex <== header.fundingIndex;
+        slot[i].settled <== header.settled;
+        slot[i].settlementPrice <== header.settlementPrice;
+        slot[i].pnl <== header.effectivePnl;
+        slot[i].mmBps <== mmBps;
+        slot[i].penaltyBps <== penaltyBps;
+        slot[i].fundCollateral <== fundCollateral;
         slot[i].accountsRootIn <== accountsRoot[i];
         slot[i].depositHeadIn <== depositHead[i];
         slot[i].feesIn <== fees[i];
@@ -185,9 +202,10 @@ template BatchSettle(D, P, M, S, N, K, Q) {
     ////////
     // C: fees
     ////////
-    // The fund exists from genesis (a non-empty leaf), so its key stays non-zero.
+    // The fund exists from genesis (a non-empty leaf), no op names it, so its leaf is
+    // the one of the batch start; it may not end the batch below 0 (nor reach 2^63).
     signal newFundCollateral <== fundCollateral + fees[N];
-    component fundCollateralRange = SignedRange(64);
+    component fundCollateralRange = UnsignedRange(63);
     fundCollateralRange.in <== newFundCollateral;
     component fundOld = AccountLeaf(P);
     fundOld.ax <== fundAx;

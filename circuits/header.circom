@@ -1,45 +1,50 @@
 pragma circom 2.1.9;
 
 include "circomlib/circuits/poseidon.circom";
-include "circomlib/circuits/eddsaposeidon.circom";
 include "circomlib/circuits/comparators.circom";
 include "lib/range.circom";
 include "lib/bits.circom";
+include "lib/market-update.circom";
+include "lib/oracle-quorum.circom";
 
 /**
- * Batch header (protocol.md sections 3, 4, 5): opens the old global state, checks the
- * oracle quorum's signatures on (timestamp, mark prices, risk arrays), moves the mark
- * prices, and range-checks the risk arrays once for every op of the batch.
+ * Batch header (protocol.md sections 3–5): opens the old global state, checks the
+ * oracle quorum's signatures on (timestamp, prices, funding rates, risk parameters),
+ * moves every market (prices, funding indices, expiry settlement), and range-checks
+ * the risk parameters once for every op of the batch.
  * @param M - markets, S - scenarios, K - oracle keys, Q - quorum
  * @input oldOracleTimestamp - {Uint32} - from the old global state
  * @input timestamp - {Uint32} - new oracle timestamp, strictly greater
- * @input marketKind[M], marketLotSize[M], marketExpiry[M], marketStrike[M],
- *        fundingIndex[M], settlementPrice[M], settled[M] - {Field} - market fields kept as they are
- * @input oldMarkPrice[M] - {Uint48} - mark prices in the old state
- * @input markPrice[M] - {Uint48} - new mark prices, > 0
- * @input mmBps - {Uint14} - maintenance ratio, <= 10000
+ * @input marketKind[M], marketLotSize[M], marketExpiry[M], marketStrike[M] - market constants
+ * @input oldMarkPrice[M], oldFundingIndex[M], oldSettlementPrice[M], oldSettled[M] - markets before
+ * @input price[M] - {Uint48} - the header's prices
+ * @input fundingRate[M] - {Int24} - the header's funding rates
+ * @input mmBps, penaltyBps - {Uint14} - <= 10000
+ * @input maxFundingRate - {Uint23}
  * @input pnl[M][S] - {Int63} - risk arrays, |pnl| < 2^62
  * @input oracleAx[K], oracleAy[K] - {Field} - oracle keys committed in the state
- * @input oracleKeyIndex[Q] - {Uint4} - signing keys, strictly increasing
- * @input oracleSigR8x[Q], oracleSigR8y[Q], oracleSigS[Q] - {Field} - signatures
+ * @input oracleKeyIndex[Q], oracleSigR8x[Q], oracleSigR8y[Q], oracleSigS[Q] - quorum signatures
+ * @output markPrice[M], fundingIndex[M], settlementPrice[M], settled[M] - markets after
+ * @output effectivePnl[M][S] - {Int63} - risk arrays with settled markets at 0
  * @output oldMarketsHash, newMarketsHash, riskHash, oracleKeysHash - {Field}
- * @output headerBits[8*(4+6M)] - {Bool} - header bytes, MSB first
+ * @output headerBits[8*(4+9M)] - {Bool} - header bytes, MSB first
  */
 template Header(M, S, K, Q) {
-    assert(Q <= K);
-    assert(K <= 16);
     signal input oldOracleTimestamp;
     signal input timestamp;
     signal input marketKind[M];
     signal input marketLotSize[M];
     signal input marketExpiry[M];
     signal input marketStrike[M];
-    signal input fundingIndex[M];
-    signal input settlementPrice[M];
-    signal input settled[M];
     signal input oldMarkPrice[M];
-    signal input markPrice[M];
+    signal input oldFundingIndex[M];
+    signal input oldSettlementPrice[M];
+    signal input oldSettled[M];
+    signal input price[M];
+    signal input fundingRate[M];
     signal input mmBps;
+    signal input penaltyBps;
+    signal input maxFundingRate;
     signal input pnl[M][S];
     signal input oracleAx[K];
     signal input oracleAy[K];
@@ -47,11 +52,16 @@ template Header(M, S, K, Q) {
     signal input oracleSigR8x[Q];
     signal input oracleSigR8y[Q];
     signal input oracleSigS[Q];
+    signal output markPrice[M];
+    signal output fundingIndex[M];
+    signal output settlementPrice[M];
+    signal output settled[M];
+    signal output effectivePnl[M][S];
     signal output oldMarketsHash;
     signal output newMarketsHash;
     signal output riskHash;
     signal output oracleKeysHash;
-    signal output headerBits[8 * (4 + 6 * M)];
+    signal output headerBits[8 * (4 + 9 * M)];
 
     // Timestamp strictly increases (the old one is in range by induction).
     component timestampBytes = BytesBE(4);
@@ -60,68 +70,97 @@ template Header(M, S, K, Q) {
     advances.in[0] <== oldOracleTimestamp;
     advances.in[1] <== timestamp;
     advances.out === 1;
+    signal dt <== timestamp - oldOracleTimestamp;
 
-    // Mark prices in (0, 2^48), committed per market before and after.
-    component priceBytes[M];
-    component priceZero[M];
-    component oldLeaf[M];
-    component newLeaf[M];
-    component oldMarkets = Poseidon(M);
-    component newMarkets = Poseidon(M);
-    component pricesHash = Poseidon(M);
-    for (var m = 0; m < M; m++) {
-        priceBytes[m] = BytesBE(6);
-        priceBytes[m].in <== markPrice[m];
-        priceZero[m] = IsZero();
-        priceZero[m].in <== markPrice[m];
-        priceZero[m].out === 0;
-        pricesHash.inputs[m] <== markPrice[m];
-
-        oldLeaf[m] = Poseidon(8);
-        newLeaf[m] = Poseidon(8);
-        oldLeaf[m].inputs[0] <== marketKind[m];
-        newLeaf[m].inputs[0] <== marketKind[m];
-        oldLeaf[m].inputs[1] <== marketLotSize[m];
-        newLeaf[m].inputs[1] <== marketLotSize[m];
-        oldLeaf[m].inputs[2] <== marketExpiry[m];
-        newLeaf[m].inputs[2] <== marketExpiry[m];
-        oldLeaf[m].inputs[3] <== marketStrike[m];
-        newLeaf[m].inputs[3] <== marketStrike[m];
-        oldLeaf[m].inputs[4] <== oldMarkPrice[m];
-        newLeaf[m].inputs[4] <== markPrice[m];
-        oldLeaf[m].inputs[5] <== fundingIndex[m];
-        newLeaf[m].inputs[5] <== fundingIndex[m];
-        oldLeaf[m].inputs[6] <== settlementPrice[m];
-        newLeaf[m].inputs[6] <== settlementPrice[m];
-        oldLeaf[m].inputs[7] <== settled[m];
-        newLeaf[m].inputs[7] <== settled[m];
-        oldMarkets.inputs[m] <== oldLeaf[m].out;
-        newMarkets.inputs[m] <== newLeaf[m].out;
-    }
-    oldMarketsHash <== oldMarkets.out;
-    newMarketsHash <== newMarkets.out;
-
-    // Risk arrays: range-checked here, once, so that every margin sum in the ops is
-    // bounded (see ScenarioMargin's range argument).
+    // Risk parameters: range-checked here, once, so that every margin sum in the ops
+    // is bounded (see ScenarioExposure's range argument).
     component mmRange = UnsignedRange(14);
     mmRange.in <== mmBps;
     component mmCap = LessEqThan(14);
     mmCap.in[0] <== mmBps;
     mmCap.in[1] <== 10000;
     mmCap.out === 1;
+    component penaltyRange = UnsignedRange(14);
+    penaltyRange.in <== penaltyBps;
+    component penaltyCap = LessEqThan(14);
+    penaltyCap.in[0] <== penaltyBps;
+    penaltyCap.in[1] <== 10000;
+    penaltyCap.out === 1;
+    component maxRateRange = UnsignedRange(23);
+    maxRateRange.in <== maxFundingRate;
+
+    component market[M];
+    component oldLeaf[M];
+    component newLeaf[M];
+    component oldMarkets = Poseidon(M);
+    component newMarkets = Poseidon(M);
+    component pricesHash = Poseidon(M);
+    component ratesHash = Poseidon(M);
     component pnlRange[M][S];
     component riskRow[M];
-    component risk = Poseidon(M + 1);
+    component risk = Poseidon(M + 3);
     risk.inputs[0] <== mmBps;
+    risk.inputs[1] <== penaltyBps;
+    risk.inputs[2] <== maxFundingRate;
+    for (var i = 0; i < 32; i++) {
+        headerBits[i] <== timestampBytes.bits[i];
+    }
     for (var m = 0; m < M; m++) {
+        market[m] = MarketUpdate();
+        market[m].timestamp <== timestamp;
+        market[m].dt <== dt;
+        market[m].kind <== marketKind[m];
+        market[m].expiry <== marketExpiry[m];
+        market[m].strike <== marketStrike[m];
+        market[m].oldMarkPrice <== oldMarkPrice[m];
+        market[m].oldFundingIndex <== oldFundingIndex[m];
+        market[m].oldSettlementPrice <== oldSettlementPrice[m];
+        market[m].oldSettled <== oldSettled[m];
+        market[m].price <== price[m];
+        market[m].rate <== fundingRate[m];
+        market[m].maxFundingRate <== maxFundingRate;
+        markPrice[m] <== market[m].markPrice;
+        fundingIndex[m] <== market[m].fundingIndex;
+        settlementPrice[m] <== market[m].settlementPrice;
+        settled[m] <== market[m].settled;
+        for (var i = 0; i < 72; i++) {
+            headerBits[32 + 72 * m + i] <== market[m].bits[i];
+        }
+        pricesHash.inputs[m] <== price[m];
+        ratesHash.inputs[m] <== fundingRate[m];
+
+        oldLeaf[m] = Poseidon(8);
+        oldLeaf[m].inputs[0] <== marketKind[m];
+        oldLeaf[m].inputs[1] <== marketLotSize[m];
+        oldLeaf[m].inputs[2] <== marketExpiry[m];
+        oldLeaf[m].inputs[3] <== marketStrike[m];
+        oldLeaf[m].inputs[4] <== oldMarkPrice[m];
+        oldLeaf[m].inputs[5] <== oldFundingIndex[m];
+        oldLeaf[m].inputs[6] <== oldSettlementPrice[m];
+        oldLeaf[m].inputs[7] <== oldSettled[m];
+        newLeaf[m] = Poseidon(8);
+        newLeaf[m].inputs[0] <== marketKind[m];
+        newLeaf[m].inputs[1] <== marketLotSize[m];
+        newLeaf[m].inputs[2] <== marketExpiry[m];
+        newLeaf[m].inputs[3] <== marketStrike[m];
+        newLeaf[m].inputs[4] <== markPrice[m];
+        newLeaf[m].inputs[5] <== fundingIndex[m];
+        newLeaf[m].inputs[6] <== settlementPrice[m];
+        newLeaf[m].inputs[7] <== settled[m];
+        oldMarkets.inputs[m] <== oldLeaf[m].out;
+        newMarkets.inputs[m] <== newLeaf[m].out;
+
         riskRow[m] = Poseidon(S);
         for (var s = 0; s < S; s++) {
             pnlRange[m][s] = SignedRange(63);
             pnlRange[m][s].in <== pnl[m][s];
             riskRow[m].inputs[s] <== pnl[m][s];
+            effectivePnl[m][s] <== (1 - settled[m]) * pnl[m][s];
         }
-        risk.inputs[m + 1] <== riskRow[m].out;
+        risk.inputs[m + 3] <== riskRow[m].out;
     }
+    oldMarketsHash <== oldMarkets.out;
+    newMarketsHash <== newMarkets.out;
     riskHash <== risk.out;
 
     component keyHash[K];
@@ -134,56 +173,18 @@ template Header(M, S, K, Q) {
     }
     oracleKeysHash <== keys.out;
 
-    // Quorum: Q signatures by distinct committed keys on the oracle message.
-    component message = Poseidon(4);
+    component message = Poseidon(5);
     message.inputs[0] <== 2;
     message.inputs[1] <== timestamp;
     message.inputs[2] <== pricesHash.out;
-    message.inputs[3] <== riskHash;
-
-    component isKey[Q][K];
-    signal keyAx[Q][K];
-    signal keyAy[Q][K];
-    component signature[Q];
-    component increasing[Q];
-    for (var i = 0; i < Q; i++) {
-        var chosen = 0;
-        var ax = 0;
-        var ay = 0;
-        for (var k = 0; k < K; k++) {
-            isKey[i][k] = IsEqual();
-            isKey[i][k].in[0] <== oracleKeyIndex[i];
-            isKey[i][k].in[1] <== k;
-            chosen += isKey[i][k].out;
-            keyAx[i][k] <== isKey[i][k].out * oracleAx[k];
-            keyAy[i][k] <== isKey[i][k].out * oracleAy[k];
-            ax += keyAx[i][k];
-            ay += keyAy[i][k];
-        }
-        // Exactly one committed key, so oracleKeyIndex[i] < K <= 16.
-        chosen === 1;
-        signature[i] = EdDSAPoseidonVerifier();
-        signature[i].enabled <== 1;
-        signature[i].Ax <== ax;
-        signature[i].Ay <== ay;
-        signature[i].S <== oracleSigS[i];
-        signature[i].R8x <== oracleSigR8x[i];
-        signature[i].R8y <== oracleSigR8y[i];
-        signature[i].M <== message.out;
-        if (i > 0) {
-            increasing[i] = LessThan(5);
-            increasing[i].in[0] <== oracleKeyIndex[i - 1];
-            increasing[i].in[1] <== oracleKeyIndex[i];
-            increasing[i].out === 1;
-        }
-    }
-
-    for (var i = 0; i < 32; i++) {
-        headerBits[i] <== timestampBytes.bits[i];
-    }
-    for (var m = 0; m < M; m++) {
-        for (var i = 0; i < 48; i++) {
-            headerBits[32 + 48 * m + i] <== priceBytes[m].bits[i];
-        }
-    }
+    message.inputs[3] <== ratesHash.out;
+    message.inputs[4] <== riskHash;
+    component quorum = OracleQuorum(K, Q);
+    quorum.message <== message.out;
+    quorum.oracleAx <== oracleAx;
+    quorum.oracleAy <== oracleAy;
+    quorum.keyIndex <== oracleKeyIndex;
+    quorum.R8x <== oracleSigR8x;
+    quorum.R8y <== oracleSigR8y;
+    quorum.S <== oracleSigS;
 }

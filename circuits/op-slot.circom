@@ -1,33 +1,63 @@
 pragma circom 2.1.9;
 
 include "circomlib/circuits/comparators.circom";
+include "circomlib/circuits/eddsaposeidon.circom";
 include "lib/range.circom";
-include "lib/bits.circom";
-include "lib/account-leaf.circom";
-include "lib/quad-merkle.circom";
+include "lib/op-type.circom";
+include "lib/op-data.circom";
+include "lib/market-select.circom";
+include "lib/funding.circom";
+include "lib/position-slot-select.circom";
+include "lib/position-slot-write.circom";
+include "lib/scenario-exposure.circom";
+include "lib/initial-margin.circom";
+include "lib/liquidatable.circom";
+include "lib/reduce-only.circom";
+include "lib/deficit-cover.circom";
+include "lib/account-update.circom";
 include "ops/deposit.circom";
 include "ops/trade.circom";
+include "ops/withdraw.circom";
+include "ops/liquidate.circom";
+include "ops/settle.circom";
+include "ops/deleverage.circom";
+include "ops/deleverage-bounds.circom";
 
 /**
- * One op slot of a batch: NOOP (0), DEPOSIT (1) or TRADE (2). Every slot makes two
- * account updates, a then b, each a real Merkle update (an op that leaves an account
- * alone proves a no-op update of it), so the cost of a slot does not depend on its type.
- * TRADE: a = maker, b = taker. DEPOSIT: a = the entry's account. Unused: any account,
- * unchanged (the witness builder uses account 0).
+ * One op slot of a batch (protocol.md section 5). Every slot makes two account updates,
+ * a then b, each a real Merkle update (an op that leaves an account alone proves a no-op
+ * update), and shares its expensive parts among the op types: two signature checks,
+ * funding for two accounts, one position move per account, three margin evaluations.
+ *
+ * Phases: A type and accounts | B market and funding | C op rules | D positions and
+ * cash | E margin | F signatures | G tree updates | H op data
+ *
+ * | type | a | b | signs a | signs b | moves a | moves b |
+ * | NOOP 0 | any, unchanged | any, unchanged | | | | |
+ * | DEPOSIT 1 | entry's account | unchanged | | | | |
+ * | TRADE 2 | maker | taker | order | order | yes | yes |
+ * | WITHDRAW 3 | account | unchanged | withdrawal | | | |
+ * | LIQUIDATE 4 | liquidatee | liquidator | | liquidation | yes | yes |
+ * | SETTLE 5 | account | unchanged | | | yes | |
+ * | DELEVERAGE 6 | bankrupt | counterparty | | | yes | yes |
+ *
  * @param D - account depth, P - slots, M - markets, S - scenarios
- * @input opType - {Uint2} - 0, 1 or 2
- * @input a*, b* - account index, fields before and Merkle siblings of the two updates
- * @input deposit* - queue entry (DEPOSIT)
- * @input makerOrder[7], makerSig[3], takerOrder[7], takerSig[3], q, makerFeeBps,
- *        takerFeeBps, makerSlot, takerSlot - fill (TRADE)
- * @input timestamp, markPrice[M], fundingIndex[M], pnl[M][S] - market data after the header
+ * @input opType - {Uint3}
+ * @input a*, b* - index, fields before and Merkle siblings of the two updates
+ * @input deposit* - the L1 queue entry (DEPOSIT)
+ * @input marketId, q, value, feeA, feeB - the slot's op data fields
+ * @input slotA, slotB - position slots the prover names (checked canonical)
+ * @input makerOrder[7], takerOrder[7] - TRADE orders; liquidation[2] - maxSize, expiry
+ * @input sigA[3], sigB[3] - R8x, R8y, S of the signatures by a and by b
+ * @input timestamp, markPrice[M], fundingIndex[M], settled[M], settlementPrice[M],
+ *        pnl[M][S], mmBps, penaltyBps - market data after the header
+ * @input fundCollateral - {Int64} - insurance fund at batch start
  * @input accountsRootIn, depositHeadIn, feesIn - running batch state
  * @output accountsRootOut, depositHeadOut, feesOut - running batch state after the slot
  * @output opBits[8*OP_BYTES] - {Bool} - this slot's op data, MSB first
  */
 template OpSlot(D, P, M, S) {
     var IDX = (2 * D + 7) \ 8;
-    var OP_BYTES = 14 + 2 * IDX;
     signal input opType;
     signal input aIndex;
     signal input aAx;
@@ -51,44 +81,127 @@ template OpSlot(D, P, M, S) {
     signal input depositAx;
     signal input depositAy;
     signal input depositAmount;
-    signal input makerOrder[7];
-    signal input makerSig[3];
-    signal input takerOrder[7];
-    signal input takerSig[3];
+    signal input marketId;
     signal input q;
-    signal input makerFeeBps;
-    signal input takerFeeBps;
-    signal input makerSlot;
-    signal input takerSlot;
+    signal input value;
+    signal input feeA;
+    signal input feeB;
+    signal input slotA;
+    signal input slotB;
+    signal input makerOrder[7];
+    signal input takerOrder[7];
+    signal input liquidation[2];
+    signal input sigA[3];
+    signal input sigB[3];
     signal input timestamp;
     signal input markPrice[M];
     signal input fundingIndex[M];
+    signal input settled[M];
+    signal input settlementPrice[M];
     signal input pnl[M][S];
+    signal input mmBps;
+    signal input penaltyBps;
+    signal input fundCollateral;
     signal input accountsRootIn;
     signal input depositHeadIn;
     signal input feesIn;
     signal output accountsRootOut;
     signal output depositHeadOut;
     signal output feesOut;
-    signal output opBits[8 * OP_BYTES];
+    signal output opBits[8 * (14 + 2 * IDX)];
 
-    // Op type, one-hot.
-    component isDeposit = IsEqual();
-    isDeposit.in[0] <== opType;
-    isDeposit.in[1] <== 1;
-    component isTrade = IsEqual();
-    isTrade.in[0] <== opType;
-    isTrade.in[1] <== 2;
-    component isNoop = IsZero();
-    isNoop.in <== opType;
-    isNoop.out + isDeposit.out + isTrade.out === 1;
+    ////////
+    // A: type and accounts
+    ////////
+    component type = OpType();
+    type.opType <== opType;
+    // NOOP needs no flag of its own: it is every other flag off.
+    _ <== type.is[0];
+    signal isDeposit <== type.is[1];
+    signal isTrade <== type.is[2];
+    signal isWithdraw <== type.is[3];
+    signal isLiquidate <== type.is[4];
+    signal isSettle <== type.is[5];
+    signal isDeleverage <== type.is[6];
+    signal touchesB <== isTrade + isLiquidate + isDeleverage;
+    signal usesMarket <== touchesB + isSettle;
+    signal touchesA <== usesMarket + isWithdraw;
 
+    // No op names the insurance fund, a and b differ, and touched accounts exist.
+    component aIsFund = IsZero();
+    aIsFund.in <== aIndex;
+    aIsFund.out * (touchesA + isDeposit) === 0;
+    component bIsFund = IsZero();
+    bIsFund.in <== bIndex;
+    bIsFund.out * touchesB === 0;
+    component sameAccount = IsEqual();
+    sameAccount.in[0] <== aIndex;
+    sameAccount.in[1] <== bIndex;
+    sameAccount.out * touchesB === 0;
+    component aEmpty = IsZero();
+    aEmpty.in <== aAx;
+    aEmpty.out * touchesA === 0;
+    component bEmpty = IsZero();
+    bEmpty.in <== bAx;
+    bEmpty.out * touchesB === 0;
+
+    component qRange = UnsignedRange(32);
+    qRange.in <== q;
+    component valueRange = UnsignedRange(48);
+    valueRange.in <== value;
+
+    ////////
+    // B: market and funding
+    ////////
+    component market = MarketSelect(M);
+    market.marketId <== marketId;
+    market.markPrice <== markPrice;
+    market.fundingIndex <== fundingIndex;
+    market.settled <== settled;
+    market.settlementPrice <== settlementPrice;
+    market.count === usesMarket;
+    touchesB * market.selSettled === 0;
+    isSettle * (1 - market.selSettled) === 0;
+    _ <== market.isMarket;
+
+    component fundedA = ApplyFunding(P, M);
+    fundedA.enabled <== touchesA;
+    fundedA.collateral <== aCollateral;
+    fundedA.marketId <== aMarketId;
+    fundedA.size <== aSize;
+    fundedA.fundingSnapshot <== aFundingSnapshot;
+    fundedA.fundingIndex <== fundingIndex;
+    component fundedB = ApplyFunding(P, M);
+    fundedB.enabled <== touchesB;
+    fundedB.collateral <== bCollateral;
+    fundedB.marketId <== bMarketId;
+    fundedB.size <== bSize;
+    fundedB.fundingSnapshot <== bFundingSnapshot;
+    fundedB.fundingIndex <== fundingIndex;
+
+    component selectA = PositionSlotSelect(P);
+    selectA.enabled <== usesMarket;
+    selectA.marketId <== marketId;
+    selectA.slot <== slotA;
+    selectA.marketIds <== aMarketId;
+    selectA.sizes <== aSize;
+    selectA.fundingSnapshots <== fundedA.newFundingSnapshot;
+    component selectB = PositionSlotSelect(P);
+    selectB.enabled <== touchesB;
+    selectB.marketId <== marketId;
+    selectB.slot <== slotB;
+    selectB.marketIds <== bMarketId;
+    selectB.sizes <== bSize;
+    selectB.fundingSnapshots <== fundedB.newFundingSnapshot;
+
+    ////////
+    // C: op rules
+    ////////
     component deposit = DepositOp();
-    deposit.enabled <== isDeposit.out;
+    deposit.enabled <== isDeposit;
     deposit.accountIndex <== aIndex;
     deposit.ax <== aAx;
     deposit.ay <== aAy;
-    deposit.collateral <== aCollateral;
     deposit.depositAccountIndex <== depositAccountIndex;
     deposit.depositAx <== depositAx;
     deposit.depositAy <== depositAy;
@@ -96,47 +209,84 @@ template OpSlot(D, P, M, S) {
     deposit.depositHeadIn <== depositHeadIn;
     depositHeadOut <== deposit.depositHeadOut;
 
-    component trade = TradeOp(D, P, M, S);
-    trade.enabled <== isTrade.out;
+    component trade = TradeOp();
+    trade.enabled <== isTrade;
     trade.timestamp <== timestamp;
-    trade.markPrice <== markPrice;
-    trade.fundingIndex <== fundingIndex;
-    trade.pnl <== pnl;
     trade.makerIndex <== aIndex;
     trade.takerIndex <== bIndex;
-    trade.makerAx <== aAx;
-    trade.makerAy <== aAy;
     trade.makerNonce <== aNonce;
-    trade.makerCollateral <== aCollateral;
-    trade.makerMarketId <== aMarketId;
-    trade.makerSize <== aSize;
-    trade.makerFundingSnapshot <== aFundingSnapshot;
-    trade.takerAx <== bAx;
-    trade.takerAy <== bAy;
     trade.takerNonce <== bNonce;
-    trade.takerCollateral <== bCollateral;
-    trade.takerMarketId <== bMarketId;
-    trade.takerSize <== bSize;
-    trade.takerFundingSnapshot <== bFundingSnapshot;
-    trade.makerOrder <== makerOrder;
-    trade.makerSig <== makerSig;
-    trade.takerOrder <== takerOrder;
-    trade.takerSig <== takerSig;
+    trade.marketId <== marketId;
+    trade.price <== value;
     trade.q <== q;
-    trade.makerFeeBps <== makerFeeBps;
-    trade.takerFeeBps <== takerFeeBps;
-    trade.makerSlot <== makerSlot;
-    trade.takerSlot <== takerSlot;
-    signal tradeFees <== isTrade.out * trade.feeSum;
-    feesOut <== feesIn + tradeFees;
+    trade.makerFeeBps <== feeA;
+    trade.takerFeeBps <== feeB;
+    trade.makerOrder <== makerOrder;
+    trade.takerOrder <== takerOrder;
 
-    // Account a after the slot: deposit or maker side of a trade, else unchanged.
-    signal aAxChange <== isDeposit.out * (deposit.newAx - aAx);
-    signal aAyChange <== isDeposit.out * (deposit.newAy - aAy);
-    signal aNonceChange <== isTrade.out * (trade.newMakerNonce - aNonce);
-    signal aDepositCredit <== isDeposit.out * (deposit.newCollateral - aCollateral);
-    signal aTradeCash <== isTrade.out * (trade.newMakerCollateral - aCollateral);
-    signal newACollateral <== aCollateral + aDepositCredit + aTradeCash;
+    component withdraw = WithdrawOp();
+    withdraw.enabled <== isWithdraw;
+    withdraw.accountIndex <== aIndex;
+    withdraw.nonce <== aNonce;
+    withdraw.amount <== value;
+
+    component liquidate = LiquidateOp();
+    liquidate.enabled <== isLiquidate;
+    liquidate.timestamp <== timestamp;
+    liquidate.liquidateeIndex <== aIndex;
+    liquidate.liquidatorIndex <== bIndex;
+    liquidate.liquidatorNonce <== bNonce;
+    liquidate.marketId <== marketId;
+    liquidate.q <== q;
+    liquidate.maxSize <== liquidation[0];
+    liquidate.expiry <== liquidation[1];
+    liquidate.markPrice <== market.selMarkPrice;
+    liquidate.penaltyBps <== penaltyBps;
+    liquidate.sizeBefore <== selectA.sizeBefore;
+
+    component settle = SettleOp();
+    settle.enabled <== isSettle;
+    settle.sizeBefore <== selectA.sizeBefore;
+    settle.settlementPrice <== market.selSettlementPrice;
+
+    component deleverage = DeleverageOp();
+    deleverage.enabled <== isDeleverage;
+    deleverage.sizeBeforeA <== selectA.sizeBefore;
+    deleverage.sizeBeforeB <== selectB.sizeBefore;
+    deleverage.q <== q;
+    deleverage.price <== value;
+
+    ////////
+    // D: positions and cash
+    ////////
+    signal tradeDelta <== isTrade * trade.deltaA;
+    signal liquidateDelta <== isLiquidate * liquidate.deltaA;
+    signal settleDelta <== isSettle * settle.deltaA;
+    signal deleverageDelta <== isDeleverage * deleverage.deltaA;
+    signal sizeAfterA <== selectA.sizeBefore + tradeDelta + liquidateDelta + settleDelta + deleverageDelta;
+    signal sizeAfterB <== selectB.sizeBefore - tradeDelta - liquidateDelta - deleverageDelta;
+
+    component writeA = PositionSlotWrite(P);
+    writeA.selected <== selectA.selected;
+    writeA.marketId <== marketId;
+    writeA.sizeAfter <== sizeAfterA;
+    writeA.fundingIndex <== market.selFundingIndex;
+    writeA.marketBefore <== selectA.marketBefore;
+    writeA.snapshotBefore <== selectA.snapshotBefore;
+    writeA.marketIds <== aMarketId;
+    writeA.sizes <== aSize;
+    writeA.fundingSnapshots <== fundedA.newFundingSnapshot;
+    component writeB = PositionSlotWrite(P);
+    writeB.selected <== selectB.selected;
+    writeB.marketId <== marketId;
+    writeB.sizeAfter <== sizeAfterB;
+    writeB.fundingIndex <== market.selFundingIndex;
+    writeB.marketBefore <== selectB.marketBefore;
+    writeB.snapshotBefore <== selectB.snapshotBefore;
+    writeB.marketIds <== bMarketId;
+    writeB.sizes <== bSize;
+    writeB.fundingSnapshots <== fundedB.newFundingSnapshot;
+
     signal newAMarketId[P];
     signal newASize[P];
     signal newAFundingSnapshot[P];
@@ -144,78 +294,176 @@ template OpSlot(D, P, M, S) {
     signal newBSize[P];
     signal newBFundingSnapshot[P];
     for (var j = 0; j < P; j++) {
-        newAMarketId[j] <== aMarketId[j] + isTrade.out * (trade.newMakerMarketId[j] - aMarketId[j]);
-        newASize[j] <== aSize[j] + isTrade.out * (trade.newMakerSize[j] - aSize[j]);
-        newAFundingSnapshot[j] <== aFundingSnapshot[j] + isTrade.out * (trade.newMakerFundingSnapshot[j] - aFundingSnapshot[j]);
-        newBMarketId[j] <== bMarketId[j] + isTrade.out * (trade.newTakerMarketId[j] - bMarketId[j]);
-        newBSize[j] <== bSize[j] + isTrade.out * (trade.newTakerSize[j] - bSize[j]);
-        newBFundingSnapshot[j] <== bFundingSnapshot[j] + isTrade.out * (trade.newTakerFundingSnapshot[j] - bFundingSnapshot[j]);
+        newAMarketId[j] <== aMarketId[j] + usesMarket * (writeA.newMarketIds[j] - aMarketId[j]);
+        newASize[j] <== aSize[j] + usesMarket * (writeA.newSizes[j] - aSize[j]);
+        newAFundingSnapshot[j] <== fundedA.newFundingSnapshot[j] + usesMarket * (writeA.newFundingSnapshots[j] - fundedA.newFundingSnapshot[j]);
+        newBMarketId[j] <== bMarketId[j] + touchesB * (writeB.newMarketIds[j] - bMarketId[j]);
+        newBSize[j] <== bSize[j] + touchesB * (writeB.newSizes[j] - bSize[j]);
+        newBFundingSnapshot[j] <== fundedB.newFundingSnapshot[j] + touchesB * (writeB.newFundingSnapshots[j] - fundedB.newFundingSnapshot[j]);
     }
-    signal bNonceChange <== isTrade.out * (trade.newTakerNonce - bNonce);
-    signal bTradeCash <== isTrade.out * (trade.newTakerCollateral - bCollateral);
-    signal newBCollateral <== bCollateral + bTradeCash;
 
+    signal depositCash <== isDeposit * depositAmount;
+    signal tradeCashA <== isTrade * trade.cashA;
+    signal withdrawCash <== isWithdraw * withdraw.cash;
+    signal liquidateCashA <== isLiquidate * liquidate.cashA;
+    signal settleCash <== isSettle * settle.cashA;
+    signal deleverageCashA <== isDeleverage * deleverage.cashA;
+    signal collateralA <== fundedA.newCollateral + depositCash + tradeCashA + withdrawCash + liquidateCashA + settleCash + deleverageCashA;
+    component deficit = DeficitCover(P);
+    deficit.enabled <== isLiquidate;
+    deficit.collateral <== collateralA;
+    deficit.marketIds <== newAMarketId;
+    signal newACollateral <== deficit.newCollateral;
+    signal tradeCashB <== isTrade * trade.cashB;
+    signal liquidateCashB <== isLiquidate * liquidate.cashB;
+    signal deleverageCashB <== isDeleverage * deleverage.cashB;
+    signal newBCollateral <== fundedB.newCollateral + tradeCashB + liquidateCashB + deleverageCashB;
     // Collateral stays within +-2^63 (protocol.md section 2).
     component aCollateralRange = SignedRange(64);
     aCollateralRange.in <== newACollateral;
     component bCollateralRange = SignedRange(64);
     bCollateralRange.in <== newBCollateral;
 
-    // Update a, then b on the root that a left.
-    component aOld = AccountLeaf(P);
-    aOld.ax <== aAx;
-    aOld.ay <== aAy;
-    aOld.nonce <== aNonce;
-    aOld.collateral <== aCollateral;
-    aOld.marketId <== aMarketId;
-    aOld.size <== aSize;
-    aOld.fundingSnapshot <== aFundingSnapshot;
-    component aNew = AccountLeaf(P);
-    aNew.ax <== aAx + aAxChange;
-    aNew.ay <== aAy + aAyChange;
-    aNew.nonce <== aNonce + aNonceChange;
-    aNew.collateral <== newACollateral;
-    aNew.marketId <== newAMarketId;
-    aNew.size <== newASize;
-    aNew.fundingSnapshot <== newAFundingSnapshot;
-    component aUpdate = QuadMerkleUpdate(D);
-    aUpdate.oldRoot <== accountsRootIn;
-    aUpdate.index <== aIndex;
-    aUpdate.oldLeaf <== aOld.leaf;
-    aUpdate.newLeaf <== aNew.leaf;
-    aUpdate.siblings <== aSiblings;
+    signal tradeFees <== isTrade * trade.fees;
+    signal penalty <== isLiquidate * liquidate.penalty;
+    feesOut <== feesIn + tradeFees + penalty - deficit.deficit;
 
-    component bOld = AccountLeaf(P);
-    bOld.ax <== bAx;
-    bOld.ay <== bAy;
-    bOld.nonce <== bNonce;
-    bOld.collateral <== bCollateral;
-    bOld.marketId <== bMarketId;
-    bOld.size <== bSize;
-    bOld.fundingSnapshot <== bFundingSnapshot;
-    component bNew = AccountLeaf(P);
-    bNew.ax <== bAx;
-    bNew.ay <== bAy;
-    bNew.nonce <== bNonce + bNonceChange;
-    bNew.collateral <== newBCollateral;
-    bNew.marketId <== newBMarketId;
-    bNew.size <== newBSize;
-    bNew.fundingSnapshot <== newBFundingSnapshot;
-    component bUpdate = QuadMerkleUpdate(D);
-    bUpdate.oldRoot <== aUpdate.newRoot;
-    bUpdate.index <== bIndex;
-    bUpdate.oldLeaf <== bOld.leaf;
-    bUpdate.newLeaf <== bNew.leaf;
-    bUpdate.siblings <== bSiblings;
-    accountsRootOut <== bUpdate.newRoot;
+    signal newANonce <== aNonce + isTrade + isWithdraw;
+    signal newBNonce <== bNonce + isTrade + isLiquidate;
+    component aNonceRange = UnsignedRange(32);
+    aNonceRange.in <== newANonce;
+    component bNonceRange = UnsignedRange(32);
+    bNonceRange.in <== newBNonce;
 
-    // Op data: type byte, then the trade fields (zero for other types).
-    component typeByte = BytesBE(1);
-    typeByte.in <== opType;
-    for (var i = 0; i < 8; i++) {
-        opBits[i] <== typeByte.bits[i];
-    }
-    for (var i = 0; i < 8 * (OP_BYTES - 1); i++) {
-        opBits[8 + i] <== trade.dataBits[i];
-    }
+    ////////
+    // E: margin
+    ////////
+    component exposureBefore = ScenarioExposure(P, M, S);
+    exposureBefore.collateral <== fundedA.newCollateral;
+    exposureBefore.marketId <== aMarketId;
+    exposureBefore.size <== aSize;
+    exposureBefore.markPrice <== markPrice;
+    exposureBefore.pnl <== pnl;
+    component liquidatable = Liquidatable(S);
+    liquidatable.equity <== exposureBefore.equity;
+    liquidatable.gain <== exposureBefore.gain;
+    liquidatable.mmBps <== mmBps;
+    isLiquidate * (1 - liquidatable.out) === 0;
+
+    component exposureA = ScenarioExposure(P, M, S);
+    exposureA.collateral <== newACollateral;
+    exposureA.marketId <== newAMarketId;
+    exposureA.size <== newASize;
+    exposureA.markPrice <== markPrice;
+    exposureA.pnl <== pnl;
+    component marginA = InitialMarginCheck(S);
+    marginA.equity <== exposureA.equity;
+    marginA.gain <== exposureA.gain;
+    component reducesA = ReduceOnly();
+    reducesA.sizeBefore <== selectA.sizeBefore;
+    reducesA.sizeAfter <== sizeAfterA;
+    signal tradeNeedsMarginA <== isTrade * (1 - reducesA.out);
+    (tradeNeedsMarginA + isWithdraw) * (1 - marginA.ok) === 0;
+
+    component exposureB = ScenarioExposure(P, M, S);
+    exposureB.collateral <== newBCollateral;
+    exposureB.marketId <== newBMarketId;
+    exposureB.size <== newBSize;
+    exposureB.markPrice <== markPrice;
+    exposureB.pnl <== pnl;
+    component marginB = InitialMarginCheck(S);
+    marginB.equity <== exposureB.equity;
+    marginB.gain <== exposureB.gain;
+    component reducesB = ReduceOnly();
+    reducesB.sizeBefore <== selectB.sizeBefore;
+    reducesB.sizeAfter <== sizeAfterB;
+    signal needsMarginB <== (isTrade + isLiquidate) * (1 - reducesB.out);
+    needsMarginB * (1 - marginB.ok) === 0;
+
+    component bankruptcy = DeleverageBounds();
+    bankruptcy.enabled <== isDeleverage;
+    bankruptcy.equityBefore <== exposureBefore.equity;
+    bankruptcy.equityAfter <== exposureA.equity;
+    bankruptcy.q <== q;
+    bankruptcy.fundAvailable <== fundCollateral + feesIn;
+
+    ////////
+    // F: signatures
+    ////////
+    signal makerMessage <== isTrade * trade.makerHash;
+    signal withdrawalMessage <== isWithdraw * withdraw.hash;
+    component signedA = EdDSAPoseidonVerifier();
+    signedA.enabled <== isTrade + isWithdraw;
+    signedA.Ax <== aAx;
+    signedA.Ay <== aAy;
+    signedA.R8x <== sigA[0];
+    signedA.R8y <== sigA[1];
+    signedA.S <== sigA[2];
+    signedA.M <== makerMessage + withdrawalMessage;
+    signal takerMessage <== isTrade * trade.takerHash;
+    signal liquidationMessage <== isLiquidate * liquidate.hash;
+    component signedB = EdDSAPoseidonVerifier();
+    signedB.enabled <== isTrade + isLiquidate;
+    signedB.Ax <== bAx;
+    signedB.Ay <== bAy;
+    signedB.R8x <== sigB[0];
+    signedB.R8y <== sigB[1];
+    signedB.S <== sigB[2];
+    signedB.M <== takerMessage + liquidationMessage;
+
+    ////////
+    // G: tree updates, a then b on the root that a left
+    ////////
+    component updateA = AccountUpdate(D, P);
+    updateA.rootIn <== accountsRootIn;
+    updateA.index <== aIndex;
+    updateA.ax <== aAx;
+    updateA.ay <== aAy;
+    updateA.nonce <== aNonce;
+    updateA.collateral <== aCollateral;
+    updateA.marketId <== aMarketId;
+    updateA.size <== aSize;
+    updateA.fundingSnapshot <== aFundingSnapshot;
+    updateA.newAx <== deposit.newAx;
+    updateA.newAy <== deposit.newAy;
+    updateA.newNonce <== newANonce;
+    updateA.newCollateral <== newACollateral;
+    updateA.newMarketId <== newAMarketId;
+    updateA.newSize <== newASize;
+    updateA.newFundingSnapshot <== newAFundingSnapshot;
+    updateA.siblings <== aSiblings;
+    component updateB = AccountUpdate(D, P);
+    updateB.rootIn <== updateA.rootOut;
+    updateB.index <== bIndex;
+    updateB.ax <== bAx;
+    updateB.ay <== bAy;
+    updateB.nonce <== bNonce;
+    updateB.collateral <== bCollateral;
+    updateB.marketId <== bMarketId;
+    updateB.size <== bSize;
+    updateB.fundingSnapshot <== bFundingSnapshot;
+    updateB.newAx <== bAx;
+    updateB.newAy <== bAy;
+    updateB.newNonce <== newBNonce;
+    updateB.newCollateral <== newBCollateral;
+    updateB.newMarketId <== newBMarketId;
+    updateB.newSize <== newBSize;
+    updateB.newFundingSnapshot <== newBFundingSnapshot;
+    updateB.siblings <== bSiblings;
+    accountsRootOut <== updateB.rootOut;
+
+    ////////
+    // H: op data (fields an op does not use are zero)
+    ////////
+    component data = OpData(D);
+    data.opType <== opType;
+    data.aIndex <== touchesA * aIndex;
+    data.bIndex <== touchesB * bIndex;
+    signal makerSide <== isTrade * trade.makerIsBuy;
+    data.market <== usesMarket * marketId + 128 * makerSide;
+    data.q <== (touchesB) * q;
+    data.value <== (isTrade + isWithdraw + isDeleverage) * value;
+    data.feeA <== isTrade * feeA;
+    data.feeB <== isTrade * feeB;
+    opBits <== data.bits;
 }

@@ -4,12 +4,13 @@ include "circomlib/circuits/comparators.circom";
 include "range.circom";
 
 /**
- * fee = floor(notional * feeBps / 10000), protocol.md section 5.
- * Range argument: notional = q * price < 2^32 * 2^48 = 2^80 and feeBps < 2^8, so the
- * numerator is below 2^88; with fee < 2^80 and remainder < 10000 the division is
- * unique and fee * 10000 + remainder never wraps the field.
+ * fee = floor(notional * feeBps / 10000): trade fees and liquidation penalties
+ * (protocol.md section 5).
+ * Range argument: notional = q * price < 2^32 * 2^48 = 2^80 and feeBps <= 10000 < 2^14,
+ * so the numerator is below 2^94; with fee < 2^80 (a fee never exceeds the notional)
+ * and remainder < 10000 the division is unique and fee * 10000 + remainder never wraps.
  * @input notional - {Uint80} - q * price, range implied by the caller's checks
- * @input feeBps - {Uint8} - range-checked by the caller
+ * @input feeBps - {Uint14} - at most 10000, range-checked by the caller
  * @output fee - {Uint80}
  */
 template FeeAmount() {

@@ -12,11 +12,11 @@ include "../lib/range.circom";
  * account that exists. Positions and nonce never change.
  * @input enabled - {Bool} - 1 iff the slot is a DEPOSIT
  * @input accountIndex - {Uint} - index of the account updated in this slot (update a)
- * @input ax, ay, collateral - the account before
+ * @input ax, ay - the account's key before
  * @input depositAccountIndex, depositAx, depositAy - {Field} - queue entry
  * @input depositAmount - {Uint63} - queue entry amount, > 0
  * @input depositHeadIn - {Field} - chain head before this slot
- * @output newAx, newAy, newCollateral - the account after (when enabled)
+ * @output newAx, newAy - the account's key after (when enabled; the slot adds the amount)
  * @output depositHeadOut - {Field} - chain head after this slot
  */
 template DepositOp() {
@@ -24,7 +24,6 @@ template DepositOp() {
     signal input accountIndex;
     signal input ax;
     signal input ay;
-    signal input collateral;
     signal input depositAccountIndex;
     signal input depositAx;
     signal input depositAy;
@@ -32,7 +31,6 @@ template DepositOp() {
     signal input depositHeadIn;
     signal output newAx;
     signal output newAy;
-    signal output newCollateral;
     signal output depositHeadOut;
 
     (depositAccountIndex - accountIndex) * enabled === 0;
@@ -55,7 +53,6 @@ template DepositOp() {
     // On creation the old key is (0, 0); on a top-up the entry's key is (0, 0).
     newAx <== ax + depositAx;
     newAy <== ay + depositAy;
-    newCollateral <== collateral + depositAmount;
 
     component chain = Poseidon(5);
     chain.inputs[0] <== depositHeadIn;

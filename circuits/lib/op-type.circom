@@ -1,0 +1,25 @@
+pragma circom 2.1.9;
+
+include "circomlib/circuits/comparators.circom";
+
+/**
+ * One-hot of an op type (protocol.md section 5): NOOP 0, DEPOSIT 1, TRADE 2,
+ * WITHDRAW 3, LIQUIDATE 4, SETTLE 5, DELEVERAGE 6. Any other value is unprovable.
+ * @input opType - {Uint3}
+ * @output is[7] - {Bool} - exactly one is 1
+ */
+template OpType() {
+    signal input opType;
+    signal output is[7];
+
+    component eq[7];
+    var sum = 0;
+    for (var t = 0; t < 7; t++) {
+        eq[t] = IsEqual();
+        eq[t].in[0] <== opType;
+        eq[t].in[1] <== t;
+        is[t] <== eq[t].out;
+        sum += is[t];
+    }
+    sum === 1;
+}
