@@ -14,18 +14,19 @@ import {IERC20Minimal} from "./interfaces/IERC20Minimal.sol";
 ///   data   oldStateRoot     --> 32 bytes (must equal the stored stateRoot)
 ///          newStateRoot     --> 32 bytes (< r)
 ///          depositsEnd      --> 4 bytes  (uint32)
-///          header           --> HEADER_BYTES = 4 + 6·M, at offset 68
+///          header           --> HEADER_BYTES = 4 + 9·M, at offset 68
 ///              timestamp        --> 4 bytes (uint32)
-///              markPrice_m      --> 6 bytes (uint48), m = 0..M-1
+///              price_m          --> 6 bytes (uint48), m = 0..M-1, each followed by
+///              fundingRate_m    --> 3 bytes (uint24, rate + 2^23)
 ///          op data          --> N · OP_BYTES, OP_BYTES = 14 + 2·IDX, IDX = ceil(2·D / 8)
-///              type             --> 1 byte  (0 NOOP, 1 DEPOSIT, 2 TRADE)
-///              makerIndex       --> IDX bytes   (TRADE; NOOP and DEPOSIT are zeros)
-///              takerIndex       --> IDX bytes
-///              marketSide       --> 1 byte  (marketId bits 0-6 | makerIsBuy << 7)
+///              type             --> 1 byte  (0 NOOP 1 DEPOSIT 2 TRADE 3 WITHDRAW 4 LIQUIDATE 5 SETTLE 6 DELEVERAGE)
+///              aIndex           --> IDX bytes
+///              bIndex           --> IDX bytes
+///              market           --> 1 byte  (marketId | makerIsBuy << 7 for TRADE)
 ///              q                --> 4 bytes (uint32)
-///              price            --> 6 bytes (uint48)
-///              makerFeeBps      --> 1 byte
-///              takerFeeBps      --> 1 byte
+///              value            --> 6 bytes (uint48: TRADE/DELEVERAGE price, WITHDRAW amount)
+///              feeA             --> 1 byte
+///              feeB             --> 1 byte
 ///
 ///   hashed bytes = oldStateRoot (32) ‖ newStateRoot (32) ‖ header ‖ queueHeads[depositsEnd] (32) ‖ op data
 ///                = data[0:64] ‖ header ‖ queueHeads[depositsEnd] ‖ op data
@@ -34,8 +35,8 @@ import {IERC20Minimal} from "./interfaces/IERC20Minimal.sol";
 /// oldStateRoot travels in the data so that a stale or replayed batch is refused with
 /// StateRootMismatch before the proof is checked; once it equals the stored root, the
 /// first 64 bytes of `data` are the first 64 hashed bytes as they stand.
-/// The ops are not decoded here: the circuit constrains them, and the contract only
-/// needs their bytes in the hash. The data is read by hand rather than with abi.decode
+/// The ops are decoded only for WITHDRAW (aIndex, value), which the contract pays out;
+/// the circuit constrains everything else, and the contract needs only their bytes. The data is read by hand rather than with abi.decode
 /// so that the bytes hashed by the circuit carry no ABI padding.
 /// The TypeScript side of the same layout is prover/state/layout.ts.
 contract Settlement is ISettlement {
@@ -52,8 +53,10 @@ contract Settlement is ISettlement {
     uint256 private constant DEPOSITS_END_BYTES = 4; // depositsEnd --> 4 bytes
     uint256 private constant HEADER_OFFSET = DEPOSITS_END_OFFSET + DEPOSITS_END_BYTES; // header starts at 68
     uint256 private constant TIMESTAMP_BYTES = 4; // header.timestamp --> 4 bytes
-    uint256 private constant MARK_PRICE_BYTES = 6; // header.markPrice_m --> 6 bytes
-    uint256 private constant OP_FIXED_BYTES = 14; // type 1 + marketSide 1 + q 4 + price 6 + fees 2
+    uint256 private constant MARKET_BYTES = 9; // header.price_m 6 bytes + fundingRate_m 3 bytes
+    uint256 private constant OP_FIXED_BYTES = 14; // type 1 + market 1 + q 4 + value 6 + fees 2
+    uint8 private constant OP_WITHDRAW = 3;
+    uint256 private constant VALUE_BYTES = 6; // op.value --> 6 bytes (uint48)
 
     // Parameters (protocol.md section 1) and the widths that follow from them.
     /// @notice D, levels of the quaternary account tree.
@@ -68,7 +71,7 @@ contract Settlement is ISettlement {
     uint256 public immutable IDX_BYTES;
     /// @notice OP_BYTES = 14 + 2·IDX, bytes of one op slot.
     uint256 public immutable OP_BYTES;
-    /// @notice HEADER_BYTES = 4 + 6·M.
+    /// @notice HEADER_BYTES = 4 + 9·M.
     uint256 public immutable HEADER_BYTES;
     /// @notice DATA_BYTES = 64 + 4 + HEADER_BYTES + N·OP_BYTES, the exact length of `data`.
     uint256 public immutable DATA_BYTES;
@@ -94,6 +97,10 @@ contract Settlement is ISettlement {
     uint256 public nextAccountIndex = 1;
     /// @notice queueHeads[i] is the deposit chain head after i entries; queueHeads[0] = 0.
     uint256[] public queueHeads;
+    /// @notice The L1 owner of each account (who made it with depositNew); withdrawals go to it.
+    mapping(uint256 accountIndex => address owner) public accountOwner;
+    /// @notice Withdrawn collateral each owner can claim (from finalized batches).
+    mapping(address owner => uint256 amount) public claimable;
 
     bool private transient _locked;
 
@@ -114,7 +121,7 @@ contract Settlement is ISettlement {
     /// @param collateralToken The ERC-20 collateral
     /// @param genesisStateRoot The root of the genesis state (< r; its depositHead is 0)
     /// @param accountDepth D, 1..15
-    /// @param markets M, 1..15
+    /// @param markets M, 1..13
     /// @param batchSize N, ≥ 1
     /// @param maxOracleDrift Seconds a header timestamp may run ahead of block.timestamp
     /// @param initialOperator The operator
@@ -135,7 +142,7 @@ contract Settlement is ISettlement {
         if (initialOperator == address(0)) revert InvalidAddress(initialOperator);
         if (genesisStateRoot >= FIELD_MODULUS) revert FieldOverflow(genesisStateRoot);
         if (accountDepth < 1 || accountDepth > 15) revert ParameterOutOfRange(accountDepth, 1, 15);
-        if (markets < 1 || markets > 15) revert ParameterOutOfRange(markets, 1, 15);
+        if (markets < 1 || markets > 13) revert ParameterOutOfRange(markets, 1, 13);
         if (batchSize < 1) revert ParameterOutOfRange(batchSize, 1, type(uint16).max);
 
         VERIFIER = IGroth16Verifier(verifier);
@@ -149,7 +156,7 @@ contract Settlement is ISettlement {
 
         uint256 idx = (2 * uint256(accountDepth) + 7) / 8;
         uint256 opBytes = OP_FIXED_BYTES + 2 * idx;
-        uint256 headerBytes = TIMESTAMP_BYTES + MARK_PRICE_BYTES * uint256(markets);
+        uint256 headerBytes = TIMESTAMP_BYTES + MARKET_BYTES * uint256(markets);
         IDX_BYTES = idx;
         OP_BYTES = opBytes;
         HEADER_BYTES = headerBytes;
@@ -173,12 +180,15 @@ contract Settlement is ISettlement {
         accountIndex = nextAccountIndex;
         if (accountIndex >= MAX_ACCOUNTS) revert AccountSpaceFull(MAX_ACCOUNTS);
         nextAccountIndex = accountIndex + 1;
+        accountOwner[accountIndex] = msg.sender;
+        emit AccountOwnerChanged(accountIndex, address(0), msg.sender);
         _enqueue(accountIndex, ax, ay, amount);
     }
 
     /// @inheritdoc ISettlement
     function deposit(uint256 accountIndex, uint256 amount) external nonReentrant {
-        if (accountIndex >= nextAccountIndex) revert UnknownAccount(accountIndex, nextAccountIndex);
+        // Account 0 is the insurance fund: it is never a party to an op, deposits included.
+        if (accountIndex == 0 || accountIndex >= nextAccountIndex) revert UnknownAccount(accountIndex, nextAccountIndex);
         _enqueue(accountIndex, 0, 0, amount);
     }
 
@@ -227,6 +237,53 @@ contract Settlement is ISettlement {
         batchCount = batchNumber + 1;
         depositsConsumed = depositsEnd;
         emit BatchFinalized(batchNumber, oldStateRoot, newStateRoot, depositsEnd, inputHash);
+        _creditWithdrawals(data, batchNumber);
+    }
+
+    /// @dev Makes every WITHDRAW of a finalized batch claimable by the account's owner.
+    function _creditWithdrawals(bytes calldata data, uint256 batchNumber) private {
+        uint256 offset = HEADER_OFFSET + HEADER_BYTES;
+        uint256 idxBytes = IDX_BYTES;
+        uint256 valueOffset = 1 + 2 * idxBytes + 1 + 4;
+        for (uint256 i = 0; i < BATCH_SIZE; i++) {
+            if (uint8(data[offset]) == OP_WITHDRAW) {
+                uint256 accountIndex = uint256(bytes32(data[offset + 1:offset + 1 + idxBytes])) >> (256 - 8 * idxBytes);
+                uint256 amount = uint48(bytes6(data[offset + valueOffset:offset + valueOffset + VALUE_BYTES]));
+                address owner = accountOwner[accountIndex];
+                claimable[owner] += amount;
+                emit WithdrawalCredited(batchNumber, accountIndex, owner, amount);
+            }
+            offset += OP_BYTES;
+        }
+    }
+
+    // ---------------------------------------------------------------------------------
+    // Withdrawals
+    // ---------------------------------------------------------------------------------
+
+    /// @inheritdoc ISettlement
+    function claim(address recipient) external nonReentrant {
+        if (recipient == address(0)) revert InvalidAddress(recipient);
+        uint256 amount = claimable[msg.sender];
+        if (amount == 0) revert NothingToClaim(msg.sender);
+        claimable[msg.sender] = 0;
+        emit Claimed(msg.sender, recipient, amount);
+        _pay(recipient, amount);
+    }
+
+    /// @inheritdoc ISettlement
+    function transferAccountOwnership(uint256 accountIndex, address newOwner) external {
+        address owner = accountOwner[accountIndex];
+        if (msg.sender != owner || owner == address(0)) revert NotAccountOwner(accountIndex, msg.sender);
+        if (newOwner == address(0)) revert InvalidAddress(newOwner);
+        accountOwner[accountIndex] = newOwner;
+        emit AccountOwnerChanged(accountIndex, owner, newOwner);
+    }
+
+    /// @dev Pays collateral out; reverts unless the token reports success.
+    function _pay(address to, uint256 amount) private {
+        (bool ok, bytes memory ret) = address(COLLATERAL).call(abi.encodeCall(IERC20Minimal.transfer, (to, amount)));
+        if (!ok || (ret.length != 0 && (ret.length != 32 || !abi.decode(ret, (bool))))) revert TokenTransferFailed();
     }
 
     /// @inheritdoc ISettlement

@@ -7,6 +7,12 @@ interface IERC20Minimal {
     /// @return The holder's balance
     function balanceOf(address account) external view returns (uint256);
 
+    /// @notice Moves `amount` from the caller to `to`.
+    /// @param to Recipient
+    /// @param amount Token units
+    /// @return ok True on success
+    function transfer(address to, uint256 amount) external returns (bool ok);
+
     /// @notice Moves `amount` from `from` to `to` using the caller's allowance.
     /// @param from The payer
     /// @param to The payee

@@ -97,6 +97,15 @@ interface ISettlement {
     /// @param max The greatest value allowed
     error ParameterOutOfRange(uint256 value, uint256 min, uint256 max);
 
+    /// @notice Thrown when claim() finds nothing claimable for the caller.
+    /// @param owner The caller
+    error NothingToClaim(address owner);
+
+    /// @notice Thrown when someone other than an account's L1 owner tries to act for it.
+    /// @param accountIndex The account
+    /// @param caller The caller
+    error NotAccountOwner(uint256 accountIndex, address caller);
+
     // ---------------------------------------------------------------------------------
     // Events
     // ---------------------------------------------------------------------------------
@@ -121,6 +130,25 @@ interface ISettlement {
     event BatchFinalized(
         uint256 indexed batchNumber, uint256 oldStateRoot, uint256 newStateRoot, uint256 depositsEnd, uint256 inputHash
     );
+
+    /// @notice Emitted when an account's L1 owner is set (at depositNew) or transferred.
+    /// @param accountIndex The account
+    /// @param previousOwner The owner before (0 at creation)
+    /// @param newOwner The owner after
+    event AccountOwnerChanged(uint256 indexed accountIndex, address indexed previousOwner, address indexed newOwner);
+
+    /// @notice Emitted for each WITHDRAW of a finalized batch.
+    /// @param batchNumber The batch (0-based)
+    /// @param accountIndex The account that withdrew
+    /// @param owner The owner it is claimable by
+    /// @param amount Collateral units
+    event WithdrawalCredited(uint256 indexed batchNumber, uint256 indexed accountIndex, address indexed owner, uint256 amount);
+
+    /// @notice Emitted when an owner claims its withdrawals.
+    /// @param owner The owner
+    /// @param recipient Where the tokens went
+    /// @param amount Collateral units
+    event Claimed(address indexed owner, address indexed recipient, uint256 amount);
 
     /// @notice Emitted when the operator hands its role over.
     /// @param previousOperator The old operator
@@ -159,4 +187,13 @@ interface ISettlement {
     /// @notice Hands the operator role to `newOperator`. Operator only.
     /// @param newOperator The new operator (non-zero)
     function setOperator(address newOperator) external;
+
+    /// @notice Pays every withdrawal claimable by the caller to `recipient`, once.
+    /// @param recipient Where the tokens go
+    function claim(address recipient) external;
+
+    /// @notice Hands an account's L1 ownership (where its withdrawals go) to another address.
+    /// @param accountIndex The account
+    /// @param newOwner The new owner
+    function transferAccountOwnership(uint256 accountIndex, address newOwner) external;
 }
