@@ -14,7 +14,17 @@ export { devPublicKey, INSECURE_DEV_INSURANCE_KEY, INSECURE_DEV_ORACLE_KEYS, ins
 import { genesis, type GenesisOptions } from "../state/genesis";
 import { markPrices, riskHash } from "../state/global";
 import type { Params } from "../state/params";
-import { signOracle, signOrder, type Order, type SignedOrder } from "../state/signing";
+import {
+  signLiquidation,
+  signOracle,
+  signOrder,
+  signWithdrawal,
+  type Liquidation,
+  type Order,
+  type SignedOrder,
+} from "../state/signing";
+import type { LiquidateOp } from "../state/ops/liquidate";
+import type { WithdrawOp } from "../state/ops/withdraw";
 import type { State } from "../state/state";
 import type { BatchHeader } from "../state/trace";
 import type { DepositEntry } from "../state/ops/deposit";
@@ -24,7 +34,7 @@ import type { TradeOp } from "../state/ops/trade";
 export const CI_PARAMS: Params = {
   accountDepth: 2,
   positionSlots: 2,
-  markets: 2,
+  markets: 4,
   scenarios: 4,
   batchSize: 2,
   oracleKeys: 3,
@@ -43,19 +53,23 @@ export async function devGenesis(params: Params = CI_PARAMS, opts: Partial<Genes
 
 /**
  * A header signed by dev oracle keys.
+ * @param prices - one per market (default: the stored mark prices, which a settled market's header must repeat)
  * @param keyIndices - which keys sign (default the first Q)
+ * @param rates - funding rates, 10^−12 per second (default all 0)
  */
 export function signedHeader(
   state: State,
   timestamp: bigint,
   prices: readonly bigint[] = markPrices(state.global),
   keyIndices: readonly number[] = Array.from({ length: state.params.oracleQuorum }, (_, k) => k),
+  rates: readonly bigint[] = state.global.markets.map(() => 0n),
 ): BatchHeader {
   const rh = riskHash(state.global.risk);
   return {
     timestamp,
     markPrices: prices,
-    signatures: keyIndices.map((k) => signOracle(INSECURE_DEV_ORACLE_KEYS[k], k, timestamp, prices, rh)),
+    fundingRates: rates,
+    signatures: keyIndices.map((k) => signOracle(INSECURE_DEV_ORACLE_KEYS[k], k, timestamp, prices, rates, rh)),
   };
 }
 
@@ -86,4 +100,28 @@ export function devOrder(state: State, spec: OrderSpec, key: Buffer = insecureDe
 /** A TRADE op. */
 export function trade(maker: SignedOrder, taker: SignedOrder, q: bigint, makerFeeBps = 0n, takerFeeBps = 0n): TradeOp {
   return { type: "TRADE", maker, taker, q, makerFeeBps, takerFeeBps };
+}
+
+/**
+ * A WITHDRAW op signed with dev account i's key (or `key`).
+ * @param nonce - default the account's nonce in `state`
+ */
+export function devWithdrawal(state: State, i: number, amount: bigint, nonce: bigint = state.account(i).nonce, key: Buffer = insecureDevAccountKey(i)): WithdrawOp {
+  return { type: "WITHDRAW", accountIndex: i, amount, nonce, signature: signWithdrawal(key, i, amount, nonce) };
+}
+
+/** Liquidation message fields with defaults: maxSize = q, far expiry, nonce = the liquidator's nonce. */
+export type LiquidationSpec = Pick<Liquidation, "liquidatorIndex" | "liquidateeIndex" | "marketId"> & Partial<Liquidation>;
+
+/**
+ * A LIQUIDATE op of q lots, its message signed with the liquidator's dev key (or `key`).
+ */
+export function devLiquidation(state: State, spec: LiquidationSpec, q: bigint, key: Buffer = insecureDevAccountKey(spec.liquidatorIndex)): LiquidateOp {
+  const message = signLiquidation(key, {
+    maxSize: q,
+    expiry: 4_000_000_000n,
+    nonce: state.account(spec.liquidatorIndex).nonce,
+    ...spec,
+  });
+  return { type: "LIQUIDATE", liquidatee: spec.liquidateeIndex, liquidator: message, q };
 }

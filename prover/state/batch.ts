@@ -2,11 +2,14 @@
  * Applying a batch (protocol.md section 5) to a state, producing the new state and
  * the trace a circuit witness builder needs. Phases:
  *
- * A: header checks (timestamp, prices, oracle quorum)
- * B: set the new mark prices in every market leaf
- * C: the N op slots, each two account updates a then b (see trace.ts)
- * D: credit the summed fees to account 0 in one update
- * E: new global hash (timestamp, prices, depositHead) and state root
+ * A: header checks (timestamp, prices, funding rates, oracle quorum) and its effect on
+ *    the markets: settlement of expiring markets, mark prices, funding indices
+ * B: the new markets in the global state, before any op
+ * C: the N op slots, each two account updates a then b (see trace.ts); funding is
+ *    applied to the accounts an op changes (every op but DEPOSIT) before the op
+ * D: credit the fund's net credit (fees + penalties − deficits) to account 0 in one
+ *    update; the fund may not end below 0
+ * E: new global hash (timestamp, markets, depositHead) and state root
  *
  * The input state is never mutated: the batch runs on a clone, and on any RuleError
  * nothing changes.
@@ -14,16 +17,21 @@
 import type { Account } from "./account";
 import { RuleError, formatUnits } from "./errors";
 import { pow2 } from "./field";
-import { globalHash, pricesHash, riskHash, stateRoot, withMarkPrices } from "./global";
-import { checkHeader } from "./header";
+import { globalHash, pricesHash, ratesHash, riskHash, stateRoot } from "./global";
+import { applyHeader } from "./header";
+import { applyDeleverage, type DeleverageOp } from "./ops/deleverage";
 import { applyDeposit, depositChainStep, type DepositEntry, type DepositOp } from "./ops/deposit";
+import { applyLiquidate, type LiquidateOp } from "./ops/liquidate";
 import { NOOP, type NoopOp } from "./ops/noop";
+import { applySettle, type SettleOp } from "./ops/settle";
 import { applyTrade, type TradeOp } from "./ops/trade";
+import { applyWithdraw, type WithdrawOp } from "./ops/withdraw";
+import type { OpContext } from "./ops/common";
 import type { State } from "./state";
 import type { AccountUpdateTrace, BatchHeader, BatchTrace, SlotTrace } from "./trace";
 
-/** One op slot of a batch. */
-export type Op = NoopOp | DepositOp | TradeOp;
+/** One op slot. */
+export type Op = NoopOp | DepositOp | TradeOp | WithdrawOp | LiquidateOp | SettleOp | DeleverageOp;
 
 /** A batch as the operator submits it to the reference rules. */
 export interface Batch {
@@ -70,6 +78,9 @@ function padOps(s: State, batch: Batch): Op[] {
   return [...batch.ops, ...Array.from({ length: N - batch.ops.length }, () => NOOP)];
 }
 
+/** What one slot contributes to the trace besides the running values. */
+type SlotBody = Omit<SlotTrace, "depositHeadBefore" | "depositHeadAfter" | "feesBefore" | "feesAfter" | "fundAvailableBefore">;
+
 /**
  * Applies a batch.
  * @param state - the state before the batch (not mutated)
@@ -83,79 +94,149 @@ export function applyBatch(state: State, batch: Batch): BatchResult {
   const oldAccountsRoot = state.accountsRoot();
   const oldGlobalHash = globalHash(oldGlobal);
 
-  // A: header checks
-  const oracleMsg = checkHeader(s.params, oldGlobal, batch.header);
+  // A: header
+  const eff = applyHeader(s.params, oldGlobal, batch.header);
   const ops = padOps(s, batch);
 
-  // B: new mark prices before any op
-  s.setGlobal(withMarkPrices(oldGlobal, batch.header.markPrices));
-  const ctx = { timestamp: batch.header.timestamp, markets: s.global.markets, risk: s.global.risk, capacity: s.capacity };
+  // B: the header's markets before any op
+  s.setGlobal({ ...oldGlobal, markets: eff.markets });
+  const ctx: OpContext = { timestamp: batch.header.timestamp, markets: eff.markets, risk: oldGlobal.risk, capacity: s.capacity };
+  const fundStart = s.account(0).collateral;
 
   // C: op slots
   let head = oldGlobal.depositHead;
-  let fees = 0n;
+  let fees = 0n; // net credit of the fund: fees + penalties − deficits
+  let tradeFees = 0n;
+  let penalties = 0n;
+  let deficits = 0n;
+  let withdrawn = 0n;
   let consumed = 0;
   const slots: SlotTrace[] = [];
   ops.forEach((op, slot) => {
     const headBefore = head;
     const feesBefore = fees;
+    let body: SlotBody;
     try {
-      if (op.type === "NOOP") {
-        const a = dummy(s);
-        const b = dummy(s);
-        slots.push({ type: "NOOP", a, b, depositHeadBefore: head, depositHeadAfter: head, feesBefore, feesAfter: fees });
-      } else if (op.type === "DEPOSIT") {
-        const entry = batch.deposits[consumed];
-        const after = applyDeposit(s.account(entry.accountIndex), entry, s.capacity);
-        const a = update(s, entry.accountIndex, after);
-        const b = dummy(s);
-        head = depositChainStep(headBefore, entry);
-        consumed++;
-        slots.push({
-          type: "DEPOSIT",
-          a,
-          b,
-          deposit: { entry, headBefore, headAfter: head },
-          depositHeadBefore: headBefore,
-          depositHeadAfter: head,
-          feesBefore,
-          feesAfter: fees,
-        });
-      } else {
-        const r = applyTrade(ctx, s.account(op.maker.accountIndex), s.account(op.taker.accountIndex), op);
-        const a = update(s, op.maker.accountIndex, r.maker);
-        const b = update(s, op.taker.accountIndex, r.taker);
-        fees += r.makerFee + r.takerFee;
-        slots.push({
-          type: "TRADE",
-          a,
-          b,
-          trade: {
-            maker: op.maker,
-            taker: op.taker,
-            q: op.q,
-            price: r.price,
-            makerFeeBps: op.makerFeeBps,
-            takerFeeBps: op.takerFeeBps,
-            makerFee: r.makerFee,
-            takerFee: r.takerFee,
-            makerSlot: r.makerSlot,
-            takerSlot: r.takerSlot,
-          },
-          depositHeadBefore: headBefore,
-          depositHeadAfter: head,
-          feesBefore,
-          feesAfter: fees,
-        });
+      switch (op.type) {
+        case "NOOP": {
+          const a = dummy(s);
+          const b = dummy(s);
+          body = { type: "NOOP", a, b, aFunded: a.before, bFunded: b.before };
+          break;
+        }
+        case "DEPOSIT": {
+          const entry = batch.deposits[consumed];
+          const after = applyDeposit(s.account(entry.accountIndex), entry, s.capacity);
+          const a = update(s, entry.accountIndex, after);
+          const b = dummy(s);
+          head = depositChainStep(headBefore, entry);
+          consumed++;
+          body = { type: "DEPOSIT", a, b, aFunded: a.before, bFunded: b.before, deposit: { entry, headBefore, headAfter: head } };
+          break;
+        }
+        case "TRADE": {
+          const r = applyTrade(ctx, s.account(op.maker.accountIndex), s.account(op.taker.accountIndex), op);
+          const a = update(s, op.maker.accountIndex, r.maker);
+          const b = update(s, op.taker.accountIndex, r.taker);
+          fees += r.makerFee + r.takerFee;
+          tradeFees += r.makerFee + r.takerFee;
+          body = {
+            type: "TRADE",
+            a,
+            b,
+            aFunded: r.makerFunded,
+            bFunded: r.takerFunded,
+            trade: {
+              maker: op.maker,
+              taker: op.taker,
+              q: op.q,
+              price: r.price,
+              makerFeeBps: op.makerFeeBps,
+              takerFeeBps: op.takerFeeBps,
+              makerFee: r.makerFee,
+              takerFee: r.takerFee,
+              makerSlot: r.makerSlot,
+              takerSlot: r.takerSlot,
+            },
+          };
+          break;
+        }
+        case "WITHDRAW": {
+          const r = applyWithdraw(ctx, s.account(op.accountIndex), op);
+          const a = update(s, op.accountIndex, r.after);
+          const b = dummy(s);
+          withdrawn += op.amount;
+          body = { type: "WITHDRAW", a, b, aFunded: r.funded, bFunded: b.before, withdraw: { amount: op.amount, nonce: op.nonce, signature: op.signature } };
+          break;
+        }
+        case "LIQUIDATE": {
+          const bi = op.liquidator.liquidatorIndex;
+          const r = applyLiquidate(ctx, s.account(op.liquidatee), s.account(bi), op);
+          const a = update(s, op.liquidatee, r.liquidatee);
+          const b = update(s, bi, r.liquidator);
+          fees += r.penalty - r.deficit;
+          penalties += r.penalty;
+          deficits += r.deficit;
+          body = {
+            type: "LIQUIDATE",
+            a,
+            b,
+            aFunded: r.liquidateeFunded,
+            bFunded: r.liquidatorFunded,
+            liquidate: {
+              message: op.liquidator,
+              q: op.q,
+              marketId: op.liquidator.marketId,
+              markPrice: r.markPrice,
+              penalty: r.penalty,
+              deficit: r.deficit,
+              slotA: r.slotA,
+              slotB: r.slotB,
+            },
+          };
+          break;
+        }
+        case "SETTLE": {
+          const r = applySettle(ctx, s.account(op.accountIndex), op);
+          const a = update(s, op.accountIndex, r.after);
+          const b = dummy(s);
+          body = { type: "SETTLE", a, b, aFunded: r.funded, bFunded: b.before, settle: { marketId: op.marketId, slot: r.slot, value: r.value } };
+          break;
+        }
+        case "DELEVERAGE": {
+          const r = applyDeleverage(ctx, s.account(op.bankrupt), s.account(op.counterparty), op, fundStart + fees);
+          const a = update(s, op.bankrupt, r.bankrupt);
+          const b = update(s, op.counterparty, r.counterparty);
+          body = {
+            type: "DELEVERAGE",
+            a,
+            b,
+            aFunded: r.bankruptFunded,
+            bFunded: r.counterpartyFunded,
+            deleverage: { marketId: op.marketId, q: op.q, price: op.price, slotA: r.slotA, slotB: r.slotB },
+          };
+          break;
+        }
+        default:
+          throw new RuleError("RANGE", "BATCH", `unknown op type ${(op as { type?: unknown }).type}`, { type: String((op as { type?: unknown }).type) });
       }
     } catch (e) {
       throw e instanceof RuleError ? e.atSlot(slot) : e;
     }
+    slots.push({ ...body, depositHeadBefore: headBefore, depositHeadAfter: head, feesBefore, feesAfter: fees, fundAvailableBefore: fundStart + feesBefore });
   });
 
-  // D: fees to the insurance fund
+  // D: the net credit to the insurance fund
   const fund = s.account(0);
   const credited = fund.collateral + fees;
+  if (credited < 0n) {
+    throw new RuleError(
+      "FUND_NEGATIVE",
+      "FEES",
+      `insurance fund collateral ${formatUnits(fund.collateral)} + fees and penalties ${formatUnits(tradeFees + penalties)} − deficits ${formatUnits(deficits)} = ${formatUnits(credited)} < 0: deleverage instead`,
+      { collateral: fund.collateral, fees: tradeFees, penalties, deficits },
+    );
+  }
   if (credited >= pow2(63)) {
     throw new RuleError("RANGE", "FEES", `insurance fund collateral ${formatUnits(fund.collateral)} + fees ${formatUnits(fees)} reaches 2^63`, {
       collateral: fund.collateral,
@@ -178,10 +259,21 @@ export function applyBatch(state: State, batch: Batch): BatchResult {
     header: batch.header,
     riskHash: riskHash(oldGlobal.risk),
     pricesHash: pricesHash(batch.header.markPrices),
-    oracleHash: oracleMsg,
+    ratesHash: ratesHash(batch.header.fundingRates),
+    fundingRates: batch.header.fundingRates,
+    dt: eff.dt,
+    oldMarket: oldGlobal.markets,
+    newMarket: eff.markets,
+    fundingDelta: eff.fundingDelta,
+    expiresNow: eff.expiresNow,
+    oracleHash: eff.oracleHash,
     slots,
     feeUpdate,
     totalFees: fees,
+    totalTradeFees: tradeFees,
+    totalPenalties: penalties,
+    totalDeficits: deficits,
+    totalWithdrawn: withdrawn,
     depositsConsumed: consumed,
     depositsEnd: s.global.depositCount,
   };

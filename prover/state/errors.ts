@@ -6,10 +6,10 @@
 
 /** Every rule the reference rules can refuse an op or a batch for. */
 export const RULE_CODES = [
-  "INSUFFICIENT_MARGIN", // equity < initial margin after a trade that is not reduce-only
-  "BAD_SIGNATURE", // an order or oracle signature does not verify
-  "NONCE_MISMATCH", // order nonce ≠ account nonce
-  "ORDER_EXPIRED", // header timestamp > order expiry
+  "INSUFFICIENT_MARGIN", // equity < initial margin after a trade or liquidation that is not reduce-only, or after a withdrawal
+  "BAD_SIGNATURE", // an order, withdrawal, liquidation or oracle signature does not verify
+  "NONCE_MISMATCH", // order / withdrawal / liquidation nonce ≠ account nonce
+  "ORDER_EXPIRED", // header timestamp > order or liquidation-message expiry
   "LIMIT_PRICE", // the maker's price is worse than the taker's limit
   "FILL_EXCEEDS_ORDER", // q > min(maker.size, taker.size)
   "SAME_SIDE", // maker and taker both buy or both sell
@@ -26,13 +26,26 @@ export const RULE_CODES = [
   "ORACLE_TIMESTAMP", // header timestamp not above the state's oracleTimestamp
   "DEPOSIT_QUEUE", // DEPOSIT ops and supplied queue entries do not match
   "BATCH_FULL", // more than N ops
+  "FUNDING_RATE", // |rate| > maxFundingRate for a perpetual, or a rate ≠ 0 for a market that is not a live perpetual
+  "SETTLED_PRICE", // a settled market's header price ≠ its settlement price
+  "FUND_ACCOUNT", // an op names account 0 (the insurance fund), or a deposit goes to it
+  "FUND_NEGATIVE", // the fund's collateral + the batch's fees and penalties − deficits < 0 at the end of the batch
+  "MARKET_SETTLED", // a trade, liquidation or deleverage in a settled market
+  "MARKET_NOT_SETTLED", // a settlement in a market that has not settled (before expiry, or a perpetual)
+  "NO_POSITION", // the account holds no position in the market (settling twice, liquidating nothing)
+  "FILL_EXCEEDS_POSITION", // q above the size a liquidation or deleverage may close
+  "NOT_LIQUIDATABLE", // 10000 · equity ≥ mmBps · requirement: the account is healthy
+  "NOT_BANKRUPT", // a deleverage of an account whose equity is ≥ 0
+  "FUND_CAN_PAY", // a deleverage while the fund (collateral + net fees so far) covers the deficit
+  "NOT_OPPOSITE", // the deleverage counterparty's position is not of the opposite sign
+  "BAD_BANKRUPTCY_PRICE", // the deleverage price does not leave 0 ≤ equity < q for the bankrupt account
 ] as const;
 
 /** One of `RULE_CODES`. */
 export type RuleCode = (typeof RULE_CODES)[number];
 
 /** The op (or batch part) a rule error belongs to. */
-export type RuleOp = "HEADER" | "NOOP" | "DEPOSIT" | "TRADE" | "FEES" | "BATCH" | "GENESIS";
+export type RuleOp = "HEADER" | "NOOP" | "DEPOSIT" | "TRADE" | "WITHDRAW" | "LIQUIDATE" | "SETTLE" | "DELEVERAGE" | "FEES" | "BATCH" | "GENESIS";
 
 /** The numbers behind a rule error, by name (bigints stay exact). */
 export type RuleDetails = Record<string, bigint | number | string>;

@@ -1,7 +1,8 @@
 /**
  * A deterministic genesis state for tests, the demo and a fresh deployment: account
- * 0 (the insurance fund) with the operator's key, perpetual markets, scan-range risk
- * arrays and the oracle keys. Pure: keys come in as arguments.
+ * 0 (the insurance fund) with the operator's key, the four market kinds (BTC-PERP,
+ * BTC-FUT, BTC-CALL, BTC-PUT), scan-range risk arrays and the oracle keys. Pure: keys
+ * come in as arguments.
  */
 import type { PublicKey } from "./crypto";
 import { emptyAccount } from "./account";
@@ -12,32 +13,59 @@ import { State } from "./state";
 /** `lotSize` is in units of 10^-8 of the underlying asset. */
 export const LOT_SIZE_DECIMALS = 8;
 
+/** Default time from genesis to the expiry of the dated markets: one day. */
+export const DEFAULT_EXPIRY_AFTER = 86_400n;
+
 /** A named market template. */
 export interface MarketTemplate {
   readonly name: string;
   readonly market: Market;
 }
 
-function perp(lotSize: bigint, markPrice: bigint): Market {
-  return { kind: MarketKind.PERPETUAL, lotSize, expiry: 0n, strike: 0n, markPrice, fundingIndex: 0n, settlementPrice: 0n, settled: false };
+const BTC_LOT = 100_000n; // 0.001 BTC
+const USDC = 1_000_000n;
+
+function market(kind: MarketKind, lotSize: bigint, markPrice: bigint, expiry = 0n, strike = 0n): Market {
+  return { kind, lotSize, expiry, strike, markPrice, fundingIndex: 0n, settlementPrice: 0n, settled: false };
 }
 
-/** BTC-PERP (lot 0.001 BTC, 60 USDC per lot) and ETH-PERP (lot 0.01 ETH, 30 USDC per lot). */
-export const MARKET_TEMPLATES: readonly MarketTemplate[] = [
-  { name: "BTC-PERP", market: perp(100_000n, 60_000_000n) },
-  { name: "ETH-PERP", market: perp(1_000_000n, 30_000_000n) },
-];
+/**
+ * The default markets for a genesis at `timestamp` with dated markets expiring at
+ * `expiry` (default timestamp + 1 day), all on a lot of 0.001 BTC at 60,000 USDC/BTC:
+ *
+ * | id | name     | kind      | mark (per lot)         | strike |
+ * |----|----------|-----------|------------------------|--------|
+ * | 1  | BTC-PERP | perpetual | 60 USDC                | –      |
+ * | 2  | BTC-FUT  | future    | 60 USDC                | –      |
+ * | 3  | BTC-CALL | call      | 1.2 USDC (the premium) | 60 USDC|
+ * | 4  | BTC-PUT  | put       | 1.1 USDC (the premium) | 60 USDC|
+ */
+export function defaultMarketTemplates(expiry: bigint = DEFAULT_EXPIRY_AFTER): MarketTemplate[] {
+  return [
+    { name: "BTC-PERP", market: market(MarketKind.PERPETUAL, BTC_LOT, 60n * USDC) },
+    { name: "BTC-FUT", market: market(MarketKind.FUTURE, BTC_LOT, 60n * USDC, expiry) },
+    { name: "BTC-CALL", market: market(MarketKind.CALL, BTC_LOT, 1_200_000n, expiry, 60n * USDC) },
+    { name: "BTC-PUT", market: market(MarketKind.PUT, BTC_LOT, 1_100_000n, expiry, 60n * USDC) },
+  ];
+}
 
-/** The template of market index m (templates repeat for M > 2; repeats are named `BTC-PERP#2`, …). */
-export function defaultMarket(m: number): MarketTemplate {
-  const t = MARKET_TEMPLATES[m % MARKET_TEMPLATES.length];
-  const round = Math.floor(m / MARKET_TEMPLATES.length);
+/** The default templates, expiring one day after a genesis at 0. */
+export const MARKET_TEMPLATES: readonly MarketTemplate[] = defaultMarketTemplates();
+
+/**
+ * The template of market index m (templates repeat for M > 4; repeats are named `BTC-PERP#2`, …).
+ * @param expiry - expiry of the dated markets (default 1 day)
+ */
+export function defaultMarket(m: number, expiry: bigint = DEFAULT_EXPIRY_AFTER): MarketTemplate {
+  const all = defaultMarketTemplates(expiry);
+  const t = all[m % all.length];
+  const round = Math.floor(m / all.length);
   return round === 0 ? t : { name: `${t.name}#${round + 1}`, market: t.market };
 }
 
 /**
- * Scenario s's price move in basis points of the scan range: pairs +scan, −scan,
- * +scan/2, −scan/2, +scan/3, … (as a fraction num/den of the scan range).
+ * Scenario s's price move as a fraction of the scan range: pairs +scan, −scan,
+ * +scan/2, −scan/2, +scan/3, … (as num/den).
  */
 export function scenarioFraction(s: number): { num: bigint; den: bigint } {
   const k = Math.floor(s / 2);
@@ -50,21 +78,55 @@ function roundDiv(a: bigint, b: bigint): bigint {
   return a < 0n ? -q : q;
 }
 
+/** Default liquidation penalty: 1% of the liquidated notional. */
+export const DEFAULT_PENALTY_BPS = 100n;
+/** Default funding-rate bound: 10^−6 per second (in 10^−12 per second). */
+export const DEFAULT_MAX_FUNDING_RATE = 1_000_000n;
+
+/** Options of `scanRisk` beyond the markets and S. */
+export interface ScanRiskOptions {
+  /** Scan range in basis points of the underlying price (default 1000 = 10%). */
+  readonly scanBps?: bigint;
+  readonly mmBps?: bigint;
+  readonly penaltyBps?: bigint;
+  readonly maxFundingRate?: bigint;
+}
+
 /**
- * Risk arrays from a scan range: `pnl[m][s] = round(markPrice_m · scanBps/10000 · fraction_s)`.
- * @param markets - the markets (their mark prices)
+ * Risk arrays from a scan range of the underlying, per kind (a placeholder for the
+ * risk module's arrays):
+ * - perpetual, future: `pnl[m][s] = round(markPrice · scanBps/10000 · fraction_s)`;
+ * - call / put (ATM, delta ±1/2 approximation on the strike as the underlying price):
+ *   `pnl = max(±round(strike · scanBps/10000 · fraction_s / 2), −premium)`: a long
+ *   option loses at most its premium;
+ * - a settled market's row is 0.
+ * @param markets - the markets (their kinds, mark prices, strikes)
  * @param S - scenarios
- * @param scanBps - scan range in basis points of the price (default 1000 = 10%)
- * @param mmBps - maintenance ratio (default 5000)
  */
-export function scanRisk(markets: readonly Market[], S: number, scanBps = 1000n, mmBps = 5000n): Risk {
+export function scanRisk(markets: readonly Market[], S: number, opts: ScanRiskOptions = {}): Risk {
+  const scanBps = opts.scanBps ?? 1000n;
   const pnl = markets.map((mk) =>
     Array.from({ length: S }, (_, s) => {
+      if (mk.settled) return 0n;
       const f = scenarioFraction(s);
-      return roundDiv(mk.markPrice * scanBps * f.num, 10000n * f.den);
+      switch (mk.kind) {
+        case MarketKind.CALL:
+        case MarketKind.PUT: {
+          const sign = mk.kind === MarketKind.CALL ? 1n : -1n;
+          const move = roundDiv(sign * mk.strike * scanBps * f.num, 2n * 10000n * f.den);
+          return move < -mk.markPrice ? -mk.markPrice : move;
+        }
+        default:
+          return roundDiv(mk.markPrice * scanBps * f.num, 10000n * f.den);
+      }
     }),
   );
-  return { mmBps, pnl };
+  return {
+    mmBps: opts.mmBps ?? 5000n,
+    penaltyBps: opts.penaltyBps ?? DEFAULT_PENALTY_BPS,
+    maxFundingRate: opts.maxFundingRate ?? DEFAULT_MAX_FUNDING_RATE,
+    pnl,
+  };
 }
 
 /** Options of `genesis`. */
@@ -75,7 +137,9 @@ export interface GenesisOptions {
   readonly oracleKeys: readonly PublicKey[];
   /** Oracle timestamp of the genesis state (default 0). */
   readonly timestamp?: bigint;
-  /** M markets (default: `defaultMarket(m)`). */
+  /** Expiry of the default dated markets (default: timestamp + 1 day). */
+  readonly expiry?: bigint;
+  /** M markets (default: `defaultMarket(m, expiry)`). */
   readonly markets?: readonly Market[];
   /** Risk parameters (default: `scanRisk(markets, S)`). */
   readonly risk?: Risk;
@@ -89,7 +153,8 @@ export interface GenesisOptions {
  */
 export function genesis(params: Params, opts: GenesisOptions): State {
   const M = params.markets;
-  const markets = opts.markets ?? Array.from({ length: M }, (_, m) => defaultMarket(m).market);
+  const expiry = opts.expiry ?? (opts.timestamp ?? 0n) + DEFAULT_EXPIRY_AFTER;
+  const markets = opts.markets ?? Array.from({ length: M }, (_, m) => defaultMarket(m, expiry).market);
   if (markets.length !== M) throw new RangeError(`${markets.length} markets for M = ${M}`);
   if (opts.oracleKeys.length !== params.oracleKeys) {
     throw new RangeError(`${opts.oracleKeys.length} oracle keys for K = ${params.oracleKeys}`);
@@ -99,6 +164,10 @@ export function genesis(params: Params, opts: GenesisOptions): State {
   if (risk.pnl.length !== M || risk.pnl.some((row) => row.length !== params.scenarios)) {
     throw new RangeError(`risk arrays must be ${M} × ${params.scenarios}`);
   }
+  for (const [name, v] of [["mmBps", risk.mmBps], ["penaltyBps", risk.penaltyBps]] as const) {
+    if (v < 0n || v > 10000n) throw new RangeError(`${name} ${v} outside 0..10000`);
+  }
+  if (risk.maxFundingRate < 0n || risk.maxFundingRate >= 1n << 23n) throw new RangeError(`maxFundingRate ${risk.maxFundingRate} outside 0 ≤ x < 2^23`);
   const global: GlobalState = {
     oracleTimestamp: opts.timestamp ?? 0n,
     markets,

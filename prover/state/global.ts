@@ -6,12 +6,13 @@
  *                            settlementPrice, settled)
  * marketsHash     = Poseidon(marketLeaf_0, …, marketLeaf_{M−1})
  * riskRowHash_m   = Poseidon(pnl[m][0], …, pnl[m][S−1])
- * riskHash        = Poseidon(mmBps, riskRowHash_0, …, riskRowHash_{M−1})
+ * riskHash        = Poseidon(mmBps, penaltyBps, maxFundingRate, riskRowHash_0, …, riskRowHash_{M−1})
  * oracleKeyHash_k = Poseidon(oracleAx_k, oracleAy_k)
  * oracleKeysHash  = Poseidon(oracleKeyHash_0, …, oracleKeyHash_{K−1})
  * globalHash      = Poseidon(oracleTimestamp, marketsHash, riskHash, oracleKeysHash, depositHead)
  * stateRoot       = Poseidon(accountsRoot, globalHash)
- * pricesHash      = Poseidon(markPrice_0, …, markPrice_{M−1})
+ * pricesHash      = Poseidon(price_0, …, price_{M−1})          (the header's prices)
+ * ratesHash       = Poseidon(fundingRate_0, …, fundingRate_{M−1})  (the header's rates, signed)
  * ```
  */
 import { poseidon, type PublicKey } from "./crypto";
@@ -37,7 +38,12 @@ export interface Market {
 
 /** Risk parameters: `pnl[m][s]` is the P&L of one long lot of market m in scenario s. */
 export interface Risk {
+  /** Maintenance ratio, 0..10000 bps of the requirement. */
   readonly mmBps: bigint;
+  /** Liquidation penalty, 0..10000 bps of the liquidated notional q · markPrice. */
+  readonly penaltyBps: bigint;
+  /** Bound on |funding rate| of a perpetual, in 10^−12 per second (< 2^23). */
+  readonly maxFundingRate: bigint;
   /** M rows of S entries, collateral units per lot, signed. */
   readonly pnl: readonly (readonly bigint[])[];
 }
@@ -80,9 +86,9 @@ export function riskRowHash(row: readonly bigint[]): bigint {
   return poseidon(row);
 }
 
-/** `riskHash = Poseidon(mmBps, riskRowHash_0, …, riskRowHash_{M−1})`. */
+/** `riskHash = Poseidon(mmBps, penaltyBps, maxFundingRate, riskRowHash_0, …, riskRowHash_{M−1})`. */
 export function riskHash(risk: Risk): bigint {
-  return poseidon([risk.mmBps, ...risk.pnl.map(riskRowHash)]);
+  return poseidon([risk.mmBps, risk.penaltyBps, risk.maxFundingRate, ...risk.pnl.map(riskRowHash)]);
 }
 
 /** `oracleKeyHash_k = Poseidon(oracleAx_k, oracleAy_k)`. */
@@ -95,9 +101,34 @@ export function oracleKeysHash(keys: readonly PublicKey[]): bigint {
   return poseidon(keys.map(oracleKeyHash));
 }
 
-/** `pricesHash = Poseidon(markPrice_0, …, markPrice_{M−1})`. */
+/** `pricesHash = Poseidon(price_0, …, price_{M−1})` of a header's prices. */
 export function pricesHash(markPrices: readonly bigint[]): bigint {
   return poseidon(markPrices);
+}
+
+/** `ratesHash = Poseidon(fundingRate_0, …, fundingRate_{M−1})` of a header's (signed) rates. */
+export function ratesHash(rates: readonly bigint[]): bigint {
+  return poseidon(rates);
+}
+
+/**
+ * The cash value of one lot at settlement (protocol.md section 3): future S, call
+ * max(S − K, 0), put max(K − S, 0); a perpetual never settles.
+ * @param kind - the market kind
+ * @param underlying - the settlement price S of the underlying, per lot
+ * @param strike - K, per lot
+ */
+export function payoff(kind: MarketKind, underlying: bigint, strike: bigint): bigint {
+  switch (kind) {
+    case MarketKind.FUTURE:
+      return underlying;
+    case MarketKind.CALL:
+      return underlying > strike ? underlying - strike : 0n;
+    case MarketKind.PUT:
+      return strike > underlying ? strike - underlying : 0n;
+    default:
+      throw new RangeError("a perpetual has no payoff: it never settles");
+  }
 }
 
 /** `globalHash = Poseidon(oracleTimestamp, marketsHash, riskHash, oracleKeysHash, depositHead)`. */
@@ -115,7 +146,7 @@ export function markPrices(g: GlobalState): bigint[] {
   return g.markets.map((m) => m.markPrice);
 }
 
-/** The global state with new mark prices in every market leaf (the header's effect). */
+/** The global state with new mark prices in every market leaf (no funding, no settlement: see `header.ts` for the header's full effect). */
 export function withMarkPrices(g: GlobalState, prices: readonly bigint[]): GlobalState {
   return { ...g, markets: g.markets.map((m, i) => ({ ...m, markPrice: prices[i] })) };
 }

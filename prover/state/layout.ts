@@ -7,24 +7,33 @@
  * compute the same `inputHash`. All integers are big-endian, field elements 32 bytes.
  *
  * ```
- * header (4 + 6M)        timestamp        --> 4 bytes  (uint32)
- *                        markPrice_m      --> 6 bytes  (uint48), m = 0..M-1
- * op (OP_BYTES = 14 + 2·IDX, IDX = ceil(2D / 8))
- *                        type             --> 1 byte   (0 NOOP, 1 DEPOSIT, 2 TRADE)
- *   TRADE only:          makerIndex       --> IDX bytes (< 4^D)
- *                        takerIndex       --> IDX bytes (< 4^D)
- *                        marketSide       --> 1 byte   (marketId bits 0-6 | makerIsBuy << 7)
+ * header (4 + 9M)        timestamp        --> 4 bytes  (uint32)
+ *   for m = 0..M-1:      price_m          --> 6 bytes  (uint48)
+ *                        fundingRate_m    --> 3 bytes  (uint24, rate + 2^23: offset binary, −2^23 < rate < 2^23)
+ * op (OP_BYTES = 14 + 2·IDX, IDX = ceil(2D / 8)), the same fields for every type:
+ *                        type             --> 1 byte   (0 NOOP … 6 DEPOSIT, see OP_CODE)
+ *                        aIndex           --> IDX bytes (< 4^D)
+ *                        bIndex           --> IDX bytes (< 4^D)
+ *                        market           --> 1 byte   (marketId bits 0-6; TRADE: | makerIsBuy << 7)
  *                        q                --> 4 bytes  (uint32)
- *                        price            --> 6 bytes  (uint48)
- *                        makerFeeBps      --> 1 byte   (uint8)
- *                        takerFeeBps      --> 1 byte   (uint8)
- *   NOOP, DEPOSIT:       the rest of the slot is zero
+ *                        value            --> 6 bytes  (uint48)
+ *                        feeA             --> 1 byte   (uint8)
+ *                        feeB             --> 1 byte   (uint8)
+ *   type       aIndex      bIndex        market              q     value   feeA, feeB
+ *   NOOP       –           –             –                   –     –       –
+ *   DEPOSIT    –           –             –                   –     –       –
+ *   TRADE      maker       taker         marketId|isBuy<<7   fill  price   maker, taker fee bps
+ *   WITHDRAW   account     –             –                   –     amount  –
+ *   LIQUIDATE  liquidatee  liquidator    marketId            lots  –       –
+ *   SETTLE     account     –             marketId            –     –       –
+ *   DELEVERAGE bankrupt    counterparty  marketId            lots  price   –
+ *   a field an op does not use is zero (decoding refuses anything else)
  * calldata `data`        oldStateRoot     --> 32 bytes (< r; the contract requires its stored root)
  *                        newStateRoot     --> 32 bytes (< r)
  *                        depositsEnd      --> 4 bytes  (uint32)
- *                        header           --> 4 + 6M bytes, at offset 68
+ *                        header           --> 4 + 9M bytes, at offset 68
  *                        op data          --> N · OP_BYTES bytes
- * hashed bytes           oldStateRoot (32) ‖ newStateRoot (32) ‖ header (4 + 6M)
+ * hashed bytes           oldStateRoot (32) ‖ newStateRoot (32) ‖ header (4 + 9M)
  *                        ‖ depositHead after the batch (32) ‖ op data (N · OP_BYTES)
  * ```
  *
@@ -39,8 +48,9 @@ import type { Params } from "./params";
 export const FIELD_MODULUS = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 
 /** Op type codes (protocol.md section 5). */
-export const OP_CODE = { NOOP: 0, DEPOSIT: 1, TRADE: 2 } as const;
+export const OP_CODE = { NOOP: 0, DEPOSIT: 1, TRADE: 2, WITHDRAW: 3, LIQUIDATE: 4, SETTLE: 5, DELEVERAGE: 6 } as const;
 export type OpType = keyof typeof OP_CODE;
+const OP_TYPES = Object.keys(OP_CODE) as OpType[];
 
 /** Field widths in bytes that do not depend on the parameters. */
 export const WIDTH = {
@@ -48,6 +58,7 @@ export const WIDTH = {
   depositsEnd: 4,
   timestamp: 4,
   markPrice: 6,
+  fundingRate: 3,
   opType: 1,
   marketSide: 1,
   q: 4,
@@ -57,6 +68,12 @@ export const WIDTH = {
 
 /** marketId occupies bits 0-6 of `marketSide`, makerIsBuy bit 7. */
 export const MARKET_ID_BITS = 7;
+
+/** A header funding rate is written as rate + 2^23 in a uint24. */
+export const FUNDING_RATE_OFFSET = 1n << 23n;
+
+/** The bytes one market takes in the header: price uint48 ‖ rate uint24. */
+export const HEADER_MARKET_BYTES = 9;
 
 /** The parameters the layout depends on. */
 export type LayoutParams = Pick<Params, "accountDepth" | "markets" | "batchSize">;
@@ -73,7 +90,7 @@ export interface Layout {
   IDX: number;
   /** Bytes of one op slot: 14 + 2·IDX. */
   OP_BYTES: number;
-  /** Bytes of the header: 4 + 6M. */
+  /** Bytes of the header: 4 + 9M. */
   HEADER_BYTES: number;
   /** Bytes of the op data: N · OP_BYTES. */
   OP_DATA_BYTES: number;
@@ -85,9 +102,14 @@ export interface Layout {
   MAX_ACCOUNTS: number;
   markets: number;
   batchSize: number;
-  /** Offsets inside the header; markPrice m is at `markPrice.offset + m · markPrice.width`. */
-  header: { timestamp: Slice; markPrice: Slice };
-  /** Offsets inside one TRADE op slot. */
+  /**
+   * Offsets inside the header; market m's price is at `markPrice.offset + m · stride`,
+   * its funding rate at `fundingRate.offset + m · stride` (stride = 9).
+   */
+  header: { timestamp: Slice; markPrice: Slice; fundingRate: Slice; stride: number };
+  /** The uniform fields of every op slot (protocol.md section 7). */
+  slot: { type: Slice; aIndex: Slice; bIndex: Slice; market: Slice; q: Slice; value: Slice; feeA: Slice; feeB: Slice };
+  /** The same offsets under the names a TRADE gives them. */
   trade: {
     type: Slice;
     makerIndex: Slice;
@@ -127,10 +149,11 @@ export class LayoutError extends Error {
   }
 }
 
-/** A header as signed by the oracle: the batch timestamp and one mark price per market. */
+/** A header as signed by the oracle: the batch timestamp, one price and one (signed) funding rate per market. */
 export interface Header {
   timestamp: number;
   markPrices: bigint[];
+  fundingRates: bigint[];
 }
 
 /** The wire form of an op slot (what op data carries), distinct from the reference rules' ops. */
@@ -152,12 +175,43 @@ export interface WireTrade {
   makerFeeBps: number;
   takerFeeBps: number;
 }
+/** The data of a WITHDRAW op: the account and the amount (the contract credits its L1 owner). */
+export interface WireWithdraw {
+  type: "WITHDRAW";
+  accountIndex: number;
+  amount: bigint;
+}
+/** The data of a LIQUIDATE op. */
+export interface WireLiquidate {
+  type: "LIQUIDATE";
+  liquidatee: number;
+  liquidator: number;
+  marketId: number;
+  q: bigint;
+}
+/** The data of a SETTLE op. */
+export interface WireSettle {
+  type: "SETTLE";
+  accountIndex: number;
+  marketId: number;
+}
+/** The data of a DELEVERAGE op. */
+export interface WireDeleverage {
+  type: "DELEVERAGE";
+  bankrupt: number;
+  counterparty: number;
+  marketId: number;
+  q: bigint;
+  price: bigint;
+}
 /** An op as decoded from its slot. */
-export type WireOp = WireNoop | WireDeposit | WireTrade;
+export type WireOp = WireNoop | WireDeposit | WireTrade | WireWithdraw | WireLiquidate | WireSettle | WireDeleverage;
 
 type Int = number | bigint;
-/** What the encoders accept: any numeric field may be a number or a bigint. */
-export type HeaderInput = { timestamp: Int; markPrices: readonly Int[] };
+/** Any numeric field of `T` may be a number or a bigint. */
+type Loose<T> = { [K in keyof T]: T[K] extends number | bigint ? Int : T[K] };
+/** What the encoders accept: any numeric field may be a number or a bigint; `fundingRates` omitted = all 0. */
+export type HeaderInput = { timestamp: Int; markPrices: readonly Int[]; fundingRates?: readonly Int[] };
 export type WireTradeInput = {
   type: "TRADE";
   makerIndex: Int;
@@ -169,7 +223,14 @@ export type WireTradeInput = {
   makerFeeBps: Int;
   takerFeeBps: Int;
 };
-export type WireOpInput = WireNoop | WireDeposit | WireTradeInput;
+export type WireOpInput =
+  | WireNoop
+  | WireDeposit
+  | WireTradeInput
+  | Loose<WireWithdraw>
+  | Loose<WireLiquidate>
+  | Loose<WireSettle>
+  | Loose<WireDeleverage>;
 
 /** Calldata of `submitBatch`, decoded. */
 export interface BatchData {
@@ -205,12 +266,12 @@ const slice = (offset: number, width: number): Slice => ({ offset, width });
 export function layoutFor(params: LayoutParams): Layout {
   const { accountDepth: D, markets: M, batchSize: N } = params;
   checkParam("accountDepth", D, 1, 15);
-  checkParam("markets", M, 1, 15);
+  checkParam("markets", M, 1, 13);
   checkParam("batchSize", N, 1, Number.MAX_SAFE_INTEGER);
 
   const IDX = Math.ceil((2 * D) / 8);
   const OP_BYTES = 14 + 2 * IDX;
-  const HEADER_BYTES = WIDTH.timestamp + WIDTH.markPrice * M;
+  const HEADER_BYTES = WIDTH.timestamp + HEADER_MARKET_BYTES * M;
   const OP_DATA_BYTES = N * OP_BYTES;
   const DATA_BYTES = 2 * WIDTH.field + WIDTH.depositsEnd + HEADER_BYTES + OP_DATA_BYTES;
   const HASHED_BYTES = 3 * WIDTH.field + HEADER_BYTES + OP_DATA_BYTES;
@@ -229,6 +290,16 @@ export function layoutFor(params: LayoutParams): Layout {
     takerFeeBps: next(WIDTH.feeBps),
   };
   if (o !== OP_BYTES) throw new Error(`internal: TRADE occupies ${o} bytes, OP_BYTES = ${OP_BYTES}`);
+  const slot = {
+    type: trade.type,
+    aIndex: trade.makerIndex,
+    bIndex: trade.takerIndex,
+    market: trade.marketSide,
+    q: trade.q,
+    value: trade.price,
+    feeA: trade.makerFeeBps,
+    feeB: trade.takerFeeBps,
+  };
 
   return {
     IDX,
@@ -240,7 +311,13 @@ export function layoutFor(params: LayoutParams): Layout {
     MAX_ACCOUNTS: 4 ** D,
     markets: M,
     batchSize: N,
-    header: { timestamp: slice(0, WIDTH.timestamp), markPrice: slice(WIDTH.timestamp, WIDTH.markPrice) },
+    header: {
+      timestamp: slice(0, WIDTH.timestamp),
+      markPrice: slice(WIDTH.timestamp, WIDTH.markPrice),
+      fundingRate: slice(WIDTH.timestamp + WIDTH.markPrice, WIDTH.fundingRate),
+      stride: HEADER_MARKET_BYTES,
+    },
+    slot,
     trade,
     data: {
       oldStateRoot: slice(0, 32),
@@ -308,47 +385,83 @@ function encodeField(field: string, value: unknown): Uint8Array {
 // ---------------------------------------------------------------------------------------
 
 /**
- * Encodes a header: timestamp uint32 ‖ markPrice_m uint48 for m = 0..M-1.
+ * Encodes a header: timestamp uint32 ‖ for m = 0..M-1: price_m uint48 ‖ fundingRate_m + 2^23 uint24.
  * @param params - the layout parameters
- * @param header - timestamp (unix seconds) and exactly M mark prices
+ * @param header - timestamp (unix seconds), exactly M prices and M signed funding rates (omitted: all 0)
  * @returns HEADER_BYTES bytes
- * @throws LayoutError if a value does not fit or the price count is not M
+ * @throws LayoutError if a value does not fit or a count is not M
  */
 export function encodeHeader(params: LayoutParams, header: HeaderInput): Uint8Array {
   const L = layoutFor(params);
   const out = new Uint8Array(L.HEADER_BYTES);
-  const { timestamp, markPrice } = L.header;
+  const { timestamp, markPrice, fundingRate, stride } = L.header;
   writeUint(out, timestamp.offset, timestamp.width, uintBytes("header.timestamp", header.timestamp, timestamp.width));
   if (!Array.isArray(header.markPrices) || header.markPrices.length !== L.markets) {
     throw new LayoutError("LAYOUT_LENGTH", "header.markPrices", header.markPrices?.length, `${L.markets} prices (M)`);
   }
+  const rates = header.fundingRates ?? Array.from({ length: L.markets }, () => 0n);
+  if (!Array.isArray(rates) || rates.length !== L.markets) {
+    throw new LayoutError("LAYOUT_LENGTH", "header.fundingRates", (rates as unknown[] | undefined)?.length, `${L.markets} rates (M)`);
+  }
   header.markPrices.forEach((p, m) => {
     const v = uintBytes(`header.markPrices[${m}]`, p, markPrice.width);
-    writeUint(out, markPrice.offset + m * markPrice.width, markPrice.width, v);
+    writeUint(out, markPrice.offset + m * stride, markPrice.width, v);
+  });
+  rates.forEach((r, m) => {
+    const field = `header.fundingRates[${m}]`;
+    const bound = "-2^23 < x < 2^23";
+    let v: bigint;
+    if (typeof r === "bigint") v = r;
+    else if (typeof r === "number" && Number.isSafeInteger(r)) v = BigInt(r);
+    else throw new LayoutError("LAYOUT_FIELD_RANGE", field, r, `an integer, ${bound}`);
+    if (v <= -FUNDING_RATE_OFFSET || v >= FUNDING_RATE_OFFSET) throw new LayoutError("LAYOUT_FIELD_RANGE", field, r, bound);
+    writeUint(out, fundingRate.offset + m * stride, fundingRate.width, v + FUNDING_RATE_OFFSET);
   });
   return out;
 }
 
 /**
  * Decodes a header (inverse of {@link encodeHeader}).
- * @throws LayoutError if the length is not HEADER_BYTES
+ * @throws LayoutError if the length is not HEADER_BYTES, or a rate field is 0 (rate −2^23, outside the range)
  */
 export function decodeHeader(params: LayoutParams, bytes: Uint8Array): Header {
   const L = layoutFor(params);
   checkLength("header", bytes, L.HEADER_BYTES);
-  const { timestamp, markPrice } = L.header;
+  const { timestamp, markPrice, fundingRate, stride } = L.header;
   const markPrices: bigint[] = [];
-  for (let m = 0; m < L.markets; m++) markPrices.push(readUint(bytes, markPrice.offset + m * markPrice.width, markPrice.width));
-  return { timestamp: Number(readUint(bytes, timestamp.offset, timestamp.width)), markPrices };
+  const fundingRates: bigint[] = [];
+  for (let m = 0; m < L.markets; m++) {
+    markPrices.push(readUint(bytes, markPrice.offset + m * stride, markPrice.width));
+    const raw = readUint(bytes, fundingRate.offset + m * stride, fundingRate.width);
+    if (raw === 0n) throw new LayoutError("LAYOUT_FIELD_RANGE", `header.fundingRates[${m}]`, -FUNDING_RATE_OFFSET, "-2^23 < x < 2^23");
+    fundingRates.push(raw - FUNDING_RATE_OFFSET);
+  }
+  return { timestamp: Number(readUint(bytes, timestamp.offset, timestamp.width)), markPrices, fundingRates };
 }
 
 // ---------------------------------------------------------------------------------------
 // Ops
 // ---------------------------------------------------------------------------------------
 
+/** The uniform slot fields an op type uses, and the op field each carries. */
+type SlotField = "aIndex" | "bIndex" | "market" | "q" | "value" | "feeA" | "feeB";
+const SLOT_FIELDS: readonly SlotField[] = ["aIndex", "bIndex", "market", "q", "value", "feeA", "feeB"];
+export const SLOT_USES: Readonly<Record<OpType, Partial<Record<SlotField, string>>>> = {
+  NOOP: {},
+  DEPOSIT: {},
+  TRADE: { aIndex: "makerIndex", bIndex: "takerIndex", market: "marketId", q: "q", value: "price", feeA: "makerFeeBps", feeB: "takerFeeBps" },
+  WITHDRAW: { aIndex: "accountIndex", value: "amount" },
+  LIQUIDATE: { aIndex: "liquidatee", bIndex: "liquidator", market: "marketId", q: "q" },
+  SETTLE: { aIndex: "accountIndex", market: "marketId" },
+  DELEVERAGE: { aIndex: "bankrupt", bIndex: "counterparty", market: "marketId", q: "q", value: "price" },
+};
+/** Op fields decoded as numbers (the rest of the used fields are bigints). */
+const NUMBER_FIELDS = new Set<SlotField>(["aIndex", "bIndex", "market", "feeA", "feeB"]);
+
 /**
- * Encodes one op slot. NOOP and DEPOSIT are their type byte followed by zeros (a
- * deposit's entry is on L1, in queue order).
+ * Encodes one op slot: type ‖ aIndex ‖ bIndex ‖ market ‖ q ‖ value ‖ feeA ‖ feeB, the
+ * fields the type does not use left zero (NOOP and DEPOSIT are their type byte then
+ * zeros: a deposit's entry is on L1, in queue order).
  * @param params - the layout parameters
  * @param op - the op
  * @param name - the field prefix used in errors (e.g. `op[3]`)
@@ -358,33 +471,41 @@ export function decodeHeader(params: LayoutParams, bytes: Uint8Array): Header {
 export function encodeOp(params: LayoutParams, op: WireOpInput, name = "op"): Uint8Array {
   const L = layoutFor(params);
   const out = new Uint8Array(L.OP_BYTES);
-  switch (op?.type) {
-    case "NOOP":
-    case "DEPOSIT":
-      out[0] = OP_CODE[op.type];
-      return out;
-    case "TRADE": {
-      const t = L.trade;
-      out[t.type.offset] = OP_CODE.TRADE;
-      writeUint(out, t.makerIndex.offset, t.makerIndex.width, accountIndex(`${name}.makerIndex`, op.makerIndex, L));
-      writeUint(out, t.takerIndex.offset, t.takerIndex.width, accountIndex(`${name}.takerIndex`, op.takerIndex, L));
-      const marketId = checkUint(`${name}.marketId`, op.marketId, 1n << BigInt(MARKET_ID_BITS), `0 <= x < 2^${MARKET_ID_BITS}`);
-      if (typeof op.makerIsBuy !== "boolean") throw new LayoutError("LAYOUT_FIELD_RANGE", `${name}.makerIsBuy`, op.makerIsBuy, "a boolean");
-      out[t.marketSide.offset] = Number(marketId) | (op.makerIsBuy ? 0x80 : 0);
-      writeUint(out, t.q.offset, t.q.width, uintBytes(`${name}.q`, op.q, t.q.width));
-      writeUint(out, t.price.offset, t.price.width, uintBytes(`${name}.price`, op.price, t.price.width));
-      writeUint(out, t.makerFeeBps.offset, 1, uintBytes(`${name}.makerFeeBps`, op.makerFeeBps, t.makerFeeBps.width));
-      writeUint(out, t.takerFeeBps.offset, 1, uintBytes(`${name}.takerFeeBps`, op.takerFeeBps, t.takerFeeBps.width));
-      return out;
-    }
-    default:
-      throw new LayoutError("LAYOUT_OP_TYPE", `${name}.type`, (op as { type?: unknown })?.type, "NOOP, DEPOSIT or TRADE");
+  const type = op?.type as OpType | undefined;
+  if (type === undefined || !OP_TYPES.includes(type)) {
+    throw new LayoutError("LAYOUT_OP_TYPE", `${name}.type`, (op as { type?: unknown })?.type, OP_TYPES.join(", "));
   }
+  out[L.slot.type.offset] = OP_CODE[type];
+  const uses = SLOT_USES[type];
+  const record = op as unknown as Record<string, unknown>;
+  for (const f of SLOT_FIELDS) {
+    const key = uses[f];
+    if (key === undefined) continue;
+    const s = L.slot[f];
+    const field = `${name}.${key}`;
+    const value = record[key];
+    if (f === "aIndex" || f === "bIndex") {
+      writeUint(out, s.offset, s.width, accountIndex(field, value, L));
+    } else if (f === "market") {
+      const marketId = checkUint(field, value, 1n << BigInt(MARKET_ID_BITS), `0 <= x < 2^${MARKET_ID_BITS}`);
+      let side = 0;
+      if (type === "TRADE") {
+        const isBuy = record.makerIsBuy;
+        if (typeof isBuy !== "boolean") throw new LayoutError("LAYOUT_FIELD_RANGE", `${name}.makerIsBuy`, isBuy, "a boolean");
+        side = isBuy ? 0x80 : 0;
+      }
+      out[s.offset] = Number(marketId) | side;
+    } else {
+      writeUint(out, s.offset, s.width, uintBytes(field, value, s.width));
+    }
+  }
+  return out;
 }
 
 /**
  * Decodes one op slot (inverse of {@link encodeOp}). Only canonical encodings are
- * accepted: zero padding after NOOP/DEPOSIT, account indices below 4^D.
+ * accepted: zero in every field the type does not use, account indices below 4^D,
+ * bit 7 of the market byte only in a TRADE.
  * @param params - the layout parameters
  * @param bytes - exactly OP_BYTES bytes
  * @param name - the field prefix used in errors
@@ -393,28 +514,44 @@ export function encodeOp(params: LayoutParams, op: WireOpInput, name = "op"): Ui
 export function decodeOp(params: LayoutParams, bytes: Uint8Array, name = "op"): WireOp {
   const L = layoutFor(params);
   checkLength(name, bytes, L.OP_BYTES);
-  const code = bytes[0];
-  if (code === OP_CODE.NOOP || code === OP_CODE.DEPOSIT) {
-    const at = bytes.findIndex((b, i) => i > 0 && b !== 0);
-    if (at !== -1) throw new LayoutError("LAYOUT_PADDING", `${name}[${at}]`, bytes[at], "0 after a NOOP or DEPOSIT type byte");
-    return { type: code === OP_CODE.NOOP ? "NOOP" : "DEPOSIT" };
+  const code = bytes[L.slot.type.offset];
+  const type = OP_TYPES.find((t) => OP_CODE[t] === code);
+  if (type === undefined) {
+    throw new LayoutError("LAYOUT_OP_TYPE", `${name}.type`, code, OP_TYPES.map((t) => `${OP_CODE[t]} (${t})`).join(", "));
   }
-  if (code !== OP_CODE.TRADE) throw new LayoutError("LAYOUT_OP_TYPE", `${name}.type`, code, "0 (NOOP), 1 (DEPOSIT) or 2 (TRADE)");
-  const t = L.trade;
-  const read = (s: Slice): bigint => readUint(bytes, s.offset, s.width);
-  const index = (field: "makerIndex" | "takerIndex"): number => Number(accountIndex(`${name}.${field}`, read(t[field]), L));
-  const side = bytes[t.marketSide.offset];
-  return {
-    type: "TRADE",
-    makerIndex: index("makerIndex"),
-    takerIndex: index("takerIndex"),
-    marketId: side & 0x7f,
-    makerIsBuy: (side & 0x80) !== 0,
-    q: read(t.q),
-    price: read(t.price),
-    makerFeeBps: Number(read(t.makerFeeBps)),
-    takerFeeBps: Number(read(t.takerFeeBps)),
-  };
+  const uses = SLOT_USES[type];
+  const op: Record<string, unknown> = { type };
+  for (const f of SLOT_FIELDS) {
+    const s = L.slot[f];
+    const key = uses[f];
+    if (key === undefined) {
+      for (let i = s.offset; i < s.offset + s.width; i++) {
+        if (bytes[i] !== 0) throw new LayoutError("LAYOUT_PADDING", `${name}[${i}]`, bytes[i], `0 in field ${f}, which ${type} does not use`);
+      }
+      continue;
+    }
+    const raw = readUint(bytes, s.offset, s.width);
+    if (f === "aIndex" || f === "bIndex") {
+      op[key] = Number(accountIndex(`${name}.${key}`, raw, L));
+    } else if (f === "market") {
+      const byte = Number(raw);
+      if (type === "TRADE") {
+        op.marketId = byte & 0x7f;
+        op.makerIsBuy = (byte & 0x80) !== 0;
+      } else {
+        if (byte & 0x80) throw new LayoutError("LAYOUT_FIELD_RANGE", `${name}.marketId`, byte, `0 <= x < 2^${MARKET_ID_BITS} (bit 7 is makerIsBuy, TRADE only)`);
+        op.marketId = byte;
+      }
+    } else {
+      op[key] = NUMBER_FIELDS.has(f) ? Number(raw) : raw;
+    }
+  }
+  if (type === "TRADE") {
+    // the key order of WireTrade
+    const { makerIndex, takerIndex, marketId, makerIsBuy, q, price, makerFeeBps, takerFeeBps } = op;
+    return { type, makerIndex, takerIndex, marketId, makerIsBuy, q, price, makerFeeBps, takerFeeBps } as WireTrade;
+  }
+  return op as unknown as WireOp;
 }
 
 /**
@@ -446,7 +583,7 @@ export function decodeOps(params: LayoutParams, bytes: Uint8Array): WireOp[] {
 
 /**
  * Encodes the `data` argument of `submitBatch`:
- * oldStateRoot (32) ‖ newStateRoot (32) ‖ depositsEnd uint32 (4) ‖ header (4 + 6M) ‖ op data (N · OP_BYTES).
+ * oldStateRoot (32) ‖ newStateRoot (32) ‖ depositsEnd uint32 (4) ‖ header (4 + 9M) ‖ op data (N · OP_BYTES).
  * `oldStateRoot` is the root the batch was built on; the contract refuses the data unless
  * it is the stored root.
  * @throws LayoutError naming the field that does not fit
@@ -486,7 +623,7 @@ export function decodeBatchData(params: LayoutParams, data: Uint8Array): BatchDa
 
 /**
  * The bytes hashed into the public input:
- * oldStateRoot (32) ‖ newStateRoot (32) ‖ header (4 + 6M) ‖ depositHead (32) ‖ op data (N · OP_BYTES).
+ * oldStateRoot (32) ‖ newStateRoot (32) ‖ header (4 + 9M) ‖ depositHead (32) ‖ op data (N · OP_BYTES).
  * @throws LayoutError naming the field that does not fit
  */
 export function hashedBytes(params: LayoutParams, input: HashedBytesInput): Uint8Array {

@@ -12,7 +12,7 @@ export interface Params {
   accountDepth: number;
   /** Position slots per account, P (1..16). */
   positionSlots: number;
-  /** Number of markets, M (1..15). */
+  /** Number of markets, M (1..13: riskHash hashes 3 + M inputs, at most 16). */
   markets: number;
   /** Margin scenarios, S (1..16). */
   scenarios: number;
@@ -28,7 +28,7 @@ export interface Params {
 export const PARAM_BOUNDS: Readonly<Record<keyof Params, readonly [number, number]>> = {
   accountDepth: [1, 15],
   positionSlots: [1, 16],
-  markets: [1, 15],
+  markets: [1, 13],
   scenarios: [1, 16],
   batchSize: [1, Number.MAX_SAFE_INTEGER],
   oracleKeys: [1, 16],

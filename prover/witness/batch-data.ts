@@ -6,22 +6,44 @@ import { encodeBatchData, inputHash, type WireOpInput } from "../state/layout";
 import type { Params } from "../state/params";
 import type { BatchTrace, SlotTrace } from "../state/trace";
 
-function wireOp(slot: SlotTrace): WireOpInput {
-  if (slot.type === "NOOP") return { type: "NOOP" };
-  if (slot.type === "DEPOSIT") return { type: "DEPOSIT" };
-  const t = slot.trade;
-  if (!t) throw new Error("TRADE slot without its trade");
-  return {
-    type: "TRADE",
-    makerIndex: t.maker.accountIndex,
-    takerIndex: t.taker.accountIndex,
-    marketId: t.maker.marketId,
-    makerIsBuy: t.maker.isBuy,
-    q: t.q,
-    price: t.price,
-    makerFeeBps: Number(t.makerFeeBps),
-    takerFeeBps: Number(t.takerFeeBps),
+/** The op data of one slot (protocol.md section 7): the uniform slot fields an op type uses. */
+export function wireOp(slot: SlotTrace): WireOpInput {
+  const need = <T>(x: T | undefined, what: string): T => {
+    if (x === undefined) throw new Error(`${slot.type} slot without its ${what}`);
+    return x;
   };
+  switch (slot.type) {
+    case "NOOP":
+      return { type: "NOOP" };
+    case "DEPOSIT":
+      return { type: "DEPOSIT" };
+    case "TRADE": {
+      const t = need(slot.trade, "trade");
+      return {
+        type: "TRADE",
+        makerIndex: t.maker.accountIndex,
+        takerIndex: t.taker.accountIndex,
+        marketId: t.maker.marketId,
+        makerIsBuy: t.maker.isBuy,
+        q: t.q,
+        price: t.price,
+        makerFeeBps: Number(t.makerFeeBps),
+        takerFeeBps: Number(t.takerFeeBps),
+      };
+    }
+    case "WITHDRAW":
+      return { type: "WITHDRAW", accountIndex: slot.a.index, amount: need(slot.withdraw, "withdrawal").amount };
+    case "LIQUIDATE": {
+      const l = need(slot.liquidate, "liquidation");
+      return { type: "LIQUIDATE", liquidatee: slot.a.index, liquidator: slot.b.index, marketId: l.marketId, q: l.q };
+    }
+    case "SETTLE":
+      return { type: "SETTLE", accountIndex: slot.a.index, marketId: need(slot.settle, "settlement").marketId };
+    case "DELEVERAGE": {
+      const d = need(slot.deleverage, "deleverage");
+      return { type: "DELEVERAGE", bankrupt: slot.a.index, counterparty: slot.b.index, marketId: d.marketId, q: d.q, price: d.price };
+    }
+  }
 }
 
 /** The on-chain form of an applied batch. */
@@ -39,7 +61,7 @@ export interface BatchOnChain {
  */
 export function batchOnChain(params: Params, trace: BatchTrace): BatchOnChain {
   const ops = trace.slots.map(wireOp);
-  const header = { timestamp: trace.header.timestamp, markPrices: trace.header.markPrices };
+  const header = { timestamp: trace.header.timestamp, markPrices: trace.header.markPrices, fundingRates: trace.header.fundingRates };
   return {
     data: encodeBatchData(params, {
       oldStateRoot: trace.oldStateRoot,

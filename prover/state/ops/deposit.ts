@@ -44,7 +44,7 @@ export function depositChainHead(entries: readonly DepositEntry[], head = 0n): b
  * @param before - the account at `entry.accountIndex`
  * @param entry - the queue entry
  * @param capacity - 4^D, the number of leaves
- * @throws RuleError RANGE, BAD_KEY, ACCOUNT_EXISTS, UNKNOWN_ACCOUNT
+ * @throws RuleError RANGE, FUND_ACCOUNT, BAD_KEY, ACCOUNT_EXISTS, UNKNOWN_ACCOUNT
  */
 export function applyDeposit(before: Account, entry: DepositEntry, capacity: number): Account {
   const i = entry.accountIndex;
@@ -53,6 +53,9 @@ export function applyDeposit(before: Account, entry: DepositEntry, capacity: num
       accountIndex: i,
       capacity,
     });
+  }
+  if (i === 0) {
+    throw new RuleError("FUND_ACCOUNT", "DEPOSIT", `to account 0 refused: the insurance fund takes no deposits (it is never a party to an op)`, { accountIndex: 0 });
   }
   requireOpenRange("DEPOSIT", "amount", entry.amount, 0n, pow2(63), `account ${i}`);
   const isNew = entry.ax !== 0n || entry.ay !== 0n;

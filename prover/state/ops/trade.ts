@@ -11,13 +11,15 @@
  *    both nonces += 1. Slot: the one holding the market, else the lowest empty one;
  *    a slot whose size returns to 0 is cleared to (0, 0, 0).
  * 7. After the trade each side meets initial margin or the trade is reduce-only for it.
+ * 8. The market is not settled; neither side is account 0 (the fund).
+ * Funding is applied to both accounts before the fill (protocol.md section 5).
  */
-import { EMPTY_SLOT, findSlot, isEmptyAccount, type Account } from "../account";
+import { EMPTY_SLOT, findSlot, type Account } from "../account";
 import { RuleError, formatUnits, requireOpenRange } from "../errors";
 import { pow2 } from "../field";
-import type { Market, Risk } from "../global";
-import { equity, initialMargin, isReduceOnly } from "../margin";
+import { applyFunding, isReduceOnly, marginState } from "../margin";
 import { verifyOrder, type SignedOrder } from "../signing";
+import { checkParty, requireLive, type OpContext } from "./common";
 
 /** A TRADE op slot. */
 export interface TradeOp {
@@ -34,18 +36,13 @@ export interface TradeOp {
 export const TRADE_CODE = 2;
 
 /** What a trade reads besides the two accounts. */
-export interface TradeContext {
-  /** The batch header's timestamp. */
-  readonly timestamp: bigint;
-  /** The markets with the batch's new mark prices. */
-  readonly markets: readonly Market[];
-  readonly risk: Risk;
-  /** 4^D. */
-  readonly capacity: number;
-}
+export type TradeContext = OpContext;
 
 /** The two accounts after a trade and the numbers the circuit needs. */
 export interface TradeResult {
+  /** The two accounts after funding application, before the fill. */
+  readonly makerFunded: Account;
+  readonly takerFunded: Account;
   readonly maker: Account;
   readonly taker: Account;
   readonly price: bigint;
@@ -68,15 +65,7 @@ function checkOrderRanges(o: SignedOrder, role: Role): void {
 }
 
 function checkAccount(ctx: TradeContext, o: SignedOrder, a: Account, role: Role): void {
-  const i = o.accountIndex;
-  if (!Number.isInteger(i) || i < 0 || i >= ctx.capacity) {
-    throw new RuleError("UNKNOWN_ACCOUNT", "TRADE", `${role} account ${i} is outside the tree (0..${ctx.capacity - 1})`, {
-      accountIndex: i,
-    });
-  }
-  if (isEmptyAccount(a)) {
-    throw new RuleError("UNKNOWN_ACCOUNT", "TRADE", `${role} account ${i} is empty`, { accountIndex: i });
-  }
+  checkParty("TRADE", role, o.accountIndex, a, ctx.capacity);
 }
 
 function checkAuth(ctx: TradeContext, o: SignedOrder, a: Account, role: Role): void {
@@ -144,10 +133,10 @@ function settleSide(ctx: TradeContext, a: Account, o: SignedOrder, q: bigint, pr
 }
 
 function checkMargin(ctx: TradeContext, before: Account, after: Account, o: SignedOrder, slot: number, role: Role): void {
-  const prices = ctx.markets.map((m) => m.markPrice);
-  const eq = equity(after, prices);
-  const im = initialMargin(after, ctx.risk);
-  if (eq >= im) return;
+  const ms = marginState(after, ctx.markets, ctx.risk);
+  const eq = ms.equity;
+  const im = ms.requirement;
+  if (ms.meetsInitial) return;
   const oldSize = before.positions[slot].size;
   const newSize = after.positions[slot].size;
   if (isReduceOnly(oldSize, newSize)) return;
@@ -190,6 +179,7 @@ export function applyTrade(ctx: TradeContext, makerBefore: Account, takerBefore:
   }
   checkAccount(ctx, maker, makerBefore, "maker");
   checkAccount(ctx, taker, takerBefore, "taker");
+  requireLive("TRADE", maker.marketId, ctx.markets[maker.marketId - 1]);
   checkOrderRanges(maker, "maker");
   checkOrderRanges(taker, "taker");
   checkAuth(ctx, maker, makerBefore, "maker");
@@ -217,9 +207,11 @@ export function applyTrade(ctx: TradeContext, makerBefore: Account, takerBefore:
   const makerFee = tradeFee(q, price, op.makerFeeBps);
   const takerFee = tradeFee(q, price, op.takerFeeBps);
 
-  const m = settleSide(ctx, makerBefore, maker, q, price, makerFee, "maker");
-  const t = settleSide(ctx, takerBefore, taker, q, price, takerFee, "taker");
-  checkMargin(ctx, makerBefore, m.after, maker, m.slot, "maker");
-  checkMargin(ctx, takerBefore, t.after, taker, t.slot, "taker");
-  return { maker: m.after, taker: t.after, price, makerFee, takerFee, makerSlot: m.slot, takerSlot: t.slot };
+  const makerFunded = applyFunding(makerBefore, ctx.markets);
+  const takerFunded = applyFunding(takerBefore, ctx.markets);
+  const m = settleSide(ctx, makerFunded, maker, q, price, makerFee, "maker");
+  const t = settleSide(ctx, takerFunded, taker, q, price, takerFee, "taker");
+  checkMargin(ctx, makerFunded, m.after, maker, m.slot, "maker");
+  checkMargin(ctx, takerFunded, t.after, taker, t.slot, "taker");
+  return { makerFunded, takerFunded, maker: m.after, taker: t.after, price, makerFee, takerFee, makerSlot: m.slot, takerSlot: t.slot };
 }

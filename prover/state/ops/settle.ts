@@ -1,0 +1,62 @@
+/**
+ * SETTLE (op code 5, protocol.md section 5): market m settled; a holds size s in m:
+ * funding applied first, then collateral += s · settlementPrice and the slot is
+ * cleared. No signature: anyone's position may be settled, once (a second SETTLE
+ * finds no position).
+ */
+import { EMPTY_SLOT, type Account } from "../account";
+import { RuleError, formatUnits, requireOpenRange } from "../errors";
+import { pow2 } from "../field";
+import { MarketKind } from "../global";
+import { applyFunding } from "../margin";
+import { checkParty, heldSlot, marketOf, type OpContext } from "./common";
+
+/** A SETTLE op slot. */
+export interface SettleOp {
+  readonly type: "SETTLE";
+  readonly accountIndex: number;
+  readonly marketId: number;
+}
+
+/** Op code of SETTLE in op data. */
+export const SETTLE_CODE = 5;
+
+/** The account after funding and after the settlement. */
+export interface SettleResult {
+  readonly funded: Account;
+  readonly after: Account;
+  readonly slot: number;
+  /** size · settlementPrice, credited to collateral. */
+  readonly value: bigint;
+}
+
+/**
+ * Settles an account's position in a settled market.
+ * @throws RuleError UNKNOWN_MARKET, UNKNOWN_ACCOUNT, FUND_ACCOUNT, MARKET_NOT_SETTLED, NO_POSITION, RANGE
+ */
+export function applySettle(ctx: OpContext, before: Account, op: SettleOp): SettleResult {
+  const i = op.accountIndex;
+  const id = op.marketId;
+  const market = marketOf("SETTLE", ctx, id);
+  checkParty("SETTLE", "", i, before, ctx.capacity);
+  if (!market.settled) {
+    const why =
+      market.kind === MarketKind.PERPETUAL
+        ? `market ${id} is a perpetual and never settles`
+        : `market ${id} is not settled: timestamp ${ctx.timestamp} < expiry ${market.expiry}`;
+    throw new RuleError("MARKET_NOT_SETTLED", "SETTLE", why, { marketId: id, timestamp: ctx.timestamp, expiry: market.expiry });
+  }
+  const funded = applyFunding(before, ctx.markets);
+  const slot = heldSlot(funded, id);
+  if (slot < 0) {
+    throw new RuleError("NO_POSITION", "SETTLE", `account ${i} holds no position in market ${id} (settled at ${formatUnits(market.settlementPrice)}; already settled or never held)`, {
+      accountIndex: i,
+      marketId: id,
+    });
+  }
+  const value = funded.positions[slot].size * market.settlementPrice;
+  const collateral = funded.collateral + value;
+  requireOpenRange("SETTLE", "collateral", collateral, -pow2(63), pow2(63), `account ${i} new`);
+  const after: Account = { ...funded, collateral, positions: funded.positions.map((s, j) => (j === slot ? EMPTY_SLOT : s)) };
+  return { funded, after, slot, value };
+}
