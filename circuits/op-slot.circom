@@ -14,6 +14,7 @@ include "lib/initial-margin.circom";
 include "lib/liquidatable.circom";
 include "lib/reduce-only.circom";
 include "lib/deficit-cover.circom";
+include "lib/requirement.circom";
 include "lib/account-update.circom";
 include "ops/deposit.circom";
 include "ops/trade.circom";
@@ -22,6 +23,7 @@ include "ops/liquidate.circom";
 include "ops/settle.circom";
 include "ops/deleverage.circom";
 include "ops/deleverage-bounds.circom";
+include "ops/forced-withdraw.circom";
 
 /**
  * One op slot of a batch (protocol.md section 5). Every slot makes two account updates,
@@ -40,11 +42,12 @@ include "ops/deleverage-bounds.circom";
  * | LIQUIDATE 4 | liquidatee | liquidator | | liquidation | yes | yes |
  * | SETTLE 5 | account | unchanged | | | yes | |
  * | DELEVERAGE 6 | bankrupt | counterparty | | | yes | yes |
+ * | FORCED_WITHDRAW 7 | entry's account | unchanged | (L1 queue) | | | |
  *
  * @param D - account depth, P - slots, M - markets, S - scenarios
  * @input opType - {Uint3}
  * @input a*, b* - index, fields before and Merkle siblings of the two updates
- * @input deposit* - the L1 queue entry (DEPOSIT)
+ * @input deposit* - the L1 priority-queue entry (DEPOSIT, FORCED_WITHDRAW)
  * @input marketId, q, value, feeA, feeB - the slot's op data fields
  * @input slotA, slotB - position slots the prover names (checked canonical)
  * @input makerOrder[7], takerOrder[7] - TRADE orders; liquidation[2] - maxSize, expiry
@@ -123,9 +126,10 @@ template OpSlot(D, P, M, S) {
     signal isLiquidate <== type.is[4];
     signal isSettle <== type.is[5];
     signal isDeleverage <== type.is[6];
+    signal isForced <== type.is[7];
     signal touchesB <== isTrade + isLiquidate + isDeleverage;
     signal usesMarket <== touchesB + isSettle;
-    signal touchesA <== usesMarket + isWithdraw;
+    signal touchesA <== usesMarket + isWithdraw + isForced;
 
     // No op names the insurance fund, a and b differ, and touched accounts exist.
     component aIsFund = IsZero();
@@ -199,6 +203,7 @@ template OpSlot(D, P, M, S) {
     ////////
     component deposit = DepositOp();
     deposit.enabled <== isDeposit;
+    deposit.forced <== isForced;
     deposit.accountIndex <== aIndex;
     deposit.ax <== aAx;
     deposit.ay <== aAy;
@@ -256,6 +261,27 @@ template OpSlot(D, P, M, S) {
     deleverage.q <== q;
     deleverage.price <== value;
 
+    // The account before the op, after funding: liquidatable? what can it spare?
+    component exposureBefore = ScenarioExposure(P, M, S);
+    exposureBefore.collateral <== fundedA.newCollateral;
+    exposureBefore.marketId <== aMarketId;
+    exposureBefore.size <== aSize;
+    exposureBefore.markPrice <== markPrice;
+    exposureBefore.pnl <== pnl;
+    component liquidatable = Liquidatable(S);
+    liquidatable.equity <== exposureBefore.equity;
+    liquidatable.gain <== exposureBefore.gain;
+    liquidatable.mmBps <== mmBps;
+    isLiquidate * (1 - liquidatable.out) === 0;
+    component requirementBefore = Requirement(S);
+    requirementBefore.gain <== exposureBefore.gain;
+    component forced = ForcedWithdrawOp();
+    forced.enabled <== isForced;
+    forced.requested <== depositAmount;
+    forced.equity <== exposureBefore.equity;
+    forced.requirement <== requirementBefore.out;
+    forced.withdrawn <== value;
+
     ////////
     // D: positions and cash
     ////////
@@ -308,7 +334,8 @@ template OpSlot(D, P, M, S) {
     signal liquidateCashA <== isLiquidate * liquidate.cashA;
     signal settleCash <== isSettle * settle.cashA;
     signal deleverageCashA <== isDeleverage * deleverage.cashA;
-    signal collateralA <== fundedA.newCollateral + depositCash + tradeCashA + withdrawCash + liquidateCashA + settleCash + deleverageCashA;
+    signal forcedCash <== isForced * forced.cash;
+    signal collateralA <== fundedA.newCollateral + depositCash + tradeCashA + withdrawCash + liquidateCashA + settleCash + deleverageCashA + forcedCash;
     component deficit = DeficitCover(P);
     deficit.enabled <== isLiquidate;
     deficit.collateral <== collateralA;
@@ -338,17 +365,6 @@ template OpSlot(D, P, M, S) {
     ////////
     // E: margin
     ////////
-    component exposureBefore = ScenarioExposure(P, M, S);
-    exposureBefore.collateral <== fundedA.newCollateral;
-    exposureBefore.marketId <== aMarketId;
-    exposureBefore.size <== aSize;
-    exposureBefore.markPrice <== markPrice;
-    exposureBefore.pnl <== pnl;
-    component liquidatable = Liquidatable(S);
-    liquidatable.equity <== exposureBefore.equity;
-    liquidatable.gain <== exposureBefore.gain;
-    liquidatable.mmBps <== mmBps;
-    isLiquidate * (1 - liquidatable.out) === 0;
 
     component exposureA = ScenarioExposure(P, M, S);
     exposureA.collateral <== newACollateral;
@@ -462,7 +478,7 @@ template OpSlot(D, P, M, S) {
     signal makerSide <== isTrade * trade.makerIsBuy;
     data.market <== usesMarket * marketId + 128 * makerSide;
     data.q <== (touchesB) * q;
-    data.value <== (isTrade + isWithdraw + isDeleverage) * value;
+    data.value <== (isTrade + isWithdraw + isDeleverage + isForced) * value;
     data.feeA <== isTrade * feeA;
     data.feeB <== isTrade * feeB;
     opBits <== data.bits;

@@ -5,12 +5,15 @@ include "circomlib/circuits/comparators.circom";
 include "../lib/range.circom";
 
 /**
- * DEPOSIT (protocol.md section 5): consumes the next L1 queue entry
- * (accountIndex, ax, ay, amount) and advances the deposit chain
+ * DEPOSIT and FORCED_WITHDRAW (protocol.md section 5) consume the next L1 priority-queue
+ * entry (accountIndex, ax, ay, amount) and advance the queue's hash chain
  *   depositHeadOut = Poseidon(depositHeadIn, accountIndex, ax, ay, amount).
- * A non-zero key creates the (empty) account with that key; key (0, 0) tops up an
- * account that exists. Positions and nonce never change.
+ * DEPOSIT: a non-zero key creates the (empty) account with that key; key (0, 0) tops up
+ * an account that exists. FORCED_WITHDRAW: the entry's key is the marker (0, 1) and its
+ * amount the requested withdrawal (ForcedWithdrawOp sizes it). Positions and nonce never
+ * change here.
  * @input enabled - {Bool} - 1 iff the slot is a DEPOSIT
+ * @input forced - {Bool} - 1 iff the slot is a FORCED_WITHDRAW
  * @input accountIndex - {Uint} - index of the account updated in this slot (update a)
  * @input ax, ay - the account's key before
  * @input depositAccountIndex, depositAx, depositAy - {Field} - queue entry
@@ -21,6 +24,7 @@ include "../lib/range.circom";
  */
 template DepositOp() {
     signal input enabled;
+    signal input forced;
     signal input accountIndex;
     signal input ax;
     signal input ay;
@@ -33,7 +37,11 @@ template DepositOp() {
     signal output newAy;
     signal output depositHeadOut;
 
-    (depositAccountIndex - accountIndex) * enabled === 0;
+    signal consumes <== enabled + forced;
+    (depositAccountIndex - accountIndex) * consumes === 0;
+    // A forced withdrawal's entry carries the marker key (0, 1).
+    depositAx * forced === 0;
+    (depositAy - 1) * forced === 0;
 
     component amountRange = UnsignedRange(63);
     amountRange.in <== depositAmount;
@@ -45,14 +53,15 @@ template DepositOp() {
     // account that exists.
     component keyIsZero = IsZero();
     keyIsZero.in <== depositAx;
-    keyIsZero.out * depositAy === 0;
+    signal topUpWithKey <== keyIsZero.out * depositAy;
+    topUpWithKey * enabled === 0;
     component accountIsEmpty = IsZero();
     accountIsEmpty.in <== ax;
     (1 - keyIsZero.out - accountIsEmpty.out) * enabled === 0;
 
     // On creation the old key is (0, 0); on a top-up the entry's key is (0, 0).
-    newAx <== ax + depositAx;
-    newAy <== ay + depositAy;
+    newAx <== ax + enabled * depositAx;
+    newAy <== ay + enabled * depositAy;
 
     component chain = Poseidon(5);
     chain.inputs[0] <== depositHeadIn;
@@ -60,5 +69,5 @@ template DepositOp() {
     chain.inputs[2] <== depositAx;
     chain.inputs[3] <== depositAy;
     chain.inputs[4] <== depositAmount;
-    depositHeadOut <== depositHeadIn + enabled * (chain.out - depositHeadIn);
+    depositHeadOut <== depositHeadIn + consumes * (chain.out - depositHeadIn);
 }
