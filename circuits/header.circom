@@ -6,6 +6,7 @@ include "lib/range.circom";
 include "lib/bits.circom";
 include "lib/market-update.circom";
 include "lib/oracle-quorum.circom";
+include "lib/markets-hash.circom";
 
 /**
  * Batch header (protocol.md sections 3–5): opens the old global state, checks the
@@ -90,10 +91,11 @@ template Header(M, S, K, Q) {
     maxRateRange.in <== maxFundingRate;
 
     component market[M];
+    component terms[M];
     component oldLeaf[M];
     component newLeaf[M];
-    component oldMarkets = Poseidon(M);
-    component newMarkets = Poseidon(M);
+    component oldMarkets = MarketsHash(M);
+    component newMarkets = MarketsHash(M);
     component pricesHash = Poseidon(M);
     component ratesHash = Poseidon(M);
     component pnlRange[M][S];
@@ -129,26 +131,27 @@ template Header(M, S, K, Q) {
         pricesHash.inputs[m] <== price[m];
         ratesHash.inputs[m] <== fundingRate[m];
 
-        oldLeaf[m] = Poseidon(8);
-        oldLeaf[m].inputs[0] <== marketKind[m];
-        oldLeaf[m].inputs[1] <== marketLotSize[m];
-        oldLeaf[m].inputs[2] <== marketExpiry[m];
-        oldLeaf[m].inputs[3] <== marketStrike[m];
-        oldLeaf[m].inputs[4] <== oldMarkPrice[m];
-        oldLeaf[m].inputs[5] <== oldFundingIndex[m];
-        oldLeaf[m].inputs[6] <== oldSettlementPrice[m];
-        oldLeaf[m].inputs[7] <== oldSettled[m];
-        newLeaf[m] = Poseidon(8);
-        newLeaf[m].inputs[0] <== marketKind[m];
-        newLeaf[m].inputs[1] <== marketLotSize[m];
-        newLeaf[m].inputs[2] <== marketExpiry[m];
-        newLeaf[m].inputs[3] <== marketStrike[m];
-        newLeaf[m].inputs[4] <== markPrice[m];
-        newLeaf[m].inputs[5] <== fundingIndex[m];
-        newLeaf[m].inputs[6] <== settlementPrice[m];
-        newLeaf[m].inputs[7] <== settled[m];
-        oldMarkets.inputs[m] <== oldLeaf[m].out;
-        newMarkets.inputs[m] <== newLeaf[m].out;
+        // marketLeaf = Poseidon(Poseidon(kind, lotSize, expiry, strike), markPrice,
+        //                      fundingIndex, settlementPrice, settled)
+        terms[m] = Poseidon(4);
+        terms[m].inputs[0] <== marketKind[m];
+        terms[m].inputs[1] <== marketLotSize[m];
+        terms[m].inputs[2] <== marketExpiry[m];
+        terms[m].inputs[3] <== marketStrike[m];
+        oldLeaf[m] = Poseidon(5);
+        oldLeaf[m].inputs[0] <== terms[m].out;
+        oldLeaf[m].inputs[1] <== oldMarkPrice[m];
+        oldLeaf[m].inputs[2] <== oldFundingIndex[m];
+        oldLeaf[m].inputs[3] <== oldSettlementPrice[m];
+        oldLeaf[m].inputs[4] <== oldSettled[m];
+        newLeaf[m] = Poseidon(5);
+        newLeaf[m].inputs[0] <== terms[m].out;
+        newLeaf[m].inputs[1] <== markPrice[m];
+        newLeaf[m].inputs[2] <== fundingIndex[m];
+        newLeaf[m].inputs[3] <== settlementPrice[m];
+        newLeaf[m].inputs[4] <== settled[m];
+        oldMarkets.leaves[m] <== oldLeaf[m].out;
+        newMarkets.leaves[m] <== newLeaf[m].out;
 
         riskRow[m] = Poseidon(S);
         for (var s = 0; s < S; s++) {
