@@ -9,6 +9,7 @@
 import type { Account } from "../state/account";
 import { encodeSigned } from "../state/field";
 import type { Params } from "../state/params";
+import type { Signature } from "../state/crypto";
 import type { SignedOrder } from "../state/signing";
 import type { AccountUpdateTrace, BatchTrace, SlotTrace } from "../state/trace";
 
@@ -17,7 +18,7 @@ export type InputValue = string | InputValue[];
 /** The circuit's input signals by name. */
 export type CircuitInput = Record<string, InputValue>;
 
-const OP_TYPE = { NOOP: 0, DEPOSIT: 1, TRADE: 2 } as const;
+const OP_TYPE = { NOOP: 0, DEPOSIT: 1, TRADE: 2, WITHDRAW: 3, LIQUIDATE: 4, SETTLE: 5, DELEVERAGE: 6 } as const;
 
 function dec(x: bigint | number | boolean): string {
   if (typeof x === "boolean") return x ? "1" : "0";
@@ -40,19 +41,57 @@ function accountSignals(prefix: string, u: AccountUpdateTrace): CircuitInput {
 }
 
 /** makerOrder / takerOrder = [marketId, isBuy, size, limitPrice, expiry, nonce, maxFeeBps]. */
-function orderSignals(o: SignedOrder | undefined): { order: string[]; sig: string[] } {
-  if (!o) return { order: Array(7).fill("0"), sig: ["0", "0", "0"] };
+function orderSignals(o: SignedOrder | undefined): string[] {
+  if (!o) return Array<string>(7).fill("0");
+  return [o.marketId, o.isBuy, o.size, o.limitPrice, o.expiry, o.nonce, o.maxFeeBps].map(dec);
+}
+
+function sig(s: Signature | undefined): string[] {
+  return s ? [s.R8x, s.R8y, s.S].map(dec) : ["0", "0", "0"];
+}
+
+/** The slot's op fields (protocol.md section 7) and the messages its signatures sign. */
+function opFields(slot: SlotTrace): CircuitInput {
+  const none = { marketId: 0, q: 0n, value: 0n, feeA: 0n, feeB: 0n, slotA: 0, slotB: 0 };
+  let f = none;
+  let sigA: Signature | undefined;
+  let sigB: Signature | undefined;
+  let liquidation = ["0", "0"];
+  const { trade, withdraw, liquidate, settle, deleverage } = slot;
+  if (trade) {
+    f = { marketId: trade.maker.marketId, q: trade.q, value: trade.price, feeA: trade.makerFeeBps, feeB: trade.takerFeeBps, slotA: trade.makerSlot, slotB: trade.takerSlot };
+    sigA = trade.maker;
+    sigB = trade.taker;
+  } else if (withdraw) {
+    f = { ...none, value: withdraw.amount };
+    sigA = withdraw.signature;
+  } else if (liquidate) {
+    f = { ...none, marketId: liquidate.marketId, q: liquidate.q, slotA: liquidate.slotA, slotB: liquidate.slotB };
+    sigB = liquidate.message;
+    liquidation = [dec(liquidate.message.maxSize), dec(liquidate.message.expiry)];
+  } else if (settle) {
+    f = { ...none, marketId: settle.marketId, slotA: settle.slot };
+  } else if (deleverage) {
+    f = { ...none, marketId: deleverage.marketId, q: deleverage.q, value: deleverage.price, slotA: deleverage.slotA, slotB: deleverage.slotB };
+  }
   return {
-    order: [o.marketId, o.isBuy, o.size, o.limitPrice, o.expiry, o.nonce, o.maxFeeBps].map(dec),
-    sig: [o.R8x, o.R8y, o.S].map(dec),
+    marketId: dec(f.marketId),
+    q: dec(f.q),
+    value: dec(f.value),
+    feeA: dec(f.feeA),
+    feeB: dec(f.feeB),
+    slotA: dec(f.slotA),
+    slotB: dec(f.slotB),
+    makerOrder: orderSignals(trade?.maker),
+    takerOrder: orderSignals(trade?.taker),
+    liquidation,
+    sigA: sig(sigA),
+    sigB: sig(sigB),
   };
 }
 
 function slotSignals(slot: SlotTrace): CircuitInput {
   const entry = slot.deposit?.entry;
-  const trade = slot.trade;
-  const maker = orderSignals(trade?.maker);
-  const taker = orderSignals(trade?.taker);
   return {
     opType: dec(OP_TYPE[slot.type]),
     ...accountSignals("a", slot.a),
@@ -61,15 +100,7 @@ function slotSignals(slot: SlotTrace): CircuitInput {
     depositAx: dec(entry?.ax ?? 0n),
     depositAy: dec(entry?.ay ?? 0n),
     depositAmount: dec(entry?.amount ?? 0n),
-    makerOrder: maker.order,
-    makerSig: maker.sig,
-    takerOrder: taker.order,
-    takerSig: taker.sig,
-    q: dec(trade?.q ?? 0n),
-    makerFeeBps: dec(trade?.makerFeeBps ?? 0n),
-    takerFeeBps: dec(trade?.takerFeeBps ?? 0n),
-    makerSlot: dec(trade?.makerSlot ?? 0),
-    takerSlot: dec(trade?.takerSlot ?? 0),
+    ...opFields(slot),
   };
 }
 
@@ -101,17 +132,20 @@ export function buildBatchInput(params: Params, trace: BatchTrace): CircuitInput
     marketLotSize: g.markets.map((m) => dec(m.lotSize)),
     marketExpiry: g.markets.map((m) => dec(m.expiry)),
     marketStrike: g.markets.map((m) => dec(m.strike)),
-    fundingIndex: g.markets.map((m) => dec(m.fundingIndex)),
-    settlementPrice: g.markets.map((m) => dec(m.settlementPrice)),
-    settled: g.markets.map((m) => dec(m.settled)),
     oldMarkPrice: g.markets.map((m) => dec(m.markPrice)),
+    oldFundingIndex: g.markets.map((m) => dec(m.fundingIndex)),
+    oldSettlementPrice: g.markets.map((m) => dec(m.settlementPrice)),
+    oldSettled: g.markets.map((m) => dec(m.settled)),
     mmBps: dec(g.risk.mmBps),
+    penaltyBps: dec(g.risk.penaltyBps),
+    maxFundingRate: dec(g.risk.maxFundingRate),
     pnl: g.risk.pnl.map((row) => row.map(dec)),
     oracleAx: g.oracleKeys.map((k) => dec(k.ax)),
     oracleAy: g.oracleKeys.map((k) => dec(k.ay)),
     oldDepositHead: dec(g.depositHead),
     timestamp: dec(header.timestamp),
-    markPrice: header.markPrices.map(dec),
+    price: header.markPrices.map(dec),
+    fundingRate: header.fundingRates.map(dec),
     oracleKeyIndex: header.signatures.map((s) => dec(s.keyIndex)),
     oracleSigR8x: header.signatures.map((s) => dec(s.R8x)),
     oracleSigR8y: header.signatures.map((s) => dec(s.R8y)),
