@@ -62,23 +62,28 @@ export interface GlobalState {
   readonly depositCount: number;
 }
 
-/** `marketLeaf = Poseidon(kind, lotSize, expiry, strike, markPrice, fundingIndex, settlementPrice, settled)`. */
-export function marketLeaf(m: Market): bigint {
-  return poseidon([
-    BigInt(m.kind),
-    m.lotSize,
-    m.expiry,
-    m.strike,
-    m.markPrice,
-    m.fundingIndex,
-    m.settlementPrice,
-    m.settled ? 1n : 0n,
-  ]);
+/** `marketTerms = Poseidon(kind, lotSize, expiry, strike)`: the market's constants. */
+export function marketTerms(m: Market): bigint {
+  return poseidon([BigInt(m.kind), m.lotSize, m.expiry, m.strike]);
 }
 
-/** `marketsHash = Poseidon(marketLeaf_0, …, marketLeaf_{M−1})`. */
+/** `marketLeaf = Poseidon(marketTerms, markPrice, fundingIndex, settlementPrice, settled)`. */
+export function marketLeaf(m: Market): bigint {
+  return poseidon([marketTerms(m), m.markPrice, m.fundingIndex, m.settlementPrice, m.settled ? 1n : 0n]);
+}
+
+/**
+ * `marketsHash`: leaves in chunks of 4 (the last padded with 0), each chunk hashed with
+ * Poseidon(4), then Poseidon over the chunk hashes (no Poseidon above 5 inputs, so the
+ * escape hatch can recompute it on chain).
+ */
 export function marketsHash(markets: readonly Market[]): bigint {
-  return poseidon(markets.map(marketLeaf));
+  const leaves = markets.map(marketLeaf);
+  const chunks: bigint[] = [];
+  for (let c = 0; c < leaves.length; c += 4) {
+    chunks.push(poseidon([0, 1, 2, 3].map((i) => leaves[c + i] ?? 0n)));
+  }
+  return poseidon(chunks);
 }
 
 /** `riskRowHash_m = Poseidon(pnl[m][0], …, pnl[m][S−1])`. */
