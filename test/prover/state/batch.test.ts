@@ -126,9 +126,9 @@ describe("prover/state applyBatch", () => {
   });
 
   it("sets the header's mark prices and timestamp in the new global state", () => {
-    const r = run(s, [], [], 3000n, [61n * USDC, 29n * USDC]);
+    const r = run(s, [], [], 3000n, [61n * USDC, 59n * USDC, 1_300_000n, 1_000_000n]);
     expectTraceConsistent(s, r.state, r.trace);
-    expect(markPrices(r.state.global)).to.deep.equal([61n * USDC, 29n * USDC]);
+    expect(markPrices(r.state.global)).to.deep.equal([61n * USDC, 59n * USDC, 1_300_000n, 1_000_000n]);
     expect(r.state.global.oracleTimestamp).to.equal(3000n);
     expect(r.trace.slots.every((x) => x.type === "NOOP")).to.equal(true);
   });
@@ -143,7 +143,7 @@ describe("prover/state applyBatch", () => {
     const t1 = run(s, [
       trade(devOrder(s, order(1, 1, false, 1n, 60n * USDC)), devOrder(s, order(2, 1, true, 1n, 60n * USDC)), 1n),
     ], [], 2000n).state;
-    const eth = run(t1, [trade(devOrder(t1, order(1, 2, false, 1n, 30n * USDC)), devOrder(t1, order(2, 2, true, 1n, 30n * USDC)), 1n)], [], 2001n);
+    const eth = run(t1, [trade(devOrder(t1, order(1, 2, false, 1n, 60n * USDC)), devOrder(t1, order(2, 2, true, 1n, 60n * USDC)), 1n)], [], 2001n);
     expect(eth.trace.slots[0].trade).to.include({ makerSlot: 1, takerSlot: 1 });
     const t2 = eth.state;
     const close = run(t2, [trade(devOrder(t2, order(1, 1, true, 1n, 60n * USDC)), devOrder(t2, order(2, 1, false, 1n, 60n * USDC)), 1n)], [], 2002n);
@@ -163,7 +163,7 @@ describe("prover/state applyBatch", () => {
       low = run(s, [{ type: "DEPOSIT" }, buy2], [topUp(3, 5n * USDC)], 2000n).state;
       // equity at 54: −105 + 108 = 3 USDC < requirement 2 × 6 = 12 USDC
     });
-    const at54 = (st: State, ops: Op[]) => run(st, ops, [], 2100n, [54n * USDC, 30n * USDC]);
+    const at54 = (st: State, ops: Op[]) => run(st, ops, [], 2100n, [54n * USDC, 60n * USDC, 1_200_000n, 1_100_000n]);
 
     it("lets an account below initial margin shrink its position", () => {
       const r = at54(low, [trade(devOrder(low, order(1, 1, true, 1n, 54n * USDC)), devOrder(low, order(3, 1, false, 1n, 54n * USDC)), 1n)]);

@@ -53,7 +53,7 @@ const trade = (over: Partial<Extract<WireOpInput, { type: "TRADE" }>> = {}): Wir
 describe("layout (protocol.md section 7)", () => {
   describe("# loadParams", () => {
     it("loads the ci and prod parameter sets", () => {
-      expect(ci).to.deep.equal({ accountDepth: 2, positionSlots: 2, markets: 2, scenarios: 4, batchSize: 2, oracleKeys: 3, oracleQuorum: 2 });
+      expect(ci).to.deep.equal({ accountDepth: 2, positionSlots: 2, markets: 4, scenarios: 4, batchSize: 2, oracleKeys: 3, oracleQuorum: 2 });
       expect(prod.accountDepth).to.equal(12);
     });
     it("rejects a name that is not a plain file name", () => {
@@ -62,15 +62,20 @@ describe("layout (protocol.md section 7)", () => {
   });
 
   describe("# layoutFor", () => {
-    it("gives the ci widths: IDX 1, OP_BYTES 16, header 16, data 116", () => {
+    it("gives the ci widths: IDX 1, OP_BYTES 16, header 4 + 9·4 = 40, data 140", () => {
       const L = layoutFor(ci);
       expect([L.IDX, L.OP_BYTES, L.HEADER_BYTES, L.OP_DATA_BYTES, L.DATA_BYTES, L.HASHED_BYTES, L.MAX_ACCOUNTS]).to.deep.equal([
-        1, 16, 16, 32, 116, 144, 16,
+        1, 16, 40, 32, 140, 168, 16,
       ]);
     });
-    it("gives the prod widths: IDX 3, OP_BYTES 20, header 52, data 760", () => {
+    it("gives the prod widths: IDX 3, OP_BYTES 20, header 4 + 9·8 = 76, data 784", () => {
       const L = layoutFor(prod);
-      expect([L.IDX, L.OP_BYTES, L.HEADER_BYTES, L.DATA_BYTES, L.MAX_ACCOUNTS]).to.deep.equal([3, 20, 52, 68 + 52 + 640, 4 ** 12]);
+      expect([L.IDX, L.OP_BYTES, L.HEADER_BYTES, L.DATA_BYTES, L.MAX_ACCOUNTS]).to.deep.equal([3, 20, 76, 68 + 76 + 640, 4 ** 12]);
+    });
+    it("gives every op type the same slot fields at the TRADE offsets", () => {
+      const L = layoutFor(prod);
+      expect(Object.values(L.slot)).to.deep.equal(Object.values(L.trade));
+      expect(Object.keys(L.slot)).to.deep.equal(["type", "aIndex", "bIndex", "market", "q", "value", "feeA", "feeB"]);
     });
     it("places the TRADE fields back to back and fills the slot exactly", () => {
       for (let D = 1; D <= 15; D++) {
@@ -103,29 +108,47 @@ describe("layout (protocol.md section 7)", () => {
     it("rejects parameters outside protocol.md section 1", () => {
       expectLayoutError(() => layoutFor({ accountDepth: 16, markets: 2, batchSize: 2 }), "LAYOUT_FIELD_RANGE", "accountDepth");
       expectLayoutError(() => layoutFor({ accountDepth: 2, markets: 0, batchSize: 2 }), "LAYOUT_FIELD_RANGE", "markets");
+      expectLayoutError(() => layoutFor({ accountDepth: 2, markets: 14, batchSize: 2 }), "LAYOUT_FIELD_RANGE", "markets");
       expectLayoutError(() => layoutFor({ accountDepth: 2, markets: 2, batchSize: 0 }), "LAYOUT_FIELD_RANGE", "batchSize");
     });
   });
 
   describe("# encodeHeader", () => {
-    it("writes timestamp uint32 then each mark price as uint48, big-endian", () => {
-      const bytes = encodeHeader(ci, { timestamp: 0x01020304, markPrices: [0x0a0b0c0d0e0fn, 1] });
-      expect(hex(bytes)).to.equal("01020304" + "0a0b0c0d0e0f" + "000000000001");
-      expect(decodeHeader(ci, bytes)).to.deep.equal({ timestamp: 0x01020304, markPrices: [0x0a0b0c0d0e0fn, 1n] });
+    it("writes timestamp uint32 then per market price uint48 ‖ rate + 2^23 uint24, big-endian", () => {
+      const bytes = encodeHeader(ci, { timestamp: 0x01020304, markPrices: [0x0a0b0c0d0e0fn, 1, 2, 3], fundingRates: [5, -1, 0, 2 ** 23 - 1] });
+      expect(hex(bytes)).to.equal(
+        "01020304" + "0a0b0c0d0e0f" + "800005" + "000000000001" + "7fffff" + "000000000002" + "800000" + "000000000003" + "ffffff",
+      );
+      expect(decodeHeader(ci, bytes)).to.deep.equal({
+        timestamp: 0x01020304,
+        markPrices: [0x0a0b0c0d0e0fn, 1n, 2n, 3n],
+        fundingRates: [5n, -1n, 0n, 2n ** 23n - 1n],
+      });
+    });
+    it("writes rate 0 (offset 2^23) for every market when the rates are omitted", () => {
+      expect(hex(encodeHeader(ci, { timestamp: 1, markPrices: [1, 1, 1, 1] }))).to.equal("00000001" + ("000000000001" + "800000").repeat(4));
+    });
+    it("rejects a funding rate of ±2^23 naming its market, and decodes no rate field of 0", () => {
+      expectLayoutError(() => encodeHeader(ci, { timestamp: 1, markPrices: [1, 1, 1, 1], fundingRates: [0, 0, -(2 ** 23), 0] }), "LAYOUT_FIELD_RANGE", "header.fundingRates[2]");
+      expectLayoutError(() => encodeHeader(ci, { timestamp: 1, markPrices: [1, 1, 1, 1], fundingRates: [2n ** 23n, 0, 0, 0] }), "LAYOUT_FIELD_RANGE", "header.fundingRates[0]");
+      const bytes = encodeHeader(ci, { timestamp: 1, markPrices: [1, 1, 1, 1] });
+      bytes.fill(0, 4 + 9 + 6, 4 + 9 + 9);
+      expectLayoutError(() => decodeHeader(ci, bytes), "LAYOUT_FIELD_RANGE", "header.fundingRates[1]");
     });
     it("rejects a timestamp of 2^32 naming header.timestamp", () => {
-      const err = expectLayoutError(() => encodeHeader(ci, { timestamp: 2 ** 32, markPrices: [1, 1] }), "LAYOUT_FIELD_RANGE", "header.timestamp");
+      const err = expectLayoutError(() => encodeHeader(ci, { timestamp: 2 ** 32, markPrices: [1, 1, 1, 1] }), "LAYOUT_FIELD_RANGE", "header.timestamp");
       expect(err.value).to.equal(2 ** 32);
     });
     it("rejects a mark price of 2^48 naming its market", () => {
-      expectLayoutError(() => encodeHeader(ci, { timestamp: 1, markPrices: [1, 2n ** 48n] }), "LAYOUT_FIELD_RANGE", "header.markPrices[1]");
+      expectLayoutError(() => encodeHeader(ci, { timestamp: 1, markPrices: [1, 2n ** 48n, 1, 1] }), "LAYOUT_FIELD_RANGE", "header.markPrices[1]");
     });
     it("rejects a negative or fractional value", () => {
-      expectLayoutError(() => encodeHeader(ci, { timestamp: -1, markPrices: [1, 1] }), "LAYOUT_FIELD_RANGE", "header.timestamp");
-      expectLayoutError(() => encodeHeader(ci, { timestamp: 1.5, markPrices: [1, 1] }), "LAYOUT_FIELD_RANGE", "header.timestamp");
+      expectLayoutError(() => encodeHeader(ci, { timestamp: -1, markPrices: [1, 1, 1, 1] }), "LAYOUT_FIELD_RANGE", "header.timestamp");
+      expectLayoutError(() => encodeHeader(ci, { timestamp: 1.5, markPrices: [1, 1, 1, 1] }), "LAYOUT_FIELD_RANGE", "header.timestamp");
     });
-    it("rejects a price count other than M", () => {
+    it("rejects a price or rate count other than M", () => {
       expectLayoutError(() => encodeHeader(ci, { timestamp: 1, markPrices: [1] }), "LAYOUT_LENGTH", "header.markPrices");
+      expectLayoutError(() => encodeHeader(ci, { timestamp: 1, markPrices: [1, 1, 1, 1], fundingRates: [0] }), "LAYOUT_LENGTH", "header.fundingRates");
     });
   });
 
@@ -159,7 +182,31 @@ describe("layout (protocol.md section 7)", () => {
       });
     }
     it("rejects an unknown op type", () => {
-      expectLayoutError(() => encodeOp(ci, { type: "WITHDRAW" } as unknown as WireOpInput), "LAYOUT_OP_TYPE", "op.type");
+      expectLayoutError(() => encodeOp(ci, { type: "TRANSFER" } as unknown as WireOpInput), "LAYOUT_OP_TYPE", "op.type");
+    });
+    it("encodes WITHDRAW as type ‖ account ‖ 0 ‖ 0 ‖ 0 ‖ amount ‖ 0 ‖ 0", () => {
+      expect(hex(encodeOp(prod, { type: "WITHDRAW", accountIndex: 0x010203, amount: 0xaabbccddeeffn }))).to.equal(
+        "03" + "010203" + "000000" + "00" + "00000000" + "aabbccddeeff" + "00" + "00",
+      );
+    });
+    it("encodes LIQUIDATE as type ‖ liquidatee ‖ liquidator ‖ marketId ‖ q ‖ 0 ‖ 0 ‖ 0", () => {
+      expect(hex(encodeOp(prod, { type: "LIQUIDATE", liquidatee: 7, liquidator: 9, marketId: 3, q: 0x11223344n }))).to.equal(
+        "04" + "000007" + "000009" + "03" + "11223344" + "000000000000" + "00" + "00",
+      );
+    });
+    it("encodes SETTLE as type ‖ account ‖ 0 ‖ marketId ‖ 0 …", () => {
+      expect(hex(encodeOp(ci, { type: "SETTLE", accountIndex: 5, marketId: 2 }))).to.equal("05" + "05" + "00" + "02" + "00".repeat(12));
+    });
+    it("encodes DELEVERAGE as type ‖ bankrupt ‖ counterparty ‖ marketId ‖ q ‖ price ‖ 0 ‖ 0", () => {
+      expect(hex(encodeOp(ci, { type: "DELEVERAGE", bankrupt: 3, counterparty: 4, marketId: 1, q: 2, price: 61_000_000n }))).to.equal(
+        "06" + "03" + "04" + "01" + "00000002" + "000003a2c940" + "00" + "00",
+      );
+    });
+    it("rejects the fields of the new op types that do not fit, naming them", () => {
+      expectLayoutError(() => encodeOp(ci, { type: "WITHDRAW", accountIndex: 1, amount: 2n ** 48n }), "LAYOUT_FIELD_RANGE", "op.amount");
+      expectLayoutError(() => encodeOp(ci, { type: "LIQUIDATE", liquidatee: 1, liquidator: 16, marketId: 1, q: 1 }), "LAYOUT_FIELD_RANGE", "op.liquidator");
+      expectLayoutError(() => encodeOp(ci, { type: "SETTLE", accountIndex: 1, marketId: 128 }), "LAYOUT_FIELD_RANGE", "op.marketId");
+      expectLayoutError(() => encodeOp(ci, { type: "DELEVERAGE", bankrupt: 1, counterparty: 2, marketId: 1, q: 2n ** 32n, price: 1 }), "LAYOUT_FIELD_RANGE", "op.q");
     });
   });
 
@@ -171,8 +218,21 @@ describe("layout (protocol.md section 7)", () => {
     });
     it("rejects an unknown type byte", () => {
       const bytes = encodeOp(ci, { type: "NOOP" });
-      bytes[0] = 3;
+      bytes[0] = 7;
       expectLayoutError(() => decodeOp(ci, bytes), "LAYOUT_OP_TYPE", "op.type");
+    });
+    it("rejects a non-zero field that the op type does not use, naming its byte", () => {
+      const w = encodeOp(ci, { type: "WITHDRAW", accountIndex: 1, amount: 5 });
+      w[2] = 1; // bIndex
+      expectLayoutError(() => decodeOp(ci, w), "LAYOUT_PADDING", "op[2]");
+      const s = encodeOp(ci, { type: "SETTLE", accountIndex: 1, marketId: 2 });
+      s[15] = 9; // feeB
+      expectLayoutError(() => decodeOp(ci, s), "LAYOUT_PADDING", "op[15]");
+    });
+    it("rejects bit 7 of the market byte outside a TRADE", () => {
+      const l = encodeOp(ci, { type: "LIQUIDATE", liquidatee: 1, liquidator: 2, marketId: 2, q: 1 });
+      l[3] |= 0x80;
+      expectLayoutError(() => decodeOp(ci, l), "LAYOUT_FIELD_RANGE", "op.marketId");
     });
     it("rejects an account index at or above 4^D", () => {
       const bytes = encodeOp(ci, trade());
@@ -195,8 +255,21 @@ describe("layout (protocol.md section 7)", () => {
         makerFeeBps: fc.integer({ min: 0, max: 255 }),
         takerFeeBps: fc.integer({ min: 0, max: 255 }),
       });
-    const arbOp = (p: LayoutParams): fc.Arbitrary<WireOp> =>
-      fc.oneof(fc.constant<WireOp>({ type: "NOOP" }), fc.constant<WireOp>({ type: "DEPOSIT" }), arbTrade(p));
+    const arbOp = (p: LayoutParams): fc.Arbitrary<WireOp> => {
+      const idx = fc.integer({ min: 0, max: 4 ** p.accountDepth - 1 });
+      const market = fc.integer({ min: 0, max: 127 });
+      const q = fc.bigInt({ min: 0n, max: 2n ** 32n - 1n });
+      const u48 = fc.bigInt({ min: 0n, max: 2n ** 48n - 1n });
+      return fc.oneof(
+        fc.constant<WireOp>({ type: "NOOP" }),
+        fc.constant<WireOp>({ type: "DEPOSIT" }),
+        arbTrade(p),
+        fc.record({ type: fc.constant("WITHDRAW" as const), accountIndex: idx, amount: u48 }),
+        fc.record({ type: fc.constant("LIQUIDATE" as const), liquidatee: idx, liquidator: idx, marketId: market, q }),
+        fc.record({ type: fc.constant("SETTLE" as const), accountIndex: idx, marketId: market }),
+        fc.record({ type: fc.constant("DELEVERAGE" as const), bankrupt: idx, counterparty: idx, marketId: market, q, price: u48 }),
+      );
+    };
 
     it("is the inverse of encodeOp for every depth (property)", () => {
       fc.assert(
@@ -221,6 +294,7 @@ describe("layout (protocol.md section 7)", () => {
         header: fc.record({
           timestamp: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
           markPrices: fc.array(fc.bigInt({ min: 0n, max: 2n ** 48n - 1n }), { minLength: prod.markets, maxLength: prod.markets }),
+          fundingRates: fc.array(fc.bigInt({ min: -(2n ** 23n) + 1n, max: 2n ** 23n - 1n }), { minLength: prod.markets, maxLength: prod.markets }),
         }),
         ops: fc.array(arbOp(prod), { minLength: prod.batchSize, maxLength: prod.batchSize }),
       });
@@ -236,7 +310,7 @@ describe("layout (protocol.md section 7)", () => {
   });
 
   describe("# encodeBatchData", () => {
-    const header = { timestamp: 1_700_000_000, markPrices: [100n, 200n] };
+    const header = { timestamp: 1_700_000_000, markPrices: [100n, 200n, 300n, 400n], fundingRates: [-7n, 0n, 0n, 0n] };
     it("pads a short op list with NOOPs to N slots", () => {
       const data = encodeBatchData(ci, { oldStateRoot: 0n, newStateRoot: 1n, depositsEnd: 0, header, ops: [{ type: "DEPOSIT" }] });
       expect(decodeBatchData(ci, data).ops).to.deep.equal([{ type: "DEPOSIT" }, { type: "NOOP" }]);
@@ -277,7 +351,7 @@ describe("layout (protocol.md section 7)", () => {
     const input = {
       oldStateRoot: 11n,
       newStateRoot: 22n,
-      header: { timestamp: 1_700_000_000, markPrices: [100n, 200n] },
+      header: { timestamp: 1_700_000_000, markPrices: [100n, 200n, 300n, 400n], fundingRates: [1n, 0n, 0n, 0n] },
       depositHead: 33n,
       ops: [trade(), { type: "DEPOSIT" } as WireOpInput],
     };

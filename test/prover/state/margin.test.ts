@@ -5,6 +5,8 @@ import { equity, initialMargin, isReduceOnly, losses, maintenanceMargin, meetsIn
 
 const risk: Risk = {
   mmBps: 5000n,
+  penaltyBps: 100n,
+  maxFundingRate: 1_000_000n,
   pnl: [
     [6_000_000n, -6_000_000n, 3_000_000n, -3_000_000n],
     [3_000_000n, -3_000_000n, 1_500_000n, -1_500_000n],

@@ -4,7 +4,7 @@ import { initCrypto, poseidon, publicKey, signPoseidon, verifyPoseidon } from ".
 import { formatUnits } from "../../../prover/state/errors";
 import { R, decodeSigned, encodeSigned, mod } from "../../../prover/state/field";
 import { globalHash, marketLeaf, riskHash, stateRoot } from "../../../prover/state/global";
-import { orderHash, type Order } from "../../../prover/state/signing";
+import { liquidationHash, oracleHash, orderHash, withdrawalHash, type Order } from "../../../prover/state/signing";
 import { devGenesis, insecureDevAccountKey } from "./fixtures";
 
 describe("prover/state primitives", () => {
@@ -86,7 +86,7 @@ describe("prover/state primitives", () => {
     const mk = g.markets[0];
     expect(marketLeaf(mk)).to.equal(poseidon([0n, mk.lotSize, 0n, 0n, mk.markPrice, 0n, 0n, 0n]));
     const rows = g.risk.pnl.map((row) => poseidon(row));
-    expect(riskHash(g.risk)).to.equal(poseidon([5000n, ...rows]));
+    expect(riskHash(g.risk)).to.equal(poseidon([5000n, 100n, 1_000_000n, ...rows]));
     const keys = poseidon(g.oracleKeys.map((k) => poseidon([k.ax, k.ay])));
     const markets = poseidon(g.markets.map(marketLeaf));
     expect(globalHash(g)).to.equal(poseidon([0n, markets, riskHash(g.risk), keys, 0n]));
@@ -94,9 +94,35 @@ describe("prover/state primitives", () => {
     expect(s.stateRoot()).to.equal(poseidon([s.tree.root, globalHash(g)]));
   });
 
-  it("builds genesis risk arrays from a 10% scan range: ±scan, ±scan/2, …", async () => {
+  it("builds genesis risk arrays from a 10% scan range: ±scan, ±scan/2, …; options by delta ±1/2, a long losing at most its premium", async () => {
     const s = await devGenesis();
-    expect(s.global.risk.pnl[0]).to.deep.equal([6_000_000n, -6_000_000n, 3_000_000n, -3_000_000n]);
-    expect(s.global.risk.pnl[1]).to.deep.equal([3_000_000n, -3_000_000n, 1_500_000n, -1_500_000n]);
+    expect(s.global.risk.pnl[0]).to.deep.equal([6_000_000n, -6_000_000n, 3_000_000n, -3_000_000n]); // BTC-PERP
+    expect(s.global.risk.pnl[1]).to.deep.equal([6_000_000n, -6_000_000n, 3_000_000n, -3_000_000n]); // BTC-FUT
+    expect(s.global.risk.pnl[2]).to.deep.equal([3_000_000n, -1_200_000n, 1_500_000n, -1_200_000n]); // BTC-CALL, premium 1.2
+    expect(s.global.risk.pnl[3]).to.deep.equal([-1_100_000n, 3_000_000n, -1_100_000n, 1_500_000n]); // BTC-PUT, premium 1.1
+    expect([s.global.risk.mmBps, s.global.risk.penaltyBps, s.global.risk.maxFundingRate]).to.deep.equal([5000n, 100n, 1_000_000n]);
+  });
+
+  it("opens the four market kinds at genesis: BTC-PERP, BTC-FUT, BTC-CALL and BTC-PUT (strike 60 USDC), dated ones expiring a day later", async () => {
+    const s = await devGenesis(undefined, { timestamp: 500n });
+    expect(s.global.markets.map((m) => [m.kind, m.expiry, m.strike])).to.deep.equal([
+      [0, 0n, 0n],
+      [1, 86_900n, 0n],
+      [2, 86_900n, 60_000_000n],
+      [3, 86_900n, 60_000_000n],
+    ]);
+    const t = await devGenesis(undefined, { expiry: 5000n });
+    expect(t.global.markets[1].expiry).to.equal(5000n);
+  });
+
+  it("hashes liquidation messages with domain tag 3 and withdrawals with tag 4", () => {
+    expect(liquidationHash({ liquidatorIndex: 2, liquidateeIndex: 3, marketId: 1, maxSize: 5n, expiry: 99n, nonce: 4n })).to.equal(
+      poseidon([3n, 2n, 3n, 1n, 5n, 99n, 4n]),
+    );
+    expect(withdrawalHash(3, 7n, 2n)).to.equal(poseidon([4n, 3n, 7n, 2n]));
+  });
+
+  it("hashes the oracle message as Poseidon(2, timestamp, pricesHash, ratesHash, riskHash), rates signed", () => {
+    expect(oracleHash(10n, [1n, 2n], [-3n, 0n], 77n)).to.equal(poseidon([2n, 10n, poseidon([1n, 2n]), poseidon([R - 3n, 0n]), 77n]));
   });
 });

@@ -89,7 +89,7 @@ describe("prover/state rules: every refusal names the op, the rule and the numbe
 
   it("rejects a header whose oracle signature is not by the key it names", () => {
     const h = signedHeader(s, TS);
-    const wrong = { ...signOracle(INSECURE_DEV_ORACLE_KEYS[2], 1, TS, h.markPrices, riskHash(s.global.risk)) };
+    const wrong = { ...signOracle(INSECURE_DEV_ORACLE_KEYS[2], 1, TS, h.markPrices, h.fundingRates, riskHash(s.global.risk)) };
     refused(s, { header: { ...h, signatures: [h.signatures[0], wrong] }, ops: [], deposits: [] }, "BAD_SIGNATURE", "HEADER oracle signature of key 1");
   });
 
@@ -126,7 +126,7 @@ describe("prover/state rules: every refusal names the op, the rule and the numbe
   });
 
   it("rejects a market id outside 1..M", () => {
-    refused(s, batch(s, [fill(sell(1, 10n, 60n * USDC, { marketId: 3 }), buy(2, 5n, 60n * USDC, { marketId: 3 }), 5n)]), "UNKNOWN_MARKET", "maker order market 3 outside 1..2");
+    refused(s, batch(s, [fill(sell(1, 10n, 60n * USDC, { marketId: 5 }), buy(2, 5n, 60n * USDC, { marketId: 5 }), 5n)]), "UNKNOWN_MARKET", "maker order market 5 outside 1..4");
   });
 
   it("rejects a trade of an account with itself", () => {
@@ -162,7 +162,7 @@ describe("prover/state rules: every refusal names the op, the rule and the numbe
     refused(s, batch(s, [{ type: "DEPOSIT" }], [topUp(1, 0n)]), "RANGE", "DEPOSIT account 1 amount 0 outside 0 < amount < 9223372036854775808");
     refused(s, batch(s, [fill(sell(1, 10n, 2n ** 48n), buy(2, 5n, 60n * USDC), 5n)]), "RANGE", "maker order limitPrice 281474976710656 outside");
     refused(s, batch(s, [fill(sell(1, 10n, 60n * USDC), buy(2, 5n, 60n * USDC), 0n)]), "RANGE", "q 0 outside 0 < q < 4294967296");
-    refused(s, { header: signedHeader(s, TS, [0n, 30n * USDC]), ops: [], deposits: [] }, "RANGE", "HEADER markPrice of market 1 0.000000 outside");
+    refused(s, { header: signedHeader(s, TS, [0n, 60n * USDC, USDC, USDC]), ops: [], deposits: [] }, "RANGE", "HEADER markPrice of market 1 0.000000 outside");
   });
 
   it("rejects a fee above the order's maxFeeBps", () => {
@@ -196,8 +196,9 @@ describe("prover/state rules: every refusal names the op, the rule and the numbe
     refused(s, b, "SELF_TRADE", "(op slot 1)");
   });
 
-  it("has a test above for every rule code", () => {
-    const src = require("node:fs").readFileSync(__filename, "utf8") as string;
+  it("has a test for every rule code, here or in lifecycle.test.ts", () => {
+    const fs = require("node:fs") as typeof import("node:fs");
+    const src = fs.readFileSync(__filename, "utf8") + fs.readFileSync(__filename.replace("rules.test.ts", "lifecycle.test.ts"), "utf8");
     for (const code of RULE_CODES) expect(src, code).to.contain(`"${code}"`);
   });
 });
