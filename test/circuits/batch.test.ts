@@ -25,7 +25,7 @@ function orderSignals(o: SignedOrder): { order: string[]; sig: string[] } {
 /** Replaces a slot's maker or taker order by `fields`, properly signed by the account. */
 function withOrder(input: CircuitInput, slot: number, side: "maker" | "taker", order: Order): CircuitInput {
   const s = orderSignals(signOrder(insecureDevAccountKey(order.accountIndex), order));
-  return tamper(tamper(input, `${side}Order.${slot}`, s.order), `${side}Sig.${slot}`, s.sig);
+  return tamper(tamper(input, `${side}Order.${slot}`, s.order), `${side === "maker" ? "sigA" : "sigB"}.${slot}`, s.sig);
 }
 
 describe("circuits: BatchSettle at ci parameters", function () {
@@ -72,7 +72,7 @@ describe("circuits: BatchSettle at ci parameters", function () {
   describe("# oracle header", function () {
     it("rejects a header whose oracle signature is wrong", async function () {
       const bad = tamper(tradeCase.input, "oracleSigS.0", BigInt(tradeCase.input.oracleSigS[0] as string) + 1n);
-      await circuit.expectFail(bad, /^ForceEqualIfEnabled$/);
+      await circuit.expectFail(bad, /^ForceEqualIfEnabled\b/);
     });
 
     it("rejects a header signed twice by the same oracle key (no quorum)", async function () {
@@ -81,19 +81,19 @@ describe("circuits: BatchSettle at ci parameters", function () {
       bad = tamper(bad, "oracleSigR8x", h.signatures.map((s) => s.R8x.toString()));
       bad = tamper(bad, "oracleSigR8y", h.signatures.map((s) => s.R8y.toString()));
       bad = tamper(bad, "oracleSigS", h.signatures.map((s) => s.S.toString()));
-      await circuit.expectFail(bad, /^Header$/);
+      await circuit.expectFail(bad, /^OracleQuorum\b/);
     });
 
     it("rejects a stale oracle timestamp (not after the last batch)", async function () {
-      await circuit.expectFail(tamper(tradeCase.input, "oldOracleTimestamp", 2_000n), /^Header$/);
+      await circuit.expectFail(tamper(tradeCase.input, "oldOracleTimestamp", 2_000n), /^Header\b/);
     });
 
     it("rejects a mark price that overflows 48 bits", async function () {
-      await circuit.expectFail(tamper(tradeCase.input, "markPrice.0", 1n << 48n), /^Num2Bits$/);
+      await circuit.expectFail(tamper(tradeCase.input, "price.0", 1n << 48n), /^Num2Bits\b/);
     });
 
     it("rejects a risk array entry that overflows 62 bits", async function () {
-      await circuit.expectFail(tamper(tradeCase.input, "pnl.0.0", 1n << 62n), /^Num2Bits$/);
+      await circuit.expectFail(tamper(tradeCase.input, "pnl.0.0", 1n << 62n), /^Num2Bits\b/);
     });
   });
 
@@ -102,12 +102,12 @@ describe("circuits: BatchSettle at ci parameters", function () {
     const fields = (o: SignedOrder): Order => ({ ...o });
 
     it("rejects a maker order with a wrong signature", async function () {
-      await circuit.expectFail(tamper(tradeCase.input, `makerSig.${slot}.2`, takerOrder.S), /^ForceEqualIfEnabled$/);
+      await circuit.expectFail(tamper(tradeCase.input, `sigA.${slot}.2`, takerOrder.S), /^ForceEqualIfEnabled\b/);
     });
 
     it("rejects a taker order signed by another account's key", async function () {
       const forged = orderSignals(signOrder(insecureDevAccountKey(1), fields(takerOrder)));
-      await circuit.expectFail(tamper(tradeCase.input, `takerSig.${slot}`, forged.sig), /^ForceEqualIfEnabled$/);
+      await circuit.expectFail(tamper(tradeCase.input, `sigB.${slot}`, forged.sig), /^ForceEqualIfEnabled\b/);
     });
 
     it("rejects a reused nonce (an order replayed after its trade)", async function () {
@@ -117,27 +117,27 @@ describe("circuits: BatchSettle at ci parameters", function () {
         deposits: [],
       });
       await circuit.expectPass(next.input, next.inputHash);
-      await circuit.expectFail(withOrder(next.input, slot, "maker", fields(makerOrder)), /^SignedOrder$/);
+      await circuit.expectFail(withOrder(next.input, slot, "maker", fields(makerOrder)), /^OrderChecks\b/);
     });
 
     it("rejects a fill beyond the taker's limit price", async function () {
-      await circuit.expectFail(withOrder(tradeCase.input, slot, "taker", { ...fields(takerOrder), limitPrice: BTC + 1n }), /^TradeOp$/);
+      await circuit.expectFail(withOrder(tradeCase.input, slot, "taker", { ...fields(takerOrder), limitPrice: BTC + 1n }), /^TradeOp\b/);
     });
 
     it("rejects a fill beyond the maker order's size", async function () {
-      await circuit.expectFail(withOrder(tradeCase.input, slot, "maker", { ...fields(makerOrder), size: 4n }), /^TradeOp$/);
+      await circuit.expectFail(withOrder(tradeCase.input, slot, "maker", { ...fields(makerOrder), size: 4n }), /^TradeOp\b/);
     });
 
     it("rejects an expired order", async function () {
-      await circuit.expectFail(withOrder(tradeCase.input, slot, "taker", { ...fields(takerOrder), expiry: 1_999n }), /^SignedOrder$/);
+      await circuit.expectFail(withOrder(tradeCase.input, slot, "taker", { ...fields(takerOrder), expiry: 1_999n }), /^OrderChecks\b/);
     });
 
     it("rejects orders on the same side", async function () {
-      await circuit.expectFail(withOrder(tradeCase.input, slot, "taker", { ...fields(takerOrder), isBuy: true }), /^TradeOp$/);
+      await circuit.expectFail(withOrder(tradeCase.input, slot, "taker", { ...fields(takerOrder), isBuy: true }), /^TradeOp\b/);
     });
 
     it("rejects a fee above the order's maximum", async function () {
-      await circuit.expectFail(withOrder(tradeCase.input, slot, "taker", { ...fields(takerOrder), maxFeeBps: 4n }), /^TradeOp$/);
+      await circuit.expectFail(withOrder(tradeCase.input, slot, "taker", { ...fields(takerOrder), maxFeeBps: 4n }), /^TradeOp\b/);
     });
 
     it("rejects a trade that leaves the taker below initial margin", async function () {
@@ -148,52 +148,52 @@ describe("circuits: BatchSettle at ci parameters", function () {
       const atMark = honest(funded, { header: signedHeader(funded, 2_000n), ops: [trade(maker, taker, 1_000n)], deposits: [] });
       await circuit.expectPass(atMark.input, atMark.inputHash);
 
-      const spiked = signedHeader(funded, 2_000n, [66n * USDC, 30n * USDC]);
+      const spiked = signedHeader(funded, 2_000n, [66n * USDC, ...funded.global.markets.slice(1).map((m) => m.markPrice)]);
       expect(() => honest(funded, { header: spiked, ops: [trade(maker, taker, 1_000n)], deposits: [] })).to.throw(/INSUFFICIENT_MARGIN/);
-      let input = tamper(atMark.input, "markPrice", spiked.markPrices.map(String));
+      let input = tamper(atMark.input, "price", spiked.markPrices.map(String));
       input = tamper(input, "oracleSigR8x", spiked.signatures.map((x) => x.R8x.toString()));
       input = tamper(input, "oracleSigR8y", spiked.signatures.map((x) => x.R8y.toString()));
       input = tamper(input, "oracleSigS", spiked.signatures.map((x) => x.S.toString()));
-      await circuit.expectFail(input, /^TradeOp$/);
+      await circuit.expectFail(input, /^OpSlot\b/);
     });
 
     it("rejects a fill size that overflows 32 bits", async function () {
       const huge = 1n << 32n;
       let input = withOrder(tradeCase.input, slot, "maker", { ...fields(makerOrder), size: huge });
       input = withOrder(input, slot, "taker", { ...fields(takerOrder), size: huge });
-      await circuit.expectFail(tamper(input, `q.${slot}`, huge), /^Num2Bits$/);
+      await circuit.expectFail(tamper(input, `q.${slot}`, huge), /^Num2Bits\b/);
     });
 
     it("rejects a maker price that overflows 48 bits", async function () {
       const input = withOrder(tradeCase.input, slot, "maker", { ...fields(makerOrder), limitPrice: 1n << 48n });
-      await circuit.expectFail(withOrder(input, slot, "taker", { ...fields(takerOrder), limitPrice: 1n }), /^Num2Bits$/);
+      await circuit.expectFail(withOrder(input, slot, "taker", { ...fields(takerOrder), limitPrice: 1n }), /^Num2Bits\b/);
     });
 
     it("rejects a position slot that is not the canonical one", async function () {
-      await circuit.expectFail(tamper(tradeCase.input, `makerSlot.${slot}`, 1n), /^PositionSlotUpdate$/);
+      await circuit.expectFail(tamper(tradeCase.input, `slotA.${slot}`, 1n), /^PositionSlotSelect\b/);
     });
 
     it("rejects a trade of an account with itself", async function () {
-      await circuit.expectFail(tamper(tradeCase.input, `bIndex.${slot}`, 1n), /^TradeOp$/);
+      await circuit.expectFail(tamper(tradeCase.input, `bIndex.${slot}`, 1n), /^(OpSlot|TradeOp)\b/);
     });
   });
 
   describe("# accounts tree", function () {
     it("rejects a wrong Merkle path", async function () {
       const sib = BigInt(tradeCase.input.aSiblings[0][0][0] as string);
-      await circuit.expectFail(tamper(tradeCase.input, "aSiblings.0.0.0", sib + 1n), /^QuadMerkleUpdate$/);
+      await circuit.expectFail(tamper(tradeCase.input, "aSiblings.0.0.0", sib + 1n), /^QuadMerkleUpdate\b/);
     });
 
     it("rejects a wrong old accounts root", async function () {
-      await circuit.expectFail(tamper(tradeCase.input, "oldAccountsRoot", BigInt(tradeCase.input.oldAccountsRoot as string) + 1n), /^QuadMerkleUpdate$/);
+      await circuit.expectFail(tamper(tradeCase.input, "oldAccountsRoot", BigInt(tradeCase.input.oldAccountsRoot as string) + 1n), /^QuadMerkleUpdate\b/);
     });
 
     it("rejects an account state that is not the one in the tree (inflated collateral)", async function () {
-      await circuit.expectFail(tamper(tradeCase.input, "aCollateral.0", 1_000_000n * USDC), /^QuadMerkleUpdate$/);
+      await circuit.expectFail(tamper(tradeCase.input, "aCollateral.0", 1_000_000n * USDC), /^QuadMerkleUpdate\b/);
     });
 
     it("rejects fees that were never charged credited to the insurance fund", async function () {
-      await circuit.expectFail(tamper(tradeCase.input, "fundCollateral", 1n), /^QuadMerkleUpdate$/);
+      await circuit.expectFail(tamper(tradeCase.input, "fundCollateral", 1n), /^QuadMerkleUpdate\b/);
     });
   });
 
@@ -214,7 +214,7 @@ describe("circuits: BatchSettle at ci parameters", function () {
         const [x, y] = depositCase.input[f] as string[];
         bad = tamper(bad, f, [y, x]);
       }
-      await circuit.expectFail(bad, /^DepositOp$/);
+      await circuit.expectFail(bad, /^DepositOp\b/);
     });
 
     it("binds each deposited amount into the public input (through the L1 chain head)", async function () {
@@ -230,11 +230,11 @@ describe("circuits: BatchSettle at ci parameters", function () {
 
     it("rejects a new key deposited onto an account that exists", async function () {
       const c = honest(funded, { header: signedHeader(funded, 2_000n), ops: [{ type: "DEPOSIT" }], deposits: [topUp(1, 5n * USDC)] });
-      await circuit.expectFail(tamper(c.input, "depositAx.0", 12345n), /^DepositOp$/);
+      await circuit.expectFail(tamper(c.input, "depositAx.0", 12345n), /^DepositOp\b/);
     });
 
     it("rejects a zero-amount deposit", async function () {
-      await circuit.expectFail(tamper(depositCase.input, "depositAmount.0", 0n), /^DepositOp$/);
+      await circuit.expectFail(tamper(depositCase.input, "depositAmount.0", 0n), /^DepositOp\b/);
     });
 
     it("makes the queue position part of the public input", async function () {
@@ -251,12 +251,12 @@ describe("circuits: BatchSettle at ci parameters", function () {
   });
 
   describe("# op slot", function () {
-    it("rejects an unknown op type", async function () {
-      await circuit.expectFail(tamper(tradeCase.input, "opType.1", 3n), /^OpSlot$/);
+    it("rejects an unknown op type (8)", async function () {
+      await circuit.expectFail(tamper(tradeCase.input, "opType.1", 8n), /^OpType\b/);
     });
 
     it("rejects a NOOP slot that moves money", async function () {
-      await circuit.expectFail(tamper(tradeCase.input, "aCollateral.1", 5n), /^QuadMerkleUpdate$/);
+      await circuit.expectFail(tamper(tradeCase.input, "aCollateral.1", 5n), /^QuadMerkleUpdate\b/);
     });
   });
 });

@@ -21,10 +21,11 @@ export interface BatchCircuit {
   /** Asserts the input is provable and its inputHash is the one the rules compute. */
   expectPass(input: CircuitInput, expectedInputHash?: bigint): Promise<void>;
   /**
-   * Asserts that no witness exists for this input. `where` names the template whose
-   * constraint must be the one that fails (matched against the witness calculator's
-   * "Error in template X_n" lines), so that a test fails for its own reason and not
-   * because the tampering broke something unrelated.
+   * Asserts that no witness exists for this input. `where` is matched against the chain
+   * of templates of the failing constraint, innermost first ("Num2Bits < UnsignedRange
+   * < MarketUpdate < Header < BatchSettle", from the witness calculator's "Error in
+   * template X_n" lines), so that a test fails for its own reason and not because the
+   * tampering broke something unrelated.
    */
   expectFail(input: CircuitInput, where?: RegExp): Promise<void>;
 }
@@ -50,8 +51,8 @@ export function ciBatchCircuit(): Promise<BatchCircuit> {
         await assert.rejects(inputHash(input), (err: unknown) => {
           assert.ok(err instanceof WitnessError, `expected a WitnessError, got ${String(err)}`);
           const trace = String((err as Error & { cause?: unknown }).cause ?? err.message);
-          const first = /Error in template (\w+?)_\d+ line/.exec(trace)?.[1];
-          if (where) assert.match(first ?? "", where, `failed in ${first ?? "?"}, expected ${where}`);
+          const chain = [...trace.matchAll(/Error in template (\w+?)_\d+ line/g)].map((m) => m[1]).join(" < ");
+          if (where) assert.match(chain, where, `failed in ${chain || "?"}, expected ${where}`);
           return true;
         });
       },
