@@ -79,6 +79,11 @@ export function depositNew(i: number, amount: bigint): DepositEntry {
   return { accountIndex: i, ax, ay, amount };
 }
 
+/** A forced-withdrawal request in the L1 priority queue (key (0, 1) marks it). */
+export function forcedRequest(i: number, amount: bigint): DepositEntry {
+  return { accountIndex: i, ax: 0n, ay: 1n, amount };
+}
+
 /** A `deposit` (top-up) queue entry. */
 export function topUp(i: number, amount: bigint): DepositEntry {
   return { accountIndex: i, ax: 0n, ay: 0n, amount };

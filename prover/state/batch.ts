@@ -21,6 +21,7 @@ import { globalHash, pricesHash, ratesHash, riskHash, stateRoot } from "./global
 import { applyHeader } from "./header";
 import { applyDeleverage, type DeleverageOp } from "./ops/deleverage";
 import { applyDeposit, depositChainStep, type DepositEntry, type DepositOp } from "./ops/deposit";
+import { applyForcedWithdraw, type ForcedWithdrawOp } from "./ops/forced-withdraw";
 import { applyLiquidate, type LiquidateOp } from "./ops/liquidate";
 import { NOOP, type NoopOp } from "./ops/noop";
 import { applySettle, type SettleOp } from "./ops/settle";
@@ -31,14 +32,14 @@ import type { State } from "./state";
 import type { AccountUpdateTrace, BatchHeader, BatchTrace, SlotTrace } from "./trace";
 
 /** One op slot. */
-export type Op = NoopOp | DepositOp | TradeOp | WithdrawOp | LiquidateOp | SettleOp | DeleverageOp;
+export type Op = NoopOp | DepositOp | TradeOp | WithdrawOp | LiquidateOp | SettleOp | DeleverageOp | ForcedWithdrawOp;
 
 /** A batch as the operator submits it to the reference rules. */
 export interface Batch {
   readonly header: BatchHeader;
   /** At most N ops; padded with NOOP to N. */
   readonly ops: readonly Op[];
-  /** The L1 queue entries the DEPOSIT ops consume, in queue order (exactly one per DEPOSIT op). */
+  /** The L1 priority-queue entries the DEPOSIT and FORCED_WITHDRAW ops consume, in queue order (one per such op). */
   readonly deposits: readonly DepositEntry[];
 }
 
@@ -68,9 +69,9 @@ function padOps(s: State, batch: Batch): Op[] {
   if (batch.ops.length > N) {
     throw new RuleError("BATCH_FULL", "BATCH", `${batch.ops.length} ops > batchSize ${N}`, { ops: batch.ops.length, batchSize: N });
   }
-  const deposits = batch.ops.filter((o) => o.type === "DEPOSIT").length;
+  const deposits = batch.ops.filter((o) => o.type === "DEPOSIT" || o.type === "FORCED_WITHDRAW").length;
   if (deposits !== batch.deposits.length) {
-    throw new RuleError("DEPOSIT_QUEUE", "BATCH", `${deposits} DEPOSIT ops but ${batch.deposits.length} queue entries supplied`, {
+    throw new RuleError("DEPOSIT_QUEUE", "BATCH", `${deposits} DEPOSIT and FORCED_WITHDRAW ops but ${batch.deposits.length} queue entries supplied`, {
       depositOps: deposits,
       entries: batch.deposits.length,
     });
@@ -201,6 +202,25 @@ export function applyBatch(state: State, batch: Batch): BatchResult {
           const a = update(s, op.accountIndex, r.after);
           const b = dummy(s);
           body = { type: "SETTLE", a, b, aFunded: r.funded, bFunded: b.before, settle: { marketId: op.marketId, slot: r.slot, value: r.value } };
+          break;
+        }
+        case "FORCED_WITHDRAW": {
+          const entry = batch.deposits[consumed];
+          const r = applyForcedWithdraw(ctx, s.account(entry.accountIndex), entry);
+          const a = update(s, entry.accountIndex, r.after);
+          const b = dummy(s);
+          head = depositChainStep(headBefore, entry);
+          consumed++;
+          withdrawn += r.amount;
+          body = {
+            type: "FORCED_WITHDRAW",
+            a,
+            b,
+            aFunded: r.funded,
+            bFunded: b.before,
+            deposit: { entry, headBefore, headAfter: head },
+            forcedWithdraw: { amount: r.amount },
+          };
           break;
         }
         case "DELEVERAGE": {

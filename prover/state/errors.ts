@@ -45,7 +45,7 @@ export const RULE_CODES = [
 export type RuleCode = (typeof RULE_CODES)[number];
 
 /** The op (or batch part) a rule error belongs to. */
-export type RuleOp = "HEADER" | "NOOP" | "DEPOSIT" | "TRADE" | "WITHDRAW" | "LIQUIDATE" | "SETTLE" | "DELEVERAGE" | "FEES" | "BATCH" | "GENESIS";
+export type RuleOp = "HEADER" | "NOOP" | "DEPOSIT" | "TRADE" | "WITHDRAW" | "LIQUIDATE" | "SETTLE" | "DELEVERAGE" | "FORCED_WITHDRAW" | "FEES" | "BATCH" | "GENESIS";
 
 /** The numbers behind a rule error, by name (bigints stay exact). */
 export type RuleDetails = Record<string, bigint | number | string>;

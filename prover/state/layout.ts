@@ -48,7 +48,7 @@ import type { Params } from "./params";
 export const FIELD_MODULUS = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 
 /** Op type codes (protocol.md section 5). */
-export const OP_CODE = { NOOP: 0, DEPOSIT: 1, TRADE: 2, WITHDRAW: 3, LIQUIDATE: 4, SETTLE: 5, DELEVERAGE: 6 } as const;
+export const OP_CODE = { NOOP: 0, DEPOSIT: 1, TRADE: 2, WITHDRAW: 3, LIQUIDATE: 4, SETTLE: 5, DELEVERAGE: 6, FORCED_WITHDRAW: 7 } as const;
 export type OpType = keyof typeof OP_CODE;
 const OP_TYPES = Object.keys(OP_CODE) as OpType[];
 
@@ -204,8 +204,14 @@ export interface WireDeleverage {
   q: bigint;
   price: bigint;
 }
+/** The data of a FORCED_WITHDRAW op: the account and the amount w withdrawn. */
+export interface WireForcedWithdraw {
+  type: "FORCED_WITHDRAW";
+  accountIndex: number;
+  amount: bigint;
+}
 /** An op as decoded from its slot. */
-export type WireOp = WireNoop | WireDeposit | WireTrade | WireWithdraw | WireLiquidate | WireSettle | WireDeleverage;
+export type WireOp = WireNoop | WireDeposit | WireTrade | WireWithdraw | WireLiquidate | WireSettle | WireDeleverage | WireForcedWithdraw;
 
 type Int = number | bigint;
 /** Any numeric field of `T` may be a number or a bigint. */
@@ -230,7 +236,8 @@ export type WireOpInput =
   | Loose<WireWithdraw>
   | Loose<WireLiquidate>
   | Loose<WireSettle>
-  | Loose<WireDeleverage>;
+  | Loose<WireDeleverage>
+  | Loose<WireForcedWithdraw>;
 
 /** Calldata of `submitBatch`, decoded. */
 export interface BatchData {
@@ -454,6 +461,7 @@ export const SLOT_USES: Readonly<Record<OpType, Partial<Record<SlotField, string
   LIQUIDATE: { aIndex: "liquidatee", bIndex: "liquidator", market: "marketId", q: "q" },
   SETTLE: { aIndex: "accountIndex", market: "marketId" },
   DELEVERAGE: { aIndex: "bankrupt", bIndex: "counterparty", market: "marketId", q: "q", value: "price" },
+  FORCED_WITHDRAW: { aIndex: "accountIndex", value: "amount" },
 };
 /** Op fields decoded as numbers (the rest of the used fields are bigints). */
 const NUMBER_FIELDS = new Set<SlotField>(["aIndex", "bIndex", "market", "feeA", "feeB"]);

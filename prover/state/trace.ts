@@ -123,7 +123,7 @@ export interface DeleverageTrace {
 }
 
 /** The op types of a slot. */
-export type SlotType = "NOOP" | "DEPOSIT" | "TRADE" | "WITHDRAW" | "LIQUIDATE" | "SETTLE" | "DELEVERAGE";
+export type SlotType = "NOOP" | "DEPOSIT" | "TRADE" | "WITHDRAW" | "LIQUIDATE" | "SETTLE" | "DELEVERAGE" | "FORCED_WITHDRAW";
 
 /** One op slot. */
 export interface SlotTrace {
@@ -140,6 +140,8 @@ export interface SlotTrace {
   readonly liquidate?: LiquidateTrace;
   readonly settle?: SettleTrace;
   readonly deleverage?: DeleverageTrace;
+  /** FORCED_WITHDRAW: the amount withdrawn, w (its queue entry is in `deposit`). */
+  readonly forcedWithdraw?: { readonly amount: bigint };
   readonly depositHeadBefore: bigint;
   readonly depositHeadAfter: bigint;
   /** Running net credit of the fund (fees + penalties − deficits) before and after this slot. */
@@ -188,7 +190,7 @@ export interface BatchTrace {
   readonly totalTradeFees: bigint;
   readonly totalPenalties: bigint;
   readonly totalDeficits: bigint;
-  /** Σ of the WITHDRAW amounts (what the contract makes claimable). */
+  /** Σ of the WITHDRAW and FORCED_WITHDRAW amounts (what the contract makes claimable). */
   readonly totalWithdrawn: bigint;
   /** Deposits consumed by this batch. */
   readonly depositsConsumed: number;

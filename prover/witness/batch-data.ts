@@ -43,6 +43,8 @@ export function wireOp(slot: SlotTrace): WireOpInput {
       const d = need(slot.deleverage, "deleverage");
       return { type: "DELEVERAGE", bankrupt: slot.a.index, counterparty: slot.b.index, marketId: d.marketId, q: d.q, price: d.price };
     }
+    case "FORCED_WITHDRAW":
+      return { type: "FORCED_WITHDRAW", accountIndex: slot.a.index, amount: need(slot.forcedWithdraw, "forced withdrawal").amount };
   }
 }
 

@@ -18,7 +18,7 @@ export type InputValue = string | InputValue[];
 /** The circuit's input signals by name. */
 export type CircuitInput = Record<string, InputValue>;
 
-const OP_TYPE = { NOOP: 0, DEPOSIT: 1, TRADE: 2, WITHDRAW: 3, LIQUIDATE: 4, SETTLE: 5, DELEVERAGE: 6 } as const;
+const OP_TYPE = { NOOP: 0, DEPOSIT: 1, TRADE: 2, WITHDRAW: 3, LIQUIDATE: 4, SETTLE: 5, DELEVERAGE: 6, FORCED_WITHDRAW: 7 } as const;
 
 function dec(x: bigint | number | boolean): string {
   if (typeof x === "boolean") return x ? "1" : "0";
@@ -57,7 +57,7 @@ function opFields(slot: SlotTrace): CircuitInput {
   let sigA: Signature | undefined;
   let sigB: Signature | undefined;
   let liquidation = ["0", "0"];
-  const { trade, withdraw, liquidate, settle, deleverage } = slot;
+  const { trade, withdraw, liquidate, settle, deleverage, forcedWithdraw } = slot;
   if (trade) {
     f = { marketId: trade.maker.marketId, q: trade.q, value: trade.price, feeA: trade.makerFeeBps, feeB: trade.takerFeeBps, slotA: trade.makerSlot, slotB: trade.takerSlot };
     sigA = trade.maker;
@@ -71,6 +71,8 @@ function opFields(slot: SlotTrace): CircuitInput {
     liquidation = [dec(liquidate.message.maxSize), dec(liquidate.message.expiry)];
   } else if (settle) {
     f = { ...none, marketId: settle.marketId, slotA: settle.slot };
+  } else if (forcedWithdraw) {
+    f = { ...none, value: forcedWithdraw.amount };
   } else if (deleverage) {
     f = { ...none, marketId: deleverage.marketId, q: deleverage.q, value: deleverage.price, slotA: deleverage.slotA, slotB: deleverage.slotB };
   }

@@ -19,6 +19,7 @@ import {
   devLiquidation,
   devOrder,
   devWithdrawal,
+  forcedRequest,
   insecureDevAccountKey,
   signedHeader,
   trade,
@@ -260,6 +261,28 @@ describe("circuits: the derivative lifecycle at ci parameters", function () {
           deposits: [],
         }),
       ).to.throw(/MARKET_SETTLED/);
+    });
+  });
+
+  describe("# FORCED_WITHDRAW", function () {
+    let forced: ProvenCase;
+    before(function () {
+      // account 1 holds 10,000 against 9,000 of initial margin: it can spare 1,000
+      forced = honest(leveraged, { header: signedHeader(leveraged, 1_003n), ops: [devWithdrawal(leveraged, 1, 400n * USDC), { type: "FORCED_WITHDRAW" }], deposits: [forcedRequest(1, 5_000n * USDC)] });
+    });
+
+    it("serves a request with what is left after a normal withdrawal of the same funds", async function () {
+      expect(forced.trace.slots[1].forcedWithdraw?.amount).to.equal(600n * USDC);
+      await circuit.expectPass(forced.input, forced.inputHash);
+    });
+
+    it("rejects paying more, or less, than the account can spare", async function () {
+      await circuit.expectFail(tamper(forced.input, "value.1", 600n * USDC + 1n), /^ForcedWithdrawOp\b/);
+      await circuit.expectFail(tamper(forced.input, "value.1", 600n * USDC - 1n), /^ForcedWithdrawOp\b/);
+    });
+
+    it("rejects a queue entry that is a deposit, not a request", async function () {
+      await circuit.expectFail(tamper(forced.input, "depositAy.1", 0n), /^DepositOp\b/);
     });
   });
 });

@@ -20,7 +20,6 @@ import { depositNew, devGenesis, devLiquidation, devOrder, devWithdrawal, signed
 
 const USDC = 1_000_000n;
 const TRADERS = [1, 2, 3, 4];
-const EXPIRY = 86_400n;
 
 const opSpec = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant("trade" as const), maker: fc.constantFrom(...TRADERS), offset: fc.constantFrom(1, 2, 3), market: fc.constantFrom(1, 2, 3, 4), buy: fc.boolean(), q: fc.bigInt({ min: 1n, max: 1_600n }), priceBps: fc.integer({ min: -200, max: 200 }), fee: fc.bigInt({ min: 0n, max: 10n }) }) },
@@ -38,7 +37,9 @@ const batchSpec = fc.record({
 });
 
 /** The ops a batch spec asks for, made concrete on `state` under the batch's new markets. */
-function plan(state: State, spec: fc.RecordValue<typeof batchSpec> extends infer T ? T : never, timestamp: bigint, prices: bigint[], rates: bigint[]) {
+type BatchSpec = typeof batchSpec extends fc.Arbitrary<infer T> ? T : never;
+
+function plan(state: State, spec: BatchSpec, timestamp: bigint, prices: bigint[], rates: bigint[]) {
   const markets = previewMarkets(state.global, timestamp, prices, rates);
   const nonces = new Map<number, bigint>();
   const nonce = (i: number) => nonces.get(i) ?? state.account(i).nonce;
