@@ -18,7 +18,9 @@ import { readDepositQueue, submitBatch } from "../../prover/chain/settlement-cli
 import { buildBatchInput } from "../../prover/witness/batch-input";
 import { batchOnChain } from "../../prover/witness/batch-data";
 import { loadCircuit, toSolidityCalldata, type Groth16Proof } from "../../prover/zk/prover";
-import { devGenesis, devOrder, devPublicKey, signedHeader, trade } from "../../prover/dev/fixtures";
+import { devGenesis, devPublicKey, signedHeader } from "../../prover/dev/fixtures";
+import { markPrices } from "../../prover/state/global";
+import { DEMO_STEPS, oversizedTrade, stepRates, type DemoStep } from "./demo-scenario";
 
 const USDC = 1_000_000n;
 const TRADERS = [1, 2, 3, 4];
@@ -53,58 +55,31 @@ export interface DemoResult {
   state: State;
   /** The last batch's calldata and proof, for tests that replay or tamper with it. */
   last: { data: Uint8Array; proof: bigint[] };
-}
-
-/** Plans the batches of the scenario on the current state (orders use current nonces). */
-const plan: ((s: State) => { prices?: bigint[]; ops: Op[] })[] = [
-  () => ({ ops: [{ type: "DEPOSIT" }, { type: "DEPOSIT" }] }),
-  () => ({ ops: [{ type: "DEPOSIT" }, { type: "DEPOSIT" }] }),
-  (s) => ({
-    ops: [
-      // 1 sells 20 BTC lots at 60 USDC to 2; 3 buys 50 ETH lots at 30 USDC from 4
-      trade(
-        devOrder(s, { accountIndex: 1, marketId: 1, isBuy: false, size: 20n, limitPrice: 60n * USDC, maxFeeBps: 5n }),
-        devOrder(s, { accountIndex: 2, marketId: 1, isBuy: true, size: 20n, limitPrice: 61n * USDC, maxFeeBps: 10n }),
-        20n, 2n, 5n,
-      ),
-      trade(
-        devOrder(s, { accountIndex: 3, marketId: 2, isBuy: true, size: 50n, limitPrice: 30n * USDC, maxFeeBps: 5n }),
-        devOrder(s, { accountIndex: 4, marketId: 2, isBuy: false, size: 80n, limitPrice: 29n * USDC, maxFeeBps: 10n }),
-        50n, 2n, 5n,
-      ),
-    ],
-  }),
-  (s) => ({
-    prices: [63n * USDC, 29n * USDC],
-    ops: [
-      // the BTC price rises; 2 takes profit on half (reduce-only), 3 adds ETH
-      trade(
-        devOrder(s, { accountIndex: 3, marketId: 1, isBuy: true, size: 10n, limitPrice: 63n * USDC, maxFeeBps: 5n }),
-        devOrder(s, { accountIndex: 2, marketId: 1, isBuy: false, size: 10n, limitPrice: 62n * USDC, maxFeeBps: 10n }),
-        10n, 2n, 5n,
-      ),
-      { type: "NOOP" },
-    ],
-  }),
-];
-
-/** A trade the risk rules refuse: 1 sells 5,000 BTC lots (300,000 USDC notional) to 4, each with 10,000 USDC. */
-function oversizedTrade(s: State): Op {
-  return trade(
-    devOrder(s, { accountIndex: 1, marketId: 1, isBuy: false, size: 5_000n, limitPrice: 60n * USDC }),
-    devOrder(s, { accountIndex: 4, marketId: 1, isBuy: true, size: 5_000n, limitPrice: 60n * USDC }),
-    5_000n,
-  );
+  /** Withdrawals claimed on L1 at the end, per trader account. */
+  claims: { account: number; amount: bigint }[];
 }
 
 function opLabel(op: Op): string {
-  if (op.type !== "TRADE") return op.type;
-  const buyer = op.maker.isBuy ? op.maker : op.taker;
-  const seller = op.maker.isBuy ? op.taker : op.maker;
-  return `TRADE m${op.maker.marketId} ${op.q}@${formatUnits(op.maker.limitPrice)} ${buyer.accountIndex}<-${seller.accountIndex}`;
+  switch (op.type) {
+    case "TRADE": {
+      const buyer = op.maker.isBuy ? op.maker : op.taker;
+      const seller = op.maker.isBuy ? op.taker : op.maker;
+      return `TRADE m${op.maker.marketId} ${op.q}@${formatUnits(op.maker.limitPrice)} ${buyer.accountIndex}<-${seller.accountIndex}`;
+    }
+    case "WITHDRAW":
+      return `WITHDRAW ${op.accountIndex} ${formatUnits(op.amount)}`;
+    case "LIQUIDATE":
+      return `LIQUIDATE ${op.liquidatee} m${op.liquidator.marketId} ${op.q}->${op.liquidator.liquidatorIndex}`;
+    case "SETTLE":
+      return `SETTLE ${op.accountIndex} m${op.marketId}`;
+    case "DELEVERAGE":
+      return `DELEVERAGE ${op.bankrupt} m${op.marketId} ${op.q}@${formatUnits(op.price)} ${op.counterparty}`;
+    default:
+      return op.type;
+  }
 }
 
-async function deploy(o: DemoOptions, genesisRoot: bigint): Promise<{ settlement: DeployedContract; token: DeployedContract }> {
+async function deploy(o: DemoOptions, genesis: State): Promise<{ settlement: DeployedContract; token: DeployedContract }> {
   const deployArtifact = async (source: string, name: string) => {
     const { abi, bytecode } = readArtifact(source, name);
     const c = await new ContractFactory(abi, bytecode, o.operator).deploy();
@@ -113,8 +88,78 @@ async function deploy(o: DemoOptions, genesisRoot: bigint): Promise<{ settlement
   };
   const token = await deployArtifact("contracts/test/TestToken.sol", "TestToken");
   const verifier = await deployArtifact("contracts/generated/Groth16Verifier.sol", "Groth16Verifier");
-  const { settlement } = await deploySettlement(o.operator, { verifier, token, genesisStateRoot: genesisRoot, params: o.params, maxOracleDrift: 300 });
+  const { settlement } = await deploySettlement(o.operator, { verifier, token, genesisStateRoot: genesis.stateRoot(), params: o.params, maxOracleDrift: 300 });
   return { settlement, token };
+}
+
+/** Lets chain time pass on a Hardhat network (the dated markets expire in two days). */
+async function advanceTime(provider: Provider, seconds: number): Promise<void> {
+  const rpc = provider as Provider & { send(method: string, params: unknown[]): Promise<unknown> };
+  await rpc.send("evm_increaseTime", [seconds]);
+  await rpc.send("evm_mine", []);
+}
+
+/** One step of the story: plan, prove, verify locally, submit, check the root. */
+async function runStep(o: DemoOptions, ctx: StepContext, step: DemoStep, k: number): Promise<DemoBatch> {
+  const { settlement, circuit, log } = ctx;
+  if (step.advance) await advanceTime(o.provider, step.advance);
+  for (const [account, amount] of step.forcedRequests ?? []) {
+    await (await connect(settlement, o.traders[account - 1]).requestForcedWithdrawal(account, amount)).wait();
+    log(`  trader ${account} requests a forced withdrawal of ${formatUnits(amount)} on L1`);
+  }
+  const state = ctx.state;
+  const queue = await readDepositQueue(settlement, state.global.depositCount);
+  const ops = step.ops(state);
+  const block = await o.provider.getBlock("latest");
+  ctx.timestamp = BigInt(Math.max(Number(ctx.timestamp) + 1, block?.timestamp ?? 0));
+  const header = signedHeader(state, ctx.timestamp, step.prices ? step.prices(state) : markPrices(state.global), undefined, stepRates(step, state));
+  if (k === 2) {
+    try {
+      applyBatch(state, { header, ops: [oversizedTrade(state)], deposits: [] });
+    } catch (e) {
+      if (!(e instanceof RuleError)) throw e;
+      log(`  ✗ refused before proving: ${e.message}`);
+    }
+  }
+  const fromQueue = ops.filter((op) => op.type === "DEPOSIT" || op.type === "FORCED_WITHDRAW").length;
+  const { state: next, trace } = applyBatch(state, { header, ops, deposits: queue.slice(0, fromQueue) });
+  const { proof, publicSignals, timings } = await circuit.prove(buildBatchInput(o.params, trace));
+  const t0 = performance.now();
+  if (!(await circuit.verify(publicSignals, proof))) throw new Error(`batch ${k + 1}: local verification failed`);
+  const verifyMs = performance.now() - t0;
+  const onChain = batchOnChain(o.params, trace);
+  if (BigInt(publicSignals[0]) !== onChain.inputHash) throw new Error(`batch ${k + 1}: circuit and encoder disagree on inputHash`);
+  const calldata = toSolidityCalldata(proof);
+  const sub = await submitBatch(settlement, onChain.data, calldata);
+  const onChainRoot = (await settlement.stateRoot()) as bigint;
+  if (onChainRoot !== trace.newStateRoot) throw new Error(`batch ${k + 1}: contract root ${onChainRoot} != ${trace.newStateRoot}`);
+  const number = Number(await settlement.batchCount());
+  writeProof(o.outDir, number, proof, publicSignals);
+  ctx.state = next;
+  ctx.withdrawn += trace.totalWithdrawn;
+  ctx.last = { data: onChain.data, proof: calldata };
+  const batch: DemoBatch = {
+    number,
+    oldStateRoot: trace.oldStateRoot.toString(),
+    newStateRoot: trace.newStateRoot.toString(),
+    inputHash: onChain.inputHash.toString(),
+    txHash: sub.txHash,
+    gasUsed: sub.gasUsed.toString(),
+    ops: trace.slots.map((_, i) => (i < ops.length ? opLabel(ops[i]) : "NOOP")),
+    timingsMs: { witness: round(timings.witnessMs), prove: round(timings.proveMs), verify: round(verifyMs), submit: round(sub.submitMs) },
+  };
+  log(`  batch ${number}: ${step.title}`);
+  return batch;
+}
+
+interface StepContext {
+  settlement: DeployedContract;
+  circuit: Awaited<ReturnType<typeof loadCircuit>>;
+  log: (line: string) => void;
+  state: State;
+  timestamp: bigint;
+  withdrawn: bigint;
+  last: { data: Uint8Array; proof: bigint[] };
 }
 
 /** Runs the whole scenario and writes `out/demo/`. */
@@ -123,8 +168,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   fs.mkdirSync(o.outDir, { recursive: true });
   const circuit = await loadCircuit(o.circuitDir);
   if (circuit.insecure) log("!!! INSECURE development keys (dev powers of tau): demo only !!!");
-  let state = await devGenesis(o.params);
-  const { settlement, token } = await deploy(o, state.stateRoot());
+  const start = BigInt((await o.provider.getBlock("latest"))?.timestamp ?? 0);
+  const genesis = await devGenesis(o.params, { timestamp: start, expiry: start + 2n * 86_400n });
+  const { settlement, token } = await deploy(o, genesis);
   const network = await o.provider.getNetwork();
   log(`settlement ${await settlement.getAddress()} on chain ${network.chainId}`);
 
@@ -139,50 +185,18 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   }
   log(`${TRADERS.length} traders deposited ${formatUnits(deposited)} USDC on L1`);
 
+  const ctx: StepContext = { settlement, circuit, log, state: genesis, timestamp: start, withdrawn: 0n, last: { data: new Uint8Array(), proof: [] } };
   const batches: DemoBatch[] = [];
-  let last: { data: Uint8Array; proof: bigint[] } = { data: new Uint8Array(), proof: [] };
-  let timestamp = state.global.oracleTimestamp;
-  for (const [k, step] of plan.entries()) {
-    const queue = await readDepositQueue(settlement, state.global.depositCount);
-    const { prices, ops } = step(state);
-    const block = await o.provider.getBlock("latest");
-    timestamp = BigInt(Math.max(Number(timestamp) + 1, block?.timestamp ?? 0));
-    const header = signedHeader(state, timestamp, prices);
-    if (k === 2) {
-      try {
-        applyBatch(state, { header, ops: [oversizedTrade(state)], deposits: [] });
-      } catch (e) {
-        if (!(e instanceof RuleError)) throw e;
-        log(`  ✗ refused before proving: ${e.message}`);
-      }
-    }
-    const nDeposits = ops.filter((op) => op.type === "DEPOSIT").length;
-    const { state: next, trace } = applyBatch(state, { header, ops, deposits: queue.slice(0, nDeposits) });
-    const { proof, publicSignals, timings } = await circuit.prove(buildBatchInput(o.params, trace));
-    const t0 = performance.now();
-    if (!(await circuit.verify(publicSignals, proof))) throw new Error(`batch ${k + 1}: local verification failed`);
-    const verifyMs = performance.now() - t0;
-    const onChain = batchOnChain(o.params, trace);
-    if (BigInt(publicSignals[0]) !== onChain.inputHash) throw new Error(`batch ${k + 1}: circuit and encoder disagree on inputHash`);
-    const calldata = toSolidityCalldata(proof);
-    const sub = await submitBatch(settlement, onChain.data, calldata);
-    const onChainRoot = (await settlement.stateRoot()) as bigint;
-    if (onChainRoot !== trace.newStateRoot) throw new Error(`batch ${k + 1}: contract root ${onChainRoot} != ${trace.newStateRoot}`);
-    const number = Number(await settlement.batchCount());
-    writeProof(o.outDir, number, proof, publicSignals);
-    batches.push({
-      number,
-      oldStateRoot: trace.oldStateRoot.toString(),
-      newStateRoot: trace.newStateRoot.toString(),
-      inputHash: onChain.inputHash.toString(),
-      txHash: sub.txHash,
-      gasUsed: sub.gasUsed.toString(),
-      ops: trace.slots.map((_, i) => (i < ops.length ? opLabel(ops[i]) : "NOOP")),
-      timingsMs: { witness: round(timings.witnessMs), prove: round(timings.proveMs), verify: round(verifyMs), submit: round(sub.submitMs) },
-    });
-    log(`  batch ${number}: ${batches[batches.length - 1].ops.join(", ")}`);
-    state = next;
-    last = { data: onChain.data, proof: calldata };
+  for (const [k, step] of DEMO_STEPS.entries()) batches.push(await runStep(o, ctx, step, k));
+
+  const claims: { account: number; amount: bigint }[] = [];
+  for (const account of TRADERS) {
+    const owner = o.traders[account - 1];
+    const amount = (await settlement.claimable(await owner.getAddress())) as bigint;
+    if (amount === 0n) continue;
+    await (await connect(settlement, owner).claim(await owner.getAddress())).wait();
+    claims.push({ account, amount });
+    log(`  trader ${account} claims ${formatUnits(amount)} USDC on L1`);
   }
 
   const summary = {
@@ -193,8 +207,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   };
   fs.writeFileSync(path.join(o.outDir, "summary.json"), JSON.stringify(summary, null, 2));
   fs.writeFileSync(path.join(o.outDir, "verification_key.json"), JSON.stringify(circuit.vkey, null, 2));
-  fs.writeFileSync(path.join(o.outDir, "state.json"), JSON.stringify(stateSnapshot(state, { deposits: deposited, withdrawals: 0n }), null, 2));
-  return { summary, settlement, state, last };
+  fs.writeFileSync(path.join(o.outDir, "state.json"), JSON.stringify(stateSnapshot(ctx.state, { deposits: deposited, withdrawals: ctx.withdrawn }), null, 2));
+  return { summary, settlement, state: ctx.state, last: ctx.last, claims };
 }
 
 function round(ms: number): number {

@@ -31,10 +31,10 @@ describe("e2e: the demo flow at ci parameters", function () {
 
   it("finalizes every batch on chain with the operator's state root", async function () {
     const { batches } = result.summary;
-    expect(batches.map((b) => b.number)).to.deep.equal([1, 2, 3, 4]);
+    expect(batches.map((b) => b.number)).to.deep.equal([1, 2, 3, 4, 5, 6, 7, 8]);
     for (let i = 1; i < batches.length; i++) expect(batches[i].oldStateRoot).to.equal(batches[i - 1].newStateRoot);
     expect(await result.settlement.stateRoot()).to.equal(result.state.stateRoot());
-    expect(await result.settlement.batchCount()).to.equal(4n);
+    expect(await result.settlement.batchCount()).to.equal(8n);
     for (const b of batches) expect(BigInt(b.gasUsed)).to.be.greaterThan(0n);
   });
 
@@ -49,11 +49,31 @@ describe("e2e: the demo flow at ci parameters", function () {
     }
   });
 
+  it("carries positions through funding, liquidation, expiry settlement and withdrawals", function () {
+    const ops = result.summary.batches.flatMap((b) => b.ops.map((o) => o.split(" ")[0]));
+    for (const t of ["DEPOSIT", "TRADE", "WITHDRAW", "LIQUIDATE", "SETTLE", "FORCED_WITHDRAW"]) expect(ops, t).to.include(t);
+    expect(result.state.global.markets[0].fundingIndex).to.be.greaterThan(0n);
+    expect(result.state.global.markets[1].settled && result.state.global.markets[2].settled).to.equal(true);
+  });
+
+  it("pays every withdrawal on L1 once, to the account's owner", async function () {
+    const s = JSON.parse(fs.readFileSync(path.join(outDir, "state.json"), "utf8"));
+    const claimed = result.claims.reduce((acc, c) => acc + c.amount, 0n);
+    expect(claimed).to.equal(BigInt(s.totals.withdrawals)).and.to.be.greaterThan(0n);
+    for (const c of result.claims) expect(await result.settlement.claimable((await hre.ethers.getSigners())[c.account])).to.equal(0n);
+  });
+
   it("writes a state.json that keeps the invariants of DESIGN.md section 2", function () {
     const s = JSON.parse(fs.readFileSync(path.join(outDir, "state.json"), "utf8"));
     expect(s.stateRoot).to.equal(result.state.stateRoot().toString());
-    const collateral = s.accounts.reduce((acc: bigint, a: { collateral: string }) => acc + BigInt(a.collateral), 0n);
-    expect(collateral).to.equal(BigInt(s.totals.deposits) - BigInt(s.totals.withdrawals));
+    // collateral net of funding not yet applied = deposits − withdrawals, to the unit
+    const index = new Map<number, bigint>(s.markets.map((m: { id: number; fundingIndex: string }) => [m.id, BigInt(m.fundingIndex)]));
+    let net = 0n;
+    for (const a of s.accounts) {
+      net += BigInt(a.collateral);
+      for (const p of a.positions) if (p.marketId !== 0) net -= BigInt(p.size) * (index.get(p.marketId)! - BigInt(p.fundingSnapshot));
+    }
+    expect(net).to.equal(BigInt(s.totals.deposits) - BigInt(s.totals.withdrawals));
     for (const m of s.markets) {
       let oi = 0n;
       for (const a of s.accounts) for (const p of a.positions) if (p.marketId === m.id) oi += BigInt(p.size);
@@ -92,12 +112,12 @@ describe("e2e: the demo flow at ci parameters", function () {
       bad[bad.length - 1] ^= 1;
       await expect(result.settlement.submitBatch(bad, proof)).to.be.revertedWithCustomError(result.settlement, "InvalidProof");
       const inHeader = Uint8Array.from(data);
-      inHeader[inHeader.length - params.batchSize * 16 - 1] ^= 1; // last byte of the last mark price
+      inHeader[inHeader.length - params.batchSize * 16 - 4] ^= 1; // last byte of the last market's price
       await expect(result.settlement.submitBatch(inHeader, proof)).to.be.revertedWithCustomError(result.settlement, "InvalidProof");
     });
 
     it("rejects a proof for another batch", async function () {
-      const previous = JSON.parse(fs.readFileSync(path.join(outDir, "batch-4.proof.json"), "utf8"));
+      const previous = JSON.parse(fs.readFileSync(path.join(outDir, "batch-8.proof.json"), "utf8"));
       await expect(result.settlement.submitBatch(data, toSolidityCalldata(previous))).to.be.revertedWithCustomError(result.settlement, "InvalidProof");
     });
 

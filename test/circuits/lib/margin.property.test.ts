@@ -8,19 +8,62 @@ import { expect } from "chai";
 import fc from "fast-check";
 import type { Account, PositionSlot } from "../../../prover/state/account";
 import { encodeSigned, decodeSigned } from "../../../prover/state/field";
-import { equity, meetsInitialMargin, requirement, isReduceOnly } from "../../../prover/state/margin";
-import type { Risk } from "../../../prover/state/global";
+import { equity, marginState, meetsInitialMargin, requirement, isReduceOnly } from "../../../prover/state/margin";
+import type { Market, Risk } from "../../../prover/state/global";
 import { testCircuit, type CircuitTester } from "../../helpers/circuit";
 
 const P = 2;
-const M = 2;
+const M = 4;
 const S = 4;
+
+/** The margin pieces of the op slot, wired as the slot wires them. */
+const MAIN = `pragma circom 2.1.9;
+include "lib/scenario-exposure.circom";
+include "lib/initial-margin.circom";
+include "lib/liquidatable.circom";
+include "lib/requirement.circom";
+template MarginUnderTest(P, M, S) {
+    signal input collateral;
+    signal input marketId[P];
+    signal input size[P];
+    signal input markPrice[M];
+    signal input pnl[M][S];
+    signal input mmBps;
+    signal output equity;
+    signal output meetsInitialMargin;
+    signal output liquidatable;
+    signal output requirement;
+    component exposure = ScenarioExposure(P, M, S);
+    exposure.collateral <== collateral;
+    exposure.marketId <== marketId;
+    exposure.size <== size;
+    exposure.markPrice <== markPrice;
+    exposure.pnl <== pnl;
+    equity <== exposure.equity;
+    component im = InitialMarginCheck(S);
+    im.equity <== exposure.equity;
+    im.gain <== exposure.gain;
+    meetsInitialMargin <== im.ok;
+    component mm = Liquidatable(S);
+    mm.equity <== exposure.equity;
+    mm.gain <== exposure.gain;
+    mm.mmBps <== mmBps;
+    liquidatable <== mm.out;
+    component req = Requirement(S);
+    req.gain <== exposure.gain;
+    requirement <== req.out;
+}
+component main = MarginUnderTest(${P}, ${M}, ${S});
+`;
+
+const market = (markPrice: bigint): Market => ({ kind: 0, lotSize: 1n, expiry: 0n, strike: 0n, markPrice, fundingIndex: 0n, settlementPrice: 0n, settled: false });
 const enc = (x: bigint) => encodeSigned(x).toString();
 
 const signed = (bits: number) => fc.bigInt({ min: -(1n << BigInt(bits)) + 1n, max: (1n << BigInt(bits)) - 1n });
 const portfolio = fc.record({
   collateral: signed(63),
-  markets: fc.shuffledSubarray([1, 2], { minLength: 0, maxLength: P }),
+  markets: fc.shuffledSubarray([1, 2, 3, 4], { minLength: 0, maxLength: P }),
+  mmBps: fc.bigInt({ min: 0n, max: 10_000n }),
   sizes: fc.array(signed(48), { minLength: P, maxLength: P }),
   prices: fc.array(fc.bigInt({ min: 1n, max: (1n << 48n) - 1n }), { minLength: M, maxLength: M }),
   pnl: fc.array(fc.array(signed(62), { minLength: S, maxLength: S }), { minLength: M, maxLength: M }),
@@ -35,6 +78,7 @@ function account(p: { collateral: bigint; markets: number[]; sizes: bigint[] }):
 
 function circuitInput(a: Account, prices: bigint[], risk: Risk) {
   return {
+    mmBps: risk.mmBps.toString(),
     collateral: enc(a.collateral),
     marketId: a.positions.map((s) => String(s.marketId)),
     size: a.positions.map((s) => enc(s.size)),
@@ -47,18 +91,21 @@ describe("circuits/lib: ScenarioMargin equals the reference margin", function ()
   let margin: CircuitTester;
   let reduce: CircuitTester;
   before(async function () {
-    margin = await testCircuit("scenario_margin_ci", `pragma circom 2.1.9;\ninclude "lib/scenario-margin.circom";\ncomponent main = ScenarioMargin(${P}, ${M}, ${S});\n`);
+    margin = await testCircuit("margin_ci", MAIN);
     reduce = await testCircuit("reduce_only", `pragma circom 2.1.9;\ninclude "lib/reduce-only.circom";\ncomponent main = ReduceOnly();\n`);
   });
 
-  it("gives the same equity and verdict on random portfolios", async function () {
+  it("gives the same equity, requirement and verdicts (initial, maintenance) on random portfolios", async function () {
     await fc.assert(
       fc.asyncProperty(portfolio, async (p) => {
         const a = account(p);
-        const risk: Risk = { mmBps: 5000n, pnl: p.pnl };
+        const risk: Risk = { mmBps: p.mmBps, penaltyBps: 100n, maxFundingRate: 0n, pnl: p.pnl };
         const out = await margin.outputs(circuitInput(a, p.prices, risk));
+        const m = marginState(a, p.prices.map(market), risk);
         expect(decodeSigned(out["main.equity"])).to.equal(equity(a, p.prices));
+        expect(out["main.requirement"]).to.equal(m.requirement);
         expect(out["main.meetsInitialMargin"]).to.equal(meetsInitialMargin(a, p.prices, risk) ? 1n : 0n);
+        expect(out["main.liquidatable"]).to.equal(m.liquidatable ? 1n : 0n);
       }),
       { numRuns: 150, seed: 4242 },
     );
@@ -67,7 +114,7 @@ describe("circuits/lib: ScenarioMargin equals the reference margin", function ()
   it("agrees at the boundary: equity exactly at, and one unit below, the requirement", async function () {
     await fc.assert(
       fc.asyncProperty(portfolio, fc.boolean(), async (p, below) => {
-        const risk: Risk = { mmBps: 5000n, pnl: p.pnl };
+        const risk: Risk = { mmBps: 5000n, penaltyBps: 100n, maxFundingRate: 0n, pnl: p.pnl };
         const probe = account({ ...p, collateral: 0n });
         // choose collateral so that equity = requirement (- 1)
         const target = requirement(probe, risk) - (below ? 1n : 0n);
