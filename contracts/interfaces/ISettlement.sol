@@ -1,10 +1,39 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-/// @title zksettle settlement contract: deposit queue and batch finalization
-/// @notice Implements docs/protocol.md sections 5 (the deposit hash chain), 7 (the batch
-/// calldata and the public input) and 8 (what the contract checks).
+import {IExitVerifier} from "./IExitVerifier.sol";
+
+/// @title zksettle settlement contract: priority queue, batch finalization, escape hatch
+/// @notice Implements docs/protocol.md sections 5 (the priority queue: deposits and
+/// forced-withdrawal requests on one hash chain), 7 (the batch calldata and the public
+/// input) and 8 (what the contract checks), and the escape hatch of docs/security.md.
 interface ISettlement {
+    /// @notice Constructor parameters.
+    /// @param verifier The batch circuit's Groth16 verifier
+    /// @param poseidon5 circomlibjs' Poseidon contract for 5 inputs (the queue chain)
+    /// @param exitVerifier The ExitVerifier for the same D, P, M
+    /// @param collateral The ERC-20 collateral
+    /// @param genesisStateRoot The root of the genesis state (< r; its depositHead is 0)
+    /// @param accountDepth D, 1..15
+    /// @param markets M, 1..13
+    /// @param batchSize N, ≥ 1
+    /// @param maxOracleDrift Seconds a header timestamp may run ahead of block.timestamp
+    /// @param forcedDeadline Seconds within which a queue entry must be consumed (7 days in production)
+    /// @param operator The operator, also the L1 owner of account 0 (the insurance fund)
+    struct Config {
+        address verifier;
+        address poseidon5;
+        address exitVerifier;
+        address collateral;
+        uint256 genesisStateRoot;
+        uint8 accountDepth;
+        uint8 markets;
+        uint16 batchSize;
+        uint32 maxOracleDrift;
+        uint32 forcedDeadline;
+        address operator;
+    }
+
     // ---------------------------------------------------------------------------------
     // Errors: batches
     // ---------------------------------------------------------------------------------
@@ -13,7 +42,7 @@ interface ISettlement {
     /// @param caller The sender
     error NotOperator(address caller);
 
-    /// @notice Thrown when the batch data is not exactly `64 + 4 + (4 + 6M) + N·OP_BYTES` bytes.
+    /// @notice Thrown when the batch data is not exactly `64 + 4 + (4 + 9M) + N·OP_BYTES` bytes.
     /// @param expected DATA_BYTES
     /// @param given The length received
     error BatchDataLength(uint256 expected, uint256 given);
@@ -97,6 +126,65 @@ interface ISettlement {
     /// @param max The greatest value allowed
     error ParameterOutOfRange(uint256 value, uint256 min, uint256 max);
 
+    /// @notice Thrown when the caller of `acceptOperator` is not the pending operator.
+    /// @param caller The sender
+    error NotPendingOperator(address caller);
+
+    /// @notice Thrown when the exit verifier was deployed for other parameters than the settlement contract.
+    /// @param what 0 account depth (D), 1 markets (M)
+    /// @param expected The settlement contract's parameter
+    /// @param given The exit verifier's
+    error ParameterMismatch(uint256 what, uint256 expected, uint256 given);
+
+    // ---------------------------------------------------------------------------------
+    // Errors: forced withdrawals and the escape hatch
+    // ---------------------------------------------------------------------------------
+
+    /// @notice Thrown when a batch, deposit or request is made after the contract was frozen.
+    error Frozen();
+
+    /// @notice Thrown when an exit or a refund is attempted while the contract is not frozen.
+    error NotFrozen();
+
+    /// @notice Thrown when a forced-withdrawal amount is not in 0 < amount < 2^48.
+    /// @param amount The amount requested
+    error RequestAmountOutOfRange(uint256 amount);
+
+    /// @notice Thrown when `freeze` is called while every queue entry is consumed.
+    error NothingPending();
+
+    /// @notice Thrown when `freeze` is called before the oldest unconsumed entry is overdue.
+    /// @param queueIndex The oldest unconsumed queue entry
+    /// @param deadline The first timestamp at which it is overdue (queuedAt + FORCED_DEADLINE + 1)
+    error FreezeTooEarly(uint256 queueIndex, uint256 deadline);
+
+    /// @notice Thrown when an exit proof does not hash to the last finalized state root.
+    /// @param accountIndex The account
+    /// @param expected The stored stateRoot
+    /// @param computed The root the proof hashes to
+    error InvalidExitProof(uint256 accountIndex, uint256 expected, uint256 computed);
+
+    /// @notice Thrown when an account exits a second time.
+    /// @param accountIndex The account
+    error AlreadyExited(uint256 accountIndex);
+
+    /// @notice Thrown when an exit proof is for an empty leaf (nothing to exit).
+    /// @param accountIndex The account
+    error EmptyAccount(uint256 accountIndex);
+
+    /// @notice Thrown when the insurance fund (account 0) tries to exit before traders had FORCED_DEADLINE to exit.
+    /// @param opensAt The first timestamp at which the fund may exit
+    error FundExitTooEarly(uint256 opensAt);
+
+    /// @notice Thrown when a trader's exit needs more than the contract holds beyond claimable withdrawals.
+    /// @param needed The exit's equity
+    /// @param available The balance minus claimable withdrawals
+    error InsufficientBalance(uint256 needed, uint256 available);
+
+    /// @notice Thrown when `refundDeposit` names an entry that is consumed, refunded, or a request.
+    /// @param queueIndex The entry
+    error NotRefundable(uint256 queueIndex);
+
     /// @notice Thrown when claim() finds nothing claimable for the caller.
     /// @param owner The caller
     error NothingToClaim(address owner);
@@ -137,7 +225,7 @@ interface ISettlement {
     /// @param newOwner The owner after
     event AccountOwnerChanged(uint256 indexed accountIndex, address indexed previousOwner, address indexed newOwner);
 
-    /// @notice Emitted for each WITHDRAW of a finalized batch.
+    /// @notice Emitted for each WITHDRAW and FORCED_WITHDRAW of a finalized batch.
     /// @param batchNumber The batch (0-based)
     /// @param accountIndex The account that withdrew
     /// @param owner The owner it is claimable by
@@ -150,10 +238,48 @@ interface ISettlement {
     /// @param amount Collateral units
     event Claimed(address indexed owner, address indexed recipient, uint256 amount);
 
-    /// @notice Emitted when the operator hands its role over.
-    /// @param previousOperator The old operator
+    /// @notice Emitted when the operator role changes hands (at deployment, and on `acceptOperator`).
+    /// @param previousOperator The old operator (0 at deployment)
     /// @param newOperator The new operator
     event OperatorChanged(address indexed previousOperator, address indexed newOperator);
+
+    /// @notice Emitted when the operator names its successor (step one of two).
+    /// @param operator The current operator
+    /// @param pendingOperator The address that may now call `acceptOperator` (0 cancels)
+    event OperatorTransferStarted(address indexed operator, address indexed pendingOperator);
+
+    /// @notice Emitted once at deployment: the genesis state, so that auditors can rebuild from the chain alone.
+    /// @param stateRoot The genesis state root
+    /// @param genesis The genesis state as encoded by prover/state/genesis-codec.ts (opaque here; may be empty)
+    event GenesisPublished(uint256 stateRoot, bytes genesis);
+
+    /// @notice Emitted when an account's L1 owner requests a forced withdrawal (the entry is
+    /// also logged as `DepositQueued` with key (0, 1), so the chain reads as one queue).
+    /// @param queueIndex The entry's position in the queue
+    /// @param accountIndex The account
+    /// @param owner The requester
+    /// @param amount The amount requested (the op withdraws at most what the account can spare)
+    event ForcedWithdrawalRequested(uint256 indexed queueIndex, uint256 indexed accountIndex, address indexed owner, uint256 amount);
+
+    /// @notice Emitted when the contract is frozen because a queue entry was not served in time.
+    /// @param queueIndex The overdue entry
+    /// @param queuedAt When it was queued
+    /// @param stateRoot The last finalized root, against which accounts now exit
+    /// @param caller Who froze the contract
+    event ContractFrozen(uint256 indexed queueIndex, uint256 queuedAt, uint256 stateRoot, address indexed caller);
+
+    /// @notice Emitted when an account exits through the escape hatch.
+    /// @param accountIndex The account
+    /// @param owner Its L1 owner, who was paid
+    /// @param equity Its equity at the last committed marks (floored at 0)
+    /// @param paid What it was paid (the equity; for the fund, at most what is left)
+    event Exited(uint256 indexed accountIndex, address indexed owner, uint256 equity, uint256 paid);
+
+    /// @notice Emitted when an unconsumed deposit is refunded after freezing.
+    /// @param queueIndex The entry
+    /// @param depositor Who made it and was paid
+    /// @param amount The amount refunded
+    event DepositRefunded(uint256 indexed queueIndex, address indexed depositor, uint256 amount);
 
     // ---------------------------------------------------------------------------------
     // Functions
@@ -173,7 +299,7 @@ interface ISettlement {
 
     /// @notice Finalizes a batch: checks the old root, the layout and ranges, recomputes inputHash,
     /// verifies the proof and moves the state root. Operator only.
-    /// @param data oldStateRoot (32) ‖ newStateRoot (32) ‖ depositsEnd uint32 (4) ‖ header (4 + 6M) ‖ op data (N · OP_BYTES);
+    /// @param data oldStateRoot (32) ‖ newStateRoot (32) ‖ depositsEnd uint32 (4) ‖ header (4 + 9M) ‖ op data (N · OP_BYTES);
     /// oldStateRoot must equal the stored stateRoot
     /// @param proof (a.x, a.y, b.x1, b.x0, b.y1, b.y0, c.x, c.y), the snarkjs calldata order
     function submitBatch(bytes calldata data, uint256[8] calldata proof) external;
@@ -184,9 +310,30 @@ interface ISettlement {
     /// @return inputHash uint256(sha256(hashed bytes)) mod r
     function computeInputHash(bytes calldata data) external view returns (uint256 inputHash);
 
-    /// @notice Hands the operator role to `newOperator`. Operator only.
-    /// @param newOperator The new operator (non-zero)
-    function setOperator(address newOperator) external;
+    /// @notice Names the next operator, who takes the role with `acceptOperator`. Operator only.
+    /// @param newOperator The successor (0 cancels a pending transfer)
+    function transferOperator(address newOperator) external;
+
+    /// @notice Takes the operator role. Pending operator only.
+    function acceptOperator() external;
+
+    /// @notice Asks the operator to withdraw from an account: appends (accountIndex, 0, 1, amount)
+    /// to the priority queue, which a batch must consume within FORCED_DEADLINE. No tokens move.
+    /// @param accountIndex The account (its L1 owner only)
+    /// @param amount At most this much (0 < amount < 2^48); the op withdraws what the account can spare
+    function requestForcedWithdrawal(uint256 accountIndex, uint256 amount) external;
+
+    /// @notice Freezes the contract when the oldest unconsumed queue entry is older than
+    /// FORCED_DEADLINE. Anyone. No batch is accepted afterwards; accounts exit.
+    function freeze() external;
+
+    /// @notice After freezing, pays an account's equity at the last finalized state to its L1 owner, once.
+    /// @param proof The account's leaf, Merkle path and the global state (prover/chain/exit-proof.ts)
+    function exit(IExitVerifier.ExitProof calldata proof) external;
+
+    /// @notice After freezing, returns an unconsumed deposit to its depositor, once.
+    /// @param queueIndex The entry (≥ depositsConsumed)
+    function refundDeposit(uint256 queueIndex) external;
 
     /// @notice Pays every withdrawal claimable by the caller to `recipient`, once.
     /// @param recipient Where the tokens go

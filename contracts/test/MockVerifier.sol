@@ -9,6 +9,8 @@ import {IGroth16Verifier} from "../interfaces/IGroth16Verifier.sol";
 ///  - return a settable result (`setResult`);
 ///  - accept only one public input (`expectInput`), so a batch finalizes only if the
 ///    contract passed exactly that inputHash;
+///  - accept only one proof (`expectProof`), as a real verifier accepts a proof for its
+///    statement only: a malleated or foreign proof is then refused;
 ///  - reveal what it was given (`setReveal`): it reverts with `Observed(a, b, c, input)`,
 ///    which the settlement contract bubbles up to the test.
 contract MockVerifier is IGroth16Verifier {
@@ -16,6 +18,8 @@ contract MockVerifier is IGroth16Verifier {
     bool public checkInput;
     uint256 public expectedInput;
     bool public reveal;
+    bool public checkProof;
+    bytes32 public expectedProofHash;
 
     /// @notice Raised in reveal mode with the arguments received.
     /// @param a The proof's A
@@ -34,6 +38,12 @@ contract MockVerifier is IGroth16Verifier {
         expectedInput = input;
     }
 
+    /// @notice From now on, return false for any proof other than `proof` (snarkjs calldata order).
+    function expectProof(uint256[8] calldata proof) external {
+        checkProof = true;
+        expectedProofHash = keccak256(abi.encode(proof));
+    }
+
     function setReveal(bool value) external {
         reveal = value;
     }
@@ -47,6 +57,10 @@ contract MockVerifier is IGroth16Verifier {
     ) external view returns (bool) {
         if (reveal) revert Observed(_pA, _pB, _pC, _pubSignals[0]);
         if (checkInput && _pubSignals[0] != expectedInput) return false;
+        if (checkProof) {
+            uint256[8] memory p = [_pA[0], _pA[1], _pB[0][0], _pB[0][1], _pB[1][0], _pB[1][1], _pC[0], _pC[1]];
+            if (keccak256(abi.encode(p)) != expectedProofHash) return false;
+        }
         return result;
     }
 }

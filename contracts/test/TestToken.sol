@@ -46,7 +46,7 @@ contract TestToken {
         return true;
     }
 
-    function transfer(address to, uint256 amount) external returns (bool) {
+    function transfer(address to, uint256 amount) public virtual returns (bool) {
         _transfer(msg.sender, to, amount);
         return true;
     }

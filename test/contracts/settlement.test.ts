@@ -63,17 +63,17 @@ async function deploy(params: LayoutParams) {
 const deployCi = () => deploy(ci);
 const deployProd = () => deploy(prod);
 
-/** Two queued deposits (new account 1, top-up of account 0) and the batch that consumes them. */
+/** Two queued deposits (new account 1, top-up of account 1) and the batch that consumes them. */
 async function withTwoDeposits() {
   const f = await deployCi();
   await f.as(f.alice).depositNew(KEY.ax, KEY.ay, 500n);
-  await f.as(f.bob).deposit(0, 70n);
+  await f.as(f.bob).deposit(1, 70n);
   const heads = chain([
     [1n, KEY.ax, KEY.ay, 500n],
-    [0n, 0n, 0n, 70n],
+    [1n, 0n, 0n, 70n],
   ]);
   const now = await time.latest();
-  const header: Header = { timestamp: now, markPrices: [100_000n, 2_500_000n] };
+  const header: Header = { timestamp: now, markPrices: [100_000n, 2_500_000n, 30_000n, 40_000n], fundingRates: [5n, 0n, 0n, -7n] };
   const ops: WireOpInput[] = [{ type: "DEPOSIT" }, { type: "DEPOSIT" }];
   const newStateRoot = 0xabcdn;
   const batch = { oldStateRoot: GENESIS_ROOT, newStateRoot, depositsEnd: 2, header, ops };
@@ -104,13 +104,41 @@ describe("Settlement", () => {
       expect(await settlement.nextAccountIndex()).to.equal(1);
       expect(await settlement.operator()).to.equal(await operator.getAddress());
     });
-    it("rejects an account depth outside 1..15 and a genesis root >= r", async () => {
+    it("rejects an account depth outside 1..15, a genesis root >= r, a zero deadline and an exit verifier for other parameters", async () => {
       const { settlement, token, verifier, operator } = await loadFixture(deployCi);
-      const poseidon5 = await settlement.POSEIDON5();
       const Settlement = await ethers.getContractFactory("Settlement");
-      const args = (depth: number, root: bigint) => [verifier, poseidon5, token, root, depth, 2, 2, 300, operator] as const;
-      await expect(Settlement.deploy(...args(16, 0n))).to.be.revertedWithCustomError(settlement, "ParameterOutOfRange").withArgs(16, 1, 15);
-      await expect(Settlement.deploy(...args(2, FIELD_MODULUS))).to.be.revertedWithCustomError(settlement, "FieldOverflow").withArgs(FIELD_MODULUS);
+      const config = {
+        verifier: await verifier.getAddress(),
+        poseidon5: await settlement.POSEIDON5(),
+        exitVerifier: await settlement.EXIT_VERIFIER(),
+        collateral: await token.getAddress(),
+        genesisStateRoot: 0n,
+        accountDepth: 2,
+        markets: 4,
+        batchSize: 2,
+        maxOracleDrift: 300,
+        forcedDeadline: 600,
+        operator: await operator.getAddress(),
+      };
+      await expect(Settlement.deploy({ ...config, accountDepth: 16 }, "0x")).to.be.revertedWithCustomError(settlement, "ParameterOutOfRange").withArgs(16, 1, 15);
+      await expect(Settlement.deploy({ ...config, genesisStateRoot: FIELD_MODULUS }, "0x"))
+        .to.be.revertedWithCustomError(settlement, "FieldOverflow")
+        .withArgs(FIELD_MODULUS);
+      await expect(Settlement.deploy({ ...config, forcedDeadline: 0 }, "0x")).to.be.revertedWithCustomError(settlement, "ParameterOutOfRange");
+      await expect(Settlement.deploy({ ...config, accountDepth: 3 }, "0x")).to.be.revertedWithCustomError(settlement, "ParameterMismatch").withArgs(0, 3, 2);
+      await expect(Settlement.deploy({ ...config, markets: 5 }, "0x")).to.be.revertedWithCustomError(settlement, "ParameterMismatch").withArgs(1, 5, 4);
+    });
+    it("publishes the genesis bytes and root, and makes the operator the owner of account 0", async () => {
+      const [operator] = await ethers.getSigners();
+      const token = (await ethers.deployContract("TestToken")) as unknown as DeployedContract;
+      const verifier = (await ethers.deployContract("MockVerifier")) as unknown as DeployedContract;
+      const genesis = "0x0102030405";
+      const { settlement } = await deploySettlement(operator, { verifier, token, genesisStateRoot: GENESIS_ROOT, params: ci, maxOracleDrift: 300, genesis });
+      const tx = settlement.deploymentTransaction()!;
+      await expect(tx).to.emit(settlement, "GenesisPublished").withArgs(GENESIS_ROOT, genesis);
+      await expect(tx).to.emit(settlement, "OperatorChanged").withArgs(ethers.ZeroAddress, await operator.getAddress());
+      expect(await settlement.accountOwner(0)).to.equal(await operator.getAddress());
+      expect(await settlement.FORCED_DEADLINE()).to.equal(7 * 24 * 3600);
     });
   });
 
@@ -130,12 +158,12 @@ describe("Settlement", () => {
       await as(alice).depositNew(KEY.ax, KEY.ay, 500n);
       await as(bob).depositNew(KEY.ay, KEY.ax, MAX_DEPOSIT - 1n);
       await as(bob).deposit(1, 7n);
-      await as(alice).deposit(0, 1n);
+      await as(alice).deposit(2, 1n);
       const heads = chain([
         [1n, KEY.ax, KEY.ay, 500n],
         [2n, KEY.ay, KEY.ax, MAX_DEPOSIT - 1n],
         [1n, 0n, 0n, 7n],
-        [0n, 0n, 0n, 1n],
+        [2n, 0n, 0n, 1n],
       ]);
       for (let i = 0; i < heads.length; i++) expect(await settlement.queueHeads(i)).to.equal(heads[i]);
     });
@@ -180,11 +208,15 @@ describe("Settlement", () => {
   });
 
   describe("# deposit", () => {
-    it("tops up the insurance fund (account 0) and assigned accounts with key (0, 0)", async () => {
+    it("tops up assigned accounts with key (0, 0) and refuses the insurance fund (account 0, never a party to an op)", async () => {
       const { settlement, as, alice, bob } = await loadFixture(deployCi);
-      await expect(as(bob).deposit(0, 70n)).to.emit(settlement, "DepositQueued").withArgs(0, 0, 0, 0, 70n, chain([[0n, 0n, 0n, 70n]])[1]);
+      await expect(as(bob).deposit(0, 70n)).to.be.revertedWithCustomError(settlement, "UnknownAccount").withArgs(0, 1);
       await as(alice).depositNew(KEY.ax, KEY.ay, 5n);
-      await expect(as(bob).deposit(1, 9n)).to.emit(settlement, "DepositQueued").withArgs(2, 1, 0, 0, 9n, (h: bigint) => h > 0n);
+      const heads = chain([
+        [1n, KEY.ax, KEY.ay, 5n],
+        [1n, 0n, 0n, 9n],
+      ]);
+      await expect(as(bob).deposit(1, 9n)).to.emit(settlement, "DepositQueued").withArgs(1, 1, 0, 0, 9n, heads[2]);
     });
     it("rejects an index that was never assigned", async () => {
       const { settlement, as, alice } = await loadFixture(deployCi);
@@ -192,8 +224,9 @@ describe("Settlement", () => {
     });
     it("rejects an amount of 0 and an amount of 2^63", async () => {
       const { settlement, as, alice } = await loadFixture(deployCi);
-      await expect(as(alice).deposit(0, 0)).to.be.revertedWithCustomError(settlement, "ZeroAmount");
-      await expect(as(alice).deposit(0, MAX_DEPOSIT)).to.be.revertedWithCustomError(settlement, "AmountTooLarge");
+      await as(alice).depositNew(KEY.ax, KEY.ay, 5n);
+      await expect(as(alice).deposit(1, 0)).to.be.revertedWithCustomError(settlement, "ZeroAmount");
+      await expect(as(alice).deposit(1, MAX_DEPOSIT)).to.be.revertedWithCustomError(settlement, "AmountTooLarge");
     });
   });
 
@@ -330,17 +363,27 @@ describe("Settlement", () => {
     });
   });
 
-  describe("# setOperator", () => {
-    it("hands the role over: the new operator submits, the old one is refused", async () => {
+  describe("# transferOperator / acceptOperator", () => {
+    it("hands the role over in two steps: the old operator submits until the new one accepts", async () => {
       const { settlement, as, operator, alice, data } = await loadFixture(withTwoDeposits);
-      await expect(settlement.setOperator(alice)).to.emit(settlement, "OperatorChanged").withArgs(await operator.getAddress(), await alice.getAddress());
+      await expect(settlement.transferOperator(alice))
+        .to.emit(settlement, "OperatorTransferStarted")
+        .withArgs(await operator.getAddress(), await alice.getAddress());
+      expect(await settlement.operator()).to.equal(await operator.getAddress());
+      expect(await settlement.pendingOperator()).to.equal(await alice.getAddress());
+      await expect(as(alice).acceptOperator()).to.emit(settlement, "OperatorChanged").withArgs(await operator.getAddress(), await alice.getAddress());
+      expect(await settlement.pendingOperator()).to.equal(ethers.ZeroAddress);
       await expect(settlement.submitBatch(data, PROOF)).to.be.revertedWithCustomError(settlement, "NotOperator");
       await expect(as(alice).submitBatch(data, PROOF)).to.emit(settlement, "BatchFinalized");
     });
-    it("rejects the zero address and a caller other than the operator", async () => {
-      const { settlement, as, alice } = await loadFixture(deployCi);
-      await expect(settlement.setOperator(ethers.ZeroAddress)).to.be.revertedWithCustomError(settlement, "InvalidAddress");
-      await expect(as(alice).setOperator(alice)).to.be.revertedWithCustomError(settlement, "NotOperator");
+    it("rejects an accept by anyone but the pending operator, a transfer by a non-operator, and a cancelled transfer", async () => {
+      const { settlement, as, alice, bob } = await loadFixture(deployCi);
+      await expect(as(alice).transferOperator(alice)).to.be.revertedWithCustomError(settlement, "NotOperator");
+      await expect(as(alice).acceptOperator()).to.be.revertedWithCustomError(settlement, "NotPendingOperator").withArgs(await alice.getAddress());
+      await settlement.transferOperator(alice);
+      await expect(as(bob).acceptOperator()).to.be.revertedWithCustomError(settlement, "NotPendingOperator").withArgs(await bob.getAddress());
+      await settlement.transferOperator(ethers.ZeroAddress); // cancel
+      await expect(as(alice).acceptOperator()).to.be.revertedWithCustomError(settlement, "NotPendingOperator");
     });
   });
 
@@ -363,7 +406,7 @@ describe("Settlement", () => {
           makerFeeBps: 5,
           takerFeeBps: 5,
         }));
-        const header = { timestamp: await time.latest(), markPrices: Array(p.markets).fill(1_000_000n) };
+        const header = { timestamp: await time.latest(), markPrices: Array(p.markets).fill(1_000_000n), fundingRates: Array(p.markets).fill(0n) };
         const data = encodeBatchData(p, { oldStateRoot: GENESIS_ROOT, newStateRoot: 77n, depositsEnd: 3, header, ops });
         rows.push([`${name} submitBatch (N=${p.batchSize}, ${data.length} bytes, mock verifier)`, await gasOf(settlement.submitBatch(data, PROOF))]);
       }

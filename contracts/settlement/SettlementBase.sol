@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {ISettlement} from "../interfaces/ISettlement.sol";
+import {IERC20Minimal} from "../interfaces/IERC20Minimal.sol";
+import {IGroth16Verifier} from "../interfaces/IGroth16Verifier.sol";
+import {IPoseidon5} from "../interfaces/IPoseidon5.sol";
+import {IExitVerifier} from "../interfaces/IExitVerifier.sol";
+
+/// @title Storage, parameters and guards shared by the parts of the settlement contract
+/// @notice The settlement contract is composed of small abstract contracts:
+///   SettlementBase  storage, immutables, modifiers, token transfers (this file)
+///   PriorityQueue   depositNew, deposit, requestForcedWithdrawal: one Poseidon hash chain
+///   Withdrawals     claim, transferAccountOwnership, crediting WITHDRAW / FORCED_WITHDRAW
+///   EscapeHatch     freeze, exit, refundDeposit
+///   Settlement      constructor, submitBatch, computeInputHash, operator transfer
+/// @dev Storage is packed so that a batch reads two slots and writes two:
+///   slot A  operator (160) | frozen (8) | depositsConsumed (32) | batchCount (56)   read and written by submitBatch
+///   slot B  stateRoot                                                                read and written by submitBatch
+///   slot C  queueLength (32) | nextAccountIndex (32) | frozenAt (32) | pendingOperator (160)
+/// The queue length is not read by submitBatch: `queueHeads[i]` is non-zero for every
+/// 1 ≤ i ≤ queue length (a Poseidon output is 0 with probability 2^-254) and 0 beyond.
+abstract contract SettlementBase is ISettlement {
+    /// @notice The BN254 scalar field modulus r.
+    uint256 public constant FIELD_MODULUS =
+        21888242871839275222246405745257275088548364400416034343698204186575808495617;
+    /// @notice Deposits are below 2^63 (protocol.md section 2).
+    uint256 public constant MAX_DEPOSIT = 1 << 63;
+    /// @notice Withdrawal and forced-withdrawal amounts are below 2^48 (protocol.md section 2).
+    uint256 public constant MAX_WITHDRAWAL = 1 << 48;
+
+    /// @notice One priority-queue entry, packed in one slot: who made it, its amount and when.
+    /// @dev Bit 63 of `amount` (REQUEST_FLAG) marks a forced-withdrawal request (deposits are
+    /// below 2^63, requests below 2^48); a refunded deposit has amount 0.
+    struct QueueEntry {
+        address depositor;
+        uint64 amount;
+        uint32 queuedAt;
+    }
+
+    uint64 internal constant REQUEST_FLAG = uint64(1) << 63;
+
+    // Parameters (protocol.md section 1) and the widths that follow from them.
+    /// @notice D, levels of the quaternary account tree.
+    uint256 public immutable ACCOUNT_DEPTH;
+    /// @notice M, the number of markets.
+    uint256 public immutable MARKETS;
+    /// @notice N, op slots per batch.
+    uint256 public immutable BATCH_SIZE;
+    /// @notice 4^D, the number of account indices.
+    uint256 public immutable MAX_ACCOUNTS;
+    /// @notice IDX = ceil(2·D / 8), bytes of an account index in op data.
+    uint256 public immutable IDX_BYTES;
+    /// @notice OP_BYTES = 14 + 2·IDX, bytes of one op slot.
+    uint256 public immutable OP_BYTES;
+    /// @notice HEADER_BYTES = 4 + 9·M.
+    uint256 public immutable HEADER_BYTES;
+    /// @notice DATA_BYTES = 64 + 4 + HEADER_BYTES + N·OP_BYTES, the exact length of `data`.
+    uint256 public immutable DATA_BYTES;
+    /// @notice A header timestamp may be at most this many seconds after block.timestamp.
+    uint256 public immutable MAX_ORACLE_DRIFT;
+    /// @notice Seconds within which a batch must consume a queue entry; after that anyone may freeze.
+    uint256 public immutable FORCED_DEADLINE;
+    /// @notice The collateral token (a plain ERC-20, 6 decimals; no fee on transfer).
+    IERC20Minimal public immutable COLLATERAL;
+    /// @notice The snarkjs Groth16 verifier of the batch circuit.
+    IGroth16Verifier public immutable VERIFIER;
+    /// @notice circomlibjs' Poseidon contract for 5 inputs (the queue's hash chain).
+    IPoseidon5 public immutable POSEIDON5;
+    /// @notice The exit-proof verifier of the escape hatch (same D, P, M).
+    IExitVerifier public immutable EXIT_VERIFIER;
+
+    // slot A
+    /// @notice The only address that may submit batches.
+    address public operator;
+    /// @notice True once the contract is frozen: no batch, deposit or request; accounts exit.
+    bool public frozen;
+    uint32 internal _depositsConsumed;
+    uint56 internal _batchCount;
+    // slot B
+    /// @notice The root of the last finalized state (the genesis root before any batch).
+    uint256 public stateRoot;
+    // slot C
+    uint32 internal _queueLength;
+    uint32 internal _nextAccountIndex;
+    /// @notice When the contract was frozen (0 while it is not).
+    uint32 public frozenAt;
+    /// @notice The address named by `transferOperator`, which may call `acceptOperator`.
+    address public pendingOperator;
+
+    /// @notice Withdrawals credited by finalized batches and not yet claimed, in total.
+    uint256 public totalClaimable;
+    /// @notice queueHeads[i] is the priority-queue chain head after i entries; queueHeads[0] = 0.
+    mapping(uint256 queueIndex => uint256 head) public queueHeads;
+    /// @notice Who made each queue entry, its amount and when (refunds and deadlines).
+    mapping(uint256 queueIndex => QueueEntry) public queueEntries;
+    /// @notice The L1 owner of each account (who made it with depositNew; account 0: the first operator).
+    mapping(uint256 accountIndex => address owner) public accountOwner;
+    /// @notice Withdrawn collateral each owner can claim (from finalized batches).
+    mapping(address owner => uint256 amount) public claimable;
+    /// @notice Accounts that exited through the escape hatch.
+    mapping(uint256 accountIndex => bool) public exited;
+
+    bool private transient _locked;
+
+    /// @param c The deployment's parameters (ISettlement.Config)
+    constructor(Config memory c) {
+        if (c.verifier.code.length == 0) revert InvalidAddress(c.verifier);
+        if (c.poseidon5.code.length == 0) revert InvalidAddress(c.poseidon5);
+        if (c.exitVerifier.code.length == 0) revert InvalidAddress(c.exitVerifier);
+        if (c.collateral.code.length == 0) revert InvalidAddress(c.collateral);
+        if (c.operator == address(0)) revert InvalidAddress(c.operator);
+        if (c.genesisStateRoot >= FIELD_MODULUS) revert FieldOverflow(c.genesisStateRoot);
+        if (c.accountDepth < 1 || c.accountDepth > 15) revert ParameterOutOfRange(c.accountDepth, 1, 15);
+        if (c.markets < 1 || c.markets > 13) revert ParameterOutOfRange(c.markets, 1, 13);
+        if (c.batchSize < 1) revert ParameterOutOfRange(c.batchSize, 1, type(uint16).max);
+        if (c.forcedDeadline < 1) revert ParameterOutOfRange(c.forcedDeadline, 1, type(uint32).max);
+        uint256 exitDepth = IExitVerifier(c.exitVerifier).ACCOUNT_DEPTH();
+        if (exitDepth != c.accountDepth) revert ParameterMismatch(0, c.accountDepth, exitDepth);
+        uint256 exitMarkets = IExitVerifier(c.exitVerifier).MARKETS();
+        if (exitMarkets != c.markets) revert ParameterMismatch(1, c.markets, exitMarkets);
+
+        VERIFIER = IGroth16Verifier(c.verifier);
+        POSEIDON5 = IPoseidon5(c.poseidon5);
+        EXIT_VERIFIER = IExitVerifier(c.exitVerifier);
+        COLLATERAL = IERC20Minimal(c.collateral);
+        ACCOUNT_DEPTH = c.accountDepth;
+        MARKETS = c.markets;
+        BATCH_SIZE = c.batchSize;
+        MAX_ORACLE_DRIFT = c.maxOracleDrift;
+        FORCED_DEADLINE = c.forcedDeadline;
+        MAX_ACCOUNTS = 1 << (2 * uint256(c.accountDepth));
+
+        uint256 idx = (2 * uint256(c.accountDepth) + 7) / 8;
+        uint256 opBytes = 14 + 2 * idx; // type 1 + market 1 + q 4 + value 6 + fees 2, and two indices
+        uint256 headerBytes = 4 + 9 * uint256(c.markets); // timestamp, then price 6 + rate 3 per market
+        IDX_BYTES = idx;
+        OP_BYTES = opBytes;
+        HEADER_BYTES = headerBytes;
+        DATA_BYTES = 64 + 4 + headerBytes + uint256(c.batchSize) * opBytes;
+
+        stateRoot = c.genesisStateRoot;
+        operator = c.operator;
+        _nextAccountIndex = 1;
+        accountOwner[0] = c.operator;
+    }
+
+    modifier onlyOperator() {
+        if (msg.sender != operator) revert NotOperator(msg.sender);
+        _;
+    }
+
+    modifier nonReentrant() {
+        if (_locked) revert Reentrancy();
+        _locked = true;
+        _;
+        _locked = false;
+    }
+
+    modifier notFrozen() {
+        if (frozen) revert Frozen();
+        _;
+    }
+
+    modifier onlyFrozen() {
+        if (!frozen) revert NotFrozen();
+        _;
+    }
+
+    /// @notice Queue entries consumed by finalized batches.
+    function depositsConsumed() public view returns (uint256) {
+        return _depositsConsumed;
+    }
+
+    /// @notice Batches finalized so far.
+    function batchCount() external view returns (uint256) {
+        return _batchCount;
+    }
+
+    /// @notice Entries (deposits and forced-withdrawal requests) queued so far.
+    function depositCount() public view returns (uint256) {
+        return _queueLength;
+    }
+
+    /// @notice The next account index depositNew assigns (account 0 exists at genesis).
+    function nextAccountIndex() external view returns (uint256) {
+        return _nextAccountIndex;
+    }
+
+    /// @dev Pays collateral out; a failing transfer's revert data is bubbled up (so a
+    /// re-entered call's error surfaces), a transfer that returns false is TokenTransferFailed.
+    function _pay(address to, uint256 amount) internal {
+        (bool ok, bytes memory ret) = address(COLLATERAL).call(abi.encodeCall(IERC20Minimal.transfer, (to, amount)));
+        if (!ok && ret.length > 0) {
+            assembly ("memory-safe") {
+                revert(add(ret, 32), mload(ret))
+            }
+        }
+        if (!ok || (ret.length != 0 && (ret.length != 32 || !abi.decode(ret, (bool))))) revert TokenTransferFailed();
+    }
+}
