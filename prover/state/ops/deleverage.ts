@@ -118,6 +118,41 @@ export function planDeleverage(state: State, bankrupt: number, marketId: number,
 }
 
 /**
+ * The pure state change of a deleverage (protocol.md section 5, DELEVERAGE 3): q lots
+ * close between a and b at price p, both sizes toward 0 by q (a cleared slot becomes
+ * (0, 0, 0)), cash q · p from the buyer to the seller; no nonce moves. No bankruptcy,
+ * opposite-side or price check (`applyDeleverage` does those; replaying op data uses
+ * this alone).
+ * @param aF - the bankrupt account after funding; `slotA` holds the market
+ * @param bF - the counterparty after funding; `slotB` holds the market, opposite sign
+ * @throws RuleError RANGE when a collateral leaves −2^63 < c < 2^63
+ */
+export function deleverageMove(
+  aF: Account,
+  bF: Account,
+  ai: number,
+  bi: number,
+  slotA: number,
+  slotB: number,
+  q: bigint,
+  price: bigint,
+): { bankrupt: Account; counterparty: Account } {
+  const sizeA = aF.positions[slotA].size;
+  const sizeB = bF.positions[slotB].size;
+  const dir = sizeA > 0n ? 1n : -1n; // a sells when long, buys when short
+  const cash = dir * q * price; // to a, from b
+  const newA = sizeA - dir * q;
+  const newB = sizeB + dir * q;
+  const collateralA = aF.collateral + cash;
+  const collateralB = bF.collateral - cash;
+  requireOpenRange("DELEVERAGE", "collateral", collateralA, -pow2(63), pow2(63), `bankrupt account ${ai} new`);
+  requireOpenRange("DELEVERAGE", "collateral", collateralB, -pow2(63), pow2(63), `counterparty account ${bi} new`);
+  const bankrupt: Account = { ...aF, collateral: collateralA, positions: aF.positions.map((s, j) => (j !== slotA ? s : newA === 0n ? EMPTY_SLOT : { ...s, size: newA })) };
+  const counterparty: Account = { ...bF, collateral: collateralB, positions: bF.positions.map((s, j) => (j !== slotB ? s : newB === 0n ? EMPTY_SLOT : { ...s, size: newB })) };
+  return { bankrupt, counterparty };
+}
+
+/**
  * Applies a deleverage.
  * @param fundAvailable - the fund's collateral at the start of the batch + its net credit so far
  * @throws RuleError for every rule of protocol.md section 5, DELEVERAGE
@@ -170,16 +205,7 @@ export function applyDeleverage(ctx: OpContext, aBefore: Account, bBefore: Accou
       throw new RuleError("FILL_EXCEEDS_POSITION", "DELEVERAGE", `q ${op.q} > |size| ${abs(size)} of ${who} in market ${id}`, { q: op.q, size });
     }
   }
-  const dir = sizeA > 0n ? 1n : -1n; // a sells when long, buys when short
-  const cash = dir * op.q * op.price; // to a, from b
-  const newA = sizeA - dir * op.q;
-  const newB = sizeB + dir * op.q;
-  const collateralA = aF.collateral + cash;
-  const collateralB = bF.collateral - cash;
-  requireOpenRange("DELEVERAGE", "collateral", collateralA, -pow2(63), pow2(63), `bankrupt account ${ai} new`);
-  requireOpenRange("DELEVERAGE", "collateral", collateralB, -pow2(63), pow2(63), `counterparty account ${bi} new`);
-  const bankrupt: Account = { ...aF, collateral: collateralA, positions: aF.positions.map((s, j) => (j !== slotA ? s : newA === 0n ? EMPTY_SLOT : { ...s, size: newA })) };
-  const counterparty: Account = { ...bF, collateral: collateralB, positions: bF.positions.map((s, j) => (j !== slotB ? s : newB === 0n ? EMPTY_SLOT : { ...s, size: newB })) };
+  const { bankrupt, counterparty } = deleverageMove(aF, bF, ai, bi, slotA, slotB, op.q, op.price);
   const after = accountEquity(bankrupt, ctx.markets);
   if (after < 0n || after >= op.q) {
     const expected = bankruptcyPrice(aF, ctx.markets, id, op.q);

@@ -15,6 +15,7 @@
 import { EMPTY_SLOT, findSlot, type Account } from "../account";
 import { RuleError, formatUnits, requireOpenRange } from "../errors";
 import { pow2 } from "../field";
+import type { Market } from "../global";
 import { applyFunding, isReduceOnly, marginState } from "../margin";
 import { verifyLiquidation, type SignedLiquidation } from "../signing";
 import { abs, checkParty, heldSlot, marketOf, requireLive, type OpContext } from "./common";
@@ -49,6 +50,76 @@ export interface LiquidateResult {
 /** `floor(q · markPrice · penaltyBps / 10000)`. */
 export function liquidationPenalty(q: bigint, markPrice: bigint, penaltyBps: bigint): bigint {
   return (q * markPrice * penaltyBps) / 10000n;
+}
+
+/** What a liquidation moves, as op data carries it. */
+export interface LiquidationMove {
+  readonly liquidatee: number;
+  readonly liquidator: number;
+  readonly marketId: number;
+  readonly q: bigint;
+}
+
+/** The two accounts after the move, the penalty and the deficit the fund absorbs. */
+export interface LiquidationMoveResult {
+  readonly liquidatee: Account;
+  readonly liquidator: Account;
+  readonly markPrice: bigint;
+  readonly penalty: bigint;
+  readonly deficit: bigint;
+}
+
+/**
+ * The pure state change of a liquidation (protocol.md section 5, LIQUIDATE 3–5): q lots
+ * move from a to b at the mark price, a pays the penalty, a deficit of an account left
+ * without positions is absorbed (a's collateral becomes 0), b's nonce += 1. No
+ * liquidatable, signature or margin check (`applyLiquidate` does those; replaying op
+ * data uses this alone).
+ * @param market - the market after the header
+ * @param aF - the liquidatee after funding; `slotA` holds the market
+ * @param bF - the liquidator after funding; `slotB` is `findSlot(bF, marketId)`
+ * @throws RuleError RANGE when a size or collateral leaves its range
+ */
+export function liquidateMove(
+  market: Market,
+  penaltyBps: bigint,
+  aF: Account,
+  bF: Account,
+  move: LiquidationMove,
+  slotA: number,
+  slotB: number,
+): LiquidationMoveResult {
+  const { liquidatee: ai, liquidator: bi, marketId: id } = move;
+  const sizeA = aF.positions[slotA].size;
+  const mark = market.markPrice;
+  const dir = sizeA > 0n ? 1n : -1n; // a sells q lots when long, buys when short
+  const cash = dir * move.q * mark; // to a, from b
+  const penalty = liquidationPenalty(move.q, mark, penaltyBps);
+  // a
+  const newSizeA = sizeA - dir * move.q;
+  const positionsA = aF.positions.map((s, j) => (j !== slotA ? s : newSizeA === 0n ? EMPTY_SLOT : { ...s, size: newSizeA }));
+  let collateralA = aF.collateral + cash - penalty;
+  let deficit = 0n;
+  if (positionsA.every((s) => s.marketId === 0) && collateralA < 0n) {
+    deficit = -collateralA;
+    collateralA = 0n;
+  }
+  requireOpenRange("LIQUIDATE", "collateral", collateralA, -pow2(63), pow2(63), `liquidatee account ${ai} new`);
+  const liquidatee: Account = { ...aF, collateral: collateralA, positions: positionsA };
+  // b
+  const oldB = bF.positions[slotB];
+  const newSizeB = oldB.size + dir * move.q;
+  requireOpenRange("LIQUIDATE", "size", newSizeB, -pow2(48), pow2(48), `liquidator account ${bi} new position`);
+  const collateralB = bF.collateral - cash;
+  requireOpenRange("LIQUIDATE", "collateral", collateralB, -pow2(63), pow2(63), `liquidator account ${bi} new`);
+  const slotBNew = newSizeB === 0n ? EMPTY_SLOT : { marketId: id, size: newSizeB, fundingSnapshot: market.fundingIndex };
+  const liquidator: Account = {
+    ...bF,
+    nonce: bF.nonce + 1n,
+    collateral: collateralB,
+    positions: bF.positions.map((s, j) => (j === slotB ? slotBNew : s)),
+  };
+  return { liquidatee, liquidator, markPrice: mark, penalty, deficit };
 }
 
 /**
@@ -135,34 +206,9 @@ export function applyLiquidate(ctx: OpContext, aBefore: Account, bBefore: Accoun
     });
   }
 
-  const mark = market.markPrice;
-  const dir = sizeA > 0n ? 1n : -1n; // a sells q lots when long, buys when short
-  const cash = dir * op.q * mark; // to a, from b
-  const penalty = liquidationPenalty(op.q, mark, ctx.risk.penaltyBps);
-  // a
-  const newSizeA = sizeA - dir * op.q;
-  const positionsA = aF.positions.map((s, j) => (j !== slotA ? s : newSizeA === 0n ? EMPTY_SLOT : { ...s, size: newSizeA }));
-  let collateralA = aF.collateral + cash - penalty;
-  let deficit = 0n;
-  if (positionsA.every((s) => s.marketId === 0) && collateralA < 0n) {
-    deficit = -collateralA;
-    collateralA = 0n;
-  }
-  requireOpenRange("LIQUIDATE", "collateral", collateralA, -pow2(63), pow2(63), `liquidatee account ${ai} new`);
-  const liquidatee: Account = { ...aF, collateral: collateralA, positions: positionsA };
-  // b
+  const { liquidatee, liquidator, penalty, deficit, markPrice: mark } = liquidateMove(market, ctx.risk.penaltyBps, aF, bF, { liquidatee: ai, liquidator: bi, marketId: id, q: op.q }, slotA, slotB);
   const oldB = bF.positions[slotB];
-  const newSizeB = oldB.size + dir * op.q;
-  requireOpenRange("LIQUIDATE", "size", newSizeB, -pow2(48), pow2(48), `liquidator account ${bi} new position`);
-  const collateralB = bF.collateral - cash;
-  requireOpenRange("LIQUIDATE", "collateral", collateralB, -pow2(63), pow2(63), `liquidator account ${bi} new`);
-  const slotBNew = newSizeB === 0n ? EMPTY_SLOT : { marketId: id, size: newSizeB, fundingSnapshot: market.fundingIndex };
-  const liquidator: Account = {
-    ...bF,
-    nonce: bF.nonce + 1n,
-    collateral: collateralB,
-    positions: bF.positions.map((s, j) => (j === slotB ? slotBNew : s)),
-  };
+  const newSizeB = liquidator.positions[slotB].size;
   const mb = marginState(liquidator, ctx.markets, ctx.risk);
   if (!mb.meetsInitial && !isReduceOnly(oldB.size, newSizeB)) {
     throw new RuleError(

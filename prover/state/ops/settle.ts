@@ -54,9 +54,23 @@ export function applySettle(ctx: OpContext, before: Account, op: SettleOp): Sett
       marketId: id,
     });
   }
-  const value = funded.positions[slot].size * market.settlementPrice;
-  const collateral = funded.collateral + value;
-  requireOpenRange("SETTLE", "collateral", collateral, -pow2(63), pow2(63), `account ${i} new`);
-  const after: Account = { ...funded, collateral, positions: funded.positions.map((s, j) => (j === slot ? EMPTY_SLOT : s)) };
+  const { after, value } = settleState(funded, i, slot, market.settlementPrice);
   return { funded, after, slot, value };
+}
+
+/**
+ * The pure state change of a settlement: on the funded account, collateral +=
+ * size · settlementPrice and the slot is cleared. No check that the market is settled
+ * (`applySettle` does that; replaying op data uses this alone).
+ * @param funded - the account after funding
+ * @param accountIndex - its index (for the error message)
+ * @param slot - the slot holding the settled market
+ * @throws RuleError RANGE when the new collateral leaves −2^63 < c < 2^63
+ */
+export function settleState(funded: Account, accountIndex: number, slot: number, settlementPrice: bigint): { after: Account; value: bigint } {
+  const value = funded.positions[slot].size * settlementPrice;
+  const collateral = funded.collateral + value;
+  requireOpenRange("SETTLE", "collateral", collateral, -pow2(63), pow2(63), `account ${accountIndex} new`);
+  const after: Account = { ...funded, collateral, positions: funded.positions.map((s, j) => (j === slot ? EMPTY_SLOT : s)) };
+  return { after, value };
 }

@@ -17,6 +17,7 @@
 import { EMPTY_SLOT, findSlot, type Account } from "../account";
 import { RuleError, formatUnits, requireOpenRange } from "../errors";
 import { pow2 } from "../field";
+import type { Market } from "../global";
 import { applyFunding, isReduceOnly, marginState } from "../margin";
 import { verifyOrder, type SignedOrder } from "../signing";
 import { checkParty, requireLive, type OpContext } from "./common";
@@ -53,7 +54,8 @@ export interface TradeResult {
   readonly takerSlot: number;
 }
 
-type Role = "maker" | "taker";
+/** Which side of a trade an account is on (for error messages). */
+export type Role = "maker" | "taker";
 
 function checkOrderRanges(o: SignedOrder, role: Role): void {
   const w = `${role} order`;
@@ -107,27 +109,53 @@ function checkFee(o: SignedOrder, feeBps: bigint, role: Role): void {
   }
 }
 
-/** One side's account after the fill, and the slot it used. */
-function settleSide(ctx: TradeContext, a: Account, o: SignedOrder, q: bigint, price: bigint, fee: bigint, role: Role): { after: Account; slot: number } {
-  const i = o.accountIndex;
-  const slot = findSlot(a, o.marketId);
+/** One side of a fill as op data carries it: the account, the market and the side. */
+export interface TradeSide {
+  readonly accountIndex: number;
+  readonly marketId: number;
+  readonly isBuy: boolean;
+}
+
+/**
+ * The pure state change of one side of a fill (protocol.md section 5, TRADE 6): on the
+ * funded account, the slot holding the market (else the lowest empty one) moves by ±q,
+ * collateral by ∓q·p − fee, nonce += 1; a slot that returns to 0 is cleared, a newly
+ * opened slot takes the market's funding index as its snapshot. No signature, nonce or
+ * margin check: `applyTrade` does those; replaying op data (`replay.ts`) uses this alone.
+ * @param markets - the markets after the header
+ * @param a - the side's account after funding
+ * @param fee - floor(q·p·feeBps / 10000) (`tradeFee`)
+ * @returns the account after the fill and the slot it used (before the slot may be cleared)
+ * @throws RuleError POSITION_SLOTS_FULL, RANGE
+ */
+export function fillTradeSide(
+  markets: readonly Market[],
+  a: Account,
+  side: TradeSide,
+  q: bigint,
+  price: bigint,
+  fee: bigint,
+  role: Role,
+): { after: Account; slot: number } {
+  const i = side.accountIndex;
+  const slot = findSlot(a, side.marketId);
   if (slot < 0) {
-    throw new RuleError("POSITION_SLOTS_FULL", "TRADE", `${role} account ${i} has all ${a.positions.length} position slots in use and none holds market ${o.marketId}`, {
+    throw new RuleError("POSITION_SLOTS_FULL", "TRADE", `${role} account ${i} has all ${a.positions.length} position slots in use and none holds market ${side.marketId}`, {
       accountIndex: i,
-      marketId: o.marketId,
+      marketId: side.marketId,
       slots: a.positions.length,
     });
   }
   const old = a.positions[slot];
-  const size = old.size + (o.isBuy ? q : -q);
-  const collateral = a.collateral + (o.isBuy ? -(q * price) - fee : q * price - fee);
+  const size = old.size + (side.isBuy ? q : -q);
+  const collateral = a.collateral + (side.isBuy ? -(q * price) - fee : q * price - fee);
   requireOpenRange("TRADE", "size", size, -pow2(48), pow2(48), `${role} account ${i} new position`);
   requireOpenRange("TRADE", "collateral", collateral, -pow2(63), pow2(63), `${role} account ${i} new`);
-  const market = ctx.markets[o.marketId - 1];
+  const market = markets[side.marketId - 1];
   const newSlot =
     size === 0n
       ? EMPTY_SLOT
-      : { marketId: o.marketId, size, fundingSnapshot: old.marketId === 0 ? market.fundingIndex : old.fundingSnapshot };
+      : { marketId: side.marketId, size, fundingSnapshot: old.marketId === 0 ? market.fundingIndex : old.fundingSnapshot };
   const positions = a.positions.map((s, j) => (j === slot ? newSlot : s));
   return { after: { ...a, nonce: a.nonce + 1n, collateral, positions }, slot };
 }
@@ -209,8 +237,8 @@ export function applyTrade(ctx: TradeContext, makerBefore: Account, takerBefore:
 
   const makerFunded = applyFunding(makerBefore, ctx.markets);
   const takerFunded = applyFunding(takerBefore, ctx.markets);
-  const m = settleSide(ctx, makerFunded, maker, q, price, makerFee, "maker");
-  const t = settleSide(ctx, takerFunded, taker, q, price, takerFee, "taker");
+  const m = fillTradeSide(ctx.markets, makerFunded, maker, q, price, makerFee, "maker");
+  const t = fillTradeSide(ctx.markets, takerFunded, taker, q, price, takerFee, "taker");
   checkMargin(ctx, makerFunded, m.after, maker, m.slot, "maker");
   checkMargin(ctx, takerFunded, t.after, taker, t.slot, "taker");
   return { makerFunded, takerFunded, maker: m.after, taker: t.after, price, makerFee, takerFee, makerSlot: m.slot, takerSlot: t.slot };

@@ -35,6 +35,20 @@ export interface WithdrawResult {
 }
 
 /**
+ * The pure state change of a withdrawal: on the funded account, nonce += 1 and
+ * collateral −= amount. No signature, nonce or margin check (`applyWithdraw` does
+ * those; replaying op data uses this alone).
+ * @param funded - the account after funding
+ * @param accountIndex - its index (for the error message)
+ * @throws RuleError RANGE when the new collateral leaves −2^63 < c < 2^63
+ */
+export function withdrawState(funded: Account, accountIndex: number, amount: bigint): Account {
+  const collateral = funded.collateral - amount;
+  requireOpenRange("WITHDRAW", "collateral", collateral, -pow2(63), pow2(63), `account ${accountIndex} new`);
+  return { ...funded, nonce: funded.nonce + 1n, collateral };
+}
+
+/**
  * Applies a withdrawal.
  * @param ctx - header timestamp, new markets, risk, capacity
  * @param before - the account at `op.accountIndex`, as stored
@@ -59,9 +73,7 @@ export function applyWithdraw(ctx: OpContext, before: Account, op: WithdrawOp): 
     });
   }
   const funded = applyFunding(before, ctx.markets);
-  const collateral = funded.collateral - op.amount;
-  requireOpenRange("WITHDRAW", "collateral", collateral, -pow2(63), pow2(63), `account ${i} new`);
-  const after: Account = { ...funded, nonce: funded.nonce + 1n, collateral };
+  const after = withdrawState(funded, i, op.amount);
   const m = marginState(after, ctx.markets, ctx.risk);
   if (!m.meetsInitial) {
     throw new RuleError(
