@@ -45,23 +45,29 @@ abstract contract Withdrawals is SettlementBase {
         }
         uint256 end = start + BATCH_SIZE * opBytes;
         uint256 credited;
-        for (uint256 p = start; p < end; p += opBytes) {
-            uint256 word;
+        uint256 p = start;
+        while (true) {
+            // Skip to the next WITHDRAW or FORCED_WITHDRAW slot (about a dozen opcodes a slot).
             assembly ("memory-safe") {
-                word := calldataload(p)
+                for {} lt(p, end) { p := add(p, opBytes) } {
+                    let t := shr(248, calldataload(p))
+                    if or(eq(t, OP_WITHDRAW), eq(t, OP_FORCED_WITHDRAW)) { break }
+                }
             }
-            uint256 opType = word >> 248;
-            if (opType != OP_WITHDRAW && opType != OP_FORCED_WITHDRAW) continue;
-            uint256 accountIndex = (word << 8) >> (256 - 8 * idxBytes);
+            if (p >= end) break;
+            uint256 word;
             uint256 valueWord;
             assembly ("memory-safe") {
+                word := calldataload(p)
                 valueWord := calldataload(add(p, add(6, mul(2, idxBytes))))
             }
+            uint256 accountIndex = (word << 8) >> (256 - 8 * idxBytes);
             uint256 amount = valueWord >> 208; // value: uint48 after type, indices, market and q
             address owner = accountOwner[accountIndex];
             claimable[owner] += amount;
             credited += amount;
             emit WithdrawalCredited(batchNumber, accountIndex, owner, amount);
+            p += opBytes;
         }
         if (credited != 0) totalClaimable += credited;
     }

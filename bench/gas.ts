@@ -1,0 +1,299 @@
+/**
+ * Gas of `submitBatch` per batch size and op type, with the real snarkjs verifier's
+ * cost included, on the in-process Hardhat network (hardfork of hardhat.config.ts).
+ *
+ * The ci Groth16 verifier (contracts/generated/Groth16Verifier.sol, made by `npm test`'s
+ * preparation; or any snarkjs verifier with one public input given by `--verifier
+ * <file.sol>`) is deployed behind contracts/test/BenchVerifier.sol, which calls it and
+ * ignores its answer: verification gas is real (the proof is made of valid curve points,
+ * so the precompiles do their full work) while a batch of any size N can be measured.
+ * The contract parameters are `prod`'s (D = 12, M = 8: OP_BYTES = 20) with N varied.
+ *
+ * For each series (all-TRADE, a mix, and one series per op type) and N in 1, 2, 4, 8,
+ * 16, 32 it fits gas = fixed + perOp · N by least squares, checks the TRADE fit against
+ * direct measurements at N = 256 and 1024, and writes bench/gas.json:
+ *   { fixedPerBatch, perOp: { TRADE, … }, bytesPerOp: { TRADE, … }, … }
+ * and prints a table. `--quick`: the TRADE and mixed series only.
+ *
+ * Usage: npx ts-node bench/gas.ts [--quick] [--verifier path/to/Groth16Verifier.sol]
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { deployExitVerifier, deployPoseidons, deploySettlement, type DeployedContract } from "../prover/chain/deploy";
+import { OP_CODE, encodeBatchData, encodeOp, layoutFor, type OpType, type WireOpInput } from "../prover/state/layout";
+import { loadParams } from "../prover/state/params";
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const hre = require("hardhat") as typeof import("hardhat");
+const { ethers } = hre;
+
+const ROOT = path.join(__dirname, "..");
+const SIZES = [1, 2, 4, 8, 16, 32];
+const CHECK_SIZES = [256, 1024];
+const EXTRAPOLATE = [32, 256, 1024];
+/** Loopring 3's figure for a trade at its largest blocks (gas per trade, calldata included). */
+const LOOPRING_GAS_PER_TRADE = 365;
+const GOAL = { fixedPerBatch: 260_000, tradeBytes: 20 };
+
+/** A proof of valid points: A = C = G1's generator, B = G2's generator, in snarkjs calldata order. */
+const PROOF = [
+  1n,
+  2n,
+  11559732032986387107991004021392285783925812861821192530917403151452391805634n,
+  10857046999023057135944570762232829481370756359578518086990519993285655852781n,
+  4082367875863433681332203403145435568316851327593401208105741076214120093531n,
+  8495653923123431417604973247489272438418190587263600148770280649306958101930n,
+  1n,
+  2n,
+];
+
+const prod = loadParams("prod");
+
+/** A deterministic pseudo-random stream (the op fields look like real ones: mostly non-zero bytes). */
+function rng(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 2 ** 32;
+  };
+}
+
+/** One op of `type` with realistic field values; `i` picks distinct accounts. */
+function opOf(type: OpType, i: number, r: () => number): WireOpInput {
+  const account = (k: number): number => 1 + ((i * 2 + k) % 64);
+  const big = (lo: number, hi: number): bigint => BigInt(Math.floor(lo + r() * (hi - lo)));
+  const marketId = 1 + Math.floor(r() * prod.markets);
+  switch (type) {
+    case "NOOP":
+    case "DEPOSIT":
+    case "FORCED_WITHDRAW":
+      return type === "FORCED_WITHDRAW" ? { type, accountIndex: account(0), amount: big(1e6, 1e11) } : { type };
+    case "TRADE":
+      return {
+        type,
+        makerIndex: Math.floor(r() * 4 ** 12),
+        takerIndex: Math.floor(r() * 4 ** 12),
+        marketId,
+        makerIsBuy: r() < 0.5,
+        q: big(1, 2 ** 20),
+        price: big(1e6, 1e11),
+        makerFeeBps: 2,
+        takerFeeBps: 5,
+      };
+    case "WITHDRAW":
+      return { type, accountIndex: account(0), amount: big(1e6, 1e11) };
+    case "LIQUIDATE":
+      return { type, liquidatee: account(0), liquidator: account(1), marketId, q: big(1, 2 ** 16) };
+    case "SETTLE":
+      return { type, accountIndex: account(0), marketId };
+    case "DELEVERAGE":
+      return { type, bankrupt: account(0), counterparty: account(1), marketId, q: big(1, 2 ** 16), price: big(1e6, 1e11) };
+  }
+}
+
+/** The mixed series: 70% trades, 10% deposits, 10% withdrawals, 10% liquidations/settlements. */
+function mixOf(i: number): OpType {
+  const k = i % 10;
+  return k < 7 ? "TRADE" : k === 7 ? "DEPOSIT" : k === 8 ? "WITHDRAW" : i % 20 === 9 ? "LIQUIDATE" : "SETTLE";
+}
+
+/** Calldata gas of bytes (EIP-2028: 4 per zero byte, 16 per non-zero byte). */
+const calldataGas = (bytes: Uint8Array): number => bytes.reduce((g, b) => g + (b === 0 ? 4 : 16), 0);
+
+/** Least squares fit y = a + b·x. */
+function fit(points: [number, number][]): { fixed: number; perOp: number } {
+  const n = points.length;
+  const sx = points.reduce((s, [x]) => s + x, 0);
+  const sy = points.reduce((s, [, y]) => s + y, 0);
+  const sxx = points.reduce((s, [x]) => s + x * x, 0);
+  const sxy = points.reduce((s, [x, y]) => s + x * y, 0);
+  const perOp = (n * sxy - sx * sy) / (n * sxx - sx * sx);
+  return { fixed: (sy - perOp * sx) / n, perOp };
+}
+
+/** Compiles a snarkjs verifier source with the npm solc (same settings as hardhat.config.ts). */
+function compileVerifier(file: string): { abi: unknown[]; bytecode: string } {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const solc = require("solc") as { compile(input: string): string };
+  const input = {
+    language: "Solidity",
+    sources: { "Groth16Verifier.sol": { content: fs.readFileSync(file, "utf8") } },
+    settings: { optimizer: { enabled: true, runs: 200 }, evmVersion: "cancun", outputSelection: { "*": { "*": ["abi", "evm.bytecode.object"] } } },
+  };
+  const out = JSON.parse(solc.compile(JSON.stringify(input))) as {
+    errors?: { severity: string; formattedMessage: string }[];
+    contracts: Record<string, Record<string, { abi: unknown[]; evm: { bytecode: { object: string } } }>>;
+  };
+  const errors = (out.errors ?? []).filter((e) => e.severity === "error");
+  if (errors.length) throw new Error(errors.map((e) => e.formattedMessage).join("\n"));
+  const c = out.contracts["Groth16Verifier.sol"].Groth16Verifier;
+  return { abi: c.abi, bytecode: "0x" + c.evm.bytecode.object };
+}
+
+/** The real verifier: the Hardhat artifact, or `--verifier <file>`; undefined when neither exists. */
+async function realVerifier(signer: import("ethers").Signer): Promise<{ address: string; source: string } | undefined> {
+  const flag = process.argv.indexOf("--verifier");
+  const generated = path.join(ROOT, "contracts", "generated", "Groth16Verifier.sol");
+  let art: { abi: unknown[]; bytecode: string };
+  let source: string;
+  if (flag >= 0) {
+    source = process.argv[flag + 1];
+    art = compileVerifier(source);
+  } else if (fs.existsSync(generated)) {
+    source = "contracts/generated/Groth16Verifier.sol";
+    art = await hre.artifacts.readArtifact("contracts/generated/Groth16Verifier.sol:Groth16Verifier");
+  } else {
+    return undefined;
+  }
+  const factory = new ethers.ContractFactory(art.abi as never, art.bytecode, signer);
+  const c = await factory.deploy();
+  await c.waitForDeployment();
+  return { address: await c.getAddress(), source };
+}
+
+interface Shared {
+  verifier: string;
+  token: string;
+  poseidons: string[];
+  exitVerifier: string;
+}
+
+/** Deploys a settlement with N slots and measures one batch of `types`. */
+async function measure(shared: Shared, types: OpType[], owners: string[]): Promise<{ gas: number; bytes: number; tokens: number }> {
+  const [operator] = await ethers.getSigners();
+  const params = { ...prod, batchSize: types.length };
+  const { settlement } = await deploySettlement(operator, {
+    verifier: shared.verifier,
+    token: shared.token,
+    genesisStateRoot: 1n,
+    params,
+    maxOracleDrift: 300,
+    poseidons: shared.poseidons,
+    exitVerifier: shared.exitVerifier,
+  });
+  const token = (await ethers.getContractAt("TestToken", shared.token)) as unknown as DeployedContract;
+  await token.approve(settlement, ethers.MaxUint256);
+  // Accounts 1..64 with distinct owners: a credited withdrawal writes a fresh claimable slot (the worst case).
+  const needsAccounts = types.some((t) => t !== "TRADE" && t !== "NOOP");
+  const queued = types.filter((t) => t === "DEPOSIT" || t === "FORCED_WITHDRAW").length;
+  if (needsAccounts) {
+    for (let i = 1; i <= 64; i++) {
+      await settlement.depositNew(i, 1, 1_000_000n);
+      await settlement.transferAccountOwnership(i, owners[i]);
+    }
+  }
+  // The batch consumes the 64 account openings and one queue entry per DEPOSIT / FORCED_WITHDRAW.
+  for (let i = 0; i < queued; i++) await settlement.deposit(1 + (i % 64), 1_000_000n);
+  const r = rng(types.length * 7919 + types.indexOf("TRADE"));
+  const ops = types.map((t, i) => opOf(t, i, r));
+  const now = (await ethers.provider.getBlock("latest"))!.timestamp;
+  const header = {
+    timestamp: now,
+    markPrices: Array.from({ length: prod.markets }, (_, m) => 60_000_000n + BigInt(m) * 1_234_567n),
+    fundingRates: Array.from({ length: prod.markets }, (_, m) => BigInt(m * 1000 - 3000)),
+  };
+  const depositsEnd = Number(await settlement.depositCount());
+  const data = encodeBatchData(params, { oldStateRoot: 1n, newStateRoot: 2n, depositsEnd, header, ops });
+  const tx = await settlement.submitBatch(data, PROOF);
+  const receipt = await tx.wait();
+  // EIP-7623 calldata tokens of the whole transaction: zero bytes + 4 · non-zero bytes.
+  const tokens = ethers.getBytes(tx.data).reduce((t: number, b: number) => t + (b === 0 ? 1 : 4), 0);
+  return { gas: Number(receipt!.gasUsed), bytes: data.length, tokens };
+}
+
+async function main(): Promise<void> {
+  const quick = process.argv.includes("--quick");
+  await hre.run("compile", { quiet: true });
+  const [operator] = await ethers.getSigners();
+  const inner = await realVerifier(operator);
+  if (!inner) {
+    console.log(
+      "bench/gas: skipped — contracts/generated/Groth16Verifier.sol is absent (run `npm test` once, which builds the ci circuit and its verifier, or pass --verifier <file.sol>).",
+    );
+    return;
+  }
+  const bench = await ethers.deployContract("BenchVerifier", [inner.address]);
+  const token = await ethers.deployContract("TestToken");
+  await token.mint(operator, 10n ** 30n);
+  const poseidons = await deployPoseidons(operator);
+  const exitVerifier = await (await deployExitVerifier(operator, poseidons, prod)).getAddress();
+  const shared: Shared = { verifier: await bench.getAddress(), token: await token.getAddress(), poseidons, exitVerifier };
+  const owners = Array.from({ length: 65 }, (_, i) => ethers.getAddress(ethers.toBeHex(0x10000n + BigInt(i), 20)));
+
+  const series: Record<string, (i: number) => OpType> = { TRADE: () => "TRADE", MIX: mixOf };
+  if (!quick) for (const t of Object.keys(OP_CODE) as OpType[]) if (t !== "TRADE") series[t] = () => t;
+
+  const rows: Record<string, { n: number; gas: number; bytes: number; tokens: number }[]> = {};
+  const fits: Record<string, { fixed: number; perOp: number }> = {};
+  for (const [name, typeAt] of Object.entries(series)) {
+    rows[name] = [];
+    for (const n of SIZES) {
+      const m = await measure(shared, Array.from({ length: n }, (_, i) => typeAt(i)), owners);
+      rows[name].push({ n, ...m });
+    }
+    fits[name] = fit(rows[name].map((x) => [x.n, x.gas]));
+    console.log(
+      `${name.padEnd(16)} ${rows[name].map((x) => `N=${x.n}: ${x.gas}`).join("  ")}  → fixed ${Math.round(fits[name].fixed)}, per op ${Math.round(fits[name].perOp)}`,
+    );
+  }
+  const checks = [] as { n: number; measured: number; predicted: number; tokens: number }[];
+  for (const n of CHECK_SIZES) {
+    const m = await measure(shared, Array.from({ length: n }, () => "TRADE" as OpType), owners);
+    checks.push({ n, measured: m.gas, predicted: Math.round(fits.TRADE.fixed + fits.TRADE.perOp * n), tokens: m.tokens });
+  }
+
+  const L = layoutFor(prod);
+  const r = rng(1);
+  const types = Object.keys(OP_CODE) as OpType[];
+  const bytesPerOp = Object.fromEntries(types.map((t) => [t, L.OP_BYTES]));
+  const calldataGasPerOp = Object.fromEntries(
+    types.map((t) => {
+      const samples = Array.from({ length: 64 }, (_, i) => calldataGas(encodeOp(prod, opOf(t, i, r))));
+      return [t, Math.round(samples.reduce((a, b) => a + b, 0) / samples.length)];
+    }),
+  );
+  const trade = fits.TRADE;
+  // EIP-7623 (Prague, in Hardhat's default hardfork): gasUsed ≥ 21000 + 10 · calldata tokens.
+  // With a ~200k verifier the floor does not bind at small N; at large N it does.
+  const tokenFit = fit(rows.TRADE.map((x) => [x.n, x.tokens]));
+  const extrapolation = Object.fromEntries(
+    EXTRAPOLATE.map((n) => {
+      const standard = Math.round(trade.fixed + trade.perOp * n);
+      const floor = Math.round(21_000 + 10 * (tokenFit.fixed + tokenFit.perOp * n));
+      const total = Math.max(standard, floor);
+      return [String(n), { standardGas: standard, eip7623FloorGas: floor, totalGas: total, gasPerTrade: Math.round(total / n) }];
+    }),
+  );
+  const out = {
+    fixedPerBatch: Math.round(trade.fixed),
+    perOp: Object.fromEntries(Object.entries(fits).filter(([k]) => k !== "MIX").map(([k, f]) => [k, Math.round(f.perOp)])),
+    bytesPerOp,
+    calldataGasPerOp,
+    mix: { fixed: Math.round(fits.MIX.fixed), perOp: Math.round(fits.MIX.perOp), ops: "70% TRADE, 10% DEPOSIT, 10% WITHDRAW, 5% LIQUIDATE, 5% SETTLE" },
+    extrapolation,
+    calldataTokensPerTrade: Math.round(tokenFit.perOp * 10) / 10,
+    checks,
+    measured: rows,
+    setup: {
+      params: { accountDepth: prod.accountDepth, markets: prod.markets, opBytes: L.OP_BYTES, headerBytes: L.HEADER_BYTES },
+      verifier: inner.source,
+      hardfork: hre.config.networks.hardhat.hardfork,
+      note: "gasUsed of the submitBatch transaction (21,000 intrinsic gas and calldata included); WITHDRAW/FORCED_WITHDRAW credit a fresh owner each (worst case)",
+    },
+    goal: { fixedPerBatch: GOAL.fixedPerBatch, tradeBytes: GOAL.tradeBytes, loopringGasPerTrade: LOOPRING_GAS_PER_TRADE },
+  };
+  fs.writeFileSync(path.join(__dirname, "gas.json"), JSON.stringify(out, null, 2) + "\n");
+  console.log(`\nfixed per batch ${out.fixedPerBatch} gas (goal ≤ ${GOAL.fixedPerBatch}); TRADE ${out.perOp.TRADE} gas and ${bytesPerOp.TRADE} bytes per op (goal ≤ ${GOAL.tradeBytes} bytes)`);
+  for (const c of checks) console.log(`check N=${c.n}: measured ${c.measured}, fit ${c.predicted}, EIP-7623 floor ${21_000 + 10 * c.tokens}`);
+  for (const [n, e] of Object.entries(extrapolation)) {
+    console.log(`N=${n}: ${e.totalGas} gas (standard ${e.standardGas}, floor ${e.eip7623FloorGas}), ${e.gasPerTrade} per trade (Loopring: ${LOOPRING_GAS_PER_TRADE})`);
+  }
+  console.log("wrote bench/gas.json");
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.stack ?? err.message : err);
+  process.exit(1);
+});
