@@ -15,6 +15,7 @@ import { mod } from "../state/field";
 import { oracleKeysHash, riskHash } from "../state/global";
 import { accountEquity } from "../state/margin";
 import type { State } from "../state/state";
+import { rebuildState, type RebuildOptions } from "./rebuild";
 
 /** A position slot as the contract takes it. */
 export interface ExitPosition {
@@ -107,26 +108,28 @@ export function exitProofToJson(p: ExitProof): unknown {
   return JSON.parse(JSON.stringify(p, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)));
 }
 
-/** The signature of `rebuildState` in prover/chain/rebuild.ts (written alongside, issue 6's rebuild part). */
-export type RebuildState = (provider: Provider, settlementAddress: string) => Promise<State>;
-
 /**
  * Builds an exit proof from chain data alone: rebuilds the last finalized state from
- * the contract's GenesisPublished event and the calldata of every finalized batch
- * (`rebuildState` of prover/chain/rebuild.ts), then proves the account against it.
- * @param provider - a JSON-RPC provider of the chain
+ * the contract's GenesisPublished event, the queue's DepositQueued events and the
+ * calldata of every finalized batch (`rebuildState` of prover/chain/rebuild.ts), checks
+ * that its root is the contract's stateRoot, then proves the account against it.
+ * @param provider - a provider of the chain
  * @param settlementAddress - the settlement contract
  * @param accountIndex - the account
+ * @param opts - passed to rebuildState (e.g. `genesis` when the deployment published none)
  * @returns the proof, the rebuilt state and the equity the exit pays
+ * @throws Error when the rebuilt root is not the contract's stored root
  */
 export async function buildExitProofFromChain(
   provider: Provider,
   settlementAddress: string,
   accountIndex: number,
+  opts: RebuildOptions = {},
 ): Promise<{ proof: ExitProof; state: State; equity: bigint }> {
-  // Loaded lazily: rebuild.ts is written by another change and may land after this file.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { rebuildState } = require("./rebuild") as { rebuildState: RebuildState };
-  const state = await rebuildState(provider, settlementAddress);
+  const rebuilt = await rebuildState(provider, settlementAddress, opts);
+  if (!rebuilt.matchesChain) {
+    throw new Error(`rebuilt state root ${rebuilt.state.stateRoot()} is not the contract's stateRoot ${rebuilt.chainStateRoot}`);
+  }
+  const state = rebuilt.state;
   return { proof: buildExitProof(state, accountIndex), state, equity: exitEquity(state, accountIndex) };
 }

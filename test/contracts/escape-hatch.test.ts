@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { buildExitProof, exitEquity } from "../../prover/chain/exit-proof";
+import { buildExitProof, buildExitProofFromChain, exitEquity } from "../../prover/chain/exit-proof";
 import { poseidonAbi, type DeployedContract } from "../../prover/chain/deploy";
 import { initCrypto, poseidon } from "../../prover/state/crypto";
 import { FIELD_MODULUS } from "../../prover/state/layout";
@@ -121,6 +121,19 @@ describe("Settlement escape hatch", () => {
       // Funding and P&L are zero-sum: what is left is exactly nothing.
       expect(await token.balanceOf(settlement)).to.equal(balance - owed);
       expect(balance - owed).to.equal(0n);
+    });
+
+    it("builds every exit proof from chain data alone (rebuildState) and exits with it", async () => {
+      const f = await tradedAndStopped();
+      await time.increase(FORCED_DEADLINE + 1);
+      await f.settlement.freeze();
+      const address = await f.settlement.getAddress();
+      for (const i of [1, 2, 3]) {
+        const { proof, state, equity } = await buildExitProofFromChain(ethers.provider, address, i);
+        expect(state.stateRoot()).to.equal(f.last.stateRoot());
+        expect(equity).to.equal(exitEquity(f.last, i));
+        await expect(f.settlement.exit(proof)).to.emit(f.settlement, "Exited").withArgs(i, (a: string) => a.length === 42, equity, equity);
+      }
     });
 
     it("pays an exit to the account's current L1 owner", async () => {

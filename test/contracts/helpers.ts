@@ -11,6 +11,7 @@ import { batchOnChain } from "../../prover/witness/batch-data";
 import { applyBatch, type Batch, type Op } from "../../prover/state/batch";
 import type { DepositEntry } from "../../prover/state/ops/deposit";
 import type { State } from "../../prover/state/state";
+import { encodeGenesis } from "../../prover/state/genesis-codec";
 import { CI_PARAMS, depositNew, devGenesis, devPublicKey, signedHeader } from "../../prover/dev/fixtures";
 
 export const USDC = 1_000_000n;
@@ -32,6 +33,7 @@ export async function deployOnGenesis(tokenName: "TestToken" | "ReentrantToken" 
     params,
     maxOracleDrift: 300,
     forcedDeadline: FORCED_DEADLINE,
+    genesis: encodeGenesis(genesis),
   });
   const { settlement } = deployed;
   for (const who of [alice, bob, carol, dave]) {
