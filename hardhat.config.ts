@@ -2,6 +2,7 @@ import { subtask } from "hardhat/config";
 import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
 import "@nomicfoundation/hardhat-toolbox";
 import "./tasks/settlement";
+import "./tasks/rebuild-state";
 import type { HardhatUserConfig } from "hardhat/config";
 
 const SOLC_VERSION = "0.8.30";
