@@ -13,6 +13,7 @@ import { RuleError, formatUnits } from "../../prover/state/errors";
 import type { Params } from "../../prover/state/params";
 import type { State } from "../../prover/state/state";
 import { stateSnapshot } from "../../prover/state/snapshot";
+import { encodeGenesis } from "../../prover/state/genesis-codec";
 import { deploySettlement, readArtifact, connect, type DeployedContract } from "../../prover/chain/deploy";
 import { readDepositQueue, submitBatch } from "../../prover/chain/settlement-client";
 import { buildBatchInput } from "../../prover/witness/batch-input";
@@ -88,7 +89,8 @@ async function deploy(o: DemoOptions, genesis: State): Promise<{ settlement: Dep
   };
   const token = await deployArtifact("contracts/test/TestToken.sol", "TestToken");
   const verifier = await deployArtifact("contracts/generated/Groth16Verifier.sol", "Groth16Verifier");
-  const { settlement } = await deploySettlement(o.operator, { verifier, token, genesisStateRoot: genesis.stateRoot(), params: o.params, maxOracleDrift: 300 });
+  // The genesis goes on chain (GenesisPublished) so that anyone can rebuild the state from the chain alone.
+  const { settlement } = await deploySettlement(o.operator, { verifier, token, genesisStateRoot: genesis.stateRoot(), genesis: encodeGenesis(genesis), params: o.params, maxOracleDrift: 300 });
   return { settlement, token };
 }
 

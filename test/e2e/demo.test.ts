@@ -16,6 +16,7 @@ import { batchOnChain } from "../../prover/witness/batch-data";
 import { loadCircuit, toSolidityCalldata, verify, type LoadedCircuit } from "../../prover/zk/prover";
 import { signedHeader } from "../../prover/dev/fixtures";
 import { FIELD_MODULUS } from "../../prover/state/layout";
+import { rebuildState } from "../../prover/chain/rebuild";
 
 describe("e2e: the demo flow at ci parameters", function () {
   const params = loadParams("ci");
@@ -36,6 +37,12 @@ describe("e2e: the demo flow at ci parameters", function () {
     expect(await result.settlement.stateRoot()).to.equal(result.state.stateRoot());
     expect(await result.settlement.batchCount()).to.equal(8n);
     for (const b of batches) expect(BigInt(b.gasUsed)).to.be.greaterThan(0n);
+  });
+
+  it("lets anyone rebuild the state from the chain alone (events and calldata)", async function () {
+    const rebuilt = await rebuildState(hre.ethers.provider, await result.settlement.getAddress());
+    expect(rebuilt.matchesChain).to.equal(true);
+    expect(rebuilt.state.stateRoot()).to.equal(result.state.stateRoot());
   });
 
   it("writes proofs that anyone can check with snarkjs and the exported verification key", async function () {

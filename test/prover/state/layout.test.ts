@@ -218,7 +218,7 @@ describe("layout (protocol.md section 7)", () => {
     });
     it("rejects an unknown type byte", () => {
       const bytes = encodeOp(ci, { type: "NOOP" });
-      bytes[0] = 7;
+      bytes[0] = 8;
       expectLayoutError(() => decodeOp(ci, bytes), "LAYOUT_OP_TYPE", "op.type");
     });
     it("rejects a non-zero field that the op type does not use, naming its byte", () => {

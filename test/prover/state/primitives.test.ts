@@ -84,11 +84,11 @@ describe("prover/state primitives", () => {
     const s = await devGenesis();
     const g = s.global;
     const mk = g.markets[0];
-    expect(marketLeaf(mk)).to.equal(poseidon([0n, mk.lotSize, 0n, 0n, mk.markPrice, 0n, 0n, 0n]));
+    expect(marketLeaf(mk)).to.equal(poseidon([poseidon([0n, mk.lotSize, 0n, 0n]), mk.markPrice, 0n, 0n, 0n]));
     const rows = g.risk.pnl.map((row) => poseidon(row));
     expect(riskHash(g.risk)).to.equal(poseidon([5000n, 100n, 1_000_000n, ...rows]));
     const keys = poseidon(g.oracleKeys.map((k) => poseidon([k.ax, k.ay])));
-    const markets = poseidon(g.markets.map(marketLeaf));
+    const markets = poseidon([poseidon(g.markets.map(marketLeaf))]); // M = 4: one chunk of 4 leaves
     expect(globalHash(g)).to.equal(poseidon([0n, markets, riskHash(g.risk), keys, 0n]));
     expect(s.stateRoot()).to.equal(stateRoot(s.accountsRoot(), globalHash(g)));
     expect(s.stateRoot()).to.equal(poseidon([s.tree.root, globalHash(g)]));

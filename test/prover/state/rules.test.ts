@@ -184,7 +184,7 @@ describe("prover/state rules: every refusal names the op, the rule and the numbe
   });
 
   it("rejects a DEPOSIT op without a queue entry", () => {
-    refused(s, batch(s, [{ type: "DEPOSIT" }], []), "DEPOSIT_QUEUE", "1 DEPOSIT ops but 0 queue entries supplied");
+    refused(s, batch(s, [{ type: "DEPOSIT" }], []), "DEPOSIT_QUEUE", "1 DEPOSIT and FORCED_WITHDRAW ops but 0 queue entries supplied");
   });
 
   it("rejects more ops than the batch size", () => {
