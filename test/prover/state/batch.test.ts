@@ -54,6 +54,11 @@ function expectTraceConsistent(old: State, next: State, t: BatchTrace): void {
     root = slot.b.rootAfter;
     expect(slot.depositHeadBefore).to.equal(head);
     expect(slot.feesBefore).to.equal(fees);
+    expect(slot.fundAvailableBefore).to.equal(old.account(0).collateral + fees);
+    if (slot.type === "NOOP" || slot.type === "DEPOSIT") {
+      expect(slot.aFunded).to.equal(slot.a.before);
+      expect(slot.bFunded).to.equal(slot.b.before);
+    }
     if (slot.type === "DEPOSIT") {
       expect(slot.deposit?.headAfter).to.equal(depositChainStep(head, slot.deposit!.entry));
       expect(slot.a.index).to.equal(slot.deposit!.entry.accountIndex);
