@@ -3,8 +3,8 @@
  * 2 BTC-FUT, 3 BTC-CALL, 4 BTC-PUT; lots of 0.001 BTC, prices per lot): four traders
  * deposit; 1 goes long the perpetual with leverage against 2; 3 buys the future and a
  * call from 4; funding flows from the long to the short over two 8-hour periods; the
- * price falls and 3 liquidates part of 1's long; the dated markets expire and are
- * settled; 3 withdraws and 4's forced withdrawal from L1 is served. Each step is planned
+ * price falls and 2 takes over part of 1's long as liquidator (ci accounts hold two
+ * position slots, and 3's are full); the dated markets expire and are settled; 3 withdraws and 4's forced withdrawal from L1 is served. Each step is planned
  * on the state the previous batch left, so orders carry current nonces.
  */
 import type { Op } from "../../prover/state/batch";
@@ -68,11 +68,11 @@ export const DEMO_STEPS: readonly DemoStep[] = [
     ],
   },
   {
-    title: "8 more hours of funding; BTC falls to 53: 1 is below maintenance and 3 liquidates 500 lots",
+    title: "8 more hours of funding; BTC falls to 53: 1 is below maintenance and 2 liquidates 500 of its lots",
     advance: 8 * HOUR,
     funding: true,
     prices: (s) => withPrices(s, { 1: 53n * USDC, 2: 53n * USDC }),
-    ops: (s) => [devLiquidation(s, { liquidatorIndex: 3, liquidateeIndex: 1, marketId: 1 }, 500n), { type: "NOOP" }],
+    ops: (s) => [devLiquidation(s, { liquidatorIndex: 2, liquidateeIndex: 1, marketId: 1 }, 500n), { type: "NOOP" }],
   },
   {
     title: "two days on: BTC-FUT and BTC-CALL expire at 62; 3's and 4's futures are settled",
