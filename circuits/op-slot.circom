@@ -337,7 +337,9 @@ template OpSlot(D, P, M, S) {
     signal forcedCash <== isForced * forced.cash;
     signal collateralA <== fundedA.newCollateral + depositCash + tradeCashA + withdrawCash + liquidateCashA + settleCash + deleverageCashA + forcedCash;
     component deficit = DeficitCover(P);
-    deficit.enabled <== isLiquidate;
+    // A liquidation or a settlement that leaves no position and negative collateral
+    // hands the deficit to the fund.
+    deficit.enabled <== isLiquidate + isSettle;
     deficit.collateral <== collateralA;
     deficit.marketIds <== newAMarketId;
     signal newACollateral <== deficit.newCollateral;

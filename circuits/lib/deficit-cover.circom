@@ -3,16 +3,18 @@ pragma circom 2.1.9;
 include "circomlib/circuits/comparators.circom";
 
 /**
- * After a liquidation (protocol.md section 5): if the liquidatee holds no position and
- * its collateral is negative, the fund pays the deficit and the collateral becomes 0.
- * Range argument: the collateral before is within 2^81 of the 2^63 state range (one
- * liquidation's cash), so LessThan(82) compares it with 0 as a signed value.
+ * After a liquidation or a settlement (protocol.md section 5): if the account holds no
+ * position and its collateral is negative, the fund pays the deficit and the collateral
+ * becomes 0.
+ * Range argument: the collateral before is within 2^98 of the 2^63 state range (one
+ * op's cash: a settlement credits size * settlementPrice < 2^97), so LessThan(100)
+ * compares it with 0 as a signed value.
  * @param P - slots
  * @input enabled - {Bool}
- * @input collateral - {Int82} - after the liquidation's cash and penalty
+ * @input collateral - {Int99} - after the op's cash (and penalty)
  * @input marketIds[P] - {Uint8} - slots after the liquidation
- * @output deficit - {Uint81} - what the fund pays (0 unless enabled)
- * @output newCollateral - {Int82}
+ * @output deficit - {Uint98} - what the fund pays (0 unless enabled)
+ * @output newCollateral - {Int99}
  */
 template DeficitCover(P) {
     signal input enabled;
@@ -30,7 +32,7 @@ template DeficitCover(P) {
     }
     component noPosition = IsZero();
     noPosition.in <== held;
-    component negative = LessThan(82);
+    component negative = LessThan(100);
     negative.in[0] <== collateral;
     negative.in[1] <== 0;
     signal covered <== enabled * noPosition.out;

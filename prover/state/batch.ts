@@ -201,7 +201,9 @@ export function applyBatch(state: State, batch: Batch): BatchResult {
           const r = applySettle(ctx, s.account(op.accountIndex), op);
           const a = update(s, op.accountIndex, r.after);
           const b = dummy(s);
-          body = { type: "SETTLE", a, b, aFunded: r.funded, bFunded: b.before, settle: { marketId: op.marketId, slot: r.slot, value: r.value } };
+          fees -= r.deficit;
+          deficits += r.deficit;
+          body = { type: "SETTLE", a, b, aFunded: r.funded, bFunded: b.before, settle: { marketId: op.marketId, slot: r.slot, value: r.value, deficit: r.deficit } };
           break;
         }
         case "FORCED_WITHDRAW": {

@@ -198,7 +198,9 @@ export function replayBatchDetailed(state: State, batch: ReplayBatch): ReplayRes
           checkParty("SETTLE", "", i, s.account(i), s.capacity);
           const funded = applyFunding(s.account(i), markets);
           const slotA = requireSlot("SETTLE", "", i, funded, op.marketId);
-          s.setAccount(i, settleState(funded, i, slotA, market.settlementPrice).after);
+          const settled = settleState(funded, i, slotA, market.settlementPrice);
+          s.setAccount(i, settled.after);
+          fundCredit -= settled.deficit;
           break;
         }
         case "DELEVERAGE": {

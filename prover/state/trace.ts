@@ -110,6 +110,8 @@ export interface SettleTrace {
   readonly slot: number;
   /** Collateral credited: size · settlementPrice (signed). */
   readonly value: bigint;
+  /** What the fund paid to bring a's collateral to 0 (0 unless a ends with no position and negative collateral). */
+  readonly deficit: bigint;
 }
 
 /** The deleverage a DELEVERAGE slot made (a = bankrupt, b = counterparty). */

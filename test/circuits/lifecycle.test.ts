@@ -238,6 +238,22 @@ describe("circuits: the derivative lifecycle at ci parameters", function () {
       expect(expired.account(3).positions.every((p) => p.marketId !== FUT)).to.equal(true);
     });
 
+    it("has the fund pay the deficit of a settlement that closes an insolvent account's last position", async function () {
+      const genesis = await devGenesis(undefined, { insuranceCollateral: 20_000n * USDC });
+      let s = honest(genesis, { header: signedHeader(genesis, 1_000n), ops: [{ type: "DEPOSIT" }, { type: "DEPOSIT" }], deposits: [depositNew(1, 10_000n * USDC), depositNew(2, 10_000n * USDC)] }).state;
+      s = honest(s, {
+        header: signedHeader(s, 1_001n),
+        ops: [trade(devOrder(s, { accountIndex: 2, marketId: FUT, isBuy: false, size: 1_500n, limitPrice: 60n * USDC }), devOrder(s, { accountIndex: 1, marketId: FUT, isBuy: true, size: 1_500n, limitPrice: 60n * USDC }), 1_500n)],
+        deposits: [],
+      }).state;
+      // settles at 53: account 1 loses 10,500 on 10,000
+      const c = honest(s, { header: signedHeader(s, EXPIRY, prices(s, 60n * USDC, 53n * USDC)), ops: [{ type: "SETTLE", accountIndex: 1, marketId: FUT }], deposits: [] });
+      expect(c.trace.slots[0].settle?.deficit).to.equal(500n * USDC);
+      expect(c.state.account(1).collateral).to.equal(0n);
+      expect(c.state.account(0).collateral).to.equal(19_500n * USDC);
+      await circuit.expectPass(c.input, c.inputHash);
+    });
+
     it("rejects settling before expiry", async function () {
       const early = signedHeader(leveraged, EXPIRY - 1n, prices(leveraged, 60n * USDC, 65n * USDC));
       await circuit.expectFail(withHeader(settlement.input, early), /^OpSlot\b/);

@@ -28,6 +28,8 @@ export interface SettleResult {
   readonly slot: number;
   /** size · settlementPrice, credited to collateral. */
   readonly value: bigint;
+  /** What the fund pays when the settlement leaves no position and negative collateral. */
+  readonly deficit: bigint;
 }
 
 /**
@@ -54,23 +56,27 @@ export function applySettle(ctx: OpContext, before: Account, op: SettleOp): Sett
       marketId: id,
     });
   }
-  const { after, value } = settleState(funded, i, slot, market.settlementPrice);
-  return { funded, after, slot, value };
+  const { after, value, deficit } = settleState(funded, i, slot, market.settlementPrice);
+  return { funded, after, slot, value, deficit };
 }
 
 /**
  * The pure state change of a settlement: on the funded account, collateral +=
- * size · settlementPrice and the slot is cleared. No check that the market is settled
+ * size · settlementPrice and the slot is cleared; if the account then holds no position
+ * and its collateral is negative, the fund pays the deficit and the collateral is 0
+ * (as after a liquidation: a loss realized at expiry is the fund's to absorb). No check that the market is settled
  * (`applySettle` does that; replaying op data uses this alone).
  * @param funded - the account after funding
  * @param accountIndex - its index (for the error message)
  * @param slot - the slot holding the settled market
  * @throws RuleError RANGE when the new collateral leaves −2^63 < c < 2^63
  */
-export function settleState(funded: Account, accountIndex: number, slot: number, settlementPrice: bigint): { after: Account; value: bigint } {
+export function settleState(funded: Account, accountIndex: number, slot: number, settlementPrice: bigint): { after: Account; value: bigint; deficit: bigint } {
   const value = funded.positions[slot].size * settlementPrice;
-  const collateral = funded.collateral + value;
+  const positions = funded.positions.map((s, j) => (j === slot ? EMPTY_SLOT : s));
+  const settled = funded.collateral + value;
+  const deficit = settled < 0n && positions.every((p) => p.marketId === 0) ? -settled : 0n;
+  const collateral = settled + deficit;
   requireOpenRange("SETTLE", "collateral", collateral, -pow2(63), pow2(63), `account ${accountIndex} new`);
-  const after: Account = { ...funded, collateral, positions: funded.positions.map((s, j) => (j === slot ? EMPTY_SLOT : s)) };
-  return { after, value };
+  return { after: { ...funded, collateral, positions }, value, deficit };
 }

@@ -173,8 +173,8 @@ describe("prover/state lifecycle: funding, expiry, withdrawals, liquidations, se
       expect(r.state.account(5).collateral).to.equal(e.account(5).collateral + 126n * USDC);
       expect(r.state.account(6).collateral).to.equal(e.account(6).collateral - 126n * USDC);
       expect(r.state.account(5).positions.some((p) => p.marketId === FUT)).to.equal(false);
-      expect(r.trace.slots[0].settle).to.deep.equal({ marketId: FUT, slot: 0, value: 126n * USDC });
-      expect(r.trace.slots[1].settle).to.deep.equal({ marketId: FUT, slot: 0, value: -126n * USDC });
+      expect(r.trace.slots[0].settle).to.deep.equal({ marketId: FUT, slot: 0, value: 126n * USDC, deficit: 0n });
+      expect(r.trace.slots[1].settle).to.deep.equal({ marketId: FUT, slot: 0, value: -126n * USDC, deficit: 0n });
       expect(r.trace.slots[0].b.index).to.equal(0);
       expect(wireOp(r.trace.slots[0])).to.deep.equal({ type: "SETTLE", accountIndex: 5, marketId: FUT });
     });
