@@ -23,6 +23,7 @@ export const API_ERRORS = {
   PRV_ERR_RULE: [422, "Unprocessable Entity"], // the reference rules refuse the op or batch (details.rule names the rule)
   PRV_ERR_IDEMPOTENCY_MISMATCH: [422, "Unprocessable Entity"], // an Idempotency-Key reused with a different body
   PRV_ERR_QUEUE_FULL: [429, "Too Many Requests"], // the job queue is full; Retry-After says when to retry
+  PRV_ERR_BOOK_FULL: [429, "Too Many Requests"], // sequencer: the order book holds --max-resting-orders; Retry-After
   PRV_ERR_RATE_LIMITED: [429, "Too Many Requests"], // too many requests from this client; Retry-After
   PRV_ERR_INTERNAL: [500, "Internal Server Error"], // a bug; logged with the request id
   PRV_ERR_NOT_READY: [503, "Service Unavailable"], // readiness: the engine is not ready or the service is shutting down
