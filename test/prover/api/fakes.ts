@@ -122,9 +122,11 @@ export interface TestService {
 }
 
 /** A service over fakes; `mode` picks the way in. Close `app` after reading every body. */
-export async function testService(opts: { mode?: Config["mode"]; config?: Partial<Config>; maxQueued?: number; devOracle?: boolean } = {}): Promise<TestService> {
+export async function testService(
+  opts: { mode?: Config["mode"]; config?: Partial<Config>; maxQueued?: number; devOracle?: boolean; engine?: (genesis: State) => FakeEngine } = {},
+): Promise<TestService> {
   const genesis = await devGenesis(PARAMS);
-  const engine = new FakeEngine(genesis, opts.maxQueued);
+  const engine = opts.engine?.(genesis) ?? new FakeEngine(genesis, opts.maxQueued);
   const mode = opts.mode ?? "batch";
   const config: Config = { ...defaultConfig(), mode, apiKeyHashes: [hashApiKey(API_KEY)], rateLimit: 0, logLevel: "silent", ...opts.config };
   const sequencer =

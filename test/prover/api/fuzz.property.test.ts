@@ -132,7 +132,7 @@ describe("# api fuzz (fast-check)", function () {
       const s = seq.pendingState();
       const wrongKey = devOrder(s, { accountIndex: 1, marketId: 1, isBuy: false, size: 1n, limitPrice: 60_000_000n }, insecureDevAccountKey(2));
       const badDeposit = { accountIndex: 1, ax: "0", ay: "5", amount: "0" };
-      await fuzzRoute(t, "/v1/ops", [{ type: "ORDER", order: encodeOrder(wrongKey) } as Json, { type: "DEPOSIT", entry: badDeposit }], RUNS);
+      await fuzzRoute(t, "/v1/ops", [{ type: "ORDER", order: encodeOrder(wrongKey) } as unknown as Json, { type: "DEPOSIT", entry: badDeposit }], RUNS);
       await fuzzRoute(t, "/v1/oracle/headers", [encodeHeader(forgedHeader(s, 2500n)) as unknown as Json], Math.ceil(RUNS / 3));
       // still working: a valid op is accepted afterwards
       const ok = await app.inject({ method: "POST", url: "/v1/ops", headers: AUTH, payload: { type: "DEPOSIT", entry: encodeDeposit(depositNew(3, 5n * USDC)) } });
