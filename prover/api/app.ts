@@ -108,7 +108,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   for (const s of SHARED_SCHEMAS) app.addSchema(s);
 
   app.setErrorHandler((err, req, reply) => {
-    const e = toApiError(err);
+    const e = toApiError(err, config.retryAfter);
     metrics.error(e.code);
     if (e.statusCode >= 500) req.log.error({ err, reqId: req.id }, "request failed");
     else req.log.debug({ code: e.code, msg: e.message, reqId: req.id }, "request refused");

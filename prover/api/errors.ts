@@ -14,7 +14,9 @@ export const API_ERRORS = {
   PRV_ERR_UNAUTHORIZED: [401, "Unauthorized"], // a write route without a valid API key
   PRV_ERR_NOT_FOUND: [404, "Not Found"], // no such route
   PRV_ERR_JOB_NOT_FOUND: [404, "Not Found"], // no job with that id
-  PRV_ERR_JOB_FINAL: [409, "Conflict"], // cancel of a job that is confirmed, failed or cancelled
+  PRV_ERR_JOB_FINAL: [409, "Conflict"], // cancel of a job that is confirmed
+  PRV_ERR_CANCEL_REFUSED: [409, "Conflict"], // the engine refuses the cancel: the job is submitting, or its batch is not the newest
+  PRV_ERR_JOB_STATE_CONFLICT: [409, "Conflict"], // the job changed state while the request ran; read it again
   PRV_ERR_PROOF_NOT_READY: [409, "Conflict"], // proof download before the job has a proof
   PRV_ERR_WRONG_MODE: [409, "Conflict"], // a route of the other mode (sequencer vs batch)
   PRV_ERR_NO_ORACLE_HEADER: [409, "Conflict"], // an op needs an oracle header for the next batch and there is none
@@ -111,11 +113,20 @@ export function fromFastifyError(e: { code?: string; statusCode?: number; messag
   return new ApiError("PRV_ERR_INTERNAL", "internal error");
 }
 
-/** Any thrown value as an `ApiError` (rule errors, fastify errors, the engine's queue-full error). */
-export function toApiError(e: unknown): ApiError {
+/**
+ * Any thrown value as an `ApiError`: rule errors, fastify's errors, and the engine's
+ * and store's errors (their `code` is a catalogue code; a full queue gets `Retry-After`).
+ */
+export function toApiError(e: unknown, retryAfterS = 1): ApiError {
   if (e instanceof ApiError) return e;
   if (e instanceof RuleError) return ruleError(e);
-  if (isQueueFullError(e)) return new ApiError("PRV_ERR_QUEUE_FULL", (e as Error).message ?? "job queue is full", undefined, { "retry-after": "1" });
+  if (isQueueFullError(e)) return new ApiError("PRV_ERR_QUEUE_FULL", (e as Error).message ?? "job queue is full", undefined, { "retry-after": String(retryAfterS) });
+  const code = (e as { code?: unknown } | null)?.code;
+  if (e instanceof Error && typeof code === "string") {
+    // the engine's and the store's errors carry catalogue codes
+    if (code === "PRV_ERR_IDEMPOTENCY_KEY_REUSED") return new ApiError("PRV_ERR_IDEMPOTENCY_MISMATCH", e.message);
+    if (code !== "PRV_ERR_INTERNAL" && Object.prototype.hasOwnProperty.call(API_ERRORS, code)) return new ApiError(code as ApiErrorCode, e.message);
+  }
   if (e instanceof Error) return fromFastifyError(e as Error & { code?: string; statusCode?: number });
   return new ApiError("PRV_ERR_INTERNAL", "internal error");
 }

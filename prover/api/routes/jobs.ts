@@ -6,7 +6,7 @@ import type { FastifyPluginAsync } from "fastify";
 import { toSolidityCalldata } from "../../zk/prover";
 import { BATCH_WRITE, WRITE, type AppContext } from "../app";
 import { ApiError } from "../errors";
-import { FINAL_STATES, type Job } from "../ports";
+import type { Job } from "../ports";
 import { JOB_ID_PARAMS, WRITE_HEADERS, errorResponses, ref } from "../schemas";
 import { decodeBatch, jobView, type BatchJson } from "../wire";
 import { sendIdempotent } from "./write";
@@ -109,12 +109,11 @@ export function jobRoutes(ctx: AppContext): FastifyPluginAsync {
       },
       async (req) => {
         const before = await jobOr404(req.params.id);
-        if (FINAL_STATES.includes(before.state) && before.state !== "cancelled") {
-          throw new ApiError("PRV_ERR_JOB_FINAL", `job ${before.id} is ${before.state}; only a job that is not final can be cancelled`, { state: before.state });
-        }
+        if (before.state === "cancelled") return jobView(before); // cancelling twice is harmless
+        if (before.state === "confirmed") throw new ApiError("PRV_ERR_JOB_FINAL", `job ${before.id} is confirmed; it cannot be cancelled`, { state: before.state });
         const after = (await engine.cancel(before.id)) ?? before;
         if (after.state !== "cancelled") {
-          throw new ApiError("PRV_ERR_JOB_FINAL", `job ${after.id} reached ${after.state} before it could be cancelled`, { state: after.state });
+          throw new ApiError("PRV_ERR_JOB_FINAL", `job ${after.id} is ${after.state}; it could not be cancelled`, { state: after.state });
         }
         return jobView(after);
       },

@@ -1,10 +1,11 @@
-/** Configuration: precedence flags > environment > file > defaults, every problem reported at once; API keys. */
+/** Configuration: precedence flags > environment > file > defaults, every problem reported at once; API keys; docs/api.md mirrors the catalogue and the options. */
 import { expect } from "chai";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ApiKeys, hashApiKey, presentedKey } from "../../../prover/api/auth";
-import { ConfigError, envOf, flagOf, loadConfig, redacted } from "../../../prover/service/config";
+import { API_ERRORS } from "../../../prover/api/errors";
+import { ConfigError, OPTIONS, envOf, flagOf, loadConfig, redacted } from "../../../prover/service/config";
 
 const HASH = hashApiKey("k");
 
@@ -56,5 +57,13 @@ describe("# config", function () {
     expect(presentedKey({ authorization: "Bearer k" })).to.equal("k");
     expect(presentedKey({ "x-api-key": "k" })).to.equal("k");
     expect(() => new ApiKeys(["k"])).to.throw(RangeError);
+  });
+});
+
+describe("# docs/api.md", function () {
+  it("lists every error code and every option", function () {
+    const doc = readFileSync(join(__dirname, "..", "..", "..", "docs", "api.md"), "utf8");
+    for (const [code, [status]] of Object.entries(API_ERRORS)) expect(doc, code).to.contain(`| \`${code}\` | ${status} |`);
+    for (const o of OPTIONS) expect(doc, o.key).to.contain(`| \`${flagOf(o.key)}\` | \`${envOf(o.key)}\` |`);
   });
 });
