@@ -187,4 +187,21 @@ describe("# api routes", function () {
       await app.close();
     }
   });
+
+  it("rate limit: 429 PRV_ERR_RATE_LIMITED with Retry-After", async function () {
+    const { app } = await testService({ config: { rateLimit: 3 } });
+    try {
+      const codes: number[] = [];
+      let last;
+      for (let i = 0; i < 4; i++) {
+        last = await app.inject({ url: "/health" });
+        codes.push(last.statusCode);
+      }
+      expect(codes).to.deep.equal([200, 200, 200, 429]);
+      expect(last!.json().code).to.equal("PRV_ERR_RATE_LIMITED");
+      expect(Number(last!.headers["retry-after"])).to.be.above(0);
+    } finally {
+      await app.close();
+    }
+  });
 });
