@@ -1,7 +1,7 @@
 /**
- * ProverPool with real `ci` proofs (3 at most: one whole, one aborted mid-proof, one
- * after the abort and a crash). Timings are measured and printed, not asserted: this
- * machine is shared.
+ * ProverPool with real `ci` proofs (4 at most: one whole, one aborted mid-proof, one
+ * after the abort and a crash, one with a single-threaded curve). Timings are measured
+ * and printed, not asserted: this machine is shared.
  */
 import path from "node:path";
 import { expect } from "chai";
@@ -97,6 +97,17 @@ describe("prover/pool: ProverPool", function () {
       expect(echo.publicSignals).to.deep.equal(["7"]);
     } finally {
       await small.close();
+    }
+  });
+
+  it("proves with a single-threaded curve per worker (the default when the pool has several threads)", async function () {
+    const single = new ProverPool({ maxThreads: 1, singleThreadCurve: true });
+    try {
+      const out = await single.prove(CI_CIRCUIT_DIR, input);
+      expect(await circuit.verify(out.publicSignals, out.proof)).to.equal(true);
+      console.log(`      measured: single-threaded prove ${Math.round(out.proveMs)} ms`);
+    } finally {
+      await single.close();
     }
   });
 
