@@ -12,6 +12,8 @@ import { hashApiKey } from "./api/auth";
 import { ConfigError, OPTIONS, defaultConfig, envOf, flagOf, loadConfig, redacted, type Config } from "./service/config";
 import { createLogger, type Logger } from "./service/log";
 import { ServiceMetrics } from "./service/metrics";
+import { GenesisError, StartupError, startService } from "./service/bootstrap";
+import { LedgerReplayError } from "./service/ledger";
 
 /** Adds one commander option per config option: flag, env name and default in the help. */
 function withConfigOptions(cmd: Command): Command {
@@ -39,15 +41,22 @@ function configOf(cmd: Command): Config {
 }
 
 /**
- * Builds the engine, the ledger and (in sequencer mode) the sequencer for `serve`.
- * INTEGRATION POINT: wire prover/service/engine.ts here once it has landed (see
- * docs/api.md, "For the integrator").
+ * Builds the engine, the ledger and (in sequencer mode) the sequencer for `serve`
+ * (prover/service/bootstrap.ts) and runs until SIGTERM/SIGINT. A problem found at
+ * start (configuration the service needs, genesis, circuit build, chain, data
+ * directory) is printed with the option to fix, and the process exits 2.
  */
-async function wireServices(config: Config, log: Logger, metrics: ServiceMetrics): Promise<never> {
-  void config;
-  void metrics;
-  log.fatal("the job engine is not wired into `zksettle serve` yet (prover/service/engine.ts); see docs/api.md");
-  process.exit(3);
+async function wireServices(config: Config, log: Logger, metrics: ServiceMetrics): Promise<void> {
+  try {
+    await startService(config, log, metrics);
+  } catch (e) {
+    if (e instanceof StartupError || e instanceof GenesisError || e instanceof LedgerReplayError) {
+      log.fatal({ err: e }, "cannot start");
+      process.stderr.write(`zksettle serve: ${e.message}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
 }
 
 export function program(): Command {

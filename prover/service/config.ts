@@ -30,6 +30,8 @@ export interface Config {
   params: string;
   dataDir: string;
   store: string;
+  genesis: string;
+  devGenesis: boolean;
   apiKeyHashes: string[];
   bodyLimit: number;
   maxQueue: number;
@@ -47,6 +49,8 @@ export interface Config {
   signerKey: string;
   confirmations: number;
   replaceAfter: number;
+  pollInterval: number;
+  fromBlock: number;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   shutdownTimeout: number;
 }
@@ -59,6 +63,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: "params", kind: "string", pattern: /^[A-Za-z0-9_-]+$/, help: "circuit parameter set (circuits/params/<name>.json, build/<name>/)" },
   { key: "dataDir", kind: "string", help: "directory of the job store (SQLite file)" },
   { key: "store", kind: "string", pattern: /^(sqlite|redis:\/\/\S+)$/, help: "job store: sqlite, or redis://host:port for a shared queue" },
+  { key: "genesis", kind: "string", help: "genesis of the settlement contract: a JSON file (docs/operations.md, \"Genesis file\")" },
+  { key: "devGenesis", kind: "bool", help: "use the INSECURE dev genesis of prover/dev/fixtures.ts (tests and demo only)" },
   { key: "apiKeyHashes", kind: "list", pattern: /^[0-9a-f]{64}$/, help: "comma-separated sha256 hex digests of the API keys allowed on write routes (zksettle hash-key <key>)" },
   { key: "bodyLimit", kind: "int", min: 1024, max: 64 * 1024 * 1024, help: "largest request body, bytes" },
   { key: "maxQueue", kind: "int", min: 1, max: 1_000_000, help: "most unfinished jobs; beyond it writes get 429" },
@@ -76,6 +82,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: "signerKey", kind: "string", secret: true, pattern: /^(0x[0-9a-fA-F]{64})?$/, help: "private key of the submitting account (prefer ZKSETTLE_SIGNER_KEY)" },
   { key: "confirmations", kind: "int", min: 1, max: 1000, help: "blocks a batch needs before it is confirmed" },
   { key: "replaceAfter", kind: "int", min: 1, max: 86_400, help: "seconds before an unmined transaction is replaced with higher fees" },
+  { key: "pollInterval", kind: "int", min: 10, max: 600_000, help: "milliseconds between chain polls (receipts, confirmations, reorgs, the deposit queue)" },
+  { key: "fromBlock", kind: "int", min: 0, max: Number.MAX_SAFE_INTEGER, help: "first block scanned for the contract's events (its deployment block)" },
   { key: "logLevel", kind: "string", choices: ["fatal", "error", "warn", "info", "debug", "trace", "silent"], help: "log level" },
   { key: "shutdownTimeout", kind: "int", min: 1, max: 3600, help: "seconds a graceful shutdown waits for requests and the engine" },
 ];
@@ -89,6 +97,8 @@ export function defaultConfig(): Config {
     params: "ci",
     dataDir: "./data",
     store: "sqlite",
+    genesis: "",
+    devGenesis: false,
     apiKeyHashes: [],
     bodyLimit: 1024 * 1024,
     maxQueue: 64,
@@ -106,6 +116,8 @@ export function defaultConfig(): Config {
     signerKey: "",
     confirmations: 1,
     replaceAfter: 60,
+    pollInterval: 2000,
+    fromBlock: 0,
     logLevel: "info",
     shutdownTimeout: 30,
   };
@@ -219,6 +231,7 @@ export function loadConfig(src: ConfigSources = {}): Config {
   const c = cfg as unknown as Config;
   if (problems.length === 0) {
     if (c.devOracle && c.mode !== "sequencer") problems.push("devOracle: only meaningful with mode sequencer");
+    if (c.devGenesis && c.genesis !== "") problems.push("genesis: give either --genesis FILE or --dev-genesis, not both");
     if (c.apiKeyHashes.length === 0) problems.push(`apiKeyHashes: no API key is configured; write routes would refuse every request (set ${envOf("apiKeyHashes")} or ${flagOf("apiKeyHashes")})`);
   }
   if (problems.length > 0) throw new ConfigError(problems);

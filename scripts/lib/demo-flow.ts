@@ -7,13 +7,13 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Provider, Signer } from "ethers";
-import { ContractFactory } from "ethers";
 import { applyBatch, type Op } from "../../prover/state/batch";
 import { RuleError, formatUnits } from "../../prover/state/errors";
 import type { Params } from "../../prover/state/params";
 import type { State } from "../../prover/state/state";
 import { stateSnapshot } from "../../prover/state/snapshot";
-import { deploySettlement, readArtifact, connect, type DeployedContract } from "../../prover/chain/deploy";
+import { connect, type DeployedContract } from "../../prover/chain/deploy";
+import { deployDevContracts } from "./dev-chain";
 import { readDepositQueue, submitBatch } from "../../prover/chain/settlement-client";
 import { buildBatchInput } from "../../prover/witness/batch-input";
 import { batchOnChain } from "../../prover/witness/batch-data";
@@ -105,15 +105,7 @@ function opLabel(op: Op): string {
 }
 
 async function deploy(o: DemoOptions, genesisRoot: bigint): Promise<{ settlement: DeployedContract; token: DeployedContract }> {
-  const deployArtifact = async (source: string, name: string) => {
-    const { abi, bytecode } = readArtifact(source, name);
-    const c = await new ContractFactory(abi, bytecode, o.operator).deploy();
-    await c.waitForDeployment();
-    return c as DeployedContract;
-  };
-  const token = await deployArtifact("contracts/test/TestToken.sol", "TestToken");
-  const verifier = await deployArtifact("contracts/generated/Groth16Verifier.sol", "Groth16Verifier");
-  const { settlement } = await deploySettlement(o.operator, { verifier, token, genesisStateRoot: genesisRoot, params: o.params, maxOracleDrift: 300 });
+  const { settlement, token } = await deployDevContracts(o.operator, o.params, genesisRoot);
   return { settlement, token };
 }
 
