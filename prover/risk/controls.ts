@@ -44,8 +44,10 @@ export interface RiskConfig {
   /** Finality rule of the settlement chain: N confirmations, or the node's `finalized` tag. */
   readonly finality: "confirmations" | "finalized";
   readonly confirmations: number;
-  /** Relative volatility shift of the option scenarios. */
-  readonly volShift: number;
+  /** Volatility of volatility, annual and relative: the option scenarios shift σ by z·ν·√T. */
+  readonly volOfVolAnnual: number;
+  /** Smallest relative volatility shift of the option scenarios. */
+  readonly minVolShift: number;
   /** SPAN's extreme scenarios: move in scan ranges, and the part of it that counts. */
   readonly extremeMove: number;
   readonly extremeCover: number;
@@ -86,7 +88,8 @@ export function defaultRiskConfig(markets: number): RiskConfig {
     mmBps: 5000,
     finality: "confirmations",
     confirmations: 3,
-    volShift: 0.1,
+    volOfVolAnnual: 1,
+    minVolShift: 0.001,
     extremeMove: 3,
     extremeCover: 0.35,
     rateAnnual: 0,
@@ -107,7 +110,8 @@ const NUMBERS: readonly NumRule[] = [
   ["floor", 0, 1, false, "fraction of the price"],
   ["mmBps", 0, 10_000, true, "basis points"],
   ["confirmations", 1, 10_000, true, "blocks"],
-  ["volShift", 0, 0.99, false, "relative shift"],
+  ["volOfVolAnnual", 0, 20, false, "annual volatility of volatility"],
+  ["minVolShift", 0, 0.99, false, "relative shift"],
   ["extremeMove", 0, 100, false, "scan ranges"],
   ["extremeCover", 0, 1, false, "fraction"],
   ["rateAnnual", -1, 1, false, "per year"],

@@ -8,10 +8,13 @@
  * linear        pnl = cover_s · markPrice · move_s · scan_m      (perpetual, future)
  * option        pnl = cover_s · (BS(S_s, K, σ_m·(1 + volDir_s·volShift), τ − T) − premium)
  *               S_s = S · (1 + move_s · scan_m),  τ = expiry − now,  premium = markPrice
+ *               volShift = max(minVolShift, z · ν · √T)   ν: volatility of volatility per √s
  * settled       pnl = 0
  * ```
  * The option is repriced at the end of the horizon T (τ − T), so a long option's time
- * decay over the time to finality is margined too.
+ * decay over the time to finality is margined too. The volatility shift grows with √T
+ * like the price move: a fixed shift (SPAN's daily vol scan) would dwarf a price move of
+ * a few seconds or minutes and make option margin blind to latency.
  */
 import { MarketKind, type Risk } from "../state/global";
 import { bsCall, bsPut, roundHalfAway } from "./black-scholes";
@@ -50,7 +53,11 @@ export interface RiskArraysInput {
   readonly scenarios: number;
   /** Maintenance ratio in basis points (0..10000). */
   readonly mmBps: bigint;
-  /** Relative volatility shift of the vol-up/down scenarios (default 0.1: ±10%). */
+  /** Volatility of volatility per √second, relative (default: 100% a year). */
+  readonly volOfVolPerSecond?: number;
+  /** Smallest relative volatility shift (default 0). */
+  readonly minVolShift?: number;
+  /** A fixed relative volatility shift of the vol scenarios, overriding max(minVolShift, z·ν·√T). */
   readonly volShift?: number;
   /** Extreme scenarios (default SPAN's ±3 ranges at 35%). */
   readonly shape?: ScenarioShape;
@@ -63,8 +70,13 @@ export interface RiskArraysInput {
   readonly scan?: readonly number[];
 }
 
-/** Default relative volatility shift of the vol scenarios. */
-export const DEFAULT_VOL_SHIFT = 0.1;
+/** Default volatility of volatility: 100% a year, per √second. */
+export const DEFAULT_VOL_OF_VOL = 1 / Math.sqrt(365 * 24 * 3600);
+
+/** `max(minVolShift, z · ν · √T)`: the relative volatility shift of the vol scenarios, below 1. */
+export function volShiftOf(z: number, volOfVolPerSecond: number, T: number, minVolShift = 0): number {
+  return Math.min(0.99, Math.max(minVolShift, scanFraction(z, volOfVolPerSecond, T)));
+}
 
 /** `scan = z · σ · √T`, a fraction of the price. */
 export function scanFraction(z: number, sigmaPerSecond: number, T: number): number {
@@ -86,8 +98,7 @@ function checkInput(i: RiskArraysInput): void {
   }
   if (i.mmBps < 0n || i.mmBps > 10000n) throw new RangeError(`riskArrays: mmBps ${i.mmBps} is outside 0..10000`);
   if (!Number.isFinite(i.now)) throw new RangeError(`riskArrays: now ${i.now} is not finite`);
-  const vs = i.volShift ?? DEFAULT_VOL_SHIFT;
-  if (!(vs >= 0 && vs < 1)) throw new RangeError(`riskArrays: volShift ${vs} is outside [0, 1)`);
+  if (i.volShift !== undefined && !(i.volShift >= 0 && i.volShift < 1)) throw new RangeError(`riskArrays: volShift ${i.volShift} is outside [0, 1)`);
   i.scan?.forEach((s, m) => {
     if (!(Number.isFinite(s) && s >= 0)) throw new RangeError(`riskArrays: scan of market ${m} = ${s} must be finite and ≥ 0`);
   });
@@ -104,7 +115,7 @@ function isOption(kind: MarketKind): kind is typeof MarketKind.CALL | typeof Mar
 export function riskArrays(input: RiskArraysInput): Risk {
   checkInput(input);
   const list = scenarios(input.scenarios, input.shape ?? DEFAULT_SCENARIO_SHAPE);
-  const volShift = input.volShift ?? DEFAULT_VOL_SHIFT;
+  const volShift = input.volShift ?? volShiftOf(input.z, input.volOfVolPerSecond ?? DEFAULT_VOL_OF_VOL, input.T, input.minVolShift);
   const pnl = input.markets.map((mk, m) => {
     const sigma = input.sigmaPerSecond[m];
     const scan = input.scan?.[m] ?? scanFraction(input.z, sigma, input.T);
