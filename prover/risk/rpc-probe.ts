@@ -258,7 +258,10 @@ export async function probeRpc(opts: ProbeOptions): Promise<ProbeReport> {
       fin = await block(rpc, "finalized");
     } catch (e) {
       // A node without the tag answers a JSON-RPC error: fall back to confirmations.
-      if (!(e instanceof ProbeError && e.code === "PROBE_RPC" && opts.finality !== "finalized")) throw e;
+      if (!(e instanceof ProbeError && e.code === "PROBE_RPC")) throw e;
+      if (opts.finality === "finalized") {
+        throw new ProbeError("PROBE_RPC", `${rpc.where}: the node does not know the "finalized" block tag (${e.message.slice(rpc.where.length + 2)}); use --finality confirmations`, e.method, { cause: e });
+      }
     }
     if (fin !== null) {
       const last = heads[heads.length - 1];
