@@ -60,7 +60,7 @@ export async function startHardhatNode(port?: number, opts: { pollingMs?: number
     stdio: "ignore",
   });
   const url = `http://127.0.0.1:${p}`;
-  const provider = new JsonRpcProvider(url, Network.from(31337), { staticNetwork: true, polling: true, pollingInterval: opts.pollingMs ?? 50 });
+  const provider = new JsonRpcProvider(url, Network.from(31337), { staticNetwork: true, polling: true, pollingInterval: opts.pollingMs ?? 50, cacheTimeout: -1 });
   const stop = async (): Promise<void> => {
     provider.destroy();
     if (node.exitCode === null && node.signalCode === null) {
