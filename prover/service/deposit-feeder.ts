@@ -53,7 +53,7 @@ export class DepositFeeder {
       // the sequencer may have moved on while the queue was read (an operator's DEPOSIT op)
       if (e.queueIndex !== this.sequencer.pendingState().global.depositCount) continue;
       try {
-        this.sequencer.submitDeposit(e);
+        this.sequencer.submitDeposit({ accountIndex: e.accountIndex, ax: e.ax, ay: e.ay, amount: e.amount });
         this.fed++;
         this.log.info({ queueIndex: e.queueIndex, accountIndex: e.accountIndex, amount: String(e.amount), pendingOps: this.sequencer.pendingOps }, "L1 deposit added to the pending batch");
       } catch (err) {
