@@ -10,9 +10,10 @@
  *    127.0.0.1; trades are posted as crossing orders over HTTP, one trade every
  *    `--gap` seconds; an op's latency runs from the HTTP answer that accepted it (the
  *    filling order) to the engine's `confirmed` event of its batch. p50 and p99.
- * 3. Peak memory per worker: process RSS sampled every 20 ms while the pool proves,
- *    minus the RSS before the pool started, divided by its threads; and the peak RSS of
- *    one snarkjs CLI process (/usr/bin/time).
+ * 3. Peak memory per worker: process RSS sampled every 20 ms while the pool proves
+ *    (each pool configuration in a fresh process), minus the RSS before the pool
+ *    started, divided by its threads; and the peak RSS of one snarkjs CLI process
+ *    (/usr/bin/time).
  *
  * Writes bench/service.json and prints a table. `--quick`: 2 proofs per side, one pool
  * configuration, 4 trades.
@@ -182,13 +183,37 @@ async function latencyRun(trades: number, gapMs: number, workers: number): Promi
   }
 }
 
+/** `poolRun` in a fresh process, so that each configuration's RSS starts from a clean baseline. */
+function poolRunInChild(K: number, threads: number): { ms: number; peakRssPerWorkerMiB: number; warmupMs: number; publicSignals: string[][] } {
+  const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", __filename, "--pool-run", String(threads), "--proofs", String(K)], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  if (r.status !== 0) throw new Error(`pool run with ${threads} thread(s) failed (exit ${r.status})`);
+  return JSON.parse(r.stdout.trim().split("\n").at(-1)!) as ReturnType<typeof poolRunInChild>;
+}
+
+/** The same inputs for both sides: the first K scenario batches of the service tests. */
+async function benchInputs(K: number): Promise<CircuitInput[]> {
+  const genesis = await devGenesis(CI_PARAMS);
+  const { batches, states } = scenario(genesis, K);
+  return batches.map((b, i) => buildBatchInput(CI_PARAMS, applyBatch(states[i], b).trace));
+}
+
 async function main(): Promise<void> {
+  const poolOnly = process.argv.indexOf("--pool-run");
+  if (poolOnly > 0) {
+    const threads = Number(process.argv[poolOnly + 1]);
+    const K = Number(process.argv[process.argv.indexOf("--proofs") + 1]);
+    const record = JSON.parse(fs.readFileSync(path.join(CIRCUIT_DIR, "setup.json"), "utf8")) as SetupRecord;
+    const vkey = JSON.parse(fs.readFileSync(path.resolve(CIRCUIT_DIR, record.verificationKey), "utf8")) as VerificationKey;
+    process.stdout.write(JSON.stringify(await poolRun(await benchInputs(K), threads, vkey)) + "\n");
+    return;
+  }
   const o = new Command()
     .description("zksettle prover service: proving throughput vs the snarkjs CLI, op→confirmed latency, memory per worker")
     .option("--quick", "the smallest run (2 proofs per side, one pool configuration, 4 trades)")
     .option("--proofs <n>", "proofs per side for the throughput comparison")
     .option("--trades <n>", "trades for the latency run")
     .option("--gap <s>", "seconds between two trades of the latency run", "2")
+    .option("--pool-run <threads>", "internal: one pool measurement, printed as JSON")
     .parse()
     .opts<{ quick?: boolean; proofs?: string; trades?: string; gap: string }>();
   const quick = o.quick === true;
@@ -197,20 +222,16 @@ async function main(): Promise<void> {
   const cores = os.availableParallelism();
   const threadOptions = quick ? [Math.max(1, cores - 1)] : [...new Set([Math.max(1, cores - 1), cores])];
   const record = JSON.parse(fs.readFileSync(path.join(CIRCUIT_DIR, "setup.json"), "utf8")) as SetupRecord;
-  const vkey = JSON.parse(fs.readFileSync(path.resolve(CIRCUIT_DIR, record.verificationKey), "utf8")) as VerificationKey;
   const snarkjsVersion = (JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "node_modules", "snarkjs", "package.json"), "utf8")) as { version: string }).version;
 
-  // the same inputs for both sides: the first K scenario batches of the service tests
-  const genesis = await devGenesis(CI_PARAMS);
-  const { batches, states } = scenario(genesis, K);
-  const inputs = batches.map((b, i) => buildBatchInput(CI_PARAMS, applyBatch(states[i], b).trace));
+  const inputs = await benchInputs(K);
   const N = CI_PARAMS.batchSize;
 
   console.log(`service bench: ci circuit (N = ${N}), ${K} proofs per side, ${cores} cores, pool threads ${threadOptions.join("/")}`);
   const pools: Record<string, unknown>[] = [];
   let publicSignals: string[][] = [];
   for (const threads of threadOptions) {
-    const r = await poolRun(inputs, threads, vkey);
+    const r = poolRunInChild(K, threads);
     publicSignals = r.publicSignals;
     const ppm = (K / r.ms) * 60_000;
     pools.push({ threads, proofs: K, wallMs: Math.round(r.ms), warmupMs: Math.round(r.warmupMs), proofsPerMinute: round(ppm), opsPerSecond: round((ppm * N) / 60, 3), peakRssPerWorkerMiB: round(r.peakRssPerWorkerMiB, 1) });

@@ -12,7 +12,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { Contract, JsonRpcProvider, Wallet } from "ethers";
+import { Contract, JsonRpcProvider, Network, Wallet } from "ethers";
 import type { Logger } from "pino";
 import { buildApp } from "../api/app";
 import { startServer, type RunningServer } from "../api/server";
@@ -132,11 +132,6 @@ export function attachEngineMetrics(engine: Engine, metrics: ServiceMetrics): vo
 
 /** Reads the contract and checks it against the configuration and the ledger. */
 async function checkChain(settlement: DeployedContract, provider: JsonRpcProvider, signer: Wallet, params: Params, genesis: State, ledger: Ledger, c: Config): Promise<void> {
-  try {
-    await provider.getBlockNumber();
-  } catch (e) {
-    throw new StartupError([`rpcUrl: the chain at ${c.rpcUrl} does not answer (${(e as Error).message.split("\n")[0]})`]);
-  }
   if ((await provider.getCode(c.settlement)) === "0x") throw new StartupError([`settlement: no contract at ${c.settlement} on ${c.rpcUrl}`]);
   const [depth, markets, batchSize, operator, batchCount, stateRoot] = (await Promise.all(
     ["ACCOUNT_DEPTH", "MARKETS", "BATCH_SIZE", "operator", "batchCount", "stateRoot"].map((f) => settlement.getFunction(f).staticCall()),
@@ -170,7 +165,8 @@ export async function startService(config: Config, log: Logger, metrics: Service
   const { state: genesis, insecure } = await loadGenesis({ file: config.genesis, dev: config.devGenesis, params, paramsName: config.params });
   if (insecure) log.warn("!!! --dev-genesis: INSECURE dev genesis with public keys (prover/dev/fixtures.ts): tests and demo only !!!");
 
-  const provider = new JsonRpcProvider(config.rpcUrl, undefined, { polling: true, pollingInterval: config.pollInterval, batchMaxCount: 1 });
+  const chainId = await chainIdOf(config.rpcUrl);
+  const provider = new JsonRpcProvider(config.rpcUrl, Network.from(chainId), { staticNetwork: true, polling: true, pollingInterval: config.pollInterval, batchMaxCount: 1 });
   const signer = new Wallet(config.signerKey, provider);
   const abi = readArtifact("contracts/Settlement.sol", "Settlement").abi;
   const settlement = new Contract(config.settlement, abi, provider) as unknown as DeployedContract;
@@ -271,6 +267,23 @@ export async function startService(config: Config, log: Logger, metrics: Service
   }
   feeder?.start(config.pollInterval);
   return { url: server.url, config, engine, ledger, store, sequencer, server };
+}
+
+/** eth_chainId with a timeout (ethers would retry an unreachable node forever). */
+async function chainIdOf(rpcUrl: string, timeoutMs = 10_000): Promise<bigint> {
+  try {
+    const res = await fetch(rpcUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const body = (await res.json()) as { result?: string; error?: { message?: string } };
+    if (typeof body.result !== "string") throw new Error(body.error?.message ?? `HTTP ${res.status}`);
+    return BigInt(body.result);
+  } catch (e) {
+    throw new StartupError([`rpcUrl: the chain at ${rpcUrl} does not answer eth_chainId (${(e as Error).message})`]);
+  }
 }
 
 function bigMax(a: bigint, b: bigint): bigint {

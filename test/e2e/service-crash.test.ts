@@ -10,6 +10,7 @@
  * every job is confirmed exactly once, the chain holds each batch exactly once (one
  * BatchFinalized per number, roots chained from genesis) and the contract's root is the
  * ledger's. Then a graceful shutdown: SIGTERM mid-proof, exit 0, restart, completes.
+ * Last, a reorg (evm_revert) that takes a confirmed batch back: it is submitted again.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -95,7 +96,7 @@ describe("e2e: zksettle serve survives SIGKILL in every stage and shuts down gra
 
   before(async function () {
     genesis = await ciGenesis();
-    batches = scenario(genesis, BATCHES + 1).batches;
+    batches = scenario(genesis, BATCHES + 2).batches;
     chain = await startHardhatNode();
     contracts = await deployDevContracts(hardhatSigner(0, chain.provider), CI_PARAMS, genesis.stateRoot());
     // the L1 deposit queue the batches consume, in order (account i deposits from wallet i)
@@ -199,6 +200,39 @@ describe("e2e: zksettle serve survives SIGKILL in every stage and shuts down gra
     const events = await contracts.settlement.queryFilter(contracts.settlement.filters.BatchFinalized(), contracts.deployBlock);
     expect(events.length).to.equal(BATCHES + 1);
     expect((await contracts.settlement.stateRoot()).toString()).to.equal(js[BATCHES].newStateRoot);
+
+  });
+
+  it("a reorg that takes a confirmed batch back: the service sees it and submits the batch again", async function () {
+    expect(svc, "the service of the test before").to.not.equal(undefined);
+    const snapshot = (await chain.provider.send("evm_snapshot", [])) as string;
+    const n = BATCHES + 2;
+    const r = await http<JobJson>(`${svc!.url}/v1/batches`, { body: serializeBatch(batches[n - 1]), key: KEY, headers: { "idempotency-key": `batch-${n}` } });
+    expect(r.status, JSON.stringify(r.body)).to.equal(202);
+    jobIds.push(r.body.id);
+    await watch((j) => j[n - 1].state === "confirmed", `job ${n} confirmed`);
+    expect(await contracts.settlement.batchCount()).to.equal(BigInt(n));
+
+    // the blocks with batch n's transaction go away
+    expect(await chain.provider.send("evm_revert", [snapshot])).to.equal(true);
+    expect(await contracts.settlement.batchCount()).to.equal(BigInt(n - 1));
+    const t0 = Date.now();
+    while (!svc!.lines.some((l) => l.msg === "a reorg took back a confirmed batch: submitting it again" && l.batchNumber === n)) {
+      if (Date.now() - t0 > 60_000) throw new Error("the service did not notice the reorg");
+      await sleep(100);
+    }
+    await watch((j) => j[n - 1].state === "confirmed" && Number(j[n - 1].attempts) === 1, `job ${n} confirmed again`);
+    const t1 = Date.now();
+    while ((await contracts.settlement.batchCount()) !== BigInt(n)) {
+      if (Date.now() - t1 > 30_000) throw new Error("batch not back on chain");
+      await sleep(200);
+    }
+    const events = (await contracts.settlement.queryFilter(contracts.settlement.filters.BatchFinalized(), contracts.deployBlock)) as EventLog[];
+    expect(events.map((e) => Number(e.args[0]))).to.deep.equal(Array.from({ length: n }, (_, i) => i));
+    const js = await jobs();
+    expect((await contracts.settlement.stateRoot()).toString()).to.equal(js[n - 1].newStateRoot);
+    const metrics = await (await fetch(`${svc!.url}/metrics`)).text();
+    expect(metrics).to.contain('zksettle_errors_total{code="PRV_ERR_REORGED"} 1');
 
     svc!.kill("SIGTERM");
     expect((await svc!.exited).code).to.equal(0);

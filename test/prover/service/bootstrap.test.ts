@@ -64,6 +64,13 @@ describe("prover/service: bootstrap of zksettle serve", function () {
     expect(r.status, r.stderr).to.equal(2);
     for (const s of ["settlement:", "signerKey:", "genesis:"]) expect(r.stderr).to.contain(s);
     expect(fs.readdirSync(dir)).to.deep.equal([]);
+    const noChain = spawnSync(
+      process.execPath,
+      ["-r", "ts-node/register/transpile-only", path.join(REPO, "prover/cli.ts"), "serve", "--data-dir", dir, "--log-level", "silent", "--dev-genesis", "--settlement", "0x" + "1".repeat(40), "--rpc-url", "http://127.0.0.1:9"],
+      { cwd: REPO, env: { ...env, ZKSETTLE_SIGNER_KEY: "0x" + "2".repeat(64) }, encoding: "utf8" },
+    );
+    expect(noChain.status, noChain.stderr).to.equal(2);
+    expect(noChain.stderr).to.contain("rpcUrl: the chain at http://127.0.0.1:9 does not answer");
     const help = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(REPO, "prover/cli.ts"), "serve", "--help"], { cwd: REPO, env, encoding: "utf8" });
     for (const s of ["--genesis", "--dev-genesis", "--poll-interval", "--from-block", "ZKSETTLE_SIGNER_KEY"]) expect(help.stdout).to.contain(s);
     fs.rmSync(dir, { recursive: true, force: true });
