@@ -7,14 +7,13 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Provider, Signer } from "ethers";
-import { ContractFactory } from "ethers";
 import { applyBatch, type Op } from "../../prover/state/batch";
 import { RuleError, formatUnits } from "../../prover/state/errors";
 import type { Params } from "../../prover/state/params";
 import type { State } from "../../prover/state/state";
 import { stateSnapshot } from "../../prover/state/snapshot";
-import { encodeGenesis } from "../../prover/state/genesis-codec";
-import { deploySettlement, readArtifact, connect, type DeployedContract } from "../../prover/chain/deploy";
+import { connect, type DeployedContract } from "../../prover/chain/deploy";
+import { deployDevContracts } from "./dev-chain";
 import { readDepositQueue, submitBatch } from "../../prover/chain/settlement-client";
 import { buildBatchInput } from "../../prover/witness/batch-input";
 import { batchOnChain } from "../../prover/witness/batch-data";
@@ -81,16 +80,7 @@ function opLabel(op: Op): string {
 }
 
 async function deploy(o: DemoOptions, genesis: State): Promise<{ settlement: DeployedContract; token: DeployedContract }> {
-  const deployArtifact = async (source: string, name: string) => {
-    const { abi, bytecode } = readArtifact(source, name);
-    const c = await new ContractFactory(abi, bytecode, o.operator).deploy();
-    await c.waitForDeployment();
-    return c as DeployedContract;
-  };
-  const token = await deployArtifact("contracts/test/TestToken.sol", "TestToken");
-  const verifier = await deployArtifact("contracts/generated/Groth16Verifier.sol", "Groth16Verifier");
-  // The genesis goes on chain (GenesisPublished) so that anyone can rebuild the state from the chain alone.
-  const { settlement } = await deploySettlement(o.operator, { verifier, token, genesisStateRoot: genesis.stateRoot(), genesis: encodeGenesis(genesis), params: o.params, maxOracleDrift: 300 });
+  const { settlement, token } = await deployDevContracts(o.operator, o.params, genesis);
   return { settlement, token };
 }
 

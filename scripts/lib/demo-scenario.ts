@@ -4,8 +4,9 @@
  * deposit; 1 goes long the perpetual with leverage against 2; 3 buys the future and a
  * call from 4; funding flows from the long to the short over two 8-hour periods; the
  * price falls and 2 takes over part of 1's long as liquidator (ci accounts hold two
- * position slots, and 3's are full); the dated markets expire and are settled; 3 withdraws and 4's forced withdrawal from L1 is served. Each step is planned
- * on the state the previous batch left, so orders carry current nonces.
+ * position slots, and 3's are full); the dated markets expire and are settled; 3
+ * withdraws and 4's forced withdrawal from L1 is served. Each step is planned on the
+ * state the previous batch left, so orders carry current nonces.
  */
 import type { Op } from "../../prover/state/batch";
 import type { State } from "../../prover/state/state";

@@ -1,0 +1,168 @@
+/**
+ * The HTTP API (fastify): schema-first routes on shared `$id` schemas, OpenAPI at
+ * /docs, API keys on write routes, the PRV_ERR_* catalogue for every error, request
+ * metrics and logs. `buildApp` takes its collaborators, so tests pass fakes and
+ * `zksettle serve` passes the engine, the ledger and (in sequencer mode) the sequencer.
+ */
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from "fastify";
+import rateLimit from "@fastify/rate-limit";
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import type { Logger } from "pino";
+import type { Config } from "../service/config";
+import type { ServiceMetrics } from "../service/metrics";
+import type { Sequencer } from "../service/sequencer";
+import { ApiKeys, presentedKey } from "./auth";
+import { ApiError, queueFull, toApiError } from "./errors";
+import { IdempotencyCache } from "./idempotency";
+import type { EnginePort, LedgerPort } from "./ports";
+import { SequencerPump } from "./pump";
+import { SHARED_SCHEMAS } from "./schemas";
+import { healthRoutes } from "./routes/health";
+import { jobRoutes } from "./routes/jobs";
+import { opRoutes } from "./routes/ops";
+import { stateRoutes } from "./routes/state";
+
+/** What `buildApp` needs. */
+export interface AppDeps {
+  readonly engine: EnginePort;
+  readonly ledger: LedgerPort;
+  /** Required in sequencer mode. */
+  readonly sequencer?: Sequencer;
+  readonly config: Config;
+  readonly metrics: ServiceMetrics;
+  readonly logger: Logger;
+  /** Tick of the sequencer's batch-interval timer, ms (default: a tenth of the interval, at most 1 s). */
+  readonly tickMs?: number;
+}
+
+/** Shared by the route modules. */
+export interface AppContext extends AppDeps {
+  readonly keys: ApiKeys;
+  readonly idempotency: IdempotencyCache;
+  readonly pump?: SequencerPump;
+  readonly lifecycle: { shuttingDown: boolean };
+  /** Throws PRV_ERR_QUEUE_FULL when the engine (plus cut batches not yet handed over) is full. */
+  checkCapacity(): Promise<void>;
+  /** Throws PRV_ERR_WRONG_MODE unless the service runs in `mode`. */
+  requireMode(mode: Config["mode"], what: string): void;
+}
+
+/** Route options `config` of a write route. */
+export const WRITE = { write: true } as const;
+/** Route options `config` of a sequencer-mode write route. */
+export const SEQUENCER_WRITE = { write: true, mode: "sequencer" } as const;
+/** Route options `config` of a batch-mode write route. */
+export const BATCH_WRITE = { write: true, mode: "batch" } as const;
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /** Needs an API key. */
+    write?: boolean;
+    /** Only in this mode (PRV_ERR_WRONG_MODE otherwise, before the body is read). */
+    mode?: "sequencer" | "batch";
+  }
+}
+
+function routeLabel(req: FastifyRequest): string {
+  return req.routeOptions.url ?? "unmatched";
+}
+
+/**
+ * Builds the app (not listening). `app.close()` stops the sequencer's timer and hands
+ * every accepted op to the engine before it resolves.
+ */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, metrics, engine, sequencer } = deps;
+  if (config.mode === "sequencer" && sequencer === undefined) throw new Error("buildApp: mode sequencer needs a sequencer");
+  const log = deps.logger.child({ component: "api" });
+  const pump = sequencer === undefined ? undefined : new SequencerPump(sequencer, engine, log, metrics);
+  const ctx: AppContext = {
+    ...deps,
+    keys: new ApiKeys(config.apiKeyHashes),
+    idempotency: new IdempotencyCache(config.idempotencyCache),
+    pump,
+    lifecycle: { shuttingDown: false },
+    async checkCapacity() {
+      const c = await engine.capacity();
+      const queued = c.queued + (sequencer?.outbox.length ?? 0);
+      if (queued >= Math.min(c.maxQueued, config.maxQueue)) throw queueFull(queued, Math.min(c.maxQueued, config.maxQueue), config.retryAfter);
+    },
+    requireMode(mode, what) {
+      if (config.mode !== mode) throw new ApiError("PRV_ERR_WRONG_MODE", `${what} needs mode ${mode}; this service runs in mode ${config.mode}`, { mode: config.mode });
+    },
+  };
+  metrics.bind({
+    counts: () => engine.counts(),
+    capacity: () => engine.capacity(),
+    sequencer: sequencer && (() => ({ pendingOps: sequencer.pendingOps, restingOrders: sequencer.restingOrders, outbox: sequencer.outbox.length })),
+  });
+
+  const app = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: config.bodyLimit,
+    return503OnClosing: true,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false, discriminator: true } },
+  });
+  for (const s of SHARED_SCHEMAS) app.addSchema(s);
+
+  app.setErrorHandler((err, req, reply) => {
+    const e = toApiError(err, config.retryAfter);
+    metrics.error(e.code);
+    if (e.statusCode >= 500) req.log.error({ err, reqId: req.id }, "request failed");
+    else req.log.debug({ code: e.code, msg: e.message, reqId: req.id }, "request refused");
+    void reply.code(e.statusCode).headers(e.headers).send(e.body());
+  });
+  app.setNotFoundHandler((req, reply) => {
+    const e = new ApiError("PRV_ERR_NOT_FOUND", `no route ${req.method} ${req.url.split("?")[0]}`);
+    metrics.error(e.code);
+    void reply.code(404).send(e.body());
+  });
+  app.addHook("onRequest", async (req) => {
+    const { write, mode } = req.routeOptions.config;
+    if (mode !== undefined) ctx.requireMode(mode, `${req.method} ${req.routeOptions.url ?? ""}`);
+    if (write !== true) return;
+    if (ctx.lifecycle.shuttingDown) throw new ApiError("PRV_ERR_NOT_READY", "the service is shutting down");
+    if (!ctx.keys.check(presentedKey(req.headers))) {
+      throw new ApiError("PRV_ERR_UNAUTHORIZED", "write routes need a valid API key (Authorization: Bearer <key> or X-API-Key)");
+    }
+  });
+  app.addHook("onResponse", async (req, reply) => {
+    const route = routeLabel(req);
+    metrics.httpRequests.inc({ method: req.method, route, status: String(reply.statusCode) });
+    metrics.httpSeconds.observe({ method: req.method, route }, reply.elapsedTime / 1000);
+    req.log.info({ reqId: req.id, method: req.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, "request");
+  });
+
+  if (config.rateLimit > 0) {
+    await app.register(rateLimit, {
+      max: config.rateLimit,
+      timeWindow: 60_000,
+      errorResponseBuilder: (_req, c) => new ApiError("PRV_ERR_RATE_LIMITED", `rate limit of ${c.max} requests per minute reached; retry in ${Math.ceil(c.ttl / 1000)} s`, undefined, { "retry-after": String(Math.ceil(c.ttl / 1000)) }),
+    });
+  }
+  await app.register(swagger, {
+    openapi: {
+      info: { title: "zksettle prover service", version: "0.1.0", description: "docs/api.md" },
+      components: { securitySchemes: { apiKey: { type: "http", scheme: "bearer" } } },
+    },
+    refResolver: { buildLocalReference: (json, _base, _frag, i) => (typeof json.$id === "string" ? json.$id : `def-${i}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: "/docs" });
+
+  await app.register(healthRoutes(ctx));
+  await app.register(jobRoutes(ctx));
+  await app.register(opRoutes(ctx));
+  await app.register(stateRoutes(ctx));
+
+  app.addHook("onClose", async () => {
+    ctx.lifecycle.shuttingDown = true;
+    if (pump !== undefined) await pump.drainAll();
+  });
+  if (pump !== undefined) {
+    const every = deps.tickMs ?? Math.min(1000, Math.max(10, (config.batchInterval * 1000) / 10));
+    app.addHook("onReady", async () => pump.start(every));
+  }
+  return app;
+}

@@ -1,0 +1,89 @@
+/**
+ * What the HTTP layer needs from the rest of the service (docs/service.md). The job
+ * engine and the ledger are built elsewhere; `buildApp` takes anything with these
+ * shapes, so tests pass fakes and `zksettle serve` passes the real ones.
+ */
+import type { Account } from "../state/account";
+import type { Batch } from "../state/batch";
+import type { State } from "../state/state";
+import type { Groth16Proof } from "../zk/snarkjs";
+
+/** The stages of a job, in pipeline order, then the two other ends. */
+export const JOB_STATES = ["queued", "witness", "proving", "verifying", "submitting", "confirmed", "failed", "cancelled"] as const;
+/** One of `JOB_STATES`. */
+export type JobState = (typeof JOB_STATES)[number];
+/** A job that will not change any more. */
+export const FINAL_STATES: readonly JobState[] = ["confirmed", "failed", "cancelled"];
+
+/** A job as the engine reports it (docs/service.md, "Jobs"); only what the API reads. */
+export interface Job {
+  readonly id: string;
+  readonly batchNumber: number;
+  readonly state: JobState;
+  /** 0..1 within the pipeline. */
+  readonly progress: number;
+  readonly attempts: number;
+  readonly idempotencyKey?: string;
+  readonly oldStateRoot: string;
+  readonly newStateRoot: string;
+  readonly inputHash: string;
+  readonly proof?: Groth16Proof;
+  readonly publicSignals?: string[];
+  readonly txHash?: string;
+  readonly blockNumber?: number;
+  readonly gasUsed?: string;
+  readonly error?: { readonly code: string; readonly message: string };
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly stageMs: Partial<Record<JobState, number>>;
+}
+
+/** How full the engine is. */
+export interface Capacity {
+  /** Jobs waiting or in the pipeline (not final). */
+  readonly queued: number;
+  /** Most unfinished jobs the engine takes; at this depth new work gets 429. */
+  readonly maxQueued: number;
+  /** Prover worker threads. */
+  readonly workers: number;
+  /** Workers busy now. */
+  readonly busy: number;
+}
+
+/** The job engine (prover/service/engine.ts). Methods may return promises. */
+export interface EnginePort {
+  /**
+   * Validates the batch against the ledger, records it and its job, and queues it.
+   * The same idempotency key returns the job it made the first time.
+   * @throws RuleError when the batch breaks a rule; an error with `code`
+   *   `"QUEUE_FULL"` (or `name` `"QueueFullError"`) when the queue is full
+   */
+  submitBatch(batch: Batch, idempotencyKey?: string): Job | Promise<Job>;
+  getJob(id: string): Job | undefined | Promise<Job | undefined>;
+  /** Cancels a job that is not final; returns the job as it is after the call. */
+  cancel(id: string): Job | undefined | Promise<Job | undefined>;
+  counts(): Record<JobState, number> | Promise<Record<JobState, number>>;
+  capacity(): Capacity | Promise<Capacity>;
+  /** True once the store is open and the pool is warm (readiness). */
+  ready?(): boolean | Promise<boolean>;
+}
+
+/** A Merkle proof of one account leaf (prover/state/tree.ts `siblings`). */
+export interface AccountProof {
+  readonly index: number;
+  readonly leaf: bigint;
+  /** D levels from the leaf up, 3 siblings each in child order. */
+  readonly siblings: readonly (readonly bigint[])[];
+  readonly accountsRoot: bigint;
+  readonly globalHash: bigint;
+  readonly stateRoot: bigint;
+}
+
+/** The operator's state: genesis plus every batch cut so far (prover/service/ledger.ts). */
+export interface LedgerPort {
+  /** The account at index i in the state after every recorded batch. */
+  account(i: number): Account;
+  accountProof(i: number): AccountProof;
+  /** The state after every recorded batch (not a live reference the caller may mutate). */
+  pendingState(): State;
+}

@@ -1,0 +1,84 @@
+/** Liveness, readiness, capacity and the Prometheus exposition. */
+import type { FastifyPluginAsync } from "fastify";
+import type { AppContext } from "../app";
+import { ApiError } from "../errors";
+import { errorResponses } from "../schemas";
+
+export function healthRoutes(ctx: AppContext): FastifyPluginAsync {
+  const started = Date.now();
+  return async (app) => {
+    app.get(
+      "/health",
+      {
+        schema: {
+          summary: "Liveness: the process answers",
+          tags: ["ops"],
+          response: { 200: { type: "object", properties: { status: { type: "string" }, uptimeS: { type: "number" } } } },
+        },
+      },
+      async () => ({ status: "ok", uptimeS: (Date.now() - started) / 1000 }),
+    );
+
+    app.get(
+      "/ready",
+      {
+        schema: {
+          summary: "Readiness: the engine is ready and the service is not shutting down",
+          tags: ["ops"],
+          response: { 200: { type: "object", properties: { ready: { type: "boolean" } } }, ...errorResponses(503) },
+        },
+      },
+      async (_req, reply) => {
+        const ready = !ctx.lifecycle.shuttingDown && (ctx.engine.ready === undefined || (await ctx.engine.ready()));
+        if (!ready) throw new ApiError("PRV_ERR_NOT_READY", ctx.lifecycle.shuttingDown ? "the service is shutting down" : "the engine is not ready");
+        return reply.send({ ready: true });
+      },
+    );
+
+    app.get(
+      "/v1/capacity",
+      {
+        schema: {
+          summary: "How full the service is",
+          tags: ["ops"],
+          response: {
+            200: {
+              type: "object",
+              properties: {
+                queued: { type: "integer" },
+                maxQueued: { type: "integer" },
+                workers: { type: "integer" },
+                busy: { type: "integer" },
+                accepting: { type: "boolean" },
+                mode: { type: "string" },
+                sequencer: {
+                  type: "object",
+                  properties: { pendingOps: { type: "integer" }, batchSize: { type: "integer" }, restingOrders: { type: "integer" }, outbox: { type: "integer" } },
+                },
+              },
+            },
+          },
+        },
+      },
+      async () => {
+        const c = await ctx.engine.capacity();
+        const s = ctx.sequencer;
+        const outbox = s?.outbox.length ?? 0;
+        const maxQueued = Math.min(c.maxQueued, ctx.config.maxQueue);
+        return {
+          ...c,
+          maxQueued,
+          accepting: !ctx.lifecycle.shuttingDown && c.queued + outbox < maxQueued,
+          mode: ctx.config.mode,
+          sequencer: s && { pendingOps: s.pendingOps, batchSize: s.batchSize, restingOrders: s.restingOrders, outbox },
+        };
+      },
+    );
+
+    app.get(
+      "/metrics",
+      { schema: { summary: "Prometheus metrics (text exposition)", tags: ["ops"], response: { 200: { type: "string" } } } },
+      async (_req, reply) => reply.type(ctx.metrics.contentType).send(await ctx.metrics.text()),
+    );
+  };
+}

@@ -1,0 +1,190 @@
+/**
+ * Shared JSON schemas of the API, added once with `addSchema({ $id })` and used by
+ * `$ref` from the routes (and named in the OpenAPI document at /docs). Numbers the
+ * protocol holds as bigints travel as decimal strings.
+ */
+
+/** A non-negative decimal integer of at most 78 digits (any field element fits). */
+const UINT = { type: "string", pattern: "^(0|[1-9][0-9]{0,77})$", description: "non-negative decimal integer" } as const;
+/** A signed decimal integer. */
+const INT = { type: "string", pattern: "^(0|-?[1-9][0-9]{0,77})$", description: "signed decimal integer" } as const;
+const INDEX = { type: "integer", minimum: 0, maximum: 4294967295 } as const;
+
+/** Every shared schema; `$id`s are referenced as `<id>#`. */
+export const SHARED_SCHEMAS = [
+  { $id: "Uint", ...UINT },
+  { $id: "Int", ...INT },
+  {
+    $id: "Error",
+    type: "object",
+    required: ["statusCode", "code", "error", "message"],
+    properties: {
+      statusCode: { type: "integer" },
+      code: { type: "string", description: "PRV_ERR_* (docs/api.md)" },
+      error: { type: "string" },
+      message: { type: "string" },
+      details: { type: "object", additionalProperties: { type: ["string", "number", "boolean"] } },
+    },
+  },
+  {
+    $id: "SignedOrder",
+    type: "object",
+    additionalProperties: false,
+    required: ["accountIndex", "marketId", "isBuy", "size", "limitPrice", "expiry", "nonce", "maxFeeBps", "R8x", "R8y", "S"],
+    properties: {
+      accountIndex: INDEX,
+      marketId: { type: "integer", minimum: 1, maximum: 15 },
+      isBuy: { type: "boolean" },
+      size: UINT,
+      limitPrice: UINT,
+      expiry: UINT,
+      nonce: UINT,
+      maxFeeBps: UINT,
+      R8x: UINT,
+      R8y: UINT,
+      S: UINT,
+    },
+  },
+  {
+    $id: "OracleSignature",
+    type: "object",
+    additionalProperties: false,
+    required: ["keyIndex", "R8x", "R8y", "S"],
+    properties: { keyIndex: { type: "integer", minimum: 0, maximum: 15 }, R8x: UINT, R8y: UINT, S: UINT },
+  },
+  {
+    $id: "Header",
+    type: "object",
+    additionalProperties: false,
+    required: ["timestamp", "markPrices", "signatures"],
+    properties: {
+      timestamp: UINT,
+      markPrices: { type: "array", minItems: 1, maxItems: 15, items: UINT },
+      signatures: { type: "array", minItems: 1, maxItems: 16, items: { $ref: "OracleSignature#" } },
+    },
+  },
+  {
+    $id: "DepositEntry",
+    type: "object",
+    additionalProperties: false,
+    required: ["accountIndex", "ax", "ay", "amount"],
+    properties: { accountIndex: INDEX, ax: UINT, ay: UINT, amount: UINT },
+  },
+  {
+    $id: "BatchOp",
+    type: "object",
+    required: ["type"],
+    discriminator: { propertyName: "type" },
+    oneOf: [
+      { type: "object", additionalProperties: false, required: ["type"], properties: { type: { const: "NOOP" } } },
+      { type: "object", additionalProperties: false, required: ["type"], properties: { type: { const: "DEPOSIT" } } },
+      {
+        type: "object",
+        additionalProperties: false,
+        required: ["type", "maker", "taker", "q", "makerFeeBps", "takerFeeBps"],
+        properties: {
+          type: { const: "TRADE" },
+          maker: { $ref: "SignedOrder#" },
+          taker: { $ref: "SignedOrder#" },
+          q: UINT,
+          makerFeeBps: UINT,
+          takerFeeBps: UINT,
+        },
+      },
+    ],
+  },
+  {
+    $id: "Batch",
+    type: "object",
+    additionalProperties: false,
+    required: ["header", "ops", "deposits"],
+    properties: {
+      header: { $ref: "Header#" },
+      ops: { type: "array", maxItems: 1024, items: { $ref: "BatchOp#" } },
+      deposits: { type: "array", maxItems: 1024, items: { $ref: "DepositEntry#" } },
+    },
+  },
+  {
+    $id: "SubmitOp",
+    type: "object",
+    required: ["type"],
+    discriminator: { propertyName: "type" },
+    oneOf: [
+      { type: "object", additionalProperties: false, required: ["type", "order"], properties: { type: { const: "ORDER" }, order: { $ref: "SignedOrder#" } } },
+      { type: "object", additionalProperties: false, required: ["type", "entry"], properties: { type: { const: "DEPOSIT" }, entry: { $ref: "DepositEntry#" } } },
+    ],
+  },
+  {
+    $id: "Job",
+    type: "object",
+    required: ["id", "batchNumber", "state", "progress", "attempts", "oldStateRoot", "newStateRoot", "inputHash", "createdAt", "updatedAt", "stageMs"],
+    properties: {
+      id: { type: "string" },
+      batchNumber: { type: "integer" },
+      state: { type: "string", enum: ["queued", "witness", "proving", "verifying", "submitting", "confirmed", "failed", "cancelled"] },
+      progress: { type: "number" },
+      attempts: { type: "integer" },
+      idempotencyKey: { type: "string" },
+      oldStateRoot: { type: "string" },
+      newStateRoot: { type: "string" },
+      inputHash: { type: "string" },
+      hasProof: { type: "boolean" },
+      txHash: { type: "string" },
+      blockNumber: { type: "integer" },
+      gasUsed: { type: "string" },
+      error: { type: "object", properties: { code: { type: "string" }, message: { type: "string" } } },
+      createdAt: { type: "integer" },
+      updatedAt: { type: "integer" },
+      stageMs: { type: "object", additionalProperties: { type: "number" } },
+    },
+  },
+  {
+    $id: "Account",
+    type: "object",
+    required: ["index", "exists", "ax", "ay", "nonce", "collateral", "positions"],
+    properties: {
+      index: { type: "integer" },
+      exists: { type: "boolean" },
+      ax: UINT,
+      ay: UINT,
+      nonce: UINT,
+      collateral: INT,
+      positions: {
+        type: "array",
+        items: { type: "object", properties: { marketId: { type: "integer" }, size: INT, fundingSnapshot: INT } },
+      },
+    },
+  },
+] as const;
+
+/** `{ $ref: "<id>#" }`. */
+export function ref(id: string): { $ref: string } {
+  return { $ref: `${id}#` };
+}
+
+/** Error responses a route can give, all with the shared `Error` body. */
+export function errorResponses(...statuses: number[]): Record<number, { $ref: string }> {
+  return Object.fromEntries(statuses.map((s) => [s, ref("Error")]));
+}
+
+/** Path parameter: a job id (uuid or any short token). */
+export const JOB_ID_PARAMS = {
+  type: "object",
+  required: ["id"],
+  properties: { id: { type: "string", minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_-]+$" } },
+} as const;
+
+/** Path parameter: an account index as decimal digits. */
+export const ACCOUNT_PARAMS = {
+  type: "object",
+  required: ["index"],
+  properties: { index: { type: "string", pattern: "^(0|[1-9][0-9]{0,9})$" } },
+} as const;
+
+/** The `Idempotency-Key` header (optional) and the API key header. */
+export const WRITE_HEADERS = {
+  type: "object",
+  properties: {
+    "idempotency-key": { type: "string", minLength: 1, maxLength: 128, pattern: "^[\\x21-\\x7e]+$" },
+  },
+} as const;

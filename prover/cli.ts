@@ -1,0 +1,103 @@
+#!/usr/bin/env node
+/**
+ * `zksettle`: the prover service's command line (commander). Run it with
+ * `npx ts-node prover/cli.ts <command>`; every command and option has --help.
+ *
+ *   zksettle serve [options]     run the HTTP service (docs/api.md)
+ *   zksettle config [options]    print the configuration the options resolve to, or its problems
+ *   zksettle hash-key [key]      sha256 of an API key, for --api-key-hashes (reads stdin without key)
+ */
+import { Command, Option } from "commander";
+import { hashApiKey } from "./api/auth";
+import { ConfigError, OPTIONS, defaultConfig, envOf, flagOf, loadConfig, redacted, type Config } from "./service/config";
+import { createLogger, type Logger } from "./service/log";
+import { ServiceMetrics } from "./service/metrics";
+import { GenesisError, StartupError, startService } from "./service/bootstrap";
+import { LedgerReplayError } from "./service/ledger";
+
+/** Adds one commander option per config option: flag, env name and default in the help. */
+function withConfigOptions(cmd: Command): Command {
+  const defaults = defaultConfig() as unknown as Record<string, unknown>;
+  cmd.addOption(new Option("--config <file>", "JSON config file (camelCase keys)").env("ZKSETTLE_CONFIG"));
+  for (const o of OPTIONS) {
+    const shown = o.secret ? "" : ` (default ${JSON.stringify(defaults[o.key])})`;
+    const help = `${o.help}${o.choices ? ` [${o.choices.join("|")}]` : ""}${shown}; env ${envOf(o.key)}`;
+    cmd.addOption(new Option(o.kind === "bool" ? flagOf(o.key) : `${flagOf(o.key)} <value>`, help));
+  }
+  return cmd;
+}
+
+/** The config from the command's flags, the environment and the file; exits 2 with the problems. */
+function configOf(cmd: Command): Config {
+  try {
+    return loadConfig({ flags: cmd.opts(), env: process.env });
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`zksettle: ${e.message}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
+}
+
+/**
+ * Builds the engine, the ledger and (in sequencer mode) the sequencer for `serve`
+ * (prover/service/bootstrap.ts) and runs until SIGTERM/SIGINT. A problem found at
+ * start (configuration the service needs, genesis, circuit build, chain, data
+ * directory) is printed with the option to fix, and the process exits 2.
+ */
+async function wireServices(config: Config, log: Logger, metrics: ServiceMetrics): Promise<void> {
+  try {
+    await startService(config, log, metrics);
+  } catch (e) {
+    if (e instanceof StartupError || e instanceof GenesisError || e instanceof LedgerReplayError) {
+      log.fatal({ err: e }, "cannot start");
+      process.stderr.write(`zksettle serve: ${e.message}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
+}
+
+export function program(): Command {
+  const prog = new Command("zksettle").description("zksettle prover service").showHelpAfterError();
+
+  withConfigOptions(prog.command("serve").description("run the prover service (HTTP API, sequencer or batch mode)")).action(async (_opts, cmd: Command) => {
+    const config = configOf(cmd);
+    const log = createLogger(config.logLevel);
+    log.info({ config: redacted(config) }, "configuration");
+    await wireServices(config, log, new ServiceMetrics());
+  });
+
+  withConfigOptions(prog.command("config").description("print the resolved configuration (secrets redacted) or every problem in it")).action((_opts, cmd: Command) => {
+    process.stdout.write(JSON.stringify(redacted(configOf(cmd)), null, 2) + "\n");
+  });
+
+  prog
+    .command("hash-key")
+    .description("print the sha256 hex digest of an API key (for --api-key-hashes / ZKSETTLE_API_KEY_HASHES)")
+    .argument("[key]", "the API key; read from stdin when absent (keeps it out of the shell history)")
+    .action(async (key: string | undefined) => {
+      let k = key;
+      if (k === undefined) {
+        const chunks: Buffer[] = [];
+        for await (const c of process.stdin) chunks.push(c as Buffer);
+        k = Buffer.concat(chunks).toString("utf8").trim();
+      }
+      if (k === "") {
+        process.stderr.write("zksettle hash-key: empty key\n");
+        process.exit(2);
+      }
+      process.stdout.write(hashApiKey(k) + "\n");
+    });
+  return prog;
+}
+
+if (require.main === module) {
+  program()
+    .parseAsync(process.argv)
+    .catch((e: unknown) => {
+      process.stderr.write(`zksettle: ${(e as Error).stack ?? String(e)}\n`);
+      process.exit(1);
+    });
+}

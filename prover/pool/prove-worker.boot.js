@@ -1,0 +1,12 @@
+// Entry file of the prover pool's threads when the prover runs from its TypeScript
+// sources (ts-node, hardhat test). ts-node's require hook is installed per thread, so
+// a new worker thread cannot load prove-worker.ts by itself; this plain CommonJS file
+// registers ts-node (transpile only: types were checked by the main thread's build)
+// and hands over. A compiled build (tsc) loads prove-worker.js directly instead.
+"use strict";
+const path = require("node:path");
+
+if (!require.extensions[".ts"]) {
+  require("ts-node").register({ transpileOnly: true, project: path.resolve(__dirname, "../../tsconfig.json") });
+}
+module.exports = require("./prove-worker.ts");

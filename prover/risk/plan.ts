@@ -1,0 +1,109 @@
+/**
+ * One risk update, end to end and pure: latency and σ (after overrides) → target scan
+ * ranges → target arrays → the bounded step → whether to publish → the accounts the
+ * step would make liquidatable. The service calls it before cutting each batch; the
+ * API route and the metrics show its result.
+ */
+import type { Risk } from "../state/global";
+import { SECONDS_PER_YEAR } from "./black-scholes";
+import { policyOf, type RiskConfig } from "./controls";
+import type { TimeToFinality } from "./latency-window";
+import { appliedScan, atRiskAccounts, marginMultiplier, nextRisk, shouldPublish, targetScan, type AccountsView, type AtRiskAccount } from "./margin-policy";
+import { withOverrides, type Overrides } from "./overrides";
+import { riskArrays, type RiskMarket } from "./risk-arrays";
+
+/** Inputs of `planRisk`. */
+export interface PlanInput {
+  readonly config: RiskConfig;
+  readonly overrides: Overrides;
+  /** T as measured (LatencyWindow.timeToFinality()). */
+  readonly latency: TimeToFinality;
+  readonly markets: readonly RiskMarket[];
+  /** Underlying per market (options), collateral units per lot. */
+  readonly underlyingPrice: readonly bigint[];
+  /** σ per √second per market (controls.ts `sigmasOf`). */
+  readonly sigmaPerSecond: readonly number[];
+  /** Unix seconds of the header the arrays are for. */
+  readonly now: number;
+  /** S. */
+  readonly scenarios: number;
+  /** The arrays in force (the state's `global.risk`). */
+  readonly current: Risk;
+  /** The accounts, to report who the step would make liquidatable. */
+  readonly state?: AccountsView;
+}
+
+/** What the route and metrics show per market. */
+export interface MarketRiskView {
+  readonly market: number;
+  /** σ after overrides, annualised. */
+  readonly sigmaAnnual: number;
+  /** Scan range latency asks for (fraction of the price, floored) or the pinned one. */
+  readonly targetScan: number;
+  /** Scan range of the arrays after the step. */
+  readonly appliedScan: number;
+  /** appliedScan / (z·σ·√T_ref). */
+  readonly multiplier: number;
+  /** True when an operator pinned the scan range. */
+  readonly pinned: boolean;
+}
+
+/** The result of one update. */
+export interface RiskPlan {
+  readonly latency: TimeToFinality;
+  /** The T the scan ranges use: the configured percentile, or the override. */
+  readonly T: number;
+  readonly percentile: RiskConfig["percentile"];
+  readonly z: number;
+  readonly markets: readonly MarketRiskView[];
+  readonly target: Risk;
+  /** The arrays to carry in the next header (when `publish`). */
+  readonly next: Risk;
+  readonly publish: boolean;
+  readonly atRisk: readonly AtRiskAccount[];
+}
+
+/** Computes one risk update; see the file comment. */
+export function planRisk(i: PlanInput): RiskPlan {
+  const c = i.config;
+  const policy = policyOf(c);
+  const o = withOverrides(i.overrides, { z: c.z, T: i.latency[c.percentile], sigmaPerSecond: i.sigmaPerSecond }, SECONDS_PER_YEAR);
+  const computed = targetScan({ ...policy, z: o.z }, o.sigmaPerSecond, o.T);
+  const scan = computed.map((s, m) => o.scan[m] ?? s);
+  const target = riskArrays({
+    markets: i.markets,
+    underlyingPrice: i.underlyingPrice,
+    sigmaPerSecond: o.sigmaPerSecond,
+    T: o.T,
+    z: o.z,
+    now: i.now,
+    scenarios: i.scenarios,
+    mmBps: BigInt(c.mmBps),
+    volOfVolPerSecond: c.volOfVolAnnual / Math.sqrt(SECONDS_PER_YEAR),
+    minVolShift: c.minVolShift,
+    shape: { extremeMove: c.extremeMove, extremeCover: c.extremeCover },
+    rate: c.rateAnnual / SECONDS_PER_YEAR,
+    scan,
+  });
+  const next = nextRisk(i.current, target, policy);
+  const applied = appliedScan(next, target, scan);
+  const multiplier = marginMultiplier({ ...policy, z: o.z }, o.sigmaPerSecond, applied);
+  return {
+    latency: i.latency,
+    T: o.T,
+    percentile: c.percentile,
+    z: o.z,
+    markets: scan.map((s, m) => ({
+      market: m,
+      sigmaAnnual: o.sigmaPerSecond[m] * Math.sqrt(SECONDS_PER_YEAR),
+      targetScan: s,
+      appliedScan: applied[m],
+      multiplier: multiplier[m],
+      pinned: o.scan[m] !== undefined,
+    })),
+    target,
+    next,
+    publish: shouldPublish(i.current, next, c.publishThreshold),
+    atRisk: i.state === undefined ? [] : atRiskAccounts(i.state, i.current, next),
+  };
+}

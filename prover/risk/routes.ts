@@ -1,0 +1,166 @@
+/**
+ * The risk routes: current T, scan range and margin multiplier per market, the
+ * accounts a tightening would make liquidatable, and the operator overrides with
+ * their audit log. The integrator registers `riskRoutes(source)` in prover/api/app.ts.
+ *
+ * ```
+ * GET  /v1/risk             T (p50/p95/p99 and stages), the T used, per market σ, scan, multiplier
+ * GET  /v1/risk/at-risk     accounts that the next arrays would make liquidatable
+ * GET  /v1/risk/overrides   the overrides in force and the audit log
+ * POST /v1/risk/overrides   set or clear one override (write route: API key; who = the key's hash)
+ * ```
+ */
+import type { FastifyPluginAsync } from "fastify";
+import { hashApiKey, presentedKey } from "../api/auth";
+import { ApiError } from "../api/errors";
+import { OverrideError, type OverrideChange, type Overrides } from "./overrides";
+import type { RiskPlan } from "./plan";
+
+/** What the routes read and change; the service keeps the plan and persists overrides. */
+export interface RiskSource {
+  /** The last risk update (undefined before the first). */
+  plan(): RiskPlan | undefined;
+  overrides(): Overrides;
+  /** Applies, persists and returns the new overrides (throws OverrideError when refused). */
+  setOverride(change: OverrideChange): Overrides | Promise<Overrides>;
+  /** Clock for the audit log (default Date.now). */
+  now?(): number;
+}
+
+const num = { type: "number" } as const;
+const q = { type: "object", properties: { p50: num, p95: num, p99: num, count: { type: "integer" } } } as const;
+const str = { type: "string" } as const;
+const nullableNum = { type: ["number", "null"] } as const;
+
+/** The plan as JSON: bigints as decimal strings. */
+export function planView(p: RiskPlan): Record<string, unknown> {
+  return {
+    timeToFinality: { p50: p.latency.p50, p95: p.latency.p95, p99: p.latency.p99, stages: p.latency.stages },
+    T: p.T,
+    percentile: p.percentile,
+    z: p.z,
+    mmBps: Number(p.next.mmBps),
+    publish: p.publish,
+    atRisk: p.atRisk.length,
+    markets: p.markets,
+  };
+}
+
+function notYet(): ApiError {
+  return new ApiError("PRV_ERR_NOT_READY", "no risk update has been computed yet");
+}
+
+/** The routes; see the file comment. */
+export function riskRoutes(source: RiskSource): FastifyPluginAsync {
+  return async (app) => {
+    app.get(
+      "/v1/risk",
+      {
+        schema: {
+          summary: "Current time to finality, scan range and margin multiplier per market",
+          tags: ["risk"],
+          response: {
+            200: {
+              type: "object",
+              properties: {
+                timeToFinality: { type: "object", properties: { p50: num, p95: num, p99: num, stages: { type: "object", additionalProperties: q } } },
+                T: num,
+                percentile: str,
+                z: num,
+                mmBps: { type: "integer" },
+                publish: { type: "boolean" },
+                atRisk: { type: "integer" },
+                markets: {
+                  type: "array",
+                  items: { type: "object", properties: { market: { type: "integer" }, sigmaAnnual: num, targetScan: num, appliedScan: num, multiplier: num, pinned: { type: "boolean" } } },
+                },
+              },
+            },
+          },
+        },
+      },
+      async () => {
+        const p = source.plan();
+        if (p === undefined) throw notYet();
+        return planView(p);
+      },
+    );
+
+    app.get(
+      "/v1/risk/at-risk",
+      {
+        schema: {
+          summary: "Accounts that meet maintenance now and would not under the next risk arrays",
+          tags: ["risk"],
+          response: {
+            200: {
+              type: "object",
+              properties: {
+                accounts: {
+                  type: "array",
+                  items: { type: "object", properties: { index: { type: "integer" }, equity: str, maintenanceNow: str, maintenanceNext: str, shortfall: str } },
+                },
+              },
+            },
+          },
+        },
+      },
+      async () => {
+        const p = source.plan();
+        if (p === undefined) throw notYet();
+        return {
+          accounts: p.atRisk.map((a) => ({ index: a.index, equity: String(a.equity), maintenanceNow: String(a.maintenanceNow), maintenanceNext: String(a.maintenanceNext), shortfall: String(a.shortfall) })),
+        };
+      },
+    );
+
+    const overridesSchema = {
+      type: "object",
+      properties: {
+        values: { type: "object", additionalProperties: num },
+        log: {
+          type: "array",
+          items: { type: "object", properties: { seq: { type: "integer" }, who: str, when: { type: "integer" }, key: str, previous: nullableNum, value: nullableNum, reason: str } },
+        },
+      },
+    } as const;
+
+    app.get("/v1/risk/overrides", { schema: { summary: "Operator overrides in force and their audit log", tags: ["risk"], response: { 200: overridesSchema } } }, async () => source.overrides());
+
+    app.post<{ Body: { key: string; value: number | null; reason: string; operator?: string } }>(
+      "/v1/risk/overrides",
+      {
+        config: { write: true },
+        schema: {
+          summary: "Set (value) or clear (null) one risk override; logged with who, when, the previous value and the reason",
+          tags: ["risk"],
+          security: [{ apiKey: [] }],
+          body: {
+            type: "object",
+            required: ["key", "value", "reason"],
+            additionalProperties: false,
+            properties: {
+              key: { type: "string", maxLength: 64 },
+              value: nullableNum,
+              reason: { type: "string", minLength: 1, maxLength: 500 },
+              operator: { type: "string", maxLength: 100 },
+            },
+          },
+          response: { 200: overridesSchema },
+        },
+      },
+      async (req) => {
+        // The audit log names the API key by its hash prefix, never the key itself.
+        const key = presentedKey(req.headers);
+        const id = key === undefined ? "anonymous" : `key ${hashApiKey(key).slice(0, 12)}`;
+        const who = req.body.operator === undefined ? id : `${req.body.operator} (${id})`;
+        try {
+          return await source.setOverride({ who, when: source.now?.() ?? Date.now(), key: req.body.key, value: req.body.value, reason: req.body.reason });
+        } catch (e) {
+          if (e instanceof OverrideError) throw new ApiError("PRV_ERR_BAD_VALUE", e.message, { key: req.body.key });
+          throw e;
+        }
+      },
+    );
+  };
+}

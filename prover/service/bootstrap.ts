@@ -1,0 +1,293 @@
+/**
+ * `zksettle serve`, wired (docs/service.md): config → genesis → SqliteJobStore →
+ * Ledger.open → ProverPool → chain Submitter (+ adapter) → Engine → resume →
+ * (sequencer mode) Sequencer + L1 deposit feed → buildApp → startServer, with the
+ * engine's job events feeding the metrics and a graceful shutdown in the reverse order
+ * (app → deposit feed, reorg watch → engine.close → pool.close → store.close).
+ *
+ * Start-up checks (each failure is a `StartupError` naming the option to fix): the
+ * circuit build exists, the chain answers, the settlement contract is deployed with the
+ * same parameters, the signer is its operator, its genesis root is the ledger's, and
+ * the chain holds no batch the data directory does not know.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { Contract, JsonRpcProvider, Network, Wallet } from "ethers";
+import type { Logger } from "pino";
+import { buildApp } from "../api/app";
+import { startServer, type RunningServer } from "../api/server";
+import { readArtifact, type DeployedContract } from "../chain/deploy";
+import { Submitter as ChainSubmitter } from "../chain/submitter";
+import { signedHeader } from "../dev/fixtures";
+import { ProverPool } from "../pool/prover-pool";
+import { loadParams, type Params } from "../state/params";
+import type { State } from "../state/state";
+import { JobConflictError, type Job, type JobState } from "../store/job-store";
+import { SqliteJobStore } from "../store/sqlite-store";
+import type { SetupRecord, VerificationKey } from "../zk/prover";
+import { ChainAdapter, recordSubmitterEvents } from "./chain-adapter";
+import type { Config } from "./config";
+import { DepositFeeder } from "./deposit-feeder";
+import { Engine } from "./engine";
+import { GenesisError, loadGenesis } from "./genesis-file";
+import { Ledger } from "./ledger";
+import type { ServiceMetrics } from "./metrics";
+import { Sequencer } from "./sequencer";
+
+/** The repository root (build/, artifacts/, circuits/params/). */
+export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+
+/** A problem found at start; the CLI prints it and exits 2. */
+export class StartupError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`cannot start:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "StartupError";
+  }
+}
+
+/** The running service, for the CLI, tests and the bench. */
+export interface Service {
+  readonly url: string;
+  readonly config: Config;
+  readonly engine: Engine;
+  readonly ledger: Ledger;
+  readonly store: SqliteJobStore;
+  readonly sequencer?: Sequencer;
+  readonly server: RunningServer;
+}
+
+export interface StartOptions {
+  /** process.exit (injected by the bench, which runs the service in-process). */
+  readonly exit?: (code: number) => void;
+}
+
+/** `build/<params>/` with its verification key (from setup.json). */
+function circuitOf(params: string): { dir: string; vkey: VerificationKey; insecure: boolean } {
+  const dir = path.join(REPO_ROOT, "build", params);
+  const recordPath = path.join(dir, "setup.json");
+  if (!fs.existsSync(recordPath)) throw new StartupError([`params: no circuit build in ${dir} (run \`npx ts-node scripts/build.ts --params ${params}\` and the setup first)`]);
+  const record = JSON.parse(fs.readFileSync(recordPath, "utf8")) as SetupRecord;
+  const vkey = JSON.parse(fs.readFileSync(path.resolve(dir, record.verificationKey), "utf8")) as VerificationKey;
+  return { dir, vkey, insecure: record.insecure };
+}
+
+/** One service per data directory: a pid file, ignored when its process is gone (kill -9). */
+function lockDataDir(dataDir: string): () => void {
+  fs.mkdirSync(dataDir, { recursive: true });
+  const file = path.join(dataDir, "serve.pid");
+  if (fs.existsSync(file)) {
+    const pid = Number(fs.readFileSync(file, "utf8").trim());
+    let alive = false;
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid) {
+      try {
+        process.kill(pid, 0);
+        alive = true;
+      } catch {
+        alive = false;
+      }
+    }
+    if (alive) throw new StartupError([`dataDir: ${dataDir} is used by the running process ${pid} (${file})`]);
+  }
+  fs.writeFileSync(file, String(process.pid));
+  return () => {
+    try {
+      if (fs.readFileSync(file, "utf8").trim() === String(process.pid)) fs.unlinkSync(file);
+    } catch {
+      /* already gone */
+    }
+  };
+}
+
+/** What `serve` needs beyond `loadConfig`'s checks. */
+export function serveProblems(c: Config): string[] {
+  const p: string[] = [];
+  if (c.store !== "sqlite") p.push(`store: ${JSON.stringify(c.store)} is not available in this build; use sqlite`);
+  if (c.settlement === "") p.push("settlement: the settlement contract's address is required (--settlement, ZKSETTLE_SETTLEMENT)");
+  if (c.signerKey === "") p.push("signerKey: the operator's private key is required (ZKSETTLE_SIGNER_KEY, or --signer-key)");
+  if (c.genesis === "" && !c.devGenesis) p.push("genesis: give --genesis FILE (ZKSETTLE_GENESIS), or --dev-genesis for the INSECURE dev genesis");
+  return p;
+}
+
+/** Feeds the metrics from the engine's job events: stage durations, proofs, gas, errors. */
+export function attachEngineMetrics(engine: Engine, metrics: ServiceMetrics): void {
+  const seen = new Map<string, { state: JobState; stages: Set<string> }>();
+  engine.on("job", (job: Job) => {
+    const prev = seen.get(job.id);
+    const stages = prev?.stages ?? new Set<string>();
+    for (const [stage, ms] of Object.entries(job.stageMs) as [JobState, number][]) {
+      const k = `${job.attempts}:${stage}`;
+      if (stages.has(k) || typeof ms !== "number") continue;
+      stages.add(k);
+      metrics.observeStage(stage, ms);
+    }
+    if (job.state !== prev?.state) {
+      if (job.state === "submitting" && prev?.state === "verifying") metrics.proofDone();
+      if (job.state === "confirmed" && job.gasUsed !== undefined) metrics.gas(job.gasUsed);
+      if (job.state === "failed") metrics.error(job.error?.code ?? "PRV_ERR_INTERNAL");
+    }
+    if (job.state === "confirmed" || job.state === "cancelled") seen.delete(job.id);
+    else seen.set(job.id, { state: job.state, stages });
+  });
+}
+
+/** Reads the contract and checks it against the configuration and the ledger. */
+async function checkChain(settlement: DeployedContract, provider: JsonRpcProvider, signer: Wallet, params: Params, genesis: State, ledger: Ledger, c: Config): Promise<void> {
+  if ((await provider.getCode(c.settlement)) === "0x") throw new StartupError([`settlement: no contract at ${c.settlement} on ${c.rpcUrl}`]);
+  const [depth, markets, batchSize, operator, batchCount, stateRoot] = (await Promise.all(
+    ["ACCOUNT_DEPTH", "MARKETS", "BATCH_SIZE", "operator", "batchCount", "stateRoot"].map((f) => settlement.getFunction(f).staticCall()),
+  )) as [bigint, bigint, bigint, string, bigint, bigint];
+  const p: string[] = [];
+  if (Number(depth) !== params.accountDepth || Number(markets) !== params.markets || Number(batchSize) !== params.batchSize) {
+    p.push(`params: the contract has accountDepth ${depth}, markets ${markets}, batchSize ${batchSize}; --params ${c.params} has ${params.accountDepth}, ${params.markets}, ${params.batchSize}`);
+  }
+  if (operator.toLowerCase() !== signer.address.toLowerCase()) p.push(`signerKey: the signer ${signer.address} is not the contract's operator ${operator}`);
+  const onChain = Number(batchCount);
+  if (onChain === 0 && stateRoot !== genesis.stateRoot()) p.push(`genesis: the contract's genesis root ${stateRoot} is not the configured genesis's root ${genesis.stateRoot()}`);
+  if (onChain > ledger.height) p.push(`dataDir: the contract holds ${onChain} batches but this data directory's ledger only ${ledger.height}; start from the data directory that made them`);
+  if (p.length > 0) throw new StartupError(p);
+}
+
+/**
+ * Starts the whole service and listens.
+ * @throws StartupError / GenesisError / LedgerReplayError before anything listens
+ */
+export async function startService(config: Config, log: Logger, metrics: ServiceMetrics, opts: StartOptions = {}): Promise<Service> {
+  const problems = serveProblems(config);
+  if (problems.length > 0) throw new StartupError(problems);
+  let params: Params;
+  try {
+    params = loadParams(config.params);
+  } catch (e) {
+    throw new StartupError([`params: ${(e as Error).message}`]);
+  }
+  const circuit = circuitOf(config.params);
+  if (circuit.insecure) log.warn("!!! the circuit's keys are the INSECURE development keys (dev powers of tau): tests and demo only !!!");
+  const { state: genesis, insecure } = await loadGenesis({ file: config.genesis, dev: config.devGenesis, params, paramsName: config.params });
+  if (insecure) log.warn("!!! --dev-genesis: INSECURE dev genesis with public keys (prover/dev/fixtures.ts): tests and demo only !!!");
+
+  const chainId = await chainIdOf(config.rpcUrl);
+  const provider = new JsonRpcProvider(config.rpcUrl, Network.from(chainId), { staticNetwork: true, polling: true, pollingInterval: config.pollInterval, batchMaxCount: 1 });
+  const signer = new Wallet(config.signerKey, provider);
+  const abi = readArtifact("contracts/Settlement.sol", "Settlement").abi;
+  const settlement = new Contract(config.settlement, abi, provider) as unknown as DeployedContract;
+
+  const unlock = lockDataDir(config.dataDir);
+  const store = new SqliteJobStore(path.join(config.dataDir, "jobs.sqlite"));
+  let pool: ProverPool | undefined;
+  let undone = false;
+  /** pool → store → pid file → provider (after engine.close). */
+  const undo = async (): Promise<void> => {
+    if (undone) return;
+    undone = true;
+    await pool?.close();
+    store.close();
+    unlock();
+    provider.destroy();
+  };
+  let ledger: Ledger;
+  try {
+    ledger = Ledger.open(store, genesis);
+    await checkChain(settlement, provider, signer, params, genesis, ledger, config);
+  } catch (e) {
+    await undo();
+    throw e;
+  }
+  log.info({ batches: ledger.height, stateRoot: ledger.stateRoot().toString(), unfinished: store.unfinished().length }, "ledger replayed");
+
+  const chainLog = log.child({ component: "submitter" });
+  const chain = new ChainSubmitter({
+    settlement: config.settlement,
+    abi,
+    signer,
+    confirmations: config.confirmations,
+    replaceAfterMs: config.replaceAfter * 1000,
+    pollMs: config.pollInterval,
+    fromBlock: config.fromBlock,
+    onEvent: recordSubmitterEvents(store, chainLog),
+  });
+  const submitter = new ChainAdapter({ chain, store, provider, log: chainLog, confirmations: config.confirmations, replaceAfterMs: config.replaceAfter * 1000, pollMs: config.pollInterval });
+  pool = new ProverPool({ maxThreads: config.workers });
+  const engine = new Engine({ store, ledger, pool, submitter, circuitDir: circuit.dir, vkey: circuit.vkey, params, maxQueued: config.maxQueue });
+  attachEngineMetrics(engine, metrics);
+  const engineLog = log.child({ component: "engine" });
+  engine.on("job", (j) => engineLog.info({ jobId: j.id, batchNumber: j.batchNumber, state: j.state, attempts: j.attempts, txHash: j.txHash, error: j.error }, "job"));
+  engine.on("rewound", (h) => engineLog.warn({ height: h }, "the newest batch was cancelled; the ledger went back"));
+  await engine.resume();
+
+  // a reorg that takes back a confirmed batch: failed (PRV_ERR_REORGED) → retry → submitted again
+  const reorgs = chain.watchReorgs(
+    () => store.list({ states: ["confirmed"], limit: 64 }).map((j) => ({ batchNumber: j.batchNumber, newStateRoot: BigInt(j.newStateRoot) })),
+    (numbers) => {
+      for (const n of numbers) {
+        const job = store.getByBatchNumber(n);
+        if (!job || job.state !== "confirmed") continue;
+        chainLog.warn({ jobId: job.id, batchNumber: n, txHash: job.txHash }, "a reorg took back a confirmed batch: submitting it again");
+        try {
+          store.transition(job.id, ["confirmed"], "failed", { error: { code: "PRV_ERR_REORGED", message: `batch ${n} (tx ${job.txHash}) is no longer on the canonical chain` } });
+          metrics.error("PRV_ERR_REORGED");
+          engine.retry(job.id);
+        } catch (err) {
+          if (!(err instanceof JobConflictError)) throw err;
+        }
+      }
+    },
+    (err) => chainLog.warn({ err }, "reorg check failed; retrying"),
+  );
+
+  let sequencer: Sequencer | undefined;
+  let feeder: DepositFeeder | undefined;
+  if (config.mode === "sequencer") {
+    if (config.devOracle) log.warn("!!! --dev-oracle: batch headers are signed with the INSECURE dev oracle keys: tests and demo only !!!");
+    sequencer = new Sequencer({
+      state: ledger.pendingState(),
+      clock: Date.now,
+      batchIntervalMs: config.batchInterval * 1000,
+      maxRestingOrders: config.maxRestingOrders,
+      makerFeeBps: BigInt(config.makerFeeBps),
+      takerFeeBps: BigInt(config.takerFeeBps),
+      devOracle: config.devOracle ? (s, now) => signedHeader(s, bigMax(s.global.oracleTimestamp + 1n, BigInt(Math.floor(now / 1000)))) : undefined,
+    });
+    feeder = new DepositFeeder(sequencer, settlement, log.child({ component: "deposits" }), metrics);
+  }
+
+  const app = await buildApp({ engine, ledger, sequencer, config, metrics, logger: log });
+  const stop = async (): Promise<void> => {
+    await feeder?.stop();
+    await reorgs.stop();
+    await engine.close();
+    await undo();
+  };
+  let server: RunningServer;
+  try {
+    server = await startServer(app, config, log, stop, opts.exit);
+  } catch (e) {
+    await app.close();
+    await stop();
+    throw new StartupError([`host/port: cannot listen on ${config.host}:${config.port} (${(e as Error).message})`]);
+  }
+  feeder?.start(config.pollInterval);
+  return { url: server.url, config, engine, ledger, store, sequencer, server };
+}
+
+/** eth_chainId with a timeout (ethers would retry an unreachable node forever). */
+async function chainIdOf(rpcUrl: string, timeoutMs = 10_000): Promise<bigint> {
+  try {
+    const res = await fetch(rpcUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const body = (await res.json()) as { result?: string; error?: { message?: string } };
+    if (typeof body.result !== "string") throw new Error(body.error?.message ?? `HTTP ${res.status}`);
+    return BigInt(body.result);
+  } catch (e) {
+    throw new StartupError([`rpcUrl: the chain at ${rpcUrl} does not answer eth_chainId (${(e as Error).message})`]);
+  }
+}
+
+function bigMax(a: bigint, b: bigint): bigint {
+  return a > b ? a : b;
+}
+
+export { GenesisError };

@@ -1,0 +1,246 @@
+/**
+ * Configuration of `zksettle serve`: one table of options, read from (highest first)
+ * command-line flags, the environment (`ZKSETTLE_<NAME>`), a JSON config file
+ * (`--config`, camelCase keys) and the defaults. Everything is validated at start;
+ * every problem is reported at once, naming the option and where its value came from.
+ */
+import { readFileSync } from "node:fs";
+import os from "node:os";
+
+type Kind = "int" | "number" | "string" | "bool" | "list";
+
+/** One option: its key (camelCase, = config-file key), flag, type, bounds and help. */
+export interface OptionSpec {
+  readonly key: keyof Config;
+  readonly kind: Kind;
+  readonly help: string;
+  readonly min?: number;
+  readonly max?: number;
+  readonly choices?: readonly string[];
+  readonly pattern?: RegExp;
+  /** Never printed (logs, `config` command). */
+  readonly secret?: boolean;
+}
+
+/** The validated configuration. */
+export interface Config {
+  mode: "sequencer" | "batch";
+  host: string;
+  port: number;
+  params: string;
+  dataDir: string;
+  store: string;
+  genesis: string;
+  devGenesis: boolean;
+  apiKeyHashes: string[];
+  bodyLimit: number;
+  maxQueue: number;
+  retryAfter: number;
+  rateLimit: number;
+  idempotencyCache: number;
+  batchInterval: number;
+  maxRestingOrders: number;
+  makerFeeBps: number;
+  takerFeeBps: number;
+  devOracle: boolean;
+  workers: number;
+  rpcUrl: string;
+  settlement: string;
+  signerKey: string;
+  confirmations: number;
+  replaceAfter: number;
+  pollInterval: number;
+  fromBlock: number;
+  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  shutdownTimeout: number;
+}
+
+/** Every option, in `--help` order. */
+export const OPTIONS: readonly OptionSpec[] = [
+  { key: "mode", kind: "string", choices: ["sequencer", "batch"], help: "sequencer: clients post signed ops, the service cuts batches; batch: an operator posts whole batches" },
+  { key: "host", kind: "string", help: "address to listen on" },
+  { key: "port", kind: "int", min: 0, max: 65535, help: "TCP port (0: any free port)" },
+  { key: "params", kind: "string", pattern: /^[A-Za-z0-9_-]+$/, help: "circuit parameter set (circuits/params/<name>.json, build/<name>/)" },
+  { key: "dataDir", kind: "string", help: "directory of the job store (SQLite file)" },
+  { key: "store", kind: "string", pattern: /^(sqlite|redis:\/\/\S+)$/, help: "job store: sqlite, or redis://host:port for a shared queue" },
+  { key: "genesis", kind: "string", help: "genesis of the settlement contract: a JSON file (docs/operations.md, \"Genesis file\")" },
+  { key: "devGenesis", kind: "bool", help: "use the INSECURE dev genesis of prover/dev/fixtures.ts (tests and demo only)" },
+  { key: "apiKeyHashes", kind: "list", pattern: /^[0-9a-f]{64}$/, help: "comma-separated sha256 hex digests of the API keys allowed on write routes (zksettle hash-key <key>)" },
+  { key: "bodyLimit", kind: "int", min: 1024, max: 64 * 1024 * 1024, help: "largest request body, bytes" },
+  { key: "maxQueue", kind: "int", min: 1, max: 1_000_000, help: "most unfinished jobs; beyond it writes get 429" },
+  { key: "retryAfter", kind: "int", min: 1, max: 3600, help: "Retry-After seconds on a 429 for a full queue" },
+  { key: "rateLimit", kind: "int", min: 0, max: 1_000_000, help: "requests per minute per client address (0: no limit)" },
+  { key: "idempotencyCache", kind: "int", min: 1, max: 10_000_000, help: "idempotency keys of ops remembered (oldest forgotten first)" },
+  { key: "batchInterval", kind: "number", min: 0.01, max: 86_400, help: "sequencer: seconds after its first op a batch is cut even when not full" },
+  { key: "maxRestingOrders", kind: "int", min: 1, max: 10_000_000, help: "sequencer: most resting orders over all markets" },
+  { key: "makerFeeBps", kind: "int", min: 0, max: 255, help: "sequencer: maker fee, basis points" },
+  { key: "takerFeeBps", kind: "int", min: 0, max: 255, help: "sequencer: taker fee, basis points" },
+  { key: "devOracle", kind: "bool", help: "sign batch headers with the INSECURE dev oracle keys (tests and demo only)" },
+  { key: "workers", kind: "int", min: 1, max: 1024, help: "prover worker threads" },
+  { key: "rpcUrl", kind: "string", help: "JSON-RPC endpoint of the chain" },
+  { key: "settlement", kind: "string", pattern: /^(0x[0-9a-fA-F]{40})?$/, help: "address of the settlement contract" },
+  { key: "signerKey", kind: "string", secret: true, pattern: /^(0x[0-9a-fA-F]{64})?$/, help: "private key of the submitting account (prefer ZKSETTLE_SIGNER_KEY)" },
+  { key: "confirmations", kind: "int", min: 1, max: 1000, help: "blocks a batch needs before it is confirmed" },
+  { key: "replaceAfter", kind: "int", min: 1, max: 86_400, help: "seconds before an unmined transaction is replaced with higher fees" },
+  { key: "pollInterval", kind: "int", min: 10, max: 600_000, help: "milliseconds between chain polls (receipts, confirmations, reorgs, the deposit queue)" },
+  { key: "fromBlock", kind: "int", min: 0, max: Number.MAX_SAFE_INTEGER, help: "first block scanned for the contract's events (its deployment block)" },
+  { key: "logLevel", kind: "string", choices: ["fatal", "error", "warn", "info", "debug", "trace", "silent"], help: "log level" },
+  { key: "shutdownTimeout", kind: "int", min: 1, max: 3600, help: "seconds a graceful shutdown waits for requests and the engine" },
+];
+
+/** The defaults. */
+export function defaultConfig(): Config {
+  return {
+    mode: "batch",
+    host: "127.0.0.1",
+    port: 8080,
+    params: "ci",
+    dataDir: "./data",
+    store: "sqlite",
+    genesis: "",
+    devGenesis: false,
+    apiKeyHashes: [],
+    bodyLimit: 1024 * 1024,
+    maxQueue: 64,
+    retryAfter: 5,
+    rateLimit: 6000,
+    idempotencyCache: 100_000,
+    batchInterval: 10,
+    maxRestingOrders: 100_000,
+    makerFeeBps: 0,
+    takerFeeBps: 0,
+    devOracle: false,
+    workers: Math.max(1, os.availableParallelism() - 1),
+    rpcUrl: "http://127.0.0.1:8545",
+    settlement: "",
+    signerKey: "",
+    confirmations: 1,
+    replaceAfter: 60,
+    pollInterval: 2000,
+    fromBlock: 0,
+    logLevel: "info",
+    shutdownTimeout: 30,
+  };
+}
+
+/** `dataDir` → `--data-dir`. */
+export function flagOf(key: string): string {
+  return "--" + key.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase());
+}
+
+/** `dataDir` → `ZKSETTLE_DATA_DIR`. */
+export function envOf(key: string): string {
+  return "ZKSETTLE_" + key.replace(/[A-Z]/g, (c) => "_" + c).toUpperCase();
+}
+
+/** Thrown at start when the configuration is not valid; `problems` lists each. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Where each value comes from. */
+export interface ConfigSources {
+  /** Parsed flags (commander's values, camelCase keys; strings or booleans). */
+  readonly flags?: Record<string, unknown>;
+  /** The environment. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** A JSON config file path (else `flags.config` or `ZKSETTLE_CONFIG`). */
+  readonly file?: string;
+}
+
+function parseValue(spec: OptionSpec, raw: unknown, where: string): { value?: unknown; problem?: string } {
+  const name = `${spec.key} (${where})`;
+  const show = spec.secret ? "<secret>" : JSON.stringify(raw);
+  switch (spec.kind) {
+    case "bool":
+      if (typeof raw === "boolean") return { value: raw };
+      if (raw === "true" || raw === "1") return { value: true };
+      if (raw === "false" || raw === "0") return { value: false };
+      return { problem: `${name}: ${show} is not a boolean (true/false)` };
+    case "int":
+    case "number": {
+      const n = typeof raw === "number" ? raw : typeof raw === "string" && raw.trim() !== "" ? Number(raw) : NaN;
+      if (!Number.isFinite(n) || (spec.kind === "int" && !Number.isInteger(n))) return { problem: `${name}: ${show} is not ${spec.kind === "int" ? "an integer" : "a number"}` };
+      if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) {
+        return { problem: `${name}: ${n} outside ${spec.min ?? "-∞"}..${spec.max ?? "∞"}` };
+      }
+      return { value: n };
+    }
+    case "list": {
+      const items = Array.isArray(raw) ? raw : typeof raw === "string" ? raw.split(",").map((s) => s.trim()).filter((s) => s !== "") : undefined;
+      if (items === undefined || items.some((s) => typeof s !== "string")) return { problem: `${name}: ${show} is not a list of strings` };
+      const bad = (items as string[]).find((s) => spec.pattern !== undefined && !spec.pattern.test(s));
+      if (bad !== undefined) return { problem: `${name}: ${JSON.stringify(bad)} does not match ${spec.pattern}` };
+      return { value: items };
+    }
+    case "string":
+      if (typeof raw !== "string") return { problem: `${name}: ${show} is not a string` };
+      if (spec.choices !== undefined && !spec.choices.includes(raw)) return { problem: `${name}: ${show} is not one of ${spec.choices.join(", ")}` };
+      if (spec.pattern !== undefined && !spec.pattern.test(raw)) return { problem: `${name}: ${show} does not match ${spec.pattern}` };
+      return { value: raw };
+  }
+}
+
+function readFile(path: string, problems: string[]): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    problems.push(`config file ${path}: cannot read it (${(e as Error).message})`);
+    return {};
+  }
+  try {
+    const v: unknown = JSON.parse(text);
+    if (typeof v === "object" && v !== null && !Array.isArray(v)) return v as Record<string, unknown>;
+    problems.push(`config file ${path}: not a JSON object`);
+  } catch (e) {
+    problems.push(`config file ${path}: not valid JSON (${(e as Error).message})`);
+  }
+  return {};
+}
+
+/**
+ * The configuration from flags, environment, file and defaults.
+ * @throws ConfigError listing every invalid value, unknown file key and inconsistency
+ */
+export function loadConfig(src: ConfigSources = {}): Config {
+  const flags = src.flags ?? {};
+  const env = src.env ?? {};
+  const problems: string[] = [];
+  const filePath = src.file ?? (typeof flags.config === "string" ? flags.config : env.ZKSETTLE_CONFIG);
+  const file = filePath === undefined || filePath === "" ? {} : readFile(filePath, problems);
+  const known = new Set<string>(OPTIONS.map((o) => o.key));
+  for (const k of Object.keys(file)) if (!known.has(k)) problems.push(`config file ${filePath}: unknown key ${JSON.stringify(k)}`);
+
+  const cfg = defaultConfig() as unknown as Record<string, unknown>;
+  for (const spec of OPTIONS) {
+    const layers: [unknown, string][] = [
+      [flags[spec.key], flagOf(spec.key)],
+      [env[envOf(spec.key)], envOf(spec.key)],
+      [file[spec.key], `config file ${filePath}`],
+    ];
+    const hit = layers.find(([v]) => v !== undefined);
+    if (hit === undefined) continue;
+    const r = parseValue(spec, hit[0], hit[1]);
+    if (r.problem !== undefined) problems.push(r.problem);
+    else cfg[spec.key] = r.value;
+  }
+  const c = cfg as unknown as Config;
+  if (problems.length === 0) {
+    if (c.devOracle && c.mode !== "sequencer") problems.push("devOracle: only meaningful with mode sequencer");
+    if (c.devGenesis && c.genesis !== "") problems.push("genesis: give either --genesis FILE or --dev-genesis, not both");
+    if (c.apiKeyHashes.length === 0) problems.push(`apiKeyHashes: no API key is configured; write routes would refuse every request (set ${envOf("apiKeyHashes")} or ${flagOf("apiKeyHashes")})`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return c;
+}
+
+/** The configuration with secrets masked, for logs and `zksettle config`. */
+export function redacted(c: Config): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...c };
+  for (const o of OPTIONS) if (o.secret && out[o.key] !== "") out[o.key] = "<redacted>";
+  return out;
+}

@@ -1,0 +1,55 @@
+/** Errors of the job engine, each with a code of the PRV_ERR_* catalogue. */
+
+/** Too many unfinished jobs: the caller should retry later (HTTP 429). */
+export class QueueFullError extends Error {
+  readonly code = "PRV_ERR_QUEUE_FULL";
+  constructor(
+    readonly queued: number,
+    readonly maxQueued: number,
+  ) {
+    super(`job queue is full: ${queued} unfinished jobs, limit ${maxQueued}`);
+    this.name = "QueueFullError";
+  }
+}
+
+/** The engine is closing or was not started with `resume()`. */
+export class EngineNotReadyError extends Error {
+  readonly code = "PRV_ERR_NOT_READY";
+  constructor(why: string) {
+    super(`the job engine is not taking work: ${why}`);
+    this.name = "EngineNotReadyError";
+  }
+}
+
+/**
+ * A cancel the engine refuses: PRV_ERR_JOB_FINAL for a confirmed or cancelled job,
+ * PRV_ERR_CANCEL_REFUSED for a job whose proof may be on its way to the chain
+ * (`submitting`) or whose batch is not the newest (later batches build on its state).
+ */
+export class CancelRefusedError extends Error {
+  constructor(
+    readonly code: "PRV_ERR_JOB_FINAL" | "PRV_ERR_CANCEL_REFUSED",
+    message: string,
+  ) {
+    super(message);
+    this.name = "CancelRefusedError";
+  }
+}
+
+/** A retry of a job that has not failed. */
+export class RetryRefusedError extends Error {
+  readonly code = "PRV_ERR_RETRY_REFUSED";
+  constructor(message: string) {
+    super(message);
+    this.name = "RetryRefusedError";
+  }
+}
+
+/** The worker's proof does not verify, or proves another inputHash than the job's. */
+export class ProofInvalidError extends Error {
+  readonly code = "PRV_ERR_PROOF_INVALID";
+  constructor(message: string) {
+    super(message);
+    this.name = "ProofInvalidError";
+  }
+}

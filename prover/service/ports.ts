@@ -1,0 +1,43 @@
+/**
+ * What the job engine needs from the outside world, as interfaces: the chain (the
+ * submitter, prover/chain/submitter.ts) and the prover threads (prover/pool). Tests
+ * pass fakes; `zksettle serve` passes the real ones.
+ */
+import type { ProveOutput, StageMessage } from "../pool/types";
+import type { Job } from "../store/job-store";
+import type { CircuitInput } from "../zk/witness";
+import type { Groth16Proof } from "../zk/snarkjs";
+
+/** A batch finalized on chain. */
+export interface SubmitReceipt {
+  readonly txHash: string;
+  readonly blockNumber: number;
+  readonly gasUsed: bigint | string;
+}
+
+/**
+ * Puts proven batches on chain. The engine calls `submit` for batch n only after
+ * batch n−1 is confirmed, one call at a time, and always asks `isFinalized` first (so a
+ * batch that made it on chain before a crash is never submitted twice).
+ */
+export interface Submitter {
+  /**
+   * Submits `submitBatch(data, proof)` and resolves once it is final (the submitter's
+   * confirmations); re-sends, fee bumps and replacements are the submitter's business.
+   * A rejection fails the job with the error's `code` (or PRV_ERR_SUBMIT) and message.
+   * @param data - the batch's on-chain data (Job.batchData as bytes)
+   * @param proof - the verified proof (`toSolidityCalldata` gives the uint256[8])
+   */
+  submit(job: Job, data: Uint8Array, proof: Groth16Proof): Promise<SubmitReceipt>;
+  /** True when the contract has finalized batch `batchNumber` with this new state root. */
+  isFinalized(batchNumber: number, newStateRoot: bigint): Promise<boolean>;
+}
+
+/** The prover threads (ProverPool). */
+export interface ProverPort {
+  /** Worker threads: the engine runs at most this many proofs at a time. */
+  readonly threads: number;
+  /** Threads busy now. */
+  readonly busy: number;
+  prove(circuitDir: string, input: CircuitInput, opts?: { signal?: AbortSignal; onStage?: (m: StageMessage) => void }): Promise<ProveOutput>;
+}

@@ -1,0 +1,164 @@
+/**
+ * The job store (docs/service.md, "Jobs"): every state of every job, written before
+ * the engine acts on it, and the ledger of cut batches next to it. One implementation
+ * today (sqlite-store.ts); the interface is what the engine and the API depend on.
+ */
+import type { Groth16Proof } from "../zk/snarkjs";
+import type { SerializedBatch } from "../service/serialize";
+
+/** The stages of a job, in pipeline order, then the two other ends. */
+export const JOB_STATES = ["queued", "witness", "proving", "verifying", "submitting", "confirmed", "failed", "cancelled"] as const;
+/** One of `JOB_STATES`. */
+export type JobState = (typeof JOB_STATES)[number];
+/** States a job never leaves. */
+export const FINAL_STATES: readonly JobState[] = ["confirmed", "failed", "cancelled"];
+/** States in which a job's proof is being made (a crash there means: prove again). */
+export const PROVING_STATES: readonly JobState[] = ["witness", "proving", "verifying"];
+
+/** Why a job failed, with a code from the PRV_ERR_* catalogue. */
+export interface JobError {
+  readonly code: string;
+  readonly message: string;
+}
+
+/** A job proves and finalizes one batch. */
+export interface Job {
+  /** uuid */
+  readonly id: string;
+  /** 1-based; submission follows this order. */
+  readonly batchNumber: number;
+  readonly state: JobState;
+  /** 0..1 within the pipeline. */
+  readonly progress: number;
+  /** Proving attempts started. */
+  readonly attempts: number;
+  readonly idempotencyKey?: string;
+  /** Header, ops, deposits (JSON, bigints as decimal strings). */
+  readonly batch: SerializedBatch;
+  /** The `data` argument of `submitBatch`, 0x-hex (fixed when the batch is cut). */
+  readonly batchData: string;
+  /** Decimal strings. */
+  readonly oldStateRoot: string;
+  readonly newStateRoot: string;
+  readonly inputHash: string;
+  readonly proof?: Groth16Proof;
+  readonly publicSignals?: string[];
+  readonly txHash?: string;
+  readonly blockNumber?: number;
+  /** Decimal string. */
+  readonly gasUsed?: string;
+  readonly error?: JobError;
+  /** ms since epoch */
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  /** Time spent per stage, ms. */
+  readonly stageMs: Partial<Record<JobState, number>>;
+}
+
+/** What a new job needs; the store adds id (unless given), state `queued` and times. */
+export interface NewJob {
+  readonly id?: string;
+  readonly batchNumber: number;
+  readonly idempotencyKey?: string;
+  readonly batch: SerializedBatch;
+  readonly batchData: string;
+  readonly oldStateRoot: string;
+  readonly newStateRoot: string;
+  readonly inputHash: string;
+}
+
+/**
+ * Fields a transition may set. `null` clears a field (a retried job loses its old
+ * error); `stageMs` is merged into the stored one, key by key.
+ */
+export interface JobPatch {
+  readonly progress?: number;
+  readonly attempts?: number;
+  readonly proof?: Groth16Proof | null;
+  readonly publicSignals?: string[] | null;
+  readonly txHash?: string | null;
+  readonly blockNumber?: number | null;
+  readonly gasUsed?: string | null;
+  readonly error?: JobError | null;
+  readonly stageMs?: Partial<Record<JobState, number>>;
+}
+
+/** One cut batch, as the ledger keeps it. */
+export interface LedgerEntry {
+  readonly batchNumber: number;
+  readonly jobId: string;
+  readonly batch: SerializedBatch;
+  /** Decimal string: the state root after the batch (checked on replay). */
+  readonly newStateRoot: string;
+}
+
+/** Filter of `list`. */
+export interface JobFilter {
+  readonly states?: readonly JobState[];
+  /** Newest first; default 100. */
+  readonly limit?: number;
+}
+
+/** Codes of the store's errors. */
+export type StoreErrorCode =
+  | "PRV_ERR_JOB_NOT_FOUND"
+  | "PRV_ERR_JOB_STATE_CONFLICT"
+  | "PRV_ERR_IDEMPOTENCY_KEY_REUSED"
+  | "PRV_ERR_BATCH_NUMBER_TAKEN"
+  | "PRV_ERR_NOT_NEWEST_BATCH";
+
+/** No job has this id. */
+export class JobNotFoundError extends Error {
+  readonly code: StoreErrorCode = "PRV_ERR_JOB_NOT_FOUND";
+  constructor(readonly id: string) {
+    super(`no job ${id}`);
+    this.name = "JobNotFoundError";
+  }
+}
+
+/**
+ * A write that conflicts with what is stored: a compare-and-set that found another
+ * state, an idempotency key or batch number that is taken, a cancel of a batch that is
+ * not the newest. `current` is the stored job it conflicts with.
+ */
+export class JobConflictError extends Error {
+  constructor(
+    readonly code: Exclude<StoreErrorCode, "PRV_ERR_JOB_NOT_FOUND">,
+    message: string,
+    readonly current?: Job,
+  ) {
+    super(message);
+    this.name = "JobConflictError";
+  }
+}
+
+export interface JobStore {
+  /**
+   * Records a new job in state `queued` and its batch in the ledger, in one transaction.
+   * @throws JobConflictError PRV_ERR_IDEMPOTENCY_KEY_REUSED (the key is taken:
+   *   `current` is the job that has it) or PRV_ERR_BATCH_NUMBER_TAKEN
+   */
+  create(job: NewJob): Job;
+  get(id: string): Job | undefined;
+  findByIdempotencyKey(key: string): Job | undefined;
+  /** The job of a batch number that is not cancelled. */
+  getByBatchNumber(batchNumber: number): Job | undefined;
+  list(filter?: JobFilter): Job[];
+  /**
+   * Atomic compare-and-set: moves the job to `to` if its state is one of `from`.
+   * @throws JobNotFoundError; JobConflictError PRV_ERR_JOB_STATE_CONFLICT
+   */
+  transition(id: string, from: readonly JobState[], to: JobState, patch?: JobPatch): Job;
+  /**
+   * Cancels the job of the newest ledger batch and removes that batch from the ledger,
+   * in one transaction (the ledger must never hold a batch that will not be proven).
+   * @throws JobNotFoundError; JobConflictError PRV_ERR_NOT_NEWEST_BATCH or PRV_ERR_JOB_STATE_CONFLICT
+   */
+  cancelNewest(id: string, from: readonly JobState[], patch?: JobPatch): Job;
+  /** Every job not confirmed/failed/cancelled, by batch number. */
+  unfinished(): Job[];
+  counts(): Record<JobState, number>;
+  /** The ledger, by batch number. */
+  ledger(): LedgerEntry[];
+  close(): void;
+}

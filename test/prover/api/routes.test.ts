@@ -1,0 +1,207 @@
+/**
+ * Every route of the API over fakes (fastify `inject`, no sockets): batch mode,
+ * jobs and proofs, idempotency, 429, the sequencer's ops, accounts, health,
+ * metrics, the OpenAPI document, and the error catalogue's answers.
+ */
+import { expect } from "chai";
+import { API_ERRORS } from "../../../prover/api/errors";
+import { encodeBatch, encodeDeposit, encodeHeader, encodeOrder } from "../../../prover/api/wire";
+import { depositNew, devOrder, signedHeader } from "../../../prover/dev/fixtures";
+import type { Batch } from "../../../prover/state/batch";
+import { rootFromPath } from "../../../prover/state/tree";
+import { AUTH, headerFor, testService } from "./fakes";
+
+const USDC = 1_000_000n;
+
+function depositBatch(s: Parameters<typeof headerFor>[0], ts: bigint, accounts: number[]): Batch {
+  return { header: headerFor(s, ts), ops: accounts.map(() => ({ type: "DEPOSIT" as const })), deposits: accounts.map((i) => depositNew(i, 1000n * USDC)) };
+}
+
+describe("# api routes", function () {
+  it("batch mode: submit, status, proof (snarkjs and calldata), cancel, idempotency", async function () {
+    const { app, engine, genesis } = await testService();
+    try {
+      const body = encodeBatch(depositBatch(genesis, 2000n, [1, 2]));
+      const unauth = await app.inject({ method: "POST", url: "/v1/batches", payload: body });
+      expect(unauth.statusCode).to.equal(401);
+      expect(unauth.json().code).to.equal("PRV_ERR_UNAUTHORIZED");
+
+      const headers = { ...AUTH, "idempotency-key": "batch-1" };
+      const first = await app.inject({ method: "POST", url: "/v1/batches", payload: body, headers });
+      expect(first.statusCode, first.body).to.equal(202);
+      const job = first.json();
+      expect(job).to.include({ state: "queued", batchNumber: 1, hasProof: false });
+      const again = await app.inject({ method: "POST", url: "/v1/batches", payload: body, headers });
+      expect(again.json().id).to.equal(job.id);
+      expect(again.headers["idempotent-replayed"]).to.equal("true");
+      expect(engine.jobs.size).to.equal(1);
+      const other = await app.inject({ method: "POST", url: "/v1/batches", payload: encodeBatch(depositBatch(genesis, 2000n, [3])), headers });
+      expect(other.statusCode).to.equal(422);
+      expect(other.json().code).to.equal("PRV_ERR_IDEMPOTENCY_MISMATCH");
+
+      const status = await app.inject({ url: `/v1/jobs/${job.id}` });
+      expect(status.json()).to.include({ id: job.id, state: "queued" });
+      const early = await app.inject({ url: `/v1/jobs/${job.id}/proof` });
+      expect(early.statusCode).to.equal(409);
+      expect(early.json().code).to.equal("PRV_ERR_PROOF_NOT_READY");
+
+      engine.set(job.id, "submitting");
+      const snark = (await app.inject({ url: `/v1/jobs/${job.id}/proof` })).json();
+      expect(snark.proof.protocol).to.equal("groth16");
+      expect(snark.publicSignals).to.deep.equal(["12345"]);
+      const cd = (await app.inject({ url: `/v1/jobs/${job.id}/proof?format=calldata` })).json();
+      expect(cd.proof).to.have.length(8);
+      expect(BigInt(cd.proof[2])).to.equal(4n); // b.x1 first (EIP-197 order)
+      expect(cd.calldata).to.match(/^\[0x[0-9a-f]{64}(,0x[0-9a-f]{64}){7}\],\[0x[0-9a-f]{64}\]$/);
+
+      const cancel = await app.inject({ method: "POST", url: `/v1/jobs/${job.id}/cancel`, headers: AUTH });
+      expect(cancel.json().state).to.equal("cancelled");
+      engine.set(job.id, "confirmed");
+      const late = await app.inject({ method: "POST", url: `/v1/jobs/${job.id}/cancel`, headers: AUTH });
+      expect(late.statusCode).to.equal(409);
+      expect(late.json().code).to.equal("PRV_ERR_JOB_FINAL");
+      const missing = await app.inject({ url: "/v1/jobs/nope" });
+      expect(missing.json().code).to.equal("PRV_ERR_JOB_NOT_FOUND");
+    } finally {
+      await app.close();
+    }
+  });
+
+  it("refuses a batch the rules refuse (422 naming the rule), a full queue (429 + Retry-After), the wrong mode (409)", async function () {
+    const { app, engine, genesis } = await testService({ maxQueued: 1, config: { retryAfter: 7 } });
+    try {
+      const stale = encodeBatch(depositBatch(genesis, 0n, [1]));
+      const r = await app.inject({ method: "POST", url: "/v1/batches", payload: stale, headers: AUTH });
+      expect(r.statusCode).to.equal(422);
+      expect(r.json()).to.deep.include({ code: "PRV_ERR_RULE" });
+      expect(r.json().details.rule).to.equal("ORACLE_TIMESTAMP");
+      expect(r.json().message).to.match(/timestamp 0/);
+
+      const ok = await app.inject({ method: "POST", url: "/v1/batches", payload: encodeBatch(depositBatch(genesis, 2000n, [1])), headers: AUTH });
+      expect(ok.statusCode).to.equal(202);
+      const full = await app.inject({ method: "POST", url: "/v1/batches", payload: encodeBatch(depositBatch(engine.state, 2001n, [2])), headers: AUTH });
+      expect(full.statusCode).to.equal(429);
+      expect(full.headers["retry-after"]).to.equal("7");
+      expect(full.json().code).to.equal("PRV_ERR_QUEUE_FULL");
+
+      const op = await app.inject({ method: "POST", url: "/v1/ops", payload: { type: "DEPOSIT", entry: encodeDeposit(depositNew(1, 1n)) }, headers: AUTH });
+      expect(op.statusCode).to.equal(409);
+      expect(op.json().code).to.equal("PRV_ERR_WRONG_MODE");
+    } finally {
+      await app.close();
+    }
+  });
+
+  it("sequencer mode: deposits and orders, matching, cutting into the engine, pending view; close hands over the rest", async function () {
+    const { app, engine, genesis, sequencer } = await testService({ mode: "sequencer" });
+    const post = (payload: object) => app.inject({ method: "POST", url: "/v1/ops", payload, headers: AUTH });
+    let closed = false;
+    try {
+      const noHeader = await post({ type: "DEPOSIT", entry: encodeDeposit(depositNew(1, 1n)) });
+      expect(noHeader.json().code).to.equal("PRV_ERR_NO_ORACLE_HEADER");
+      const h = await app.inject({ method: "POST", url: "/v1/oracle/headers", payload: encodeHeader(signedHeader(genesis, 2000n)), headers: AUTH });
+      expect(h.statusCode, h.body).to.equal(200);
+      for (const i of [1, 2]) expect((await post({ type: "DEPOSIT", entry: encodeDeposit(depositNew(i, 100_000n * USDC)) })).json().status).to.equal("accepted");
+      const pending = sequencer!.pendingState();
+      const sell = await post({ type: "ORDER", order: encodeOrder(devOrder(pending, { accountIndex: 1, marketId: 1, isBuy: false, size: 2n, limitPrice: 60_000_000n })) });
+      expect(sell.json()).to.include({ status: "resting", pendingOps: 2 });
+      const book = (await app.inject({ url: "/v1/markets/1/book" })).json();
+      expect(book).to.include({ ask: "60000000", asks: 1, bids: 0 });
+      const buy = await post({ type: "ORDER", order: encodeOrder(devOrder(pending, { accountIndex: 2, marketId: 1, isBuy: true, size: 5n, limitPrice: 61_000_000n })) });
+      expect(buy.json()).to.deep.include({ status: "filled", trade: { makerOrderId: sell.json().orderId, q: "2", price: "60000000" } });
+      const acct = (await app.inject({ url: "/v1/accounts/2?view=pending" })).json();
+      expect(acct.positions[0]).to.deep.equal({ marketId: 1, size: "2", fundingSnapshot: "0" });
+      expect((await app.inject({ url: "/v1/accounts/2" })).json().exists).to.equal(false); // ledger: nothing cut yet
+      const batch = await app.inject({ method: "POST", url: "/v1/batches", payload: {}, headers: AUTH });
+      expect(batch.json().code).to.equal("PRV_ERR_WRONG_MODE");
+      await app.close();
+      closed = true;
+      expect(engine.jobs.size).to.equal(1);
+      expect([...engine.jobs.values()][0].batch.ops.map((o) => o.type)).to.deep.equal(["DEPOSIT", "DEPOSIT", "TRADE"]);
+      expect(engine.state.stateRoot()).to.equal(sequencer!.pendingState().stateRoot());
+    } finally {
+      if (!closed) await app.close();
+    }
+  });
+
+  it("accounts and Merkle proofs from the ledger; health, readiness, capacity, metrics, OpenAPI", async function () {
+    const { app, engine, genesis } = await testService();
+    try {
+      await app.inject({ method: "POST", url: "/v1/batches", payload: encodeBatch(depositBatch(genesis, 2000n, [5])), headers: AUTH });
+      const a = (await app.inject({ url: "/v1/accounts/5" })).json();
+      expect(a).to.include({ index: 5, exists: true, collateral: "1000000000", nonce: "0" });
+      const p = (await app.inject({ url: "/v1/accounts/5/proof" })).json();
+      expect(p.accountsRoot).to.equal(engine.state.accountsRoot().toString());
+      const siblings = p.siblings.map((l: string[]) => l.map((x) => BigInt(x)));
+      expect(rootFromPath(5, BigInt(p.leaf), siblings).toString()).to.equal(p.accountsRoot);
+      const out = await app.inject({ url: "/v1/accounts/16" });
+      expect(out.statusCode).to.equal(400);
+      expect(out.json().message).to.match(/outside the tree \(0\.\.15\)/);
+
+      expect((await app.inject({ url: "/health" })).json().status).to.equal("ok");
+      expect((await app.inject({ url: "/ready" })).json().ready).to.equal(true);
+      expect((await app.inject({ url: "/v1/capacity" })).json()).to.include({ queued: 1, accepting: true, mode: "batch" });
+      const m = await app.inject({ url: "/metrics" });
+      expect(m.headers["content-type"]).to.match(/text\/plain/);
+      expect(m.body).to.contain("zksettle_queue_depth 1").and.contain('zksettle_jobs{state="queued"} 1').and.contain("zksettle_http_requests_total");
+
+      const doc = (await app.inject({ url: "/docs/json" })).json();
+      expect(Object.keys(doc.paths)).to.include.members([
+        "/v1/batches",
+        "/v1/ops",
+        "/v1/oracle/headers",
+        "/v1/jobs/{id}",
+        "/v1/jobs/{id}/proof",
+        "/v1/jobs/{id}/cancel",
+        "/v1/accounts/{index}",
+        "/v1/accounts/{index}/proof",
+        "/v1/capacity",
+        "/health",
+        "/ready",
+        "/metrics",
+      ]);
+      expect((await app.inject({ url: "/docs" })).statusCode).to.be.oneOf([200, 302]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it("answers bad bodies with the catalogue: 400 not JSON, 400 schema naming the field, 413 too large, 415, 404", async function () {
+    const { app } = await testService({ config: { bodyLimit: 4096 } });
+    try {
+      const bad = await app.inject({ method: "POST", url: "/v1/batches", headers: { ...AUTH, "content-type": "application/json" }, payload: "{not json" });
+      expect(bad.json().code).to.equal("PRV_ERR_BAD_JSON");
+      const field = await app.inject({ method: "POST", url: "/v1/batches", headers: AUTH, payload: { header: {}, ops: [], deposits: [] } });
+      expect(field.statusCode).to.equal(400);
+      expect(field.json().code).to.equal("PRV_ERR_VALIDATION");
+      expect(field.json().message).to.match(/body\/header must have required property 'timestamp'/);
+      const big = await app.inject({ method: "POST", url: "/v1/batches", headers: AUTH, payload: { pad: "x".repeat(5000) } });
+      expect(big.statusCode).to.equal(413);
+      expect(big.json().code).to.equal("PRV_ERR_BODY_TOO_LARGE");
+      const media = await app.inject({ method: "POST", url: "/v1/batches", headers: { ...AUTH, "content-type": "text/csv" }, payload: "a,b" });
+      expect(media.statusCode).to.equal(415);
+      const none = await app.inject({ url: "/v2/nothing" });
+      expect(none.json()).to.include({ code: "PRV_ERR_NOT_FOUND", message: "no route GET /v2/nothing" });
+      for (const code of ["PRV_ERR_BAD_JSON", "PRV_ERR_VALIDATION", "PRV_ERR_BODY_TOO_LARGE", "PRV_ERR_UNSUPPORTED_MEDIA"]) expect(API_ERRORS).to.have.property(code);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it("rate limit: 429 PRV_ERR_RATE_LIMITED with Retry-After", async function () {
+    const { app } = await testService({ config: { rateLimit: 3 } });
+    try {
+      const codes: number[] = [];
+      let last;
+      for (let i = 0; i < 4; i++) {
+        last = await app.inject({ url: "/health" });
+        codes.push(last.statusCode);
+      }
+      expect(codes).to.deep.equal([200, 200, 200, 429]);
+      expect(last!.json().code).to.equal("PRV_ERR_RATE_LIMITED");
+      expect(Number(last!.headers["retry-after"])).to.be.above(0);
+    } finally {
+      await app.close();
+    }
+  });
+});

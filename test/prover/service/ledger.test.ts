@@ -1,0 +1,101 @@
+/** Ledger: the operator's state is genesis + the stored batches, rebuilt by replay. */
+import fs from "node:fs";
+import path from "node:path";
+import { expect } from "chai";
+import Database from "better-sqlite3";
+import { Ledger, LedgerReplayError } from "../../../prover/service/ledger";
+import { RuleError } from "../../../prover/state/errors";
+import type { State } from "../../../prover/state/state";
+import { JobConflictError } from "../../../prover/store/job-store";
+import { SqliteJobStore } from "../../../prover/store/sqlite-store";
+import { ciGenesis, scenario, scenarioBatch, tempDir } from "./fixtures";
+import { devOrder, signedHeader, trade } from "../../../prover/dev/fixtures";
+
+describe("prover/service: Ledger", function () {
+  let genesis: State;
+  let dir: string;
+  let file: string;
+  let store: SqliteJobStore;
+
+  before(async function () {
+    genesis = await ciGenesis();
+  });
+
+  beforeEach(function () {
+    dir = tempDir();
+    file = path.join(dir, "jobs.sqlite");
+    store = new SqliteJobStore(file);
+  });
+
+  afterEach(function () {
+    store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("replays the stored batches to the same state root after a restart", function () {
+    const { batches, states } = scenario(genesis, 3);
+    const ledger = Ledger.open(store, genesis);
+    const jobs = batches.map((b) => ledger.append(b).job);
+    expect(jobs.map((j) => j.batchNumber)).to.deep.equal([1, 2, 3]);
+    expect(jobs[2].newStateRoot).to.equal(states[3].stateRoot().toString());
+    expect(jobs[1].oldStateRoot).to.equal(jobs[0].newStateRoot);
+    expect(jobs[0].batchData).to.match(/^0x[0-9a-f]+$/);
+    store.close();
+
+    store = new SqliteJobStore(file);
+    const reopened = Ledger.open(store, genesis);
+    expect(reopened.height).to.equal(3);
+    expect(reopened.stateRoot()).to.equal(states[3].stateRoot());
+    expect(reopened.account(1)).to.deep.equal(states[3].account(1));
+    // the traces of unproven batches are there again for the witness builder
+    expect(reopened.trace(2).newStateRoot).to.equal(states[2].stateRoot());
+  });
+
+  it("stores nothing when the rules refuse a batch", function () {
+    const ledger = Ledger.open(store, genesis);
+    ledger.append(scenarioBatch(genesis, 1));
+    const s = ledger.pendingState();
+    // account 1 sells 5,000 lots to 2: far beyond their margin
+    const maker = devOrder(s, { accountIndex: 1, marketId: 1, isBuy: false, size: 5_000n, limitPrice: 60_000_000n });
+    const taker = devOrder(s, { accountIndex: 2, marketId: 1, isBuy: true, size: 5_000n, limitPrice: 60_000_000n });
+    const refused = { header: signedHeader(s, s.global.oracleTimestamp + 1n), ops: [trade(maker, taker, 5_000n)], deposits: [] };
+    expect(() => ledger.append(refused)).to.throw(RuleError, /INSUFFICIENT_MARGIN/);
+    expect(ledger.height).to.equal(1);
+    expect(store.ledger()).to.have.length(1);
+    expect(store.list()).to.have.length(1);
+  });
+
+  it("returns the first job for a repeated idempotency key and refuses the key for another batch", function () {
+    const { batches } = scenario(genesis, 2);
+    const ledger = Ledger.open(store, genesis);
+    const first = ledger.append(batches[0], { idempotencyKey: "cut-1" });
+    const again = ledger.append(batches[0], { idempotencyKey: "cut-1" });
+    expect(again.created).to.equal(false);
+    expect(again.job.id).to.equal(first.job.id);
+    expect(ledger.height).to.equal(1);
+    expect(() => ledger.append(batches[1], { idempotencyKey: "cut-1" })).to.throw(JobConflictError).with.property("code", "PRV_ERR_IDEMPOTENCY_KEY_REUSED");
+  });
+
+  it("drops the newest batch on cancel and rebuilds the state without it", function () {
+    const { batches, states } = scenario(genesis, 2);
+    const ledger = Ledger.open(store, genesis);
+    const [a, b] = batches.map((x) => ledger.append(x).job);
+    expect(() => ledger.dropNewest(a.id, ["queued"])).to.throw(JobConflictError).with.property("code", "PRV_ERR_NOT_NEWEST_BATCH");
+    ledger.dropNewest(b.id, ["queued"]);
+    expect(ledger.height).to.equal(1);
+    expect(ledger.stateRoot()).to.equal(states[1].stateRoot());
+    // the same batch can be cut again as batch 2
+    expect(ledger.append(batches[1]).job.batchNumber).to.equal(2);
+  });
+
+  it("refuses to open a ledger whose recorded root the replay does not reach", function () {
+    const ledger = Ledger.open(store, genesis);
+    const { job } = ledger.append(scenarioBatch(genesis, 1));
+    store.close();
+    const db = new Database(file);
+    db.prepare("UPDATE ledger SET new_state_root = '1' WHERE job_id = ?").run(job.id);
+    db.close();
+    store = new SqliteJobStore(file);
+    expect(() => Ledger.open(store, genesis)).to.throw(LedgerReplayError, /batch 1: replays to root/);
+  });
+});
