@@ -94,7 +94,8 @@ export function nextRisk(prev: Risk, target: Risk, policy: MarginPolicy): Risk {
     if (want === after) return [...row];
     return row.map((x) => clampAbs(mulDivRound(x, want, after), want));
   });
-  return { mmBps: stepMm(prev.mmBps, target.mmBps, policy.maxMmStep), pnl };
+  // The penalty and the funding bound are not latency-driven: they carry over from prev.
+  return { mmBps: stepMm(prev.mmBps, target.mmBps, policy.maxMmStep), penaltyBps: prev.penaltyBps, maxFundingRate: prev.maxFundingRate, pnl };
 }
 
 /** Rounding may overshoot the bound by one unit; hold it. */

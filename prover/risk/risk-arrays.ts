@@ -53,6 +53,9 @@ export interface RiskArraysInput {
   readonly scenarios: number;
   /** Maintenance ratio in basis points (0..10000). */
   readonly mmBps: bigint;
+  /** Liquidation penalty (bps) and funding-rate bound, carried into the Risk unchanged (defaults 100 and 10^6). */
+  readonly penaltyBps?: bigint;
+  readonly maxFundingRate?: bigint;
   /** Volatility of volatility per √second, relative (default: 100% a year). */
   readonly volOfVolPerSecond?: number;
   /** Smallest relative volatility shift (default 0). */
@@ -145,5 +148,5 @@ export function riskArrays(input: RiskArraysInput): Risk {
       return v;
     });
   });
-  return { mmBps: input.mmBps, pnl };
+  return { mmBps: input.mmBps, penaltyBps: input.penaltyBps ?? 100n, maxFundingRate: input.maxFundingRate ?? 1_000_000n, pnl };
 }

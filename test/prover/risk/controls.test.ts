@@ -18,7 +18,7 @@ const MARKETS = [perp(60_000_000n), perp(30_000_000n)];
 function plan(overrides: Overrides = NO_OVERRIDES): RiskPlan {
   const config = defaultRiskConfig(2);
   const w = new LatencyWindow(config.windowSize, config.seedSeconds);
-  return planRisk({ config, overrides, latency: w.timeToFinality(), markets: MARKETS, underlyingPrice: [0n, 0n], sigmaPerSecond: sigmasOf(config), now: NOW, scenarios: 4, current: { mmBps: 5000n, pnl: [[0n, 0n, 0n, 0n], [0n, 0n, 0n, 0n]] } });
+  return planRisk({ config, overrides, latency: w.timeToFinality(), markets: MARKETS, underlyingPrice: [0n, 0n], sigmaPerSecond: sigmasOf(config), now: NOW, scenarios: 4, current: { mmBps: 5000n, penaltyBps: 100n, maxFundingRate: 1_000_000n, pnl: [[0n, 0n, 0n, 0n], [0n, 0n, 0n, 0n]] } });
 }
 
 describe("prover/risk controls", () => {

@@ -77,7 +77,7 @@ describe("prover/risk margin policy", () => {
     const w = new LatencyWindow(config.windowSize);
     for (let i = 0; i < 20; i++) for (const st of ["proving", "submission", "inclusion", "confirmations"] as const) w.record(st, 5);
     const base = { config, overrides: NO_OVERRIDES, markets: MARKETS, underlyingPrice: MARKETS.map(() => SPOT), sigmaPerSecond: sigmasOf(config), now: NOW, scenarios: 16 };
-    let current = planRisk({ ...base, latency: w.timeToFinality(), current: { mmBps: 5000n, pnl: MARKETS.map(() => new Array<bigint>(16).fill(0n)) } }).next;
+    let current = planRisk({ ...base, latency: w.timeToFinality(), current: { mmBps: 5000n, penaltyBps: 100n, maxFundingRate: 1_000_000n, pnl: MARKETS.map(() => new Array<bigint>(16).fill(0n)) } }).next;
     // the chain stalls: confirmations take 10 minutes from now on
     for (let i = 0; i < 20; i++) w.record("confirmations", 600);
     const target = planRisk({ ...base, latency: w.timeToFinality(), current }).target;
@@ -103,7 +103,7 @@ describe("prover/risk margin policy", () => {
     const small = arraysAt(60);
     const next = nextRisk(big, small, POLICY);
     next.pnl.forEach((row, m) => expect(rowScale(row) >= (rowScale(big.pnl[m]) * 9n + 9n) / 10n).to.equal(true));
-    const zero: Risk = { mmBps: 5000n, pnl: big.pnl.map((r) => r.map(() => 0n)) };
+    const zero: Risk = { mmBps: 5000n, penaltyBps: 100n, maxFundingRate: 1_000_000n, pnl: big.pnl.map((r) => r.map(() => 0n)) };
     expect(nextRisk(zero, big, POLICY)).to.deep.equal(big);
   });
 
