@@ -4,7 +4,7 @@
  *
  * For each set it compiles (circom2 --O2, cached in build/bench/<set>/<name>/):
  *   - OpSlot(D,P,M,S) alone, the universal slot every op type runs in;
- *   - the building blocks alone (TradeOp, DepositOp, Header, ScenarioMargin, ...);
+ *   - the building blocks alone (op templates, Header, margin pieces, Merkle update, ...);
  *   - BatchSettle with the set's parameters at N = 1 and N = 2;
  *   - Sha256 alone over exactly the bytes those two batches hash,
  * and derives the per-op cost at 32 ops per batch without compiling a whole batch.
@@ -59,13 +59,22 @@ function mainOf(include: string, instance: string): string {
 function templateJobs(p: CircuitParams): Array<Job & { key: string }> {
   const { accountDepth: D, positionSlots: P, markets: M, scenarios: S, oracleKeys: K, oracleQuorum: Q } = p;
   const t: Array<[string, string, string]> = [
-    ["TradeOp", "ops/trade.circom", `TradeOp(${D}, ${P}, ${M}, ${S})`],
+    ["TradeOp", "ops/trade.circom", "TradeOp()"],
     ["DepositOp", "ops/deposit.circom", "DepositOp()"],
+    ["WithdrawOp", "ops/withdraw.circom", "WithdrawOp()"],
+    ["LiquidateOp", "ops/liquidate.circom", "LiquidateOp()"],
+    ["SettleOp", "ops/settle.circom", "SettleOp()"],
+    ["DeleverageOp", "ops/deleverage.circom", "DeleverageOp()"],
+    ["ForcedWithdrawOp", "ops/forced-withdraw.circom", "ForcedWithdrawOp()"],
     ["Header", "header.circom", `Header(${M}, ${S}, ${K}, ${Q})`],
-    ["ScenarioMargin", "lib/scenario-margin.circom", `ScenarioMargin(${P}, ${M}, ${S})`],
+    ["ScenarioExposure", "lib/scenario-exposure.circom", `ScenarioExposure(${P}, ${M}, ${S})`],
+    ["InitialMarginCheck", "lib/initial-margin.circom", `InitialMarginCheck(${S})`],
+    ["Liquidatable", "lib/liquidatable.circom", `Liquidatable(${S})`],
+    ["ApplyFunding", "lib/funding.circom", `ApplyFunding(${P}, ${M})`],
     ["QuadMerkleUpdate", "lib/quad-merkle.circom", `QuadMerkleUpdate(${D})`],
     ["AccountLeaf", "lib/account-leaf.circom", `AccountLeaf(${P})`],
-    ["SignedOrder", "lib/signed-order.circom", "SignedOrder()"],
+    ["OrderChecks", "lib/order-checks.circom", "OrderChecks()"],
+    ["EdDSAPoseidonVerifier", "circomlib/circuits/eddsaposeidon.circom", "EdDSAPoseidonVerifier()"],
   ];
   return t.map(([key, include, instance]) => ({ key, name: `${key}_main`, mainSource: mainOf(include, instance) }));
 }
@@ -91,6 +100,11 @@ interface SetReport {
   TRADE: number;
   DEPOSIT: number;
   NOOP: number;
+  WITHDRAW: number;
+  LIQUIDATE: number;
+  SETTLE: number;
+  DELEVERAGE: number;
+  FORCED_WITHDRAW: number;
   HEADER: number;
   slot: number;
   fixedPerBatch: number;
@@ -152,6 +166,11 @@ async function benchSet(p: CircuitParams): Promise<SetReport> {
     TRADE: perOpAt32,
     DEPOSIT: perOpAt32,
     NOOP: perOpAt32,
+    WITHDRAW: perOpAt32,
+    LIQUIDATE: perOpAt32,
+    SETTLE: perOpAt32,
+    DELEVERAGE: perOpAt32,
+    FORCED_WITHDRAW: perOpAt32,
     HEADER: tpl.Header,
     slot,
     fixedPerBatch,
@@ -181,7 +200,7 @@ async function benchSet(p: CircuitParams): Promise<SetReport> {
 function printTable(report: Record<string, SetReport>): void {
   const sets = Object.keys(report);
   const rows: Array<[string, (r: SetReport) => number]> = [
-    ["TRADE / DEPOSIT / NOOP (perOpAt32)", (r) => r.perOpAt32],
+    ["every op type (perOpAt32)", (r) => r.perOpAt32],
     ["  same, whole sha256 blocks", (r) => r.perOpAt32Blocks],
     ["slot: OpSlot alone", (r) => r.slot],
     ["  batch N=2 - N=1 (perSlot)", (r) => r.batch.perSlot],
@@ -218,14 +237,15 @@ async function main(): Promise<void> {
     machine: { os: `${os.type()} ${os.release()} ${os.arch()}`, cpus: cpus.length, cpuModel: cpus[0]?.model ?? "unknown", node: process.version },
     compiler: "circom2 (circom 2.2.3, WebAssembly), --O2, circomlib 2.0.5",
     notes:
-      "Every op type runs in the same universal OpSlot, so TRADE, DEPOSIT and NOOP cost the same: perOpAt32 = " +
+      "Every op type (NOOP, DEPOSIT, TRADE, WITHDRAW, LIQUIDATE, SETTLE, DELEVERAGE, FORCED_WITHDRAW) runs in the same universal OpSlot, so all cost the same: perOpAt32 = " +
       "perSlotWithoutSha (batch N=2 minus N=1, with the Sha256-alone difference over the same bytes taken out; " +
       "OpSlot alone plus slotGlue) + opBytes * 30328/64 (sha256 of its op data, amortized) + fixedPerBatch / 32, " +
       "where fixedPerBatch = header, fee update and roots (batch N=1 minus one slot minus its Sha256) plus the " +
       "fixed hashed bytes (roots, header, deposit head) at 30328/64 each. perOpAt32Blocks prices sha256 in whole " +
       "blocks with padding instead (batch.constraintsAt32 / 32). HEADER is the Header template alone; templates " +
       "are each compiled alone (main inputs in place of wiring) for the breakdown, and overlap: TradeOp contains " +
-      "SignedOrder and ScenarioMargin, OpSlot contains TradeOp, DepositOp and the Merkle updates.",
+      "two OrderChecks; OpSlot contains every op template, two ApplyFunding, three ScenarioExposure, two EdDSA " +
+      "verifiers and two Merkle updates.",
     totalSeconds: Math.round((Date.now() - t0) / 100) / 10,
     ...report,
   };
