@@ -12,6 +12,7 @@
  *
  * Usage: npx ts-node bench/constraints.ts [--quick]
  */
+import { layoutFor } from "../prover/state/layout";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -37,12 +38,12 @@ interface Measured {
   cached: boolean;
 }
 
-/** Byte layout of the hashed public input (protocol.md, "public input"). */
+/** Byte layout of the hashed public input, from the one written layout (prover/state/layout.ts). */
 function layout(p: CircuitParams) {
-  const idx = Math.ceil((2 * p.accountDepth) / 8);
-  const opBytes = 14 + 2 * idx;
-  const headerBytes = 4 + 6 * p.markets;
-  const fixedBytes = 32 + 32 + headerBytes + 32;
+  const L = layoutFor(p);
+  const opBytes = L.OP_BYTES;
+  const headerBytes = L.HEADER_BYTES;
+  const fixedBytes = L.HASHED_BYTES - L.OP_DATA_BYTES; // roots, header, deposit head
   return { opBytes, headerBytes, fixedBytes, hashedBytes: (n: number) => fixedBytes + n * opBytes };
 }
 
