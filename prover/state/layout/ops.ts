@@ -1,0 +1,144 @@
+/** One op slot's bytes: the uniform fields of protocol.md section 7. */
+import { LayoutError, OP_CODE, OP_TYPES, MARKET_ID_BITS, layoutFor, type LayoutParams, type OpType } from "./spec";
+import type { WireOp, WireOpInput, WireTrade } from "./wire";
+import { accountIndex, checkLength, checkUint, concat, readUint, uintBytes, writeUint } from "./bytes";
+
+// ---------------------------------------------------------------------------------------
+// Ops
+// ---------------------------------------------------------------------------------------
+
+/** The uniform slot fields an op type uses, and the op field each carries. */
+type SlotField = "aIndex" | "bIndex" | "market" | "q" | "value" | "feeA" | "feeB";
+const SLOT_FIELDS: readonly SlotField[] = ["aIndex", "bIndex", "market", "q", "value", "feeA", "feeB"];
+export const SLOT_USES: Readonly<Record<OpType, Partial<Record<SlotField, string>>>> = {
+  NOOP: {},
+  DEPOSIT: {},
+  TRADE: { aIndex: "makerIndex", bIndex: "takerIndex", market: "marketId", q: "q", value: "price", feeA: "makerFeeBps", feeB: "takerFeeBps" },
+  WITHDRAW: { aIndex: "accountIndex", value: "amount" },
+  LIQUIDATE: { aIndex: "liquidatee", bIndex: "liquidator", market: "marketId", q: "q" },
+  SETTLE: { aIndex: "accountIndex", market: "marketId" },
+  DELEVERAGE: { aIndex: "bankrupt", bIndex: "counterparty", market: "marketId", q: "q", value: "price" },
+  FORCED_WITHDRAW: { aIndex: "accountIndex", value: "amount" },
+};
+/** Op fields decoded as numbers (the rest of the used fields are bigints). */
+const NUMBER_FIELDS = new Set<SlotField>(["aIndex", "bIndex", "market", "feeA", "feeB"]);
+
+/**
+ * Encodes one op slot: type ‖ aIndex ‖ bIndex ‖ market ‖ q ‖ value ‖ feeA ‖ feeB, the
+ * fields the type does not use left zero (NOOP and DEPOSIT are their type byte then
+ * zeros: a deposit's entry is on L1, in queue order).
+ * @param params - the layout parameters
+ * @param op - the op
+ * @param name - the field prefix used in errors (e.g. `op[3]`)
+ * @returns OP_BYTES bytes
+ * @throws LayoutError naming the field and value that does not fit
+ */
+export function encodeOp(params: LayoutParams, op: WireOpInput, name = "op"): Uint8Array {
+  const L = layoutFor(params);
+  const out = new Uint8Array(L.OP_BYTES);
+  const type = op?.type as OpType | undefined;
+  if (type === undefined || !OP_TYPES.includes(type)) {
+    throw new LayoutError("LAYOUT_OP_TYPE", `${name}.type`, (op as { type?: unknown })?.type, OP_TYPES.join(", "));
+  }
+  out[L.slot.type.offset] = OP_CODE[type];
+  const uses = SLOT_USES[type];
+  const record = op as unknown as Record<string, unknown>;
+  for (const f of SLOT_FIELDS) {
+    const key = uses[f];
+    if (key === undefined) continue;
+    const s = L.slot[f];
+    const field = `${name}.${key}`;
+    const value = record[key];
+    if (f === "aIndex" || f === "bIndex") {
+      writeUint(out, s.offset, s.width, accountIndex(field, value, L));
+    } else if (f === "market") {
+      const marketId = checkUint(field, value, 1n << BigInt(MARKET_ID_BITS), `0 <= x < 2^${MARKET_ID_BITS}`);
+      let side = 0;
+      if (type === "TRADE") {
+        const isBuy = record.makerIsBuy;
+        if (typeof isBuy !== "boolean") throw new LayoutError("LAYOUT_FIELD_RANGE", `${name}.makerIsBuy`, isBuy, "a boolean");
+        side = isBuy ? 0x80 : 0;
+      }
+      out[s.offset] = Number(marketId) | side;
+    } else {
+      writeUint(out, s.offset, s.width, uintBytes(field, value, s.width));
+    }
+  }
+  return out;
+}
+
+/**
+ * Decodes one op slot (inverse of {@link encodeOp}). Only canonical encodings are
+ * accepted: zero in every field the type does not use, account indices below 4^D,
+ * bit 7 of the market byte only in a TRADE.
+ * @param params - the layout parameters
+ * @param bytes - exactly OP_BYTES bytes
+ * @param name - the field prefix used in errors
+ * @throws LayoutError on a wrong length, an unknown type, non-zero padding or an index out of range
+ */
+export function decodeOp(params: LayoutParams, bytes: Uint8Array, name = "op"): WireOp {
+  const L = layoutFor(params);
+  checkLength(name, bytes, L.OP_BYTES);
+  const code = bytes[L.slot.type.offset];
+  const type = OP_TYPES.find((t) => OP_CODE[t] === code);
+  if (type === undefined) {
+    throw new LayoutError("LAYOUT_OP_TYPE", `${name}.type`, code, OP_TYPES.map((t) => `${OP_CODE[t]} (${t})`).join(", "));
+  }
+  const uses = SLOT_USES[type];
+  const op: Record<string, unknown> = { type };
+  for (const f of SLOT_FIELDS) {
+    const s = L.slot[f];
+    const key = uses[f];
+    if (key === undefined) {
+      for (let i = s.offset; i < s.offset + s.width; i++) {
+        if (bytes[i] !== 0) throw new LayoutError("LAYOUT_PADDING", `${name}[${i}]`, bytes[i], `0 in field ${f}, which ${type} does not use`);
+      }
+      continue;
+    }
+    const raw = readUint(bytes, s.offset, s.width);
+    if (f === "aIndex" || f === "bIndex") {
+      op[key] = Number(accountIndex(`${name}.${key}`, raw, L));
+    } else if (f === "market") {
+      const byte = Number(raw);
+      if (type === "TRADE") {
+        op.marketId = byte & 0x7f;
+        op.makerIsBuy = (byte & 0x80) !== 0;
+      } else {
+        if (byte & 0x80) throw new LayoutError("LAYOUT_FIELD_RANGE", `${name}.marketId`, byte, `0 <= x < 2^${MARKET_ID_BITS} (bit 7 is makerIsBuy, TRADE only)`);
+        op.marketId = byte;
+      }
+    } else {
+      op[key] = NUMBER_FIELDS.has(f) ? Number(raw) : raw;
+    }
+  }
+  if (type === "TRADE") {
+    // the key order of WireTrade
+    const { makerIndex, takerIndex, marketId, makerIsBuy, q, price, makerFeeBps, takerFeeBps } = op;
+    return { type, makerIndex, takerIndex, marketId, makerIsBuy, q, price, makerFeeBps, takerFeeBps } as WireTrade;
+  }
+  return op as unknown as WireOp;
+}
+
+/**
+ * Encodes the op data: N slots, `ops` padded with NOOPs.
+ * @throws LayoutError if there are more than N ops or an op does not fit
+ */
+export function encodeOps(params: LayoutParams, ops: readonly WireOpInput[]): Uint8Array {
+  const L = layoutFor(params);
+  if (!Array.isArray(ops) || ops.length > L.batchSize) {
+    throw new LayoutError("LAYOUT_LENGTH", "ops", ops?.length, `at most ${L.batchSize} ops (N)`);
+  }
+  const slots = ops.map((op, i) => encodeOp(params, op, `op[${i}]`));
+  while (slots.length < L.batchSize) slots.push(encodeOp(params, { type: "NOOP" }));
+  return concat(slots);
+}
+
+/** Decodes N op slots (inverse of {@link encodeOps}; padding NOOPs are kept). */
+export function decodeOps(params: LayoutParams, bytes: Uint8Array): WireOp[] {
+  const L = layoutFor(params);
+  checkLength("ops", bytes, L.OP_DATA_BYTES);
+  const ops: WireOp[] = [];
+  for (let i = 0; i < L.batchSize; i++) ops.push(decodeOp(params, bytes.subarray(i * L.OP_BYTES, (i + 1) * L.OP_BYTES), `op[${i}]`));
+  return ops;
+}
+

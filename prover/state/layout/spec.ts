@@ -1,0 +1,240 @@
+/**
+ * The byte layout of protocol.md section 7: header, op data, batch calldata and the
+ * hashed bytes whose sha256 (mod r) is the batch circuit's one public input.
+ *
+ * This is the TypeScript side of the one written layout; `contracts/Settlement.sol`
+ * decodes the same bytes and `test/contracts/settlement.test.ts` checks that both sides
+ * compute the same `inputHash`. All integers are big-endian, field elements 32 bytes.
+ *
+ * ```
+ * header (4 + 9M)        timestamp        --> 4 bytes  (uint32)
+ *   for m = 0..M-1:      price_m          --> 6 bytes  (uint48)
+ *                        fundingRate_m    --> 3 bytes  (uint24, rate + 2^23: offset binary, −2^23 < rate < 2^23)
+ * op (OP_BYTES = 14 + 2·IDX, IDX = ceil(2D / 8)), the same fields for every type:
+ *                        type             --> 1 byte   (0 NOOP … 6 DEPOSIT, see OP_CODE)
+ *                        aIndex           --> IDX bytes (< 4^D)
+ *                        bIndex           --> IDX bytes (< 4^D)
+ *                        market           --> 1 byte   (marketId bits 0-6; TRADE: | makerIsBuy << 7)
+ *                        q                --> 4 bytes  (uint32)
+ *                        value            --> 6 bytes  (uint48)
+ *                        feeA             --> 1 byte   (uint8)
+ *                        feeB             --> 1 byte   (uint8)
+ *   type       aIndex      bIndex        market              q     value   feeA, feeB
+ *   NOOP       –           –             –                   –     –       –
+ *   DEPOSIT    –           –             –                   –     –       –
+ *   TRADE      maker       taker         marketId|isBuy<<7   fill  price   maker, taker fee bps
+ *   WITHDRAW   account     –             –                   –     amount  –
+ *   LIQUIDATE  liquidatee  liquidator    marketId            lots  –       –
+ *   SETTLE     account     –             marketId            –     –       –
+ *   DELEVERAGE bankrupt    counterparty  marketId            lots  price   –
+ *   a field an op does not use is zero (decoding refuses anything else)
+ * calldata `data`        oldStateRoot     --> 32 bytes (< r; the contract requires its stored root)
+ *                        newStateRoot     --> 32 bytes (< r)
+ *                        depositsEnd      --> 4 bytes  (uint32)
+ *                        header           --> 4 + 9M bytes, at offset 68
+ *                        op data          --> N · OP_BYTES bytes
+ * hashed bytes           oldStateRoot (32) ‖ newStateRoot (32) ‖ header (4 + 9M)
+ *                        ‖ depositHead after the batch (32) ‖ op data (N · OP_BYTES)
+ * ```
+ *
+ * The first 64 bytes of `data` are the first 64 hashed bytes: the old root travels in
+ * the calldata so that a stale or replayed batch is refused (`StateRootMismatch`) before
+ * the proof is checked.
+ */
+import type { Params } from "../params";
+
+/** The BN254 scalar field modulus r (protocol.md section 2). */
+export const FIELD_MODULUS = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+
+/** Op type codes (protocol.md section 5). */
+export const OP_CODE = { NOOP: 0, DEPOSIT: 1, TRADE: 2, WITHDRAW: 3, LIQUIDATE: 4, SETTLE: 5, DELEVERAGE: 6, FORCED_WITHDRAW: 7 } as const;
+export type OpType = keyof typeof OP_CODE;
+export const OP_TYPES = Object.keys(OP_CODE) as OpType[];
+
+/** Field widths in bytes that do not depend on the parameters. */
+export const WIDTH = {
+  field: 32,
+  depositsEnd: 4,
+  timestamp: 4,
+  markPrice: 6,
+  fundingRate: 3,
+  opType: 1,
+  marketSide: 1,
+  q: 4,
+  price: 6,
+  feeBps: 1,
+} as const;
+
+/** marketId occupies bits 0-6 of `marketSide`, makerIsBuy bit 7. */
+export const MARKET_ID_BITS = 7;
+
+/** A header funding rate is written as rate + 2^23 in a uint24. */
+export const FUNDING_RATE_OFFSET = 1n << 23n;
+
+/** The bytes one market takes in the header: price uint48 ‖ rate uint24. */
+export const HEADER_MARKET_BYTES = 9;
+
+/** The parameters the layout depends on. */
+export type LayoutParams = Pick<Params, "accountDepth" | "markets" | "batchSize">;
+
+/** A field's position inside an enclosing byte string. */
+export interface Slice {
+  offset: number;
+  width: number;
+}
+
+/** Every width and offset of the layout for one parameter set. */
+export interface Layout {
+  /** Bytes of an account index: ceil(2D / 8). */
+  IDX: number;
+  /** Bytes of one op slot: 14 + 2·IDX. */
+  OP_BYTES: number;
+  /** Bytes of the header: 4 + 9M. */
+  HEADER_BYTES: number;
+  /** Bytes of the op data: N · OP_BYTES. */
+  OP_DATA_BYTES: number;
+  /** Bytes of the calldata `data`: 64 + 4 + HEADER_BYTES + OP_DATA_BYTES. */
+  DATA_BYTES: number;
+  /** Bytes hashed into the public input: 32 + 32 + HEADER_BYTES + 32 + OP_DATA_BYTES. */
+  HASHED_BYTES: number;
+  /** Number of account indices, 4^D; an index is valid iff it is below this. */
+  MAX_ACCOUNTS: number;
+  markets: number;
+  batchSize: number;
+  /**
+   * Offsets inside the header; market m's price is at `markPrice.offset + m · stride`,
+   * its funding rate at `fundingRate.offset + m · stride` (stride = 9).
+   */
+  header: { timestamp: Slice; markPrice: Slice; fundingRate: Slice; stride: number };
+  /** The uniform fields of every op slot (protocol.md section 7). */
+  slot: { type: Slice; aIndex: Slice; bIndex: Slice; market: Slice; q: Slice; value: Slice; feeA: Slice; feeB: Slice };
+  /** The same offsets under the names a TRADE gives them. */
+  trade: {
+    type: Slice;
+    makerIndex: Slice;
+    takerIndex: Slice;
+    marketSide: Slice;
+    q: Slice;
+    price: Slice;
+    makerFeeBps: Slice;
+    takerFeeBps: Slice;
+  };
+  /** Offsets inside the calldata `data`. */
+  data: { oldStateRoot: Slice; newStateRoot: Slice; depositsEnd: Slice; header: Slice; ops: Slice };
+  /** Offsets inside the hashed bytes. */
+  hashed: { oldStateRoot: Slice; newStateRoot: Slice; header: Slice; depositHead: Slice; ops: Slice };
+}
+
+/** Why a layout operation failed. */
+export type LayoutErrorCode =
+  | "LAYOUT_FIELD_RANGE" // a value does not fit its field
+  | "LAYOUT_LENGTH" // a byte string or list has the wrong length
+  | "LAYOUT_OP_TYPE" // an unknown op type
+  | "LAYOUT_PADDING"; // non-zero bytes where the layout has zeros
+
+/** Thrown when a value does not fit the layout, or bytes are not a canonical encoding. */
+export class LayoutError extends Error {
+  constructor(
+    readonly code: LayoutErrorCode,
+    /** The field, e.g. `op[3].price` or `header.timestamp`. */
+    readonly field: string,
+    /** The offending value (or length). */
+    readonly value: unknown,
+    /** What the field admits, e.g. `0 <= x < 2^48`. */
+    readonly bound: string,
+  ) {
+    super(`${code}: ${field} = ${String(value)} (must be ${bound})`);
+    this.name = "LayoutError";
+  }
+}
+
+
+// ---------------------------------------------------------------------------------------
+// Layout
+// ---------------------------------------------------------------------------------------
+
+const slice = (offset: number, width: number): Slice => ({ offset, width });
+
+/**
+ * Widths and offsets of every field for one parameter set.
+ * @param params - accountDepth, markets and batchSize (a full `Params` will do)
+ * @returns the layout
+ * @throws LayoutError if a parameter is outside protocol.md section 1
+ */
+export function layoutFor(params: LayoutParams): Layout {
+  const { accountDepth: D, markets: M, batchSize: N } = params;
+  checkParam("accountDepth", D, 1, 15);
+  checkParam("markets", M, 1, 13);
+  checkParam("batchSize", N, 1, Number.MAX_SAFE_INTEGER);
+
+  const IDX = Math.ceil((2 * D) / 8);
+  const OP_BYTES = 14 + 2 * IDX;
+  const HEADER_BYTES = WIDTH.timestamp + HEADER_MARKET_BYTES * M;
+  const OP_DATA_BYTES = N * OP_BYTES;
+  const DATA_BYTES = 2 * WIDTH.field + WIDTH.depositsEnd + HEADER_BYTES + OP_DATA_BYTES;
+  const HASHED_BYTES = 3 * WIDTH.field + HEADER_BYTES + OP_DATA_BYTES;
+
+  // TRADE: type ‖ makerIndex ‖ takerIndex ‖ marketSide ‖ q ‖ price ‖ makerFeeBps ‖ takerFeeBps
+  let o = 0;
+  const next = (w: number): Slice => slice((o += w) - w, w);
+  const trade = {
+    type: next(WIDTH.opType),
+    makerIndex: next(IDX),
+    takerIndex: next(IDX),
+    marketSide: next(WIDTH.marketSide),
+    q: next(WIDTH.q),
+    price: next(WIDTH.price),
+    makerFeeBps: next(WIDTH.feeBps),
+    takerFeeBps: next(WIDTH.feeBps),
+  };
+  if (o !== OP_BYTES) throw new Error(`internal: TRADE occupies ${o} bytes, OP_BYTES = ${OP_BYTES}`);
+  const slot = {
+    type: trade.type,
+    aIndex: trade.makerIndex,
+    bIndex: trade.takerIndex,
+    market: trade.marketSide,
+    q: trade.q,
+    value: trade.price,
+    feeA: trade.makerFeeBps,
+    feeB: trade.takerFeeBps,
+  };
+
+  return {
+    IDX,
+    OP_BYTES,
+    HEADER_BYTES,
+    OP_DATA_BYTES,
+    DATA_BYTES,
+    HASHED_BYTES,
+    MAX_ACCOUNTS: 4 ** D,
+    markets: M,
+    batchSize: N,
+    header: {
+      timestamp: slice(0, WIDTH.timestamp),
+      markPrice: slice(WIDTH.timestamp, WIDTH.markPrice),
+      fundingRate: slice(WIDTH.timestamp + WIDTH.markPrice, WIDTH.fundingRate),
+      stride: HEADER_MARKET_BYTES,
+    },
+    slot,
+    trade,
+    data: {
+      oldStateRoot: slice(0, 32),
+      newStateRoot: slice(32, 32),
+      depositsEnd: slice(64, 4),
+      header: slice(68, HEADER_BYTES),
+      ops: slice(68 + HEADER_BYTES, OP_DATA_BYTES),
+    },
+    hashed: {
+      oldStateRoot: slice(0, 32),
+      newStateRoot: slice(32, 32),
+      header: slice(64, HEADER_BYTES),
+      depositHead: slice(64 + HEADER_BYTES, 32),
+      ops: slice(96 + HEADER_BYTES, OP_DATA_BYTES),
+    },
+  };
+}
+
+function checkParam(name: string, v: number, lo: number, hi: number): void {
+  if (!Number.isInteger(v) || v < lo || v > hi) throw new LayoutError("LAYOUT_FIELD_RANGE", name, v, `an integer in ${lo}..${hi}`);
+}
+
