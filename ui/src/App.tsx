@@ -50,28 +50,35 @@ export function App() {
   const [finishedList, setFinishedList] = useState<JobView[]>([]);
   const marginHistory = useRef(new Map<number, MarginPoint[]>());
   const [marginTick, setMarginTick] = useState(0);
+  const gates = useRef(new Map<string, { last: Optional<unknown>; next: number }>());
+  const seenRisk = useRef(new WeakSet<object>());
 
   const poll = useCallback(async (signal: AbortSignal) => {
-    const rs = await Promise.allSettled([
-      getJson<JobList>("/v1/jobs?limit=20", signal),
-      getJson<Capacity>("/v1/capacity", signal),
-      getText("/metrics", signal).then(parseMetrics),
-      getJson<RiskView>("/v1/risk", signal),
-      getJson<{ accounts: AtRiskAccount[] }>("/v1/risk/at-risk", signal),
-      getJson<OverrideLog>("/v1/risk/overrides", signal),
-    ] as const);
+    const gate = gates.current;
+    /** A route this service may lack: after a 404 ask again in 30 s, after a 503 in 5 s (each refusal counts in the service's error metrics). */
+    const gated = async <T,>(key: string, get: () => Promise<T>, set: (o: Optional<T>) => void): Promise<Optional<T>> => {
+      const g = gate.get(key);
+      if (g !== undefined && Date.now() < g.next) return g.last as Optional<T>;
+      const [r] = await Promise.allSettled([get()]);
+      const o = optional(r);
+      gate.set(key, { last: o, next: Date.now() + (o.absent ? 30_000 : o.pending !== undefined ? 5_000 : 0) });
+      if (!signal.aborted) set(o);
+      return o;
+    };
+    const riskP = gated("risk", () => getJson<RiskView>("/v1/risk", signal), setRisk);
+    const atRiskP = gated("atRisk", () => getJson<{ accounts: AtRiskAccount[] }>("/v1/risk/at-risk", signal), setAtRisk);
+    const overridesP = gated("overrides", () => getJson<OverrideLog>("/v1/risk/overrides", signal), setOverrides);
+    const rs = await Promise.allSettled([getJson<JobList>("/v1/jobs?limit=20", signal), getJson<Capacity>("/v1/capacity", signal), getText("/metrics", signal).then(parseMetrics)] as const);
+    const ro = await riskP;
+    await Promise.all([atRiskP, overridesP]);
     if (signal.aborted) return;
-    const [j, c, m, r, a, o] = rs;
+    const [j, c, m] = rs;
     const allDown = rs.every((x) => x.status === "rejected" && !(x.reason instanceof ApiFailure));
     setConnection(allDown ? { ok: false, at: Date.now(), error: describeFailure((rs[1] as PromiseRejectedResult).reason) } : { ok: true, at: Date.now() });
     const jo = optional(j);
     setJobs(jo);
     setCapacity(optional(c));
     setMetrics(optional(m));
-    const ro = optional(r);
-    setRisk(ro);
-    setAtRisk(optional(a));
-    setOverrides(optional(o));
 
     if (jo.value !== undefined) {
       let changed = false;
@@ -89,7 +96,8 @@ export function App() {
       }
       if (changed) setFinishedList([...finished.current.values()].sort((x, y) => x.updatedAt - y.updatedAt));
     }
-    if (ro.value !== undefined) {
+    if (ro.value !== undefined && gate.get("risk")?.last === ro && !seenRisk.current.has(ro)) {
+      seenRisk.current.add(ro);
       const now = Date.now();
       for (const mk of ro.value.markets) {
         const h = marginHistory.current.get(mk.market) ?? [];

@@ -179,7 +179,8 @@ export function LatencyPanel({ jobs }: { jobs: JobView[] }) {
   const max = Math.max(1, ...totals);
   const unit = max >= 2000 ? 1000 : 1;
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => f * max);
-  const bw = shown.length === 0 ? 0 : (W - pad.l - pad.r) / shown.length;
+  // Slots for at least 12 bars, so a few batches do not make wide slabs.
+  const bw = (W - pad.l - pad.r) / Math.max(12, shown.length);
   const y = (v: number) => H - pad.b - (v / max) * (H - pad.t - pad.b);
   return (
     <Panel title="Latency to finality by stage" id="latency" note={shown.length > 0 ? `${shown.length} confirmed batches` : undefined}>

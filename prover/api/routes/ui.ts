@@ -111,13 +111,14 @@ export function uiRoutes(ctx: AppContext, opts: { dir?: string } = {}): FastifyP
     app.get("/ui", page, async (_req, reply) => reply.redirect("/ui/"));
     app.get<{ Params: { "*": string } }>("/ui/*", page, async (req, reply) => sendUi(req.params["*"] ?? "", reply));
 
-    app.get<{ Querystring: { limit?: number } }>(
+    app.get<{ Querystring: { limit?: string } }>(
       "/v1/jobs",
       {
         schema: {
           summary: "The newest jobs (dashboard), newest batch first, with a summary of each batch's ops",
           tags: ["jobs"],
-          querystring: { type: "object", additionalProperties: false, properties: { limit: { type: "integer", minimum: 1, maximum: 200 } } },
+          // The API does not coerce types: the limit is a string of 1..200.
+          querystring: { type: "object", additionalProperties: false, properties: { limit: { type: "string", pattern: "^(?:[1-9][0-9]?|1[0-9][0-9]|200)$" } } },
           response: {
             200: {
               type: "object",
@@ -138,7 +139,7 @@ export function uiRoutes(ctx: AppContext, opts: { dir?: string } = {}): FastifyP
         },
       },
       async (req) => {
-        const jobs = await list(req.query.limit ?? 20);
+        const jobs = await list(req.query.limit === undefined ? 20 : Number(req.query.limit));
         const ops: Record<string, unknown> = {};
         for (const j of jobs) {
           const s = opSummary(j);
