@@ -181,6 +181,8 @@ export function LatencyPanel({ jobs }: { jobs: JobView[] }) {
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => f * max);
   // Slots for at least 12 bars, so a few batches do not make wide slabs.
   const bw = (W - pad.l - pad.r) / Math.max(12, shown.length);
+  // Time labels (about 64 px wide) on every k-th bar, so they never overlap.
+  const labelEvery = Math.max(1, Math.ceil(64 / bw));
   const y = (v: number) => H - pad.b - (v / max) * (H - pad.t - pad.b);
   return (
     <Panel title="Latency to finality by stage" id="latency" note={shown.length > 0 ? `${shown.length} confirmed batches` : undefined}>
@@ -208,7 +210,7 @@ export function LatencyPanel({ jobs }: { jobs: JobView[] }) {
                   acc += v;
                   return <rect key={s} x={pad.l + i * bw + bw * 0.15} width={Math.max(1, bw * 0.7)} y={y(acc)} height={Math.max(0.5, y0 - y(acc))} fill={STAGE_COLORS[s]} />;
                 })}
-                {(i === 0 || i === shown.length - 1 || i % Math.ceil(shown.length / 6) === 0) && (
+                {i % labelEvery === 0 && (
                   <text x={pad.l + i * bw + bw / 2} y={H - pad.b + 14} textAnchor="middle" className="axis">
                     {new Date(j.updatedAt).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" })}
                   </text>
