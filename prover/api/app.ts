@@ -155,6 +155,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(jobRoutes(ctx));
   await app.register(opRoutes(ctx));
   await app.register(stateRoutes(ctx));
+  await app.register((await import("./routes/ui")).uiRoutes(ctx)); // operator dashboard at /ui (docs/ui.md)
 
   app.addHook("onClose", async () => {
     ctx.lifecycle.shuttingDown = true;

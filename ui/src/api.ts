@@ -1,0 +1,150 @@
+// The service's public API as the dashboard reads it (docs/api.md, docs/ui.md).
+
+export const STAGES = ["queued", "witness", "proving", "verifying", "submitting", "confirmed"] as const;
+export type Stage = (typeof STAGES)[number];
+export type JobState = Stage | "failed" | "cancelled";
+
+export interface JobView {
+  id: string;
+  batchNumber: number;
+  state: JobState;
+  progress: number;
+  attempts: number;
+  oldStateRoot: string;
+  newStateRoot: string;
+  txHash?: string;
+  blockNumber?: number;
+  gasUsed?: string;
+  error?: { code: string; message: string };
+  createdAt: number;
+  updatedAt: number;
+  stageMs: Partial<Record<JobState, number>>;
+  hasProof: boolean;
+}
+
+export interface OpSummary {
+  total: number;
+  byType: Record<string, number>;
+  deposits: number;
+}
+
+export interface JobList {
+  jobs: JobView[];
+  ops?: Record<string, OpSummary>;
+}
+
+export interface Capacity {
+  queued: number;
+  maxQueued: number;
+  workers: number;
+  busy: number;
+  accepting: boolean;
+  mode: string;
+  sequencer?: { pendingOps: number; batchSize: number; restingOrders: number; outbox: number };
+}
+
+export interface MarketRisk {
+  market: number;
+  sigmaAnnual: number;
+  targetScan: number;
+  appliedScan: number;
+  multiplier: number;
+  pinned: boolean;
+}
+
+export interface RiskView {
+  timeToFinality: { p50: number; p95: number; p99: number };
+  T: number;
+  percentile: string;
+  z: number;
+  mmBps: number;
+  publish: boolean;
+  atRisk: number;
+  markets: MarketRisk[];
+}
+
+export interface AtRiskAccount {
+  index: number;
+  equity: string;
+  maintenanceNow: string;
+  maintenanceNext: string;
+  shortfall: string;
+}
+
+export interface OverrideLog {
+  values: Record<string, number>;
+  log: { seq: number; who: string; when: number; key: string; previous: number | null; value: number | null; reason: string }[];
+}
+
+/** An answer that is not 2xx, with the service's error body when it has one. */
+export class ApiFailure extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string | undefined,
+    message: string,
+  ) {
+    super(message);
+  }
+  get auth(): boolean {
+    return this.status === 401 || this.status === 403;
+  }
+}
+
+const KEY_STORE = "zksettle.apiKey";
+
+export function loadKey(): string {
+  try {
+    return sessionStorage.getItem(KEY_STORE) ?? "";
+  } catch {
+    return "";
+  }
+}
+
+export function saveKey(key: string): void {
+  try {
+    if (key === "") sessionStorage.removeItem(KEY_STORE);
+    else sessionStorage.setItem(KEY_STORE, key);
+  } catch {
+    /* storage unavailable: the key lives in memory only */
+  }
+}
+
+async function failure(res: Response): Promise<ApiFailure> {
+  let code: string | undefined;
+  let message = `${res.status} ${res.statusText}`;
+  try {
+    const body = (await res.json()) as { code?: string; message?: string };
+    code = body.code;
+    if (body.message) message = body.message;
+  } catch {
+    /* not JSON */
+  }
+  return new ApiFailure(res.status, code, message);
+}
+
+/** GET JSON (read-only routes need no key). */
+export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+  const res = await fetch(path, { signal, headers: { accept: "application/json" }, cache: "no-store" });
+  if (!res.ok) throw await failure(res);
+  return (await res.json()) as T;
+}
+
+export async function getText(path: string, signal?: AbortSignal): Promise<string> {
+  const res = await fetch(path, { signal, cache: "no-store" });
+  if (!res.ok) throw await failure(res);
+  return res.text();
+}
+
+/** An operator (write) request with the API key. */
+export async function operator<T>(method: "GET" | "POST", path: string, key: string): Promise<T> {
+  const headers: Record<string, string> = { accept: "application/json" };
+  if (key !== "") headers.authorization = `Bearer ${key}`;
+  const res = await fetch(path, { method, headers, cache: "no-store" });
+  if (!res.ok) throw await failure(res);
+  return (await res.json()) as T;
+}
+
+export function describeFailure(err: unknown): string {
+  if (err instanceof ApiFailure) return `${err.status}${err.code ? " " + err.code : ""}: ${err.message}`;
+  return err instanceof Error ? err.message : String(err);
+}
