@@ -2,7 +2,7 @@
  * `npm run bench`: constraint counts (bench/constraints.ts), gas (bench/gas.ts), the
  * service against plain snarkjs (bench/service.ts), then the report with its figures
  * (bench/report.ts, bench/report.md).
- * Arguments (e.g. `--quick`) are passed to both.
+ * Arguments (e.g. `--quick`) are passed to each.
  */
 import { spawnSync } from "node:child_process";
 import path from "node:path";

@@ -46,7 +46,7 @@ describe("# ui dashboard against zksettle serve on a hardhat node", function () 
     const genesis = await ciGenesis();
     const batches = scenario(genesis, 2).batches;
     chain = await startHardhatNode();
-    const contracts = await deployDevContracts(hardhatSigner(0, chain.provider), CI_PARAMS, genesis.stateRoot());
+    const contracts = await deployDevContracts(hardhatSigner(0, chain.provider), CI_PARAMS, genesis);
     const wallets = [1, 2].map((i) => hardhatSigner(i, chain!.provider));
     for (const b of batches) for (const d of b.deposits) await l1Deposit(contracts, wallets[d.accountIndex - 1], d);
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "zksettle-ui-"));
