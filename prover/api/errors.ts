@@ -4,6 +4,7 @@
  * `code` is one of `API_ERRORS` and `message` names the problem (the field, the
  * rule, the numbers).
  */
+import { BatchFormatError } from "../service/serialize";
 import { RuleError } from "../state/errors";
 
 /** Code → HTTP status and a short title. */
@@ -75,6 +76,15 @@ export function ruleError(e: RuleError): ApiError {
   return new ApiError("PRV_ERR_RULE", e.message, details);
 }
 
+/**
+ * A body the JSON codec refuses (it passed the route's schema) as `PRV_ERR_VALIDATION`,
+ * naming the field under `body` like a schema error does.
+ */
+export function formatError(e: BatchFormatError): ApiError {
+  const field = e.field === "batch" ? "body" : e.field.startsWith("body") ? e.field : `body.${e.field}`;
+  return new ApiError("PRV_ERR_VALIDATION", `${field}: ${e.problem}`, { field });
+}
+
 /** `PRV_ERR_QUEUE_FULL` with `Retry-After` in seconds. */
 export function queueFull(queued: number, maxQueued: number, retryAfterS: number): ApiError {
   return new ApiError("PRV_ERR_QUEUE_FULL", `job queue is full: ${queued} unfinished jobs, limit ${maxQueued}`, { queued, maxQueued }, { "retry-after": String(retryAfterS) });
@@ -119,6 +129,7 @@ export function fromFastifyError(e: { code?: string; statusCode?: number; messag
  */
 export function toApiError(e: unknown, retryAfterS = 1): ApiError {
   if (e instanceof ApiError) return e;
+  if (e instanceof BatchFormatError) return formatError(e);
   if (e instanceof RuleError) return ruleError(e);
   if (isQueueFullError(e)) return new ApiError("PRV_ERR_QUEUE_FULL", (e as Error).message ?? "job queue is full", undefined, { "retry-after": String(retryAfterS) });
   const code = (e as { code?: unknown } | null)?.code;

@@ -9,6 +9,49 @@ const UINT = { type: "string", pattern: "^(0|[1-9][0-9]{0,77})$", description: "
 /** A signed decimal integer. */
 const INT = { type: "string", pattern: "^(0|-?[1-9][0-9]{0,77})$", description: "signed decimal integer" } as const;
 const INDEX = { type: "integer", minimum: 0, maximum: 4294967295 } as const;
+/** A market id, 1..M (M ≤ 15). */
+const MARKET = { type: "integer", minimum: 1, maximum: 15 } as const;
+
+/** An op that is its type alone (NOOP, DEPOSIT, FORCED_WITHDRAW: the queue entry comes from `deposits`). */
+function typeOnly<T extends string>(type: T) {
+  return { type: "object", additionalProperties: false, required: ["type"], properties: { type: { const: type } } } as const;
+}
+
+/** TRADE: two signed orders, the fill and the fees. */
+const TRADE_OP = {
+  type: "object",
+  additionalProperties: false,
+  required: ["type", "maker", "taker", "q", "makerFeeBps", "takerFeeBps"],
+  properties: { type: { const: "TRADE" }, maker: { $ref: "SignedOrder#" }, taker: { $ref: "SignedOrder#" }, q: UINT, makerFeeBps: UINT, takerFeeBps: UINT },
+} as const;
+/** WITHDRAW: the account's signature on withdrawalHash(accountIndex, amount, nonce). */
+const WITHDRAW_OP = {
+  type: "object",
+  additionalProperties: false,
+  required: ["type", "accountIndex", "amount", "nonce", "signature"],
+  properties: { type: { const: "WITHDRAW" }, accountIndex: INDEX, amount: UINT, nonce: UINT, signature: { $ref: "Signature#" } },
+} as const;
+/** LIQUIDATE: the liquidator's signed message and the lots taken over. */
+const LIQUIDATE_OP = {
+  type: "object",
+  additionalProperties: false,
+  required: ["type", "liquidatee", "liquidator", "q"],
+  properties: { type: { const: "LIQUIDATE" }, liquidatee: INDEX, liquidator: { $ref: "SignedLiquidation#" }, q: UINT },
+} as const;
+/** SETTLE: no signature. */
+const SETTLE_OP = {
+  type: "object",
+  additionalProperties: false,
+  required: ["type", "accountIndex", "marketId"],
+  properties: { type: { const: "SETTLE" }, accountIndex: INDEX, marketId: MARKET },
+} as const;
+/** DELEVERAGE: the bankrupt account, its counterparty, the lots and the bankruptcy price. */
+const DELEVERAGE_OP = {
+  type: "object",
+  additionalProperties: false,
+  required: ["type", "bankrupt", "counterparty", "marketId", "q", "price"],
+  properties: { type: { const: "DELEVERAGE" }, bankrupt: INDEX, counterparty: INDEX, marketId: MARKET, q: UINT, price: UINT },
+} as const;
 
 /** Every shared schema; `$id`s are referenced as `<id>#`. */
 export const SHARED_SCHEMAS = [
@@ -33,13 +76,37 @@ export const SHARED_SCHEMAS = [
     required: ["accountIndex", "marketId", "isBuy", "size", "limitPrice", "expiry", "nonce", "maxFeeBps", "R8x", "R8y", "S"],
     properties: {
       accountIndex: INDEX,
-      marketId: { type: "integer", minimum: 1, maximum: 15 },
+      marketId: MARKET,
       isBuy: { type: "boolean" },
       size: UINT,
       limitPrice: UINT,
       expiry: UINT,
       nonce: UINT,
       maxFeeBps: UINT,
+      R8x: UINT,
+      R8y: UINT,
+      S: UINT,
+    },
+  },
+  {
+    $id: "Signature",
+    type: "object",
+    additionalProperties: false,
+    required: ["R8x", "R8y", "S"],
+    properties: { R8x: UINT, R8y: UINT, S: UINT },
+  },
+  {
+    $id: "SignedLiquidation",
+    type: "object",
+    additionalProperties: false,
+    required: ["liquidatorIndex", "liquidateeIndex", "marketId", "maxSize", "expiry", "nonce", "R8x", "R8y", "S"],
+    properties: {
+      liquidatorIndex: INDEX,
+      liquidateeIndex: INDEX,
+      marketId: MARKET,
+      maxSize: UINT,
+      expiry: UINT,
+      nonce: UINT,
       R8x: UINT,
       R8y: UINT,
       S: UINT,
@@ -56,10 +123,11 @@ export const SHARED_SCHEMAS = [
     $id: "Header",
     type: "object",
     additionalProperties: false,
-    required: ["timestamp", "markPrices", "signatures"],
+    required: ["timestamp", "markPrices", "fundingRates", "signatures"],
     properties: {
       timestamp: UINT,
-      markPrices: { type: "array", minItems: 1, maxItems: 15, items: UINT },
+      markPrices: { type: "array", minItems: 1, maxItems: 15, items: UINT, description: "one per market, collateral units per lot" },
+      fundingRates: { type: "array", minItems: 1, maxItems: 15, items: INT, description: "one per market, signed, 10^-12 per second; 0 but for a live perpetual" },
       signatures: { type: "array", minItems: 1, maxItems: 16, items: { $ref: "OracleSignature#" } },
     },
   },
@@ -68,6 +136,7 @@ export const SHARED_SCHEMAS = [
     type: "object",
     additionalProperties: false,
     required: ["accountIndex", "ax", "ay", "amount"],
+    description: "an L1 priority-queue entry: key (0, 0) tops up, key (0, 1) is a forced-withdrawal request, any other key opens the account",
     properties: { accountIndex: INDEX, ax: UINT, ay: UINT, amount: UINT },
   },
   {
@@ -75,23 +144,7 @@ export const SHARED_SCHEMAS = [
     type: "object",
     required: ["type"],
     discriminator: { propertyName: "type" },
-    oneOf: [
-      { type: "object", additionalProperties: false, required: ["type"], properties: { type: { const: "NOOP" } } },
-      { type: "object", additionalProperties: false, required: ["type"], properties: { type: { const: "DEPOSIT" } } },
-      {
-        type: "object",
-        additionalProperties: false,
-        required: ["type", "maker", "taker", "q", "makerFeeBps", "takerFeeBps"],
-        properties: {
-          type: { const: "TRADE" },
-          maker: { $ref: "SignedOrder#" },
-          taker: { $ref: "SignedOrder#" },
-          q: UINT,
-          makerFeeBps: UINT,
-          takerFeeBps: UINT,
-        },
-      },
-    ],
+    oneOf: [typeOnly("NOOP"), typeOnly("DEPOSIT"), TRADE_OP, WITHDRAW_OP, LIQUIDATE_OP, SETTLE_OP, DELEVERAGE_OP, typeOnly("FORCED_WITHDRAW")],
   },
   {
     $id: "Batch",
@@ -112,6 +165,10 @@ export const SHARED_SCHEMAS = [
     oneOf: [
       { type: "object", additionalProperties: false, required: ["type", "order"], properties: { type: { const: "ORDER" }, order: { $ref: "SignedOrder#" } } },
       { type: "object", additionalProperties: false, required: ["type", "entry"], properties: { type: { const: "DEPOSIT" }, entry: { $ref: "DepositEntry#" } } },
+      { type: "object", additionalProperties: false, required: ["type", "entry"], properties: { type: { const: "FORCED_WITHDRAW" }, entry: { $ref: "DepositEntry#" } } },
+      WITHDRAW_OP,
+      LIQUIDATE_OP,
+      SETTLE_OP,
     ],
   },
   {

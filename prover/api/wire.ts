@@ -1,143 +1,122 @@
 /**
- * JSON ↔ reference-rule values for the API. The route schemas (schemas.ts) have
- * checked the shapes; these functions only turn decimal strings into bigints and back.
+ * JSON ↔ reference-rule values for the API. The batch codec itself lives in ONE
+ * place, prover/service/serialize.ts (the job store and the ledger use it too); this
+ * module re-exports it under the API's names and adds what only the API shows
+ * (accounts, Merkle proofs, jobs) and the body of `POST /v1/ops`.
+ *
+ * The route schemas (schemas.ts) check the shapes first; the codec checks them again
+ * on the way in and names the field (`BatchFormatError`, answered as
+ * PRV_ERR_VALIDATION), so a body that slipped past a schema is still refused cleanly.
  */
 import type { Account } from "../state/account";
 import type { Batch, Op } from "../state/batch";
 import type { DepositEntry } from "../state/ops/deposit";
-import type { OracleSignature, SignedOrder } from "../state/signing";
+import type { LiquidateOp } from "../state/ops/liquidate";
+import type { SettleOp } from "../state/ops/settle";
+import type { WithdrawOp } from "../state/ops/withdraw";
+import type { SignedOrder } from "../state/signing";
 import type { BatchHeader } from "../state/trace";
+import {
+  BatchFormatError,
+  parseBatch,
+  parseDeposit,
+  parseHeader,
+  parseLiquidate,
+  parseOp,
+  parseOrder,
+  parseWithdraw,
+  serializeBatch,
+  serializeDeposit,
+  serializeHeader,
+  serializeOp,
+  serializeOrder,
+  type SerializedBatch,
+  type SerializedDepositEntry,
+  type SerializedHeader,
+  type SerializedLiquidateOp,
+  type SerializedOp,
+  type SerializedOracleSignature,
+  type SerializedSettleOp,
+  type SerializedSignedOrder,
+  type SerializedWithdrawOp,
+} from "../service/serialize";
 import type { AccountProof, Job } from "./ports";
 
-/** A signed order as JSON. */
-export interface SignedOrderJson {
-  accountIndex: number;
-  marketId: number;
-  isBuy: boolean;
-  size: string;
-  limitPrice: string;
-  expiry: string;
-  nonce: string;
-  maxFeeBps: string;
-  R8x: string;
-  R8y: string;
-  S: string;
-}
-export interface OracleSignatureJson {
-  keyIndex: number;
-  R8x: string;
-  R8y: string;
-  S: string;
-}
-export interface HeaderJson {
-  timestamp: string;
-  markPrices: string[];
-  signatures: OracleSignatureJson[];
-}
-export interface DepositEntryJson {
-  accountIndex: number;
-  ax: string;
-  ay: string;
-  amount: string;
-}
-export type BatchOpJson =
-  | { type: "NOOP" }
-  | { type: "DEPOSIT" }
-  | { type: "TRADE"; maker: SignedOrderJson; taker: SignedOrderJson; q: string; makerFeeBps: string; takerFeeBps: string };
-export interface BatchJson {
-  header: HeaderJson;
-  ops: BatchOpJson[];
-  deposits: DepositEntryJson[];
-}
-/** The body of `POST /v1/ops`. */
-export type SubmitOpJson = { type: "ORDER"; order: SignedOrderJson } | { type: "DEPOSIT"; entry: DepositEntryJson };
+export { BatchFormatError };
+export type SignedOrderJson = SerializedSignedOrder;
+export type OracleSignatureJson = SerializedOracleSignature;
+export type HeaderJson = SerializedHeader;
+export type DepositEntryJson = SerializedDepositEntry;
+export type BatchOpJson = SerializedOp;
+export type BatchJson = SerializedBatch;
 
-export function decodeOrder(o: SignedOrderJson): SignedOrder {
-  return {
-    accountIndex: o.accountIndex,
-    marketId: o.marketId,
-    isBuy: o.isBuy,
-    size: BigInt(o.size),
-    limitPrice: BigInt(o.limitPrice),
-    expiry: BigInt(o.expiry),
-    nonce: BigInt(o.nonce),
-    maxFeeBps: BigInt(o.maxFeeBps),
-    R8x: BigInt(o.R8x),
-    R8y: BigInt(o.R8y),
-    S: BigInt(o.S),
+export const encodeOrder: (o: SignedOrder) => SignedOrderJson = serializeOrder;
+export const encodeHeader: (h: BatchHeader) => HeaderJson = serializeHeader;
+export const encodeDeposit: (d: DepositEntry) => DepositEntryJson = serializeDeposit;
+export const encodeOp: (op: Op) => BatchOpJson = serializeOp;
+export const encodeBatch: (b: Batch) => BatchJson = serializeBatch;
+
+/** @throws BatchFormatError naming the field (under `body`) */
+export const decodeOrder = (o: unknown): SignedOrder => parseOrder(o, "body.order");
+export const decodeHeader = (h: unknown): BatchHeader => parseHeader(h, "body");
+export const decodeDeposit = (d: unknown): DepositEntry => parseDeposit(d, "body.entry");
+export const decodeBatch = (b: unknown): Batch => parseBatch(b);
+
+/**
+ * The body of `POST /v1/ops` (sequencer mode), one op a client posts:
+ * - `ORDER`: a signed order (matched against the book, or rests);
+ * - `WITHDRAW`, `LIQUIDATE`, `SETTLE`: the op exactly as it appears in a batch;
+ * - `DEPOSIT`, `FORCED_WITHDRAW`: the next L1 priority-queue entry (the service feeds
+ *   these itself from the contract; the kinds are for an operator that feeds them).
+ */
+export type SubmitOpJson =
+  | { type: "ORDER"; order: SignedOrderJson }
+  | { type: "DEPOSIT"; entry: DepositEntryJson }
+  | { type: "FORCED_WITHDRAW"; entry: DepositEntryJson }
+  | SerializedWithdrawOp
+  | SerializedLiquidateOp
+  | SerializedSettleOp;
+
+/** A decoded `POST /v1/ops` body. */
+export type SubmitOp =
+  | { kind: "ORDER"; order: SignedOrder }
+  | { kind: "DEPOSIT"; entry: DepositEntry }
+  | { kind: "FORCED_WITHDRAW"; entry: DepositEntry }
+  | { kind: "WITHDRAW"; op: WithdrawOp }
+  | { kind: "LIQUIDATE"; op: LiquidateOp }
+  | { kind: "SETTLE"; op: SettleOp };
+
+/** The op kinds `POST /v1/ops` takes. */
+export const SUBMIT_KINDS = ["ORDER", "DEPOSIT", "FORCED_WITHDRAW", "WITHDRAW", "LIQUIDATE", "SETTLE"] as const;
+
+/**
+ * Decodes a `POST /v1/ops` body.
+ * @throws BatchFormatError naming the field (`body.order.size: …`)
+ */
+export function decodeSubmitOp(body: unknown): SubmitOp {
+  const type = typeof body === "object" && body !== null && !Array.isArray(body) ? (body as { type?: unknown }).type : undefined;
+  const only = (keys: string[]): Record<string, unknown> => {
+    const o = body as Record<string, unknown>;
+    for (const k of Object.keys(o)) if (!keys.includes(k)) throw new BatchFormatError(`body.${k}`, `unknown field (expected one of ${keys.join(", ")})`);
+    return o;
   };
-}
-
-export function encodeOrder(o: SignedOrder): SignedOrderJson {
-  return {
-    accountIndex: o.accountIndex,
-    marketId: o.marketId,
-    isBuy: o.isBuy,
-    size: o.size.toString(),
-    limitPrice: o.limitPrice.toString(),
-    expiry: o.expiry.toString(),
-    nonce: o.nonce.toString(),
-    maxFeeBps: o.maxFeeBps.toString(),
-    R8x: o.R8x.toString(),
-    R8y: o.R8y.toString(),
-    S: o.S.toString(),
-  };
-}
-
-function decodeSig(s: OracleSignatureJson): OracleSignature {
-  return { keyIndex: s.keyIndex, R8x: BigInt(s.R8x), R8y: BigInt(s.R8y), S: BigInt(s.S) };
-}
-
-export function decodeHeader(h: HeaderJson): BatchHeader {
-  return { timestamp: BigInt(h.timestamp), markPrices: h.markPrices.map((p) => BigInt(p)), signatures: h.signatures.map(decodeSig) };
-}
-
-export function encodeHeader(h: BatchHeader): HeaderJson {
-  return {
-    timestamp: h.timestamp.toString(),
-    markPrices: h.markPrices.map(String),
-    signatures: h.signatures.map((s) => ({ keyIndex: s.keyIndex, R8x: s.R8x.toString(), R8y: s.R8y.toString(), S: s.S.toString() })),
-  };
-}
-
-export function decodeDeposit(d: DepositEntryJson): DepositEntry {
-  return { accountIndex: d.accountIndex, ax: BigInt(d.ax), ay: BigInt(d.ay), amount: BigInt(d.amount) };
-}
-
-export function encodeDeposit(d: DepositEntry): DepositEntryJson {
-  return { accountIndex: d.accountIndex, ax: d.ax.toString(), ay: d.ay.toString(), amount: d.amount.toString() };
-}
-
-function decodeOp(op: BatchOpJson): Op {
-  if (op.type !== "TRADE") return { type: op.type };
-  return {
-    type: "TRADE",
-    maker: decodeOrder(op.maker),
-    taker: decodeOrder(op.taker),
-    q: BigInt(op.q),
-    makerFeeBps: BigInt(op.makerFeeBps),
-    takerFeeBps: BigInt(op.takerFeeBps),
-  };
-}
-
-export function encodeOp(op: Op): BatchOpJson {
-  if (op.type !== "TRADE") return { type: op.type };
-  return {
-    type: "TRADE",
-    maker: encodeOrder(op.maker),
-    taker: encodeOrder(op.taker),
-    q: op.q.toString(),
-    makerFeeBps: op.makerFeeBps.toString(),
-    takerFeeBps: op.takerFeeBps.toString(),
-  };
-}
-
-export function decodeBatch(b: BatchJson): Batch {
-  return { header: decodeHeader(b.header), ops: b.ops.map(decodeOp), deposits: b.deposits.map(decodeDeposit) };
-}
-
-export function encodeBatch(b: Batch): BatchJson {
-  return { header: encodeHeader(b.header), ops: b.ops.map(encodeOp), deposits: b.deposits.map(encodeDeposit) };
+  switch (type) {
+    case "ORDER":
+      return { kind: "ORDER", order: parseOrder(only(["type", "order"]).order, "body.order") };
+    case "DEPOSIT":
+    case "FORCED_WITHDRAW":
+      return { kind: type, entry: parseDeposit(only(["type", "entry"]).entry, "body.entry") };
+    case "WITHDRAW":
+      return { kind: "WITHDRAW", op: parseWithdraw(body, "body") };
+    case "LIQUIDATE":
+      return { kind: "LIQUIDATE", op: parseLiquidate(body, "body") };
+    case "SETTLE": {
+      const op = parseOp(body, "body");
+      return { kind: "SETTLE", op: op as SettleOp };
+    }
+    default:
+      throw new BatchFormatError("body.type", `expected one of ${SUBMIT_KINDS.map((k) => `"${k}"`).join(", ")}, got ${typeof type === "string" ? JSON.stringify(type.slice(0, 40)) : String(type)}`);
+  }
 }
 
 /** An account as JSON (`exists` false for an empty leaf). */

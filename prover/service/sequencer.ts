@@ -1,8 +1,10 @@
 /**
- * Sequencer mode (docs/service.md, "Sequencer and ledger"): signed orders and L1
- * deposits come in one at a time and are validated at once against the *pending*
- * state — the base state (the ledger after every cut batch) plus the ops accepted for
- * the next batch — with `applyBatch` on a clone. A refused op changes nothing.
+ * Sequencer mode (docs/service.md, "Sequencer and ledger"): signed orders,
+ * withdrawals, liquidations, settlements and L1 priority-queue entries (deposits,
+ * forced-withdrawal requests) come in one at a time and are validated at once against
+ * the *pending* state — the base state (the ledger after every cut batch) plus the ops
+ * accepted for the next batch — with `applyBatch` on a clone. A refused op changes
+ * nothing.
  *
  * - An order that crosses resting orders of its market is matched with the best one
  *   (price, then time) at the resting (maker) price for the smaller size, giving a
@@ -10,6 +12,15 @@
  *   unfilled rest of either order is dropped. An order that crosses nothing rests.
  * - A batch is cut when it holds N ops or `batchIntervalMs` after its first op,
  *   with the oracle header it was validated under; the next batch needs a newer one.
+ * - WITHDRAW, LIQUIDATE and SETTLE ops are taken as posted (one op slot each).
+ * - Queue entries become DEPOSIT ops, or FORCED_WITHDRAW ops for a request (key
+ *   (0, 1)), in queue order.
+ * - Auto-deleveraging (`autoDeleverage`, on by default): when a LIQUIDATE is refused
+ *   only because the insurance fund cannot pay the deficit it leaves (FUND_NEGATIVE),
+ *   the sequencer plans a DELEVERAGE of the liquidatee in that market instead
+ *   (`planDeleverage`: the most profitable opposite account, as much as both positions
+ *   allow, at the bankruptcy price) and accepts it when the rules do. The liquidator's
+ *   message is not used (its nonce does not move); it may post again.
  * - Cut batches wait in `outbox` (in order) until the service hands them to the engine.
  *
  * Pure logic: the clock and the dev oracle are injected; nothing here does I/O.
@@ -18,9 +29,14 @@ import { isEmptyAccount } from "../state/account";
 import { applyBatch, type Batch, type Op } from "../state/batch";
 import { RuleError, requireOpenRange } from "../state/errors";
 import { pow2 } from "../state/field";
-import { checkHeader } from "../state/header";
+import { applyHeader, checkHeader } from "../state/header";
+import { planDeleverage, type DeleverageOp } from "../state/ops/deleverage";
 import type { DepositEntry } from "../state/ops/deposit";
+import { isForcedRequest } from "../state/ops/forced-withdraw";
+import type { LiquidateOp } from "../state/ops/liquidate";
+import type { SettleOp } from "../state/ops/settle";
 import type { TradeOp } from "../state/ops/trade";
+import type { WithdrawOp } from "../state/ops/withdraw";
 import { verifyOrder, type SignedOrder } from "../state/signing";
 import type { State } from "../state/state";
 import type { BatchHeader } from "../state/trace";
@@ -53,6 +69,23 @@ export interface SequencerOptions {
   readonly takerFeeBps?: bigint;
   /** Signs a header for `state` when none was posted (the INSECURE dev oracle). */
   readonly devOracle?: (state: State, nowMs: number) => BatchHeader;
+  /**
+   * Plan a DELEVERAGE when a LIQUIDATE leaves a deficit the fund cannot pay (default
+   * true); false refuses such a liquidation with FUND_NEGATIVE.
+   */
+  readonly autoDeleverage?: boolean;
+}
+
+/** What became of a posted WITHDRAW, LIQUIDATE, SETTLE or queue entry. */
+export interface OpResult {
+  /** `accepted`: the op is in the pending batch; `deleveraged`: a DELEVERAGE went in instead of the LIQUIDATE. */
+  readonly status: "accepted" | "deleveraged";
+  /** The op type that went into the pending batch. */
+  readonly op: Op["type"];
+  /** The planned DELEVERAGE (status `deleveraged`). */
+  readonly deleverage?: DeleverageOp;
+  /** Ops in the batch being filled after this one. */
+  readonly pendingOps: number;
 }
 
 /** What became of a posted order. */
@@ -192,17 +225,105 @@ export class Sequencer {
   }
 
   /**
-   * Accepts the next L1 deposit-queue entry (the operator reads them from the contract, in order).
+   * Accepts the next L1 priority-queue entry as a DEPOSIT op (the operator reads the
+   * entries from the contract, in order; `submitQueueEntry` picks the op by the key).
    * @throws RuleError / SequencerError as `submitOrder`; nothing changes then
    */
-  submitDeposit(entry: DepositEntry): { pendingOps: number } {
+  submitDeposit(entry: DepositEntry): OpResult {
+    return this.submitOp({ type: "DEPOSIT" }, entry);
+  }
+
+  /**
+   * Accepts the next L1 priority-queue entry, a forced-withdrawal request (key (0, 1)),
+   * as a FORCED_WITHDRAW op.
+   * @throws RuleError (DEPOSIT_QUEUE when the entry is a deposit) / SequencerError; nothing changes then
+   */
+  submitForcedWithdraw(entry: DepositEntry): OpResult {
+    return this.submitOp({ type: "FORCED_WITHDRAW" }, entry);
+  }
+
+  /** The next L1 priority-queue entry as the op its key calls for: FORCED_WITHDRAW for a request, DEPOSIT otherwise. */
+  submitQueueEntry(entry: DepositEntry): OpResult {
+    return isForcedRequest(entry) ? this.submitForcedWithdraw(entry) : this.submitDeposit(entry);
+  }
+
+  /**
+   * Accepts a signed withdrawal.
+   * @throws RuleError (BAD_SIGNATURE, NONCE_MISMATCH, INSUFFICIENT_MARGIN, …) / SequencerError; nothing changes then
+   */
+  submitWithdraw(op: WithdrawOp): OpResult {
+    return this.submitOp(op);
+  }
+
+  /**
+   * Accepts a settlement of a position in a settled market (no signature).
+   * @throws RuleError (MARKET_NOT_SETTLED, NO_POSITION, …) / SequencerError; nothing changes then
+   */
+  submitSettle(op: SettleOp): OpResult {
+    return this.submitOp(op);
+  }
+
+  /**
+   * Accepts a liquidation (the liquidator's signed message and q). When the rules
+   * refuse it only because the fund cannot pay the deficit it leaves (FUND_NEGATIVE)
+   * and `autoDeleverage` is on, a planned DELEVERAGE of the liquidatee goes in instead
+   * (status `deleveraged`); when no deleverage holds either, the FUND_NEGATIVE refusal stands.
+   * @throws RuleError (NOT_LIQUIDATABLE, BAD_SIGNATURE, …) / SequencerError; nothing changes then
+   */
+  submitLiquidate(op: LiquidateOp): OpResult {
+    try {
+      return this.submitOp(op);
+    } catch (e) {
+      if (!(e instanceof RuleError) || e.code !== "FUND_NEGATIVE" || this.opts.autoDeleverage === false) throw e;
+      const dlv = this.planDeleverageFor(op.liquidatee, op.liquidator.marketId);
+      if (dlv === undefined) throw e;
+      try {
+        const r = this.submitOp(dlv);
+        return { ...r, status: "deleveraged", deleverage: dlv };
+      } catch (e2) {
+        if (e2 instanceof RuleError) throw e; // the liquidation's refusal is the answer
+        throw e2;
+      }
+    }
+  }
+
+  /**
+   * The DELEVERAGE the rules take first for `bankrupt` in `marketId` under the current
+   * header, on the pending state (undefined when nobody holds the opposite side or the
+   * account holds no position there).
+   */
+  planDeleverageFor(bankrupt: number, marketId: number): DeleverageOp | undefined {
     const header = this.headerOrThrow();
-    const deposits = [...this.deposits, entry];
-    const next = applyBatch(this.base, this.batchOf(header, [...this.pending, { type: "DEPOSIT" }], deposits)).state;
+    const s = this.work;
+    if (!Number.isInteger(bankrupt) || bankrupt <= 0 || bankrupt >= s.capacity) return undefined;
+    if (!Number.isInteger(marketId) || marketId < 1 || marketId > s.params.markets) return undefined;
+    let markets;
+    try {
+      markets = applyHeader(this.base.params, this.base.global, header).markets;
+    } catch (e) {
+      if (e instanceof RuleError) return undefined;
+      throw e;
+    }
+    try {
+      return planDeleverage(s, bankrupt, marketId, markets);
+    } catch (e) {
+      if (e instanceof RangeError) return undefined; // no position, or no bankruptcy price
+      throw e;
+    }
+  }
+
+  /**
+   * Validates one op (with its queue entry for DEPOSIT / FORCED_WITHDRAW) against the
+   * pending state under the current header and adds it to the pending batch.
+   */
+  private submitOp(op: Op, entry?: DepositEntry): OpResult {
+    const header = this.headerOrThrow();
+    const deposits = entry === undefined ? this.deposits : [...this.deposits, entry];
+    const next = applyBatch(this.base, this.batchOf(header, [...this.pending, op], deposits)).state;
     this.header = header;
     this.deposits = deposits;
-    this.accept({ type: "DEPOSIT" }, next);
-    return { pendingOps: this.pending.length };
+    this.accept(op, next);
+    return { status: "accepted", op: op.type, pendingOps: this.pending.length };
   }
 
   /** Cuts the pending batch when `batchIntervalMs` has passed since its first op. */

@@ -1,24 +1,29 @@
 /**
- * Sequencer mode: signed orders and L1 deposits one at a time, oracle headers, and
- * a look at the book. Each op is validated at once with the reference rules; a
- * refused op changes nothing.
+ * Sequencer mode: signed orders, withdrawals, liquidations, settlements and L1
+ * priority-queue entries one at a time, oracle headers, and a look at the book. Each
+ * op is validated at once with the reference rules; a refused op changes nothing.
  */
 import type { FastifyPluginAsync } from "fastify";
 import { SequencerError, type Sequencer } from "../../service/sequencer";
 import { SEQUENCER_WRITE, type AppContext } from "../app";
 import { ApiError } from "../errors";
 import { WRITE_HEADERS, errorResponses, ref } from "../schemas";
-import { decodeDeposit, decodeHeader, decodeOrder, type HeaderJson, type SubmitOpJson } from "../wire";
+import { decodeHeader, decodeSubmitOp, type HeaderJson, type SubmitOpJson } from "../wire";
 import { sendIdempotent } from "./write";
 
 const OP_RESULT = {
   type: "object",
   required: ["status", "pendingOps"],
   properties: {
-    status: { type: "string", enum: ["filled", "resting", "accepted"] },
+    status: { type: "string", enum: ["filled", "resting", "accepted", "deleveraged"] },
+    op: { type: "string", description: "the op type that went into the pending batch (not for a resting order)" },
     orderId: { type: "string" },
     replaced: { type: "string" },
     trade: { type: "object", properties: { makerOrderId: { type: "string" }, q: { type: "string" }, price: { type: "string" } } },
+    deleverage: {
+      type: "object",
+      properties: { bankrupt: { type: "integer" }, counterparty: { type: "integer" }, marketId: { type: "integer" }, q: { type: "string" }, price: { type: "string" } },
+    },
     pendingOps: { type: "integer" },
   },
 } as const;
@@ -44,7 +49,7 @@ export function opRoutes(ctx: AppContext): FastifyPluginAsync {
       {
         config: SEQUENCER_WRITE,
         schema: {
-          summary: "Sequencer mode: submit a signed order or an L1 deposit-queue entry",
+          summary: "Sequencer mode: submit one op: a signed order, withdrawal or liquidation, a settlement, or the next L1 priority-queue entry",
           tags: ["sequencer"],
           security: [{ apiKey: [] }],
           headers: WRITE_HEADERS,
@@ -57,16 +62,28 @@ export function opRoutes(ctx: AppContext): FastifyPluginAsync {
         return sendIdempotent(ctx, req, reply, async () => {
           await ctx.checkCapacity();
           try {
-            const body = req.body;
-            if (body.type === "DEPOSIT") {
-              const r = s.submitDeposit(decodeDeposit(body.entry));
+            const op = decodeSubmitOp(req.body);
+            if (op.kind === "ORDER") {
+              const r = s.submitOrder(op.order);
               afterAccept(s);
-              return { statusCode: 200, body: { status: "accepted", pendingOps: r.pendingOps } };
+              const trade = r.trade && { makerOrderId: r.trade.makerOrderId, q: r.trade.q.toString(), price: r.trade.price.toString() };
+              const body = { status: r.status, op: r.status === "filled" ? "TRADE" : undefined, orderId: r.orderId, replaced: r.replaced, trade, pendingOps: r.pendingOps };
+              return { statusCode: 200, body };
             }
-            const r = s.submitOrder(decodeOrder(body.order));
+            const r =
+              op.kind === "DEPOSIT"
+                ? s.submitDeposit(op.entry)
+                : op.kind === "FORCED_WITHDRAW"
+                  ? s.submitForcedWithdraw(op.entry)
+                  : op.kind === "WITHDRAW"
+                    ? s.submitWithdraw(op.op)
+                    : op.kind === "LIQUIDATE"
+                      ? s.submitLiquidate(op.op)
+                      : s.submitSettle(op.op);
             afterAccept(s);
-            const trade = r.trade && { makerOrderId: r.trade.makerOrderId, q: r.trade.q.toString(), price: r.trade.price.toString() };
-            return { statusCode: 200, body: { status: r.status, orderId: r.orderId, replaced: r.replaced, trade, pendingOps: r.pendingOps } };
+            const d = r.deleverage;
+            const deleverage = d && { bankrupt: d.bankrupt, counterparty: d.counterparty, marketId: d.marketId, q: d.q.toString(), price: d.price.toString() };
+            return { statusCode: 200, body: { status: r.status, op: r.op, deleverage, pendingOps: r.pendingOps } };
           } catch (e) {
             throw fromSequencer(e, ctx.config.retryAfter);
           }
@@ -79,7 +96,7 @@ export function opRoutes(ctx: AppContext): FastifyPluginAsync {
       {
         config: SEQUENCER_WRITE,
         schema: {
-          summary: "Sequencer mode: the oracle's signed header for the next batch",
+          summary: "Sequencer mode: the oracle's signed header (timestamp, mark prices, funding rates) for the next batch",
           tags: ["sequencer"],
           security: [{ apiKey: [] }],
           body: ref("Header"),
@@ -92,7 +109,7 @@ export function opRoutes(ctx: AppContext): FastifyPluginAsync {
       async (req) => {
         const s = seq();
         const before = s.outbox.length;
-        s.setHeader(decodeHeader(req.body));
+        s.setHeader(decodeHeader(req.body)); // fundingRates included: one signed rate per market
         afterAccept(s);
         return { timestamp: req.body.timestamp, cut: s.outbox.length > before };
       },

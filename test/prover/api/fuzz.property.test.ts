@@ -26,8 +26,9 @@ type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 /** A header signed by the wrong oracle keys (no single mutation can make it valid). */
 function forgedHeader(s: State, ts: bigint): BatchHeader {
   const prices = s.global.markets.map((m) => m.markPrice);
+  const rates = s.global.markets.map((_, j) => (j === 0 ? -7n : 0n)); // a signed rate travels with its minus sign
   const rh = riskHash(s.global.risk);
-  return { timestamp: ts, markPrices: prices, signatures: [0, 1].map((k) => signOracle(INSECURE_DEV_ORACLE_KEYS[k + 5], k, ts, prices, rh)) };
+  return { timestamp: ts, markPrices: prices, fundingRates: rates, signatures: [0, 1].map((k) => signOracle(INSECURE_DEV_ORACLE_KEYS[k + 5], k, ts, prices, rates, rh)) };
 }
 
 /** Every path to a leaf or a container of a JSON value. */
