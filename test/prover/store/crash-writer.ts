@@ -7,7 +7,7 @@ import { SqliteJobStore } from "../../../prover/store/sqlite-store";
 import type { SerializedBatch } from "../../../prover/service/serialize";
 
 function main(file: string): void {
-  const batch: SerializedBatch = { header: { timestamp: "1", markPrices: [], signatures: [] }, ops: [], deposits: [] };
+  const batch: SerializedBatch = { header: { timestamp: "1", markPrices: [], fundingRates: [], signatures: [] }, ops: [], deposits: [] };
   const store = new SqliteJobStore(file);
   const ids = [1, 2, 3].map((n) => store.create({ batchNumber: n, batch, batchData: "0x", oldStateRoot: "0", newStateRoot: "0", inputHash: "0" }).id);
   store.transition(ids[0], ["queued"], "confirmed");
