@@ -9,8 +9,17 @@ import { expect } from "chai";
 import fc from "fast-check";
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 import { API_ERRORS } from "../../../prover/api/errors";
-import { encodeBatch, encodeDeposit, encodeHeader, encodeOrder } from "../../../prover/api/wire";
-import { INSECURE_DEV_ORACLE_KEYS, depositNew, devOrder, insecureDevAccountKey, signedHeader } from "../../../prover/dev/fixtures";
+import { encodeBatch, encodeDeposit, encodeHeader, encodeOp, encodeOrder } from "../../../prover/api/wire";
+import {
+  INSECURE_DEV_ORACLE_KEYS,
+  depositNew,
+  devLiquidation,
+  devOrder,
+  devWithdrawal,
+  forcedRequest,
+  insecureDevAccountKey,
+  signedHeader,
+} from "../../../prover/dev/fixtures";
 import { riskHash } from "../../../prover/state/global";
 import { signOracle } from "../../../prover/state/signing";
 import type { State } from "../../../prover/state/state";
@@ -88,7 +97,7 @@ function expectCatalogued(r: LightMyRequestResponse, what: string): void {
   expect(API_ERRORS[body.code][0]).to.equal(r.statusCode);
   expect(body.message, what).to.be.a("string").with.length.above(8);
   if (body.code === "PRV_ERR_VALIDATION") expect(body.message, what).to.match(/^(body|params|querystring|headers)\b/);
-  if (body.code === "PRV_ERR_RULE") expect(body.message, what).to.match(/^[A-Z_]+: (HEADER|TRADE|DEPOSIT|BATCH|FEES|NOOP) /);
+  if (body.code === "PRV_ERR_RULE") expect(body.message, what).to.match(/^[A-Z_]+: (HEADER|TRADE|DEPOSIT|WITHDRAW|LIQUIDATE|SETTLE|DELEVERAGE|FORCED_WITHDRAW|BATCH|FEES|NOOP) /);
 }
 
 function fingerprint(t: TestService) {
@@ -133,7 +142,20 @@ describe("# api fuzz (fast-check)", function () {
       const s = seq.pendingState();
       const wrongKey = devOrder(s, { accountIndex: 1, marketId: 1, isBuy: false, size: 1n, limitPrice: 60_000_000n }, insecureDevAccountKey(2));
       const badDeposit = { accountIndex: 1, ax: "0", ay: "5", amount: "0" };
-      await fuzzRoute(t, "/v1/ops", [{ type: "ORDER", order: encodeOrder(wrongKey) } as unknown as Json, { type: "DEPOSIT", entry: badDeposit }], RUNS);
+      // every base is refused, and no single mutation makes it valid (forged signatures, two faults at once)
+      const forgedWithdrawal = encodeOp(devWithdrawal(s, 1, USDC, undefined, insecureDevAccountKey(2)));
+      const forgedLiquidation = encodeOp(devLiquidation(s, { liquidatorIndex: 2, liquidateeIndex: 1, marketId: 1 }, 1n, insecureDevAccountKey(3)));
+      const liveSettle = { type: "SETTLE", accountIndex: 1, marketId: 2 }; // BTC-FUT expires a day after genesis
+      const notARequest = { type: "FORCED_WITHDRAW", entry: { accountIndex: 9, ax: "0", ay: "2", amount: "0" } }; // empty account, deposit key
+      const bases = [
+        { type: "ORDER", order: encodeOrder(wrongKey) },
+        { type: "DEPOSIT", entry: badDeposit },
+        forgedWithdrawal,
+        forgedLiquidation,
+        liveSettle,
+        notARequest,
+      ] as unknown as Json[];
+      await fuzzRoute(t, "/v1/ops", bases, RUNS, ["PRV_ERR_VALIDATION", "PRV_ERR_UNAUTHORIZED", "PRV_ERR_RULE"]);
       await fuzzRoute(t, "/v1/oracle/headers", [encodeHeader(forgedHeader(s, 2500n)) as unknown as Json], Math.ceil(RUNS / 3));
       // still working: a valid op is accepted afterwards
       const ok = await app.inject({ method: "POST", url: "/v1/ops", headers: AUTH, payload: { type: "DEPOSIT", entry: encodeDeposit(depositNew(3, 5n * USDC)) } });
@@ -150,7 +172,19 @@ describe("# api fuzz (fast-check)", function () {
       const batch = { header: forgedHeader(g, 2000n), ops: [{ type: "DEPOSIT" as const }], deposits: [depositNew(1, 10n * USDC)] };
       const trade = devOrder(g, { accountIndex: 1, marketId: 1, isBuy: true, size: 1n, limitPrice: 1n });
       const withTrade = { header: forgedHeader(g, 2000n), ops: [{ type: "TRADE" as const, maker: trade, taker: trade, q: 1n, makerFeeBps: 0n, takerFeeBps: 0n }], deposits: [] };
-      await fuzzRoute(t, "/v1/batches", [encodeBatch(batch) as unknown as Json, encodeBatch(withTrade) as unknown as Json], RUNS);
+      const lifecycle = {
+        header: forgedHeader(g, 2000n),
+        ops: [
+          devWithdrawal(g, 1, 5n),
+          devLiquidation(g, { liquidatorIndex: 2, liquidateeIndex: 1, marketId: 1 }, 1n),
+          { type: "SETTLE" as const, accountIndex: 1, marketId: 2 },
+          { type: "DELEVERAGE" as const, bankrupt: 1, counterparty: 2, marketId: 1, q: 1n, price: 59_000_000n },
+          { type: "FORCED_WITHDRAW" as const },
+        ],
+        deposits: [forcedRequest(1, 3n)],
+      };
+      const bases = [encodeBatch(batch), encodeBatch(withTrade), encodeBatch(lifecycle)] as unknown as Json[];
+      await fuzzRoute(t, "/v1/batches", bases, RUNS);
       await fuzzRoute(t, "/v1/jobs/00000000-0000-4000-8000-000000000000/cancel", [{}], Math.ceil(RUNS / 6), ["PRV_ERR_JOB_NOT_FOUND", "PRV_ERR_UNAUTHORIZED"]);
     } finally {
       await t.app.close();

@@ -5,8 +5,8 @@
  */
 import { expect } from "chai";
 import { API_ERRORS } from "../../../prover/api/errors";
-import { encodeBatch, encodeDeposit, encodeHeader, encodeOrder } from "../../../prover/api/wire";
-import { depositNew, devOrder, signedHeader } from "../../../prover/dev/fixtures";
+import { encodeBatch, encodeDeposit, encodeHeader, encodeOp, encodeOrder } from "../../../prover/api/wire";
+import { depositNew, devLiquidation, devOrder, devWithdrawal, forcedRequest, insecureDevAccountKey, signedHeader } from "../../../prover/dev/fixtures";
 import type { Batch } from "../../../prover/state/batch";
 import { rootFromPath } from "../../../prover/state/tree";
 import { AUTH, headerFor, testService } from "./fakes";
@@ -121,6 +121,99 @@ describe("# api routes", function () {
       expect(engine.state.stateRoot()).to.equal(sequencer!.pendingState().stateRoot());
     } finally {
       if (!closed) await app.close();
+    }
+  });
+
+  it("sequencer mode: withdrawals, liquidations, settlements and forced withdrawals; headers with signed funding rates; refusals change nothing", async function () {
+    const { app, engine, genesis, sequencer } = await testService({ mode: "sequencer", config: { batchInterval: 3600 } });
+    const seq = sequencer!;
+    const post = (payload: object) => app.inject({ method: "POST", url: "/v1/ops", payload, headers: AUTH });
+    const fingerprint = () => ({ root: seq.pendingState().stateRoot().toString(), pending: seq.pendingOps, outbox: seq.outbox.length, jobs: engine.jobs.size });
+    try {
+      // a header with a negative funding rate for the perpetual travels with its minus sign
+      const rates = genesis.global.markets.map((_, j) => (j === 0 ? -5n : 0n));
+      const hj = encodeHeader(signedHeader(genesis, 2000n, undefined, undefined, rates));
+      expect(hj.fundingRates[0]).to.equal("-5");
+      const { fundingRates: _omit, ...noRates } = hj;
+      void _omit;
+      const missing = await app.inject({ method: "POST", url: "/v1/oracle/headers", payload: noRates, headers: AUTH });
+      expect(missing.statusCode).to.equal(400);
+      expect(missing.json().message).to.match(/body must have required property 'fundingRates'/);
+      const short = await app.inject({ method: "POST", url: "/v1/oracle/headers", payload: { ...hj, fundingRates: hj.fundingRates.slice(1) }, headers: AUTH });
+      expect(short.statusCode).to.equal(400);
+      expect(short.json()).to.deep.include({ code: "PRV_ERR_VALIDATION" });
+      expect(short.json().message).to.match(/^body\.fundingRates: 3 funding rates for 4 mark prices/);
+      const h = await app.inject({ method: "POST", url: "/v1/oracle/headers", payload: hj, headers: AUTH });
+      expect(h.statusCode, h.body).to.equal(200);
+      expect(seq.currentHeader()?.fundingRates[0]).to.equal(-5n);
+
+      for (const i of [1, 2]) expect((await post({ type: "DEPOSIT", entry: encodeDeposit(depositNew(i, 10_000n * USDC)) })).json().status).to.equal("accepted");
+      const s = seq.pendingState();
+
+      // refusals: 422 naming the rule, 400 naming the field; nothing changes
+      const before = fingerprint();
+      const forged = await post(encodeOp(devWithdrawal(s, 1, USDC, undefined, insecureDevAccountKey(2))));
+      expect(forged.statusCode).to.equal(422);
+      expect(forged.json().details).to.include({ rule: "BAD_SIGNATURE", op: "WITHDRAW" });
+      const healthy = await post(encodeOp(devLiquidation(s, { liquidatorIndex: 2, liquidateeIndex: 1, marketId: 1 }, 1n)));
+      expect(healthy.json().details).to.include({ rule: "NOT_LIQUIDATABLE", op: "LIQUIDATE" });
+      const live = await post({ type: "SETTLE", accountIndex: 1, marketId: 1 });
+      expect(live.json().details).to.include({ rule: "MARKET_NOT_SETTLED", op: "SETTLE" });
+      const notRequest = await post({ type: "FORCED_WITHDRAW", entry: encodeDeposit(depositNew(3, 1n)) });
+      expect(notRequest.json().details).to.include({ rule: "DEPOSIT_QUEUE", op: "FORCED_WITHDRAW" });
+      const noSig = await post({ type: "WITHDRAW", accountIndex: 1, amount: "1", nonce: "0" });
+      expect(noSig.statusCode).to.equal(400);
+      expect(noSig.json().message).to.match(/^body must have required property 'signature'/);
+      const neg = await post({ ...encodeOp(devWithdrawal(s, 1, USDC)), amount: "-1" });
+      expect(neg.statusCode).to.equal(400);
+      expect(neg.json().message).to.match(/body\/amount must match pattern/);
+      const deleverage = await post({ type: "DELEVERAGE", bankrupt: 1, counterparty: 2, marketId: 1, q: "1", price: "1" });
+      expect(deleverage.statusCode, "DELEVERAGE is the sequencer's to plan").to.equal(400);
+      expect(fingerprint()).to.deep.equal(before);
+
+      const w = await post(encodeOp(devWithdrawal(s, 1, 100n * USDC)));
+      expect(w.statusCode, w.body).to.equal(200);
+      expect(w.json()).to.deep.equal({ status: "accepted", op: "WITHDRAW", pendingOps: 3 });
+      const f = await post({ type: "FORCED_WITHDRAW", entry: encodeDeposit(forcedRequest(2, 50n * USDC)) });
+      expect(f.json()).to.deep.equal({ status: "accepted", op: "FORCED_WITHDRAW", pendingOps: 0 });
+      await app.inject({ method: "POST", url: "/v1/oracle/headers", payload: encodeHeader(signedHeader(seq.pendingState(), 2001n)), headers: AUTH }); // hands the cut batch over
+      await new Promise((r) => setTimeout(r, 50));
+      expect(engine.jobs.size).to.equal(1);
+      const job = [...engine.jobs.values()][0];
+      expect(job.batch.ops.map((o) => o.type)).to.deep.equal(["DEPOSIT", "DEPOSIT", "WITHDRAW", "FORCED_WITHDRAW"]);
+      expect(job.batch.header.fundingRates[0]).to.equal(-5n);
+      const a1 = (await app.inject({ url: "/v1/accounts/1" })).json();
+      expect(a1).to.include({ nonce: "1", collateral: String(9_900n * USDC) });
+    } finally {
+      await app.close();
+    }
+  });
+
+  it("batch mode: a batch of lifecycle ops goes through the codec and the rules", async function () {
+    const { app, engine, genesis } = await testService();
+    try {
+      const first = await app.inject({ method: "POST", url: "/v1/batches", payload: encodeBatch(depositBatch(genesis, 2000n, [1, 2])), headers: AUTH });
+      expect(first.statusCode, first.body).to.equal(202);
+      const s = engine.state;
+      const batch: Batch = {
+        header: headerFor(s, 2001n),
+        ops: [devWithdrawal(s, 1, 5n * USDC), { type: "FORCED_WITHDRAW" }, { type: "NOOP" }],
+        deposits: [forcedRequest(2, 7n * USDC)],
+      };
+      const r = await app.inject({ method: "POST", url: "/v1/batches", payload: encodeBatch(batch), headers: AUTH });
+      expect(r.statusCode, r.body).to.equal(202);
+      expect(engine.state.account(1).collateral).to.equal(995n * USDC);
+      expect(engine.state.account(2).collateral).to.equal(993n * USDC);
+      const job = [...engine.jobs.values()][1];
+      expect(job.batch).to.deep.equal(batch);
+
+      const bad = JSON.parse(JSON.stringify(encodeBatch({ ...batch, header: headerFor(engine.state, 2002n) })));
+      bad.ops[0].signature.S = "-3";
+      const refused = await app.inject({ method: "POST", url: "/v1/batches", payload: bad, headers: AUTH });
+      expect(refused.statusCode).to.equal(400);
+      expect(refused.json().message).to.match(/^body\/ops\/0/);
+    } finally {
+      await app.close();
     }
   });
 
