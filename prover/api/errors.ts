@@ -9,7 +9,7 @@ import { RuleError } from "../state/errors";
 
 /** Code → HTTP status and a short title. */
 export const API_ERRORS = {
-  PRV_ERR_VALIDATION: [400, "Bad Request"], // the body, params, query or headers fail the route's JSON schema
+  PRV_ERR_VALIDATION: [400, "Bad Request"], // the body, params, query or headers fail the route's JSON schema, or the body fails the batch codec (details.field)
   PRV_ERR_BAD_JSON: [400, "Bad Request"], // the body is not JSON
   PRV_ERR_BAD_VALUE: [400, "Bad Request"], // a value passes the schema but cannot be used (e.g. account index outside the tree)
   PRV_ERR_UNAUTHORIZED: [401, "Unauthorized"], // a write route without a valid API key
@@ -23,7 +23,7 @@ export const API_ERRORS = {
   PRV_ERR_NO_ORACLE_HEADER: [409, "Conflict"], // an op needs an oracle header for the next batch and there is none
   PRV_ERR_BODY_TOO_LARGE: [413, "Payload Too Large"], // the body is over --body-limit
   PRV_ERR_UNSUPPORTED_MEDIA: [415, "Unsupported Media Type"], // a body that is not application/json
-  PRV_ERR_RULE: [422, "Unprocessable Entity"], // the reference rules refuse the op or batch (details.rule names the rule)
+  PRV_ERR_RULE: [422, "Unprocessable Entity"], // the reference rules refuse the op or batch (details.rule names the rule, details.op the op type)
   PRV_ERR_IDEMPOTENCY_MISMATCH: [422, "Unprocessable Entity"], // an Idempotency-Key reused with a different body
   PRV_ERR_QUEUE_FULL: [429, "Too Many Requests"], // the job queue is full; Retry-After says when to retry
   PRV_ERR_BOOK_FULL: [429, "Too Many Requests"], // sequencer: the order book holds --max-resting-orders; Retry-After
