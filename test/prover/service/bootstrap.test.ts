@@ -20,7 +20,7 @@ import { Sequencer } from "../../../prover/service/sequencer";
 import type { DeployedContract } from "../../../prover/chain/deploy";
 import type { QueuedDeposit } from "../../../prover/chain/settlement-client";
 import type { Job } from "../../../prover/store/job-store";
-import { depositNew, signedHeader, topUp } from "../../../prover/dev/fixtures";
+import { depositNew, forcedRequest, signedHeader, topUp } from "../../../prover/dev/fixtures";
 import { CI_PARAMS, ciGenesis, tempDir } from "./fixtures";
 
 const REPO = path.resolve(__dirname, "../../..");
@@ -104,6 +104,25 @@ describe("prover/service: bootstrap of zksettle serve", function () {
     t += 1000;
     const cut = seq.tick();
     expect(cut?.deposits).to.deep.equal([topUp(1, 7_000_000n)]);
+  });
+
+  it("feeds forced-withdrawal requests of the queue as FORCED_WITHDRAW ops, in queue order with the deposits, and stops at an entry the rules refuse", async function () {
+    const genesis = await ciGenesis();
+    const entries = [depositNew(1, 5_000_000n), forcedRequest(1, 2_000_000n), depositNew(2, 6_000_000n), forcedRequest(7, 1n), topUp(2, 1n)];
+    const queue: QueuedDeposit[] = entries.map((d, i) => ({ ...d, queueIndex: i, head: 0n }));
+    const read = async (from: number): Promise<QueuedDeposit[]> => queue.filter((q) => q.queueIndex >= from);
+    const metrics = new ServiceMetrics({ defaults: false });
+    const seq = new Sequencer({ state: genesis, clock: () => 0, batchIntervalMs: 1000, maxRestingOrders: 10, devOracle: (s) => signedHeader(s, s.global.oracleTimestamp + 1n) });
+    const feeder = new DepositFeeder(seq, {} as DeployedContract, createLogger("silent"), metrics, read);
+    await feeder.poll();
+    expect(feeder.fed, "stops at the request of empty account 7").to.equal(3);
+    expect(feeder.forcedFed).to.equal(1);
+    const [first] = seq.outbox;
+    expect(first.ops.map((o) => o.type)).to.deep.equal(["DEPOSIT", "FORCED_WITHDRAW"]);
+    expect(first.deposits).to.deep.equal(entries.slice(0, 2));
+    expect(seq.pendingState().account(1).collateral).to.equal(3_000_000n);
+    expect(seq.pendingState().global.depositCount).to.equal(3);
+    expect(await metrics.registry.getSingleMetricAsString("zksettle_errors_total")).to.contain('code="PRV_ERR_DEPOSIT_REFUSED"');
   });
 
   it("turns the engine's job events into stage durations, proofs, gas and errors", async function () {
