@@ -6,37 +6,14 @@
 import type { Account } from "../state/account";
 import type { Batch } from "../state/batch";
 import type { State } from "../state/state";
-import type { Groth16Proof } from "../zk/snarkjs";
+import type { Job as StoredJob, JobState } from "../store/job-store";
+import type { AccountProof } from "../service/ledger";
 
-/** The stages of a job, in pipeline order, then the two other ends. */
-export const JOB_STATES = ["queued", "witness", "proving", "verifying", "submitting", "confirmed", "failed", "cancelled"] as const;
-/** One of `JOB_STATES`. */
-export type JobState = (typeof JOB_STATES)[number];
-/** A job that will not change any more. */
-export const FINAL_STATES: readonly JobState[] = ["confirmed", "failed", "cancelled"];
-
+// The job states and the job record are the store's (prover/store/job-store.ts); the API
+// reads a job without the stored batch and its calldata.
+export { JOB_STATES, FINAL_STATES, type JobState } from "../store/job-store";
 /** A job as the engine reports it (docs/service.md, "Jobs"); only what the API reads. */
-export interface Job {
-  readonly id: string;
-  readonly batchNumber: number;
-  readonly state: JobState;
-  /** 0..1 within the pipeline. */
-  readonly progress: number;
-  readonly attempts: number;
-  readonly idempotencyKey?: string;
-  readonly oldStateRoot: string;
-  readonly newStateRoot: string;
-  readonly inputHash: string;
-  readonly proof?: Groth16Proof;
-  readonly publicSignals?: string[];
-  readonly txHash?: string;
-  readonly blockNumber?: number;
-  readonly gasUsed?: string;
-  readonly error?: { readonly code: string; readonly message: string };
-  readonly createdAt: number;
-  readonly updatedAt: number;
-  readonly stageMs: Partial<Record<JobState, number>>;
-}
+export type Job = Omit<StoredJob, "batch" | "batchData">;
 
 /** How full the engine is. */
 export interface Capacity {
@@ -68,16 +45,7 @@ export interface EnginePort {
   ready?(): boolean | Promise<boolean>;
 }
 
-/** A Merkle proof of one account leaf (prover/state/tree.ts `siblings`). */
-export interface AccountProof {
-  readonly index: number;
-  readonly leaf: bigint;
-  /** D levels from the leaf up, 3 siblings each in child order. */
-  readonly siblings: readonly (readonly bigint[])[];
-  readonly accountsRoot: bigint;
-  readonly globalHash: bigint;
-  readonly stateRoot: bigint;
-}
+export type { AccountProof } from "../service/ledger";
 
 /** The operator's state: genesis plus every batch cut so far (prover/service/ledger.ts). */
 export interface LedgerPort {

@@ -6,32 +6,24 @@
 import fs from "node:fs";
 import path from "node:path";
 import { REPO_ROOT } from "./circom";
+import { checkParams, type Params } from "../../prover/state/params";
 
-export interface CircuitParams {
-  name: string;
-  accountDepth: number;
-  positionSlots: number;
-  markets: number;
-  scenarios: number;
-  batchSize: number;
-  oracleKeys: number;
-  oracleQuorum: number;
-}
+/** A parameter set with its name (the build folder); the fields are prover/state/params.ts's. */
+export type CircuitParams = Params & { name: string };
 
 /** `BatchSettle`'s template arguments, in its declaration order. */
 const ARG_ORDER = ["accountDepth", "positionSlots", "markets", "scenarios", "batchSize", "oracleKeys", "oracleQuorum"] as const;
 
-/** Reads `ci`, `prod` (from circuits/params/) or a path to a JSON file. */
+/**
+ * Reads `ci`, `prod` (from circuits/params/) or a path to a JSON file, checked against
+ * the bounds of protocol.md section 1 (prover/state/params.ts).
+ */
 export function loadParams(nameOrFile: string): CircuitParams {
   const file = /^[A-Za-z0-9_-]+$/.test(nameOrFile) ? path.join(REPO_ROOT, "circuits", "params", `${nameOrFile}.json`) : path.resolve(nameOrFile);
   if (!fs.existsSync(file)) throw new Error(`no parameter set ${nameOrFile} (looked for ${file})`);
   const raw = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
-  for (const k of ARG_ORDER) {
-    const v = raw[k];
-    if (typeof v !== "number" || !Number.isInteger(v) || v < 1) throw new TypeError(`${file}: ${k} must be a positive integer, got ${String(v)}`);
-  }
   if (typeof raw.name !== "string" || !/^[A-Za-z0-9_-]+$/.test(raw.name)) throw new TypeError(`${file}: name must be a plain identifier`);
-  return raw as unknown as CircuitParams;
+  return { ...checkParams(raw), name: raw.name };
 }
 
 /** The main file of the batch circuit; `inputHash` is its only public signal. */
