@@ -195,13 +195,14 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
   const window = new LatencyWindow(cfg.windowSize, cfg.seedSeconds);
   const rnd = prng(o.seed);
 
-  // Sample portfolio: 1 BTC long (1,000 lots of 0.001) and 10 ETH short (1,000 lots of
-  // 0.01) in the first two markets: directional, partly hedged.
+  // Sample portfolio: 1 BTC long on the perpetual (1,000 lots of 0.001) and 0.5 BTC short
+  // on the dated future (500 lots) in the dev genesis' first two markets: directional,
+  // half hedged (the same underlying, so a full hedge would need no margin at all).
   const P = params.positionSlots;
   const account: Account = {
     ...emptyAccount(P),
     collateral: 10_000n * BigInt(USDC),
-    positions: emptyAccount(P).positions.map((s, j) => (j === 0 ? { ...EMPTY_SLOT, marketId: 1, size: 1000n } : j === 1 && M > 1 ? { ...EMPTY_SLOT, marketId: 2, size: -1000n } : s)),
+    positions: emptyAccount(P).positions.map((s, j) => (j === 0 ? { ...EMPTY_SLOT, marketId: 1, size: 1000n } : j === 1 && M > 1 ? { ...EMPTY_SLOT, marketId: 2, size: -500n } : s)),
   };
   const usdc = (x: bigint): number => round(Number(x) / USDC, 2);
 
