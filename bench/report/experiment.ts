@@ -274,7 +274,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
       baseline: o.baseline,
       confirmations: cfg.confirmations,
       injections: o.injections,
-      portfolio: "1 BTC long (1,000 BTC-PERP lots), 10 ETH short (1,000 ETH-PERP lots)",
+      portfolio: "1 BTC long (1,000 BTC-PERP lots), 0.5 BTC short (500 BTC-FUT lots)",
       start: "arrays the policy sets at the seed latency (first plan from all-zero rows)",
       seed: o.seed,
     },
