@@ -6,6 +6,7 @@
  *   zksettle serve [options]     run the HTTP service (docs/api.md)
  *   zksettle config [options]    print the configuration the options resolve to, or its problems
  *   zksettle hash-key [key]      sha256 of an API key, for --api-key-hashes (reads stdin without key)
+ *   zksettle latency --rpc URL   probe a chain's JSON-RPC endpoint: block interval, time to finality p50/p95/p99
  */
 import { Command, Option } from "commander";
 import { hashApiKey } from "./api/auth";
@@ -14,6 +15,7 @@ import { createLogger, type Logger } from "./service/log";
 import { ServiceMetrics } from "./service/metrics";
 import { GenesisError, StartupError, startService } from "./service/bootstrap";
 import { LedgerReplayError } from "./service/ledger";
+import { registerLatencyCommand } from "./risk/latency-command";
 
 /** Adds one commander option per config option: flag, env name and default in the help. */
 function withConfigOptions(cmd: Command): Command {
@@ -90,6 +92,7 @@ export function program(): Command {
       }
       process.stdout.write(hashApiKey(k) + "\n");
     });
+  registerLatencyCommand(prog);
   return prog;
 }
 
