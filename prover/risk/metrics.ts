@@ -15,7 +15,7 @@
  * ```
  */
 import { Gauge, type Registry } from "prom-client";
-import type { RiskSource } from "./routes";
+import type { RiskSource } from "./source";
 
 /** The gauges, for tests. */
 export interface RiskGauges {

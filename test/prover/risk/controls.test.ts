@@ -8,7 +8,7 @@ import { LatencyWindow } from "../../../prover/risk/latency-window";
 import { registerRiskMetrics } from "../../../prover/risk/metrics";
 import { NO_OVERRIDES, OverrideError, applyOverride, replayOverrides, type Overrides } from "../../../prover/risk/overrides";
 import { planRisk, type RiskPlan } from "../../../prover/risk/plan";
-import { riskRoutes } from "../../../prover/risk/routes";
+import { riskRoutes } from "../../../prover/api/routes/risk";
 import { PriceHistory, ewmaSigma } from "../../../prover/risk/volatility";
 
 const NOW = 1_700_000_000;

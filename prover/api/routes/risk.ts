@@ -1,31 +1,25 @@
 /**
  * The risk routes: current T, scan range and margin multiplier per market, the
  * accounts a tightening would make liquidatable, and the operator overrides with
- * their audit log. The integrator registers `riskRoutes(source)` in prover/api/app.ts.
+ * their audit log, read from a `RiskSource` (prover/risk/source.ts; the service's is
+ * prover/service/risk-loop.ts). buildApp registers them when it is given a source.
  *
  * ```
  * GET  /v1/risk             T (p50/p95/p99 and stages), the T used, per market σ, scan, multiplier
+ * GET  /v1/risk/history     the last updates: T and per market target/applied scan, multiplier
  * GET  /v1/risk/at-risk     accounts that the next arrays would make liquidatable
  * GET  /v1/risk/overrides   the overrides in force and the audit log
  * POST /v1/risk/overrides   set or clear one override (write route: API key; who = the key's hash)
  * ```
  */
 import type { FastifyPluginAsync } from "fastify";
-import { hashApiKey, presentedKey } from "../api/auth";
-import { ApiError } from "../api/errors";
-import { OverrideError, type OverrideChange, type Overrides } from "./overrides";
-import type { RiskPlan } from "./plan";
+import { hashApiKey, presentedKey } from "../auth";
+import { ApiError } from "../errors";
+import { OverrideError } from "../../risk/overrides";
+import type { RiskPlan } from "../../risk/plan";
+import type { RiskSource } from "../../risk/source";
 
-/** What the routes read and change; the service keeps the plan and persists overrides. */
-export interface RiskSource {
-  /** The last risk update (undefined before the first). */
-  plan(): RiskPlan | undefined;
-  overrides(): Overrides;
-  /** Applies, persists and returns the new overrides (throws OverrideError when refused). */
-  setOverride(change: OverrideChange): Overrides | Promise<Overrides>;
-  /** Clock for the audit log (default Date.now). */
-  now?(): number;
-}
+export type { RiskSource } from "../../risk/source";
 
 const num = { type: "number" } as const;
 const q = { type: "object", properties: { p50: num, p95: num, p99: num, count: { type: "integer" } } } as const;
@@ -84,6 +78,36 @@ export function riskRoutes(source: RiskSource): FastifyPluginAsync {
         if (p === undefined) throw notYet();
         return planView(p);
       },
+    );
+
+    app.get(
+      "/v1/risk/history",
+      {
+        schema: {
+          summary: "The last risk updates, oldest first: T and per market the target and applied scan range and the margin multiplier",
+          tags: ["risk"],
+          response: {
+            200: {
+              type: "object",
+              properties: {
+                points: {
+                  type: "array",
+                  items: {
+                    type: "object",
+                    properties: {
+                      at: { type: "integer" },
+                      T: num,
+                      publish: { type: "boolean" },
+                      markets: { type: "array", items: { type: "object", properties: { market: { type: "integer" }, targetScan: num, appliedScan: num, multiplier: num } } },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+      async () => ({ points: source.history?.() ?? [] }),
     );
 
     app.get(

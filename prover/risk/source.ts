@@ -1,0 +1,30 @@
+/**
+ * What the risk routes and metrics read and change: the last risk update, its recent
+ * history and the operator overrides. The service's implementation is
+ * prover/service/risk-loop.ts; tests pass a fixed one.
+ */
+import type { OverrideChange, Overrides } from "./overrides";
+import type { RiskPlan } from "./plan";
+
+/** One point of the margin history (GET /v1/risk/history). */
+export interface RiskHistoryPoint {
+  /** ms since epoch */
+  readonly at: number;
+  /** Seconds: the time to finality the scan ranges used. */
+  readonly T: number;
+  readonly publish: boolean;
+  readonly markets: readonly { readonly market: number; readonly targetScan: number; readonly appliedScan: number; readonly multiplier: number }[];
+}
+
+/** What the routes read and change; the service keeps the plan and persists overrides. */
+export interface RiskSource {
+  /** The last risk update (undefined before the first). */
+  plan(): RiskPlan | undefined;
+  /** The last updates, oldest first (absent: no history kept). */
+  history?(): readonly RiskHistoryPoint[];
+  overrides(): Overrides;
+  /** Applies, persists and returns the new overrides (throws OverrideError when refused). */
+  setOverride(change: OverrideChange): Overrides | Promise<Overrides>;
+  /** Clock for the audit log (default Date.now). */
+  now?(): number;
+}
