@@ -28,7 +28,7 @@ import { parseRiskConfig, sigmasOf, type RiskConfig } from "../../prover/risk/co
 import { LATENCY_STAGES, LatencyWindow, type LatencyStage } from "../../prover/risk/latency-window";
 import { rowScale } from "../../prover/risk/margin-policy";
 import { NO_OVERRIDES } from "../../prover/risk/overrides";
-import { planRisk } from "../../prover/risk/plan";
+import { planRisk, underlyingPrices } from "../../prover/risk/plan";
 
 /** One injected condition over a range of steps [from, to). */
 export interface Injection {
@@ -226,7 +226,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
       overrides: NO_OVERRIDES,
       latency,
       markets,
-      underlyingPrice: markets.map((m) => m.markPrice),
+      underlyingPrice: underlyingPrices(markets),
       sigmaPerSecond: sigma,
       now: now0 + Math.round(clock),
       scenarios: params.scenarios,

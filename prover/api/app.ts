@@ -22,6 +22,8 @@ import { healthRoutes } from "./routes/health";
 import { jobRoutes } from "./routes/jobs";
 import { opRoutes } from "./routes/ops";
 import { stateRoutes } from "./routes/state";
+import { riskRoutes } from "./routes/risk";
+import type { RiskSource } from "../risk/source";
 
 /** What `buildApp` needs. */
 export interface AppDeps {
@@ -32,6 +34,8 @@ export interface AppDeps {
   readonly config: Config;
   readonly metrics: ServiceMetrics;
   readonly logger: Logger;
+  /** The risk loop (GET /v1/risk…); without it those routes answer 404. */
+  readonly risk?: RiskSource;
   /** Tick of the sequencer's batch-interval timer, ms (default: a tenth of the interval, at most 1 s). */
   readonly tickMs?: number;
 }
@@ -155,6 +159,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(jobRoutes(ctx));
   await app.register(opRoutes(ctx));
   await app.register(stateRoutes(ctx));
+  if (deps.risk !== undefined) await app.register(riskRoutes(deps.risk));
   await app.register((await import("./routes/ui")).uiRoutes(ctx)); // operator dashboard at /ui (docs/ui.md)
 
   app.addHook("onClose", async () => {

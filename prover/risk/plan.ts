@@ -4,7 +4,7 @@
  * step would make liquidatable. The service calls it before cutting each batch; the
  * API route and the metrics show its result.
  */
-import type { Risk } from "../state/global";
+import { MarketKind, type Risk } from "../state/global";
 import { SECONDS_PER_YEAR } from "./black-scholes";
 import { policyOf, type RiskConfig } from "./controls";
 import type { TimeToFinality } from "./latency-window";
@@ -61,6 +61,22 @@ export interface RiskPlan {
   readonly next: Risk;
   readonly publish: boolean;
   readonly atRisk: readonly AtRiskAccount[];
+}
+
+/**
+ * The underlying price of every market, for `riskArrays`: a linear market is its own
+ * underlying; an option's is the mark price of the first live perpetual (else future),
+ * because one underlying backs every market of a deployment (docs/risk.md). A deployment
+ * with options and no linear market has no underlying price: that is an error, not 0.
+ */
+export function underlyingPrices(markets: readonly { readonly kind: MarketKind; readonly markPrice: bigint; readonly settled?: boolean }[]): bigint[] {
+  const linear = (k: MarketKind): bigint | undefined => markets.find((m) => m.kind === k && m.settled !== true)?.markPrice;
+  const underlying = linear(MarketKind.PERPETUAL) ?? linear(MarketKind.FUTURE);
+  return markets.map((m, i) => {
+    if (m.kind === MarketKind.PERPETUAL || m.kind === MarketKind.FUTURE) return m.markPrice;
+    if (underlying === undefined) throw new RangeError(`underlyingPrices: option market ${i} has no live perpetual or future to take its underlying price from`);
+    return underlying;
+  });
 }
 
 /** Computes one risk update; see the file comment. */

@@ -33,6 +33,9 @@ import { GenesisError, loadGenesis } from "./genesis-file";
 import { Ledger } from "./ledger";
 import type { ServiceMetrics } from "./metrics";
 import { Sequencer } from "./sequencer";
+import { RiskLoop } from "./risk-loop";
+import { parseRiskConfig, type RiskConfig } from "../risk/controls";
+import { registerRiskMetrics } from "../risk/metrics";
 
 /** The repository root (build/, artifacts/, circuits/params/). */
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
@@ -53,6 +56,7 @@ export interface Service {
   readonly ledger: Ledger;
   readonly store: SqliteJobStore;
   readonly sequencer?: Sequencer;
+  readonly risk: RiskLoop;
   readonly server: RunningServer;
 }
 
@@ -69,6 +73,23 @@ function circuitOf(params: string): { dir: string; vkey: VerificationKey; insecu
   const record = JSON.parse(fs.readFileSync(recordPath, "utf8")) as SetupRecord;
   const vkey = JSON.parse(fs.readFileSync(path.resolve(dir, record.verificationKey), "utf8")) as VerificationKey;
   return { dir, vkey, insecure: record.insecure };
+}
+
+/** The risk loop's parameters: the defaults, or the `--risk-config` file's (checked). */
+function riskConfigOf(file: string, markets: number): RiskConfig {
+  let raw: unknown = {};
+  if (file !== "") {
+    try {
+      raw = JSON.parse(fs.readFileSync(file, "utf8"));
+    } catch (e) {
+      throw new StartupError([`riskConfig: cannot read ${file} as JSON (${(e as Error).message})`]);
+    }
+  }
+  try {
+    return parseRiskConfig(raw, markets);
+  } catch (e) {
+    throw new StartupError([`riskConfig: ${(e as Error).message}`]);
+  }
 }
 
 /** One service per data directory: a pid file, ignored when its process is gone (kill -9). */
@@ -194,7 +215,17 @@ export async function startService(config: Config, log: Logger, metrics: Service
   }
   log.info({ batches: ledger.height, stateRoot: ledger.stateRoot().toString(), unfinished: store.unfinished().length }, "ledger replayed");
 
+  let risk: RiskLoop;
+  try {
+    risk = new RiskLoop({ config: riskConfigOf(config.riskConfig, params.markets), params, overridesFile: path.join(config.dataDir, "risk-overrides.json"), log: log.child({ component: "risk" }) });
+  } catch (e) {
+    await undo();
+    throw e instanceof StartupError ? e : new StartupError([`riskConfig: ${(e as Error).message}`]);
+  }
+  registerRiskMetrics(metrics.registry, risk);
+
   const chainLog = log.child({ component: "submitter" });
+  const recordEvent = recordSubmitterEvents(store, chainLog);
   const chain = new ChainSubmitter({
     settlement: config.settlement,
     abi,
@@ -203,7 +234,10 @@ export async function startService(config: Config, log: Logger, metrics: Service
     replaceAfterMs: config.replaceAfter * 1000,
     pollMs: config.pollInterval,
     fromBlock: config.fromBlock,
-    onEvent: recordSubmitterEvents(store, chainLog),
+    onEvent: async (e) => {
+      await recordEvent(e);
+      risk.observeSubmitter(e);
+    },
   });
   const submitter = new ChainAdapter({ chain, store, provider, log: chainLog, confirmations: config.confirmations, replaceAfterMs: config.replaceAfter * 1000, pollMs: config.pollInterval });
   pool = new ProverPool({ maxThreads: config.workers });
@@ -212,6 +246,21 @@ export async function startService(config: Config, log: Logger, metrics: Service
   const engineLog = log.child({ component: "engine" });
   engine.on("job", (j) => engineLog.info({ jobId: j.id, batchNumber: j.batchNumber, state: j.state, attempts: j.attempts, txHash: j.txHash, error: j.error }, "job"));
   engine.on("rewound", (h) => engineLog.warn({ height: h }, "the newest batch was cancelled; the ledger went back"));
+  // The risk loop measures every batch and plans again after each confirmed one, so the
+  // routes and metrics follow the latency also where no header is signed here (batch mode).
+  const riskLog = log.child({ component: "risk" });
+  const planRisk = (state: State, nowSeconds?: number): void => {
+    try {
+      risk.update(state, nowSeconds);
+    } catch (err) {
+      riskLog.error({ err }, "risk update failed; the arrays in force stay");
+    }
+  };
+  engine.on("job", (j) => {
+    risk.observeJob(j);
+    if (j.state === "confirmed") planRisk(ledger.pendingState());
+  });
+  planRisk(ledger.pendingState());
   await engine.resume();
 
   // a reorg that takes back a confirmed batch: failed (PRV_ERR_REORGED) → retry → submitted again
@@ -245,12 +294,18 @@ export async function startService(config: Config, log: Logger, metrics: Service
       maxRestingOrders: config.maxRestingOrders,
       makerFeeBps: BigInt(config.makerFeeBps),
       takerFeeBps: BigInt(config.takerFeeBps),
-      devOracle: config.devOracle ? (s, now) => signedHeader(s, bigMax(s.global.oracleTimestamp + 1n, BigInt(Math.floor(now / 1000)))) : undefined,
+      devOracle: config.devOracle
+        ? (s, now) => {
+            const ts = bigMax(s.global.oracleTimestamp + 1n, BigInt(Math.floor(now / 1000)));
+            planRisk(s, Number(ts));
+            return signedHeader(s, ts);
+          }
+        : undefined,
     });
     feeder = new DepositFeeder(sequencer, settlement, log.child({ component: "deposits" }), metrics);
   }
 
-  const app = await buildApp({ engine, ledger, sequencer, config, metrics, logger: log });
+  const app = await buildApp({ engine, ledger, sequencer, config, metrics, logger: log, risk });
   const stop = async (): Promise<void> => {
     await feeder?.stop();
     await reorgs.stop();
@@ -266,7 +321,7 @@ export async function startService(config: Config, log: Logger, metrics: Service
     throw new StartupError([`host/port: cannot listen on ${config.host}:${config.port} (${(e as Error).message})`]);
   }
   feeder?.start(config.pollInterval);
-  return { url: server.url, config, engine, ledger, store, sequencer, server };
+  return { url: server.url, config, engine, ledger, store, sequencer, risk, server };
 }
 
 /** eth_chainId with a timeout (ethers would retry an unreachable node forever). */

@@ -53,6 +53,7 @@ export interface Config {
   fromBlock: number;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   shutdownTimeout: number;
+  riskConfig: string;
 }
 
 /** Every option, in `--help` order. */
@@ -86,6 +87,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: "fromBlock", kind: "int", min: 0, max: Number.MAX_SAFE_INTEGER, help: "first block scanned for the contract's events (its deployment block)" },
   { key: "logLevel", kind: "string", choices: ["fatal", "error", "warn", "info", "debug", "trace", "silent"], help: "log level" },
   { key: "shutdownTimeout", kind: "int", min: 1, max: 3600, help: "seconds a graceful shutdown waits for requests and the engine" },
+  { key: "riskConfig", kind: "string", help: "JSON file of the latency-aware margin's parameters (docs/risk.md section 5); empty: the defaults" },
 ];
 
 /** The defaults. */
@@ -120,6 +122,7 @@ export function defaultConfig(): Config {
     fromBlock: 0,
     logLevel: "info",
     shutdownTimeout: 30,
+    riskConfig: "",
   };
 }
 
