@@ -4,7 +4,8 @@
  * two batches of the demo scenario are posted and the page, in headless Chromium
  * (/usr/bin/chromium via playwright-core), shows each move along the pipeline to
  * confirmed with its proof links, transaction and latency bars, listed through the
- * engine's job events. Takes about 30 s.
+ * engine's job events, and the risk loop's margin per market and at-risk accounts.
+ * Takes about 30 s.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -73,7 +74,10 @@ describe("# ui dashboard against zksettle serve on a hardhat node", function () 
       const rows = await page.$$eval('tr[data-testid="job-row"]', (trs) => trs.map((r) => [r.getAttribute("data-batch") ?? "", r.getAttribute("data-state") ?? ""]));
       for (const [n, s] of rows) if (seen[n]?.at(-1) !== s) (seen[n] ??= []).push(s);
       if (rows.length === 2 && rows.every(([, s]) => s === "confirmed")) break;
-      if (rows.some(([, s]) => s === "failed") || Date.now() > deadline) throw new Error(`the batches did not confirm: ${JSON.stringify(seen)}`);
+      if (rows.some(([, s]) => s === "failed") || Date.now() > deadline) {
+        const jobs = await http<{ jobs: { batchNumber: number; state: string; error?: unknown }[] }>(`${svc.url}/v1/jobs`);
+        throw new Error(`the batches did not confirm: ${JSON.stringify(seen)}; ${JSON.stringify(jobs.body.jobs.map((j) => [j.batchNumber, j.state, j.error]))}`);
+      }
       await page.waitForTimeout(250);
     }
     for (const n of ["1", "2"]) {
@@ -88,6 +92,13 @@ describe("# ui dashboard against zksettle serve on a hardhat node", function () 
       await page.waitForSelector(`${row} [data-testid="proof-link"]`);
     }
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="latency-chart"] g > rect').length >= 2, undefined, { timeout: 10_000 });
+    // The risk loop measured both batches: margin per market and the at-risk list are live.
+    const risk = await http<{ timeToFinality: { stages: Record<string, { count: number }> }; markets: unknown[] }>(`${svc.url}/v1/risk`);
+    expect(risk.status).to.equal(200);
+    expect(risk.body.timeToFinality.stages.proving.count, "proving samples").to.be.at.least(2);
+    await page.waitForFunction((m) => document.querySelectorAll('[data-testid="margin-table"] tbody tr').length === m, CI_PARAMS.markets, { timeout: 10_000 });
+    expect(await page.$('[data-testid="panel-at-risk"] [data-testid="not-available"]')).to.equal(null);
+    expect(await page.$('[data-testid="panel-margin"] [data-testid="not-available"]')).to.equal(null);
     fs.mkdirSync(OUT, { recursive: true });
     const file = path.join(OUT, "dashboard-service.png");
     await page.screenshot({ path: file, fullPage: true });

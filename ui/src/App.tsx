@@ -12,6 +12,7 @@ import {
   type JobList,
   type JobView,
   type OverrideLog,
+  type RiskHistory,
   type RiskView,
 } from "./api";
 import { parseMetrics, type Sample } from "./metrics";
@@ -68,9 +69,10 @@ export function App() {
     const riskP = gated("risk", () => getJson<RiskView>("/v1/risk", signal), setRisk);
     const atRiskP = gated("atRisk", () => getJson<{ accounts: AtRiskAccount[] }>("/v1/risk/at-risk", signal), setAtRisk);
     const overridesP = gated("overrides", () => getJson<OverrideLog>("/v1/risk/overrides", signal), setOverrides);
+    const historyP = gated("riskHistory", () => getJson<RiskHistory>("/v1/risk/history", signal), () => undefined);
     const rs = await Promise.allSettled([getJson<JobList>("/v1/jobs?limit=20", signal), getJson<Capacity>("/v1/capacity", signal), getText("/metrics", signal).then(parseMetrics)] as const);
     const ro = await riskP;
-    await Promise.all([atRiskP, overridesP]);
+    const [, , ho] = await Promise.all([atRiskP, overridesP, historyP]);
     if (signal.aborted) return;
     const [j, c, m] = rs;
     const allDown = rs.every((x) => x.status === "rejected" && !(x.reason instanceof ApiFailure));
@@ -96,7 +98,20 @@ export function App() {
       }
       if (changed) setFinishedList([...finished.current.values()].sort((x, y) => x.updatedAt - y.updatedAt));
     }
-    if (ro.value !== undefined && gate.get("risk")?.last === ro && !seenRisk.current.has(ro)) {
+    if (ho.value !== undefined && gate.get("riskHistory")?.last === ho && !seenRisk.current.has(ho)) {
+      // The service keeps the history: a page opened late still sees how margin moved.
+      seenRisk.current.add(ho);
+      const byMarket = new Map<number, MarginPoint[]>();
+      for (const p of ho.value.points.slice(-HISTORY)) {
+        for (const mk of p.markets) {
+          const h = byMarket.get(mk.market) ?? [];
+          h.push({ t: p.at, multiplier: mk.multiplier, appliedScan: mk.appliedScan, targetScan: mk.targetScan });
+          byMarket.set(mk.market, h);
+        }
+      }
+      marginHistory.current = byMarket;
+      setMarginTick((x) => x + 1);
+    } else if (ho.value === undefined && ro.value !== undefined && gate.get("risk")?.last === ro && !seenRisk.current.has(ro)) {
       seenRisk.current.add(ro);
       const now = Date.now();
       for (const mk of ro.value.markets) {

@@ -52,6 +52,11 @@ export interface MarketRisk {
   pinned: boolean;
 }
 
+/** GET /v1/risk/history. */
+export interface RiskHistory {
+  points: { at: number; T: number; publish: boolean; markets: { market: number; targetScan: number; appliedScan: number; multiplier: number }[] }[];
+}
+
 export interface RiskView {
   timeToFinality: { p50: number; p95: number; p99: number };
   T: number;
