@@ -10,10 +10,13 @@
  *     "oracleKeys": [{ "ax": "…", "ay": "…" }, …],       // K keys
  *     "timestamp": "0",                                 // optional, default 0
  *     "insuranceCollateral": "0",                       // optional, default 0
+ *     "riskPnl": [["-1200", "1200", …], …],             // optional: M rows of S signed integers
  *     "stateRoot": "…"                                  // optional: checked against the built root
  *   }
  *
- * Markets and risk arrays are the defaults of prover/state/genesis.ts.
+ * Markets and the risk parameters (mmBps, penaltyBps, maxFundingRate) are the defaults
+ * of prover/state/genesis.ts; `riskPnl` replaces the default scan arrays, so that a venue
+ * starts with arrays sized for the latency it expects (docs/risk.md section 8).
  */
 import { readFileSync } from "node:fs";
 import { initCrypto, type PublicKey } from "../state/crypto";
@@ -37,7 +40,24 @@ export interface GenesisFile {
   oracleKeys: { ax: string; ay: string }[];
   timestamp?: string;
   insuranceCollateral?: string;
+  riskPnl?: string[][];
   stateRoot?: string;
+}
+
+function signedBig(v: unknown, field: string, problems: string[]): bigint {
+  if ((typeof v === "string" && /^-?[0-9]+$/.test(v)) || (typeof v === "number" && Number.isSafeInteger(v))) return BigInt(v);
+  problems.push(`${field}: ${JSON.stringify(v)} is not a decimal integer`);
+  return 0n;
+}
+
+/** `riskPnl`: M rows of S signed integers. */
+function riskPnl(v: unknown, params: Params, problems: string[]): bigint[][] | undefined {
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || v.length !== params.markets || v.some((row) => !Array.isArray(row) || row.length !== params.scenarios)) {
+    problems.push(`riskPnl: must be ${params.markets} rows (markets) of ${params.scenarios} entries (scenarios)`);
+    return undefined;
+  }
+  return (v as unknown[][]).map((row, m) => row.map((x, s) => signedBig(x, `riskPnl[${m}][${s}]`, problems)));
 }
 
 function big(v: unknown, field: string, problems: string[]): bigint {
@@ -55,7 +75,7 @@ function key(v: unknown, field: string, problems: string[]): PublicKey {
   return { ax: big(o.ax, `${field}.ax`, problems), ay: big(o.ay, `${field}.ay`, problems) };
 }
 
-/** The genesis file's JSON for a state built by `genesis()` with default markets and risk. */
+/** The genesis file's JSON for a state built by `genesis()` with default markets and risk parameters. */
 export function genesisFileOf(state: State, paramsName: string): GenesisFile {
   const a0 = state.account(0);
   return {
@@ -64,6 +84,7 @@ export function genesisFileOf(state: State, paramsName: string): GenesisFile {
     oracleKeys: state.global.oracleKeys.map((k) => ({ ax: k.ax.toString(), ay: k.ay.toString() })),
     timestamp: state.global.oracleTimestamp.toString(),
     insuranceCollateral: a0.collateral.toString(),
+    riskPnl: state.global.risk.pnl.map((row) => row.map(String)),
     stateRoot: state.stateRoot().toString(),
   };
 }
@@ -85,18 +106,20 @@ export async function loadGenesis(opts: { file: string; dev: boolean; params: Pa
   } catch (e) {
     throw new GenesisError([`${opts.file}: ${(e as Error).message}`]);
   }
-  const known = new Set(["params", "insuranceKey", "oracleKeys", "timestamp", "insuranceCollateral", "stateRoot"]);
+  const known = new Set(["params", "insuranceKey", "oracleKeys", "timestamp", "insuranceCollateral", "riskPnl", "stateRoot"]);
   for (const k of Object.keys(raw)) if (!known.has(k)) problems.push(`${opts.file}: unknown key ${JSON.stringify(k)}`);
   if (raw.params !== undefined && raw.params !== opts.paramsName) problems.push(`${opts.file}: params ${JSON.stringify(raw.params)} but the service runs --params ${opts.paramsName}`);
   const insuranceKey = key(raw.insuranceKey, "insuranceKey", problems);
   const oracleKeys = Array.isArray(raw.oracleKeys) ? raw.oracleKeys.map((k, i) => key(k, `oracleKeys[${i}]`, problems)) : (problems.push("oracleKeys: not a list"), []);
   const timestamp = raw.timestamp === undefined ? 0n : big(raw.timestamp, "timestamp", problems);
   const insuranceCollateral = raw.insuranceCollateral === undefined ? 0n : big(raw.insuranceCollateral, "insuranceCollateral", problems);
+  const pnl = riskPnl(raw.riskPnl, opts.params, problems);
   if (problems.length > 0) throw new GenesisError(problems);
   await initCrypto();
   let state: State;
   try {
-    state = genesis(opts.params, { insuranceKey, oracleKeys, timestamp, insuranceCollateral });
+    const base = genesis(opts.params, { insuranceKey, oracleKeys, timestamp, insuranceCollateral });
+    state = pnl === undefined ? base : genesis(opts.params, { insuranceKey, oracleKeys, timestamp, insuranceCollateral, risk: { ...base.global.risk, pnl } });
   } catch (e) {
     throw new GenesisError([`${opts.file}: ${(e as Error).message}`]);
   }

@@ -164,6 +164,11 @@ export function genesis(params: Params, opts: GenesisOptions): State {
   if (risk.pnl.length !== M || risk.pnl.some((row) => row.length !== params.scenarios)) {
     throw new RangeError(`risk arrays must be ${M} × ${params.scenarios}`);
   }
+  risk.pnl.forEach((row, m) =>
+    row.forEach((v, s) => {
+      if (v <= -(1n << 62n) || v >= 1n << 62n) throw new RangeError(`risk array entry pnl[${m}][${s}] = ${v} outside |pnl| < 2^62`);
+    }),
+  );
   for (const [name, v] of [["mmBps", risk.mmBps], ["penaltyBps", risk.penaltyBps]] as const) {
     if (v < 0n || v > 10000n) throw new RangeError(`${name} ${v} outside 0..10000`);
   }
