@@ -18,6 +18,7 @@ import os from "node:os";
 import path from "node:path";
 import { compileCircuit, REPO_ROOT } from "../scripts/lib/circom";
 import { batchMainSource, CircuitParams, loadParams } from "../scripts/lib/params";
+import { benchOut } from "./out";
 
 /** Sha256, per 64-byte block (DESIGN.md section 11, circomlib 2.0.5 at --O2). */
 const SHA_BLOCK = 30328;
@@ -250,7 +251,7 @@ async function main(): Promise<void> {
     totalSeconds: Math.round((Date.now() - t0) / 100) / 10,
     ...report,
   };
-  const file = path.join(REPO_ROOT, "bench", "constraints.json");
+  const file = benchOut("constraints.json");
   fs.writeFileSync(file, JSON.stringify(out, null, 2) + "\n");
   printTable(report);
   console.log(`\nwrote ${path.relative(process.cwd(), file)} in ${out.totalSeconds} s`);

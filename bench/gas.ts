@@ -22,6 +22,7 @@ import path from "node:path";
 import { deployExitVerifier, deployPoseidons, deploySettlement, type DeployedContract } from "../prover/chain/deploy";
 import { OP_CODE, encodeBatchData, encodeOp, layoutFor, type OpType, type WireOpInput } from "../prover/state/layout";
 import { loadParams } from "../prover/state/params";
+import { benchOut } from "./out";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const hre = require("hardhat") as typeof import("hardhat");
@@ -284,7 +285,7 @@ async function main(): Promise<void> {
     },
     goal: { fixedPerBatch: GOAL.fixedPerBatch, tradeBytes: GOAL.tradeBytes, loopringGasPerTrade: LOOPRING_GAS_PER_TRADE },
   };
-  fs.writeFileSync(path.join(__dirname, "gas.json"), JSON.stringify(out, null, 2) + "\n");
+  fs.writeFileSync(benchOut("gas.json"), JSON.stringify(out, null, 2) + "\n");
   console.log(`\nfixed per batch ${out.fixedPerBatch} gas (goal ≤ ${GOAL.fixedPerBatch}); TRADE ${out.perOp.TRADE} gas and ${bytesPerOp.TRADE} bytes per op (goal ≤ ${GOAL.tradeBytes} bytes)`);
   for (const c of checks) console.log(`check N=${c.n}: measured ${c.measured}, fit ${c.predicted}, EIP-7623 floor ${21_000 + 10 * c.tokens}`);
   for (const [n, e] of Object.entries(extrapolation)) {

@@ -10,10 +10,13 @@
  *   gas.json           bench/gas.ts: { fixedPerBatch, perOp, bytesPerOp, measured?/series? }
  *   service.json       bench/service.ts: pool vs snarkjs CLI throughput, op → confirmed latency
  *                      (and `latency.stages.<stage>.{p50Ms,p99Ms}` when it records them)
- *   proving.json       witness and proving time per batch size: { series: [{ batchSize, witnessMs, provingMs }] }
+ *   proving.json       bench/proving.ts: witness and proving time per batch size: { series: [{ batchSize, witnessMs, provingMs }] }
  *                      (or the same under `proving` in service.json)
+ *   latency.json       bench/latency.ts: margin under injected latency, measured on the local chain
+ *   queue.json         bench/queue.ts: provers on the Redis queue against one in-process pool
  *
- * Figures: fig-constraints, fig-proving, fig-throughput, fig-gas, fig-latency, fig-margin
+ * Figures: fig-constraints, fig-proving, fig-throughput, fig-gas, fig-latency, fig-margin,
+ * fig-margin-live
  * (.svg). Each carries its caption (machine, parameters, date, source) as its subtitle.
  *
  * Usage: npx ts-node bench/report.ts [--quick] [--out DIR] [--inputs DIR] [--params prod|ci]
@@ -41,6 +44,7 @@ import {
   type Figure,
   type Input,
 } from "./report/figures";
+import { benchOutDir } from "./out";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
 
@@ -72,7 +76,7 @@ export interface ReportResult {
   readonly experiment: ExperimentResult;
 }
 
-const INPUTS = ["constraints", "gas", "service", "proving"] as const;
+const INPUTS = ["constraints", "gas", "service", "proving", "latency", "queue"] as const;
 type InputName = (typeof INPUTS)[number];
 
 function label(file: string): string {
@@ -90,6 +94,29 @@ function readInput(dir: string, name: InputName): Input | { file: string; error:
   } catch (err) {
     return { file: label(file), error: err instanceof Error ? err.message : String(err) };
   }
+}
+
+/** fig-margin-live: bench/latency.ts's run, drawn like the synthetic experiment. */
+function liveMarginFigure(input: Input | undefined, machineLine: string): Figure {
+  const id = "margin-live";
+  const title = "Margin against latency measured on the local chain (zksettle serve + hardhat node)";
+  const d = input?.data as (ExperimentResult & { date?: string; machine?: unknown }) | undefined;
+  if (input === undefined || d === undefined || !Array.isArray(d.steps) || d.steps.length === 0) return { id, title, missing: "bench/latency.json is absent (npm run bench runs bench/latency.ts)" };
+  const p = d.parameters;
+  return marginFigure(
+    d,
+    { machine: machineText(d.machine, machineLine), date: typeof d.date === "string" ? d.date : (input.mtime ?? "") },
+    {
+      id,
+      title,
+      source: `${input.file} (bench/latency.ts: the service's own risk loop; arrays in force read from its ledger)`,
+      parameters: [
+        `ci circuit, one prover thread, block every ${p.baseline.blockIntervalS} s, ${p.confirmations} confirmations`,
+        `window ${p.windowSize} batches, T = ${p.percentile}, z = ${p.z}, floor ${p.floor}, step bound +${p.maxStepUp}/−${p.maxStepDown} per batch`,
+        `injected: ${p.injections.map((i) => `${i.name} (${i.effect}) at batches ${i.from}–${i.to - 1}`).join("; ")}`,
+      ].join("; "),
+    },
+  );
 }
 
 /** The machine this report runs on. */
@@ -134,6 +161,7 @@ export async function runReport(o: ReportOptions): Promise<ReportResult> {
     gasFigure(loaded.gas, machineLine),
     latencyFigure(loaded.service, experiment, run),
     marginFigure(experiment, run),
+    liveMarginFigure(loaded.latency, machineLine),
   ];
   const records: FigureRecord[] = [];
   for (const f of figures) {
@@ -267,8 +295,8 @@ async function main(): Promise<void> {
   const o = new Command()
     .description("zksettle benchmark report: results.json, report.md and one SVG per figure")
     .option("--quick", "short margin experiment; figures from whatever inputs exist")
-    .option("--out <dir>", "output directory", __dirname)
-    .option("--inputs <dir>", "directory of constraints.json, gas.json, service.json, proving.json", __dirname)
+    .option("--out <dir>", "output directory (default: the benches' results folder, bench/out.ts)", benchOutDir())
+    .option("--inputs <dir>", "directory of the benches' JSON results (default: the same)", benchOutDir())
     .option("--params <name>", "parameter set of the experiment's dev genesis markets", "prod")
     // bench/run.ts passes every bench the same arguments (e.g. gas.ts's --verifier FILE).
     .allowUnknownOption()

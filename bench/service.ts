@@ -41,6 +41,7 @@ import { terminateCurves, verify, type SetupRecord, type VerificationKey } from 
 import type { CircuitInput } from "../prover/zk/witness";
 import { deployDevContracts, hardhatKey, hardhatSigner, l1Deposit, startHardhatNode } from "../scripts/lib/dev-chain";
 import { scenario } from "../test/prover/service/fixtures";
+import { benchOut } from "./out";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
 const CIRCUIT_DIR = path.join(REPO_ROOT, "build", "ci");
@@ -278,7 +279,7 @@ async function main(): Promise<void> {
     },
     memory: { peakRssPerWorkerMiB: pools.map((p) => ({ threads: p.threads, mib: p.peakRssPerWorkerMiB })), cliPeakRssMiB: round(cli.peakRssMiB, 1) },
   };
-  fs.writeFileSync(path.join(__dirname, "service.json"), JSON.stringify(out, null, 2) + "\n");
+  fs.writeFileSync(benchOut("service.json"), JSON.stringify(out, null, 2) + "\n");
   console.log("wrote bench/service.json");
 }
 

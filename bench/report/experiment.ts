@@ -288,7 +288,8 @@ function marketNames(M: number): string[] {
   return Array.from({ length: M }, (_, m) => (m < 2 ? base[m] : `${base[m % 2]}#${Math.floor(m / 2) + 1}`));
 }
 
-function summarize(steps: readonly ExperimentStep[], o: ExperimentOptions, cfg: RiskConfig, rowsOk: boolean): ExperimentSummary {
+/** What a run shows (also for the live run of bench/latency.ts); needs a baseline step before the first injection. */
+export function summarize(steps: readonly ExperimentStep[], o: Pick<ExperimentOptions, "injections">, cfg: RiskConfig, rowsOk: boolean): ExperimentSummary {
   const first = Math.min(...o.injections.map((i) => i.from));
   const last = Math.max(...o.injections.map((i) => i.to));
   const before = steps[first - 1];

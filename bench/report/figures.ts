@@ -491,9 +491,21 @@ export function latencyFigure(service: Input | undefined, e: ExperimentResult, r
   };
 }
 
-export function marginFigure(e: ExperimentResult, run: { machine: string; date: string }): Figure {
-  const id = "margin";
-  const title = "Margin against measured latency";
+/** How a margin figure is labelled: the synthetic run of the report, or the live run of bench/latency.ts. */
+export interface MarginFigureMeta {
+  readonly id: string;
+  readonly title: string;
+  readonly source: string;
+  /** The parameters line (default: the synthetic experiment's). */
+  readonly parameters?: string;
+}
+
+export function marginFigure(
+  e: ExperimentResult,
+  run: { machine: string; date: string },
+  meta: MarginFigureMeta = { id: "margin", title: "Margin against latency (synthetic trace)", source: "bench/report/experiment.ts, run by this report (pure: LatencyWindow + planRisk, no chain)" },
+): Figure {
+  const { id, title } = meta;
   const lat = e.steps.flatMap((s) => [
     { step: s.step, what: "T_p99 (window)", seconds: s.T.p99 },
     { step: s.step, what: "this batch, end to end", seconds: Math.round((s.sample.proving + s.sample.submission + s.sample.inclusion + s.sample.confirmations) * 1000) / 1000 },
@@ -509,9 +521,9 @@ export function marginFigure(e: ExperimentResult, run: { machine: string; date: 
     title,
     caption: {
       machine: run.machine,
-      parameters: `${experimentParams(e)}; portfolio ${e.parameters.portfolio}`,
+      parameters: `${meta.parameters ?? experimentParams(e)}; portfolio ${e.parameters.portfolio}`,
       date: run.date,
-      source: "bench/report/experiment.ts, run by this report (pure: LatencyWindow + planRisk, no chain)",
+      source: meta.source,
       note: `Margin rose ×${sum.rise} (${sum.baselineMarginUSDC} → ${sum.peakMarginUSDC} USDC) and was back within 2% at step ${sum.recoveredAtStep ?? "never"}; largest step +${(sum.maxObservedStepUp * 100).toFixed(2)}% / −${(sum.maxObservedStepDown * 100).toFixed(2)}% (bound ${sum.maxStepUp * 100}%).`,
     },
     spec: {

@@ -1,0 +1,129 @@
+/**
+ * Witness and proving time against batch size (issue 9's report, fig-proving).
+ *
+ * For each batch size N it takes the `ci` parameter set with batchSize = N, builds the
+ * batch circuit (circom2 --O2, cached) and its INSECURE dev Groth16 keys (cached), and
+ * proves the same kind of batch — N DEPOSIT ops opening N accounts — with the service's
+ * ProverPool (one thread, wasm and zkey loaded once, warmed up by a first proof). The
+ * op type does not matter for the cost: every op runs in the universal slot. Each proof
+ * is verified. Reported per N: the median of `--reps` runs of witness and proving ms,
+ * the constraints and the ptau power, and ms per op.
+ *
+ * Full: N = 1, 2, 4 (N = 2 is the ci circuit that the tests build: build/ci). `--quick`:
+ * N = 2 only, one repetition: the code path, not the curve.
+ * Writes bench/proving.json.
+ *
+ * Usage: npx ts-node bench/proving.ts [--quick] [--reps K]
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Command } from "commander";
+import { ProverPool } from "../prover/pool/prover-pool";
+import { applyBatch, type Batch } from "../prover/state/batch";
+import { depositNew, devGenesis, signedHeader } from "../prover/dev/fixtures";
+import { buildBatchInput } from "../prover/witness/batch-input";
+import { terminateCurves, verify, type VerificationKey } from "../prover/zk/prover";
+import { compileCircuit, REPO_ROOT } from "../scripts/lib/circom";
+import { applyAllowlist, ensureBuilt } from "../scripts/lib/pipeline";
+import { BATCH_CIRCUIT, batchMainSource, loadParams, type CircuitParams } from "../scripts/lib/params";
+import { setupCircuit } from "../scripts/lib/setup";
+import { benchOut } from "./out";
+
+const USDC = 1_000_000n;
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+const round = (x: number, d = 1): number => Math.round(x * 10 ** d) / 10 ** d;
+
+/** One point of the series. */
+export interface ProvingPoint {
+  readonly batchSize: number;
+  readonly constraints: number;
+  readonly ptauPower: number;
+  readonly witnessMs: number;
+  readonly provingMs: number;
+  readonly msPerOp: number;
+  readonly reps: number;
+}
+
+/** The circuit of `ci` with batchSize N: build/ci for the ci size itself, else build/bench/proving/n<N>. */
+async function circuitFor(N: number): Promise<{ params: CircuitParams; dir: string; constraints: number; power: number; vkey: VerificationKey }> {
+  const ci = loadParams("ci");
+  if (N === ci.batchSize) {
+    const b = await ensureBuilt("ci");
+    return { params: ci, dir: b.dir, constraints: b.circuit.constraints, power: b.setup.power, vkey: readVkey(b.dir) };
+  }
+  const params: CircuitParams = { ...ci, batchSize: N, name: `ci-n${N}` };
+  const dir = path.join(REPO_ROOT, "build", "bench", "proving", `n${N}`);
+  const compiled = await compileCircuit({ name: BATCH_CIRCUIT, mainSource: batchMainSource(params), outDir: dir, inspect: true });
+  const { rejected } = applyAllowlist(compiled.warnings);
+  if (rejected.length > 0) throw new Error(`circom --inspect: ${rejected.length} warning(s) outside the allowlist at N = ${N}`);
+  const setup = await setupCircuit({ dir, circuit: BATCH_CIRCUIT, label: params.name });
+  return { params, dir, constraints: compiled.constraints, power: setup.power, vkey: readVkey(dir) };
+}
+
+function readVkey(dir: string): VerificationKey {
+  const record = JSON.parse(fs.readFileSync(path.join(dir, "setup.json"), "utf8")) as { verificationKey: string };
+  return JSON.parse(fs.readFileSync(path.resolve(dir, record.verificationKey), "utf8")) as VerificationKey;
+}
+
+/** N DEPOSIT ops opening accounts 1..N, on the dev genesis of `params`. */
+async function depositBatch(params: CircuitParams): Promise<ReturnType<typeof buildBatchInput>> {
+  const genesis = await devGenesis(params);
+  const N = params.batchSize;
+  const deposits = Array.from({ length: N }, (_, i) => depositNew(i + 1, 1000n * USDC));
+  const batch: Batch = { header: signedHeader(genesis, genesis.global.oracleTimestamp + 10n), ops: deposits.map(() => ({ type: "DEPOSIT" as const })), deposits };
+  return buildBatchInput(params, applyBatch(genesis, batch).trace);
+}
+
+export async function measure(N: number, reps: number): Promise<ProvingPoint> {
+  const c = await circuitFor(N);
+  const input = await depositBatch(c.params);
+  const pool = new ProverPool({ maxThreads: 1 });
+  try {
+    await pool.prove(c.dir, input); // loads wasm and zkey, as a running service's first proof does
+    const witness: number[] = [];
+    const proving: number[] = [];
+    for (let r = 0; r < reps; r++) {
+      const out = await pool.prove(c.dir, input);
+      if (!(await verify(c.vkey, out.publicSignals, out.proof))) throw new Error(`the proof at N = ${N} does not verify`);
+      witness.push(out.witnessMs);
+      proving.push(out.proveMs);
+    }
+    const witnessMs = median(witness);
+    const provingMs = median(proving);
+    return { batchSize: N, constraints: c.constraints, ptauPower: c.power, witnessMs: round(witnessMs), provingMs: round(provingMs), msPerOp: round((witnessMs + provingMs) / N), reps };
+  } finally {
+    await pool.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const o = new Command("bench-proving").option("--quick", "N = 2 only, one repetition").option("--reps <k>", "repetitions per size", "3").parse().opts<{ quick?: boolean; reps: string }>();
+  const quick = o.quick === true;
+  const sizes = quick ? [2] : [1, 2, 4];
+  const reps = quick ? 1 : Math.max(1, Number(o.reps));
+  const series: ProvingPoint[] = [];
+  for (const N of sizes) {
+    const p = await measure(N, reps);
+    console.log(`N = ${N}: ${p.constraints} constraints (2^${p.ptauPower}), witness ${p.witnessMs} ms, proof ${p.provingMs} ms, ${p.msPerOp} ms per op (median of ${reps})`);
+    series.push(p);
+  }
+  const ci = loadParams("ci");
+  const out = {
+    date: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? "unknown", memGiB: round(os.totalmem() / 2 ** 30), node: process.version },
+    quick,
+    circuit: { params: "ci", D: ci.accountDepth, P: ci.positionSlots, M: ci.markets, S: ci.scenarios, K: ci.oracleKeys, Q: ci.oracleQuorum, prover: "snarkjs 0.7.6 in a piscina thread (wasm witness)" },
+    method: "N DEPOSIT ops per batch (every op type runs the same universal slot); ProverPool with 1 thread, warmed up; median of reps; every proof verified",
+    series,
+  };
+  fs.writeFileSync(benchOut("proving.json"), JSON.stringify(out, null, 2) + "\n");
+  await terminateCurves();
+}
+
+if (require.main === module) {
+  main().catch((e: unknown) => {
+    console.error(e instanceof Error ? (e.stack ?? e.message) : e);
+    process.exit(1);
+  });
+}
