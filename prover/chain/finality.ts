@@ -12,6 +12,12 @@ import type { Contract, EventLog, Log, Provider } from "ethers";
 export interface ExpectedBatch {
   readonly batchNumber: number;
   readonly newStateRoot: bigint;
+  /**
+   * The block its finalization was seen in. While the node's head is below it, the node
+   * is behind (a lagging or load-balanced RPC endpoint), which is no evidence of a reorg:
+   * the batch is judged once the head reaches that height again.
+   */
+  readonly blockNumber?: number;
 }
 
 /** A `BatchFinalized` event on the canonical chain. */
@@ -85,7 +91,8 @@ export class FinalityReader {
   /**
    * The batches of `expected` the chain no longer holds as given: no `BatchFinalized`
    * event for the number, an event with another new root, or `batchCount` below it
-   * (a reorg took them back). Ascending 1-based batch numbers.
+   * (a reorg took them back). A batch whose `blockNumber` is above the node's head is not
+   * judged yet (see ExpectedBatch). Ascending 1-based batch numbers.
    */
   async missing(expected: readonly ExpectedBatch[]): Promise<number[]> {
     if (expected.length === 0) return [];
@@ -95,6 +102,7 @@ export class FinalityReader {
       this.contract.getFunction("batchCount").staticCall({ blockTag: head }) as Promise<bigint>,
     ]);
     return expected
+      .filter((e) => e.blockNumber === undefined || e.blockNumber <= head)
       .filter((e) => {
         const f = found.get(e.batchNumber);
         return !f || f.newStateRoot !== e.newStateRoot || BigInt(e.batchNumber) > count;

@@ -265,7 +265,7 @@ export async function startService(config: Config, log: Logger, metrics: Service
 
   // a reorg that takes back a confirmed batch: failed (PRV_ERR_REORGED) → retry → submitted again
   const reorgs = chain.watchReorgs(
-    () => store.list({ states: ["confirmed"], limit: 64 }).map((j) => ({ batchNumber: j.batchNumber, newStateRoot: BigInt(j.newStateRoot) })),
+    () => store.list({ states: ["confirmed"], limit: 64 }).map((j) => ({ batchNumber: j.batchNumber, newStateRoot: BigInt(j.newStateRoot), blockNumber: j.blockNumber })),
     (numbers) => {
       for (const n of numbers) {
         const job = store.getByBatchNumber(n);

@@ -198,6 +198,21 @@ describe("Submitter (prover/chain/submitter.ts)", () => {
       expect(await finalizedOnChain(f.settlement)).to.deep.equal([[0n, rootOf(1)], [1n, rootOf(2)]]);
     });
 
+    it("does not take a node whose head is behind a batch's block for a reorg, and judges the batch once the head is back", async () => {
+      const f = await loadFixture(deployWithMockVerifier);
+      const { submitter } = submitterFor(f);
+      await submitter.submit(1, rootOf(1), await f.dataOf(1), PROOF);
+      const snapshot = await rpc("evm_snapshot");
+      const r2 = await submitter.submit(2, rootOf(2), await f.dataOf(2), PROOF);
+      const expected = [1, 2].map((n) => ({ batchNumber: n, newStateRoot: rootOf(n) }));
+      const seenAt = [...expected.slice(0, 1), { ...expected[1], blockNumber: r2.blockNumber }];
+      await rpc("evm_revert", [snapshot]); // the head is now below batch 2's block, as on a node that is behind
+      expect(await submitter.checkFinality(seenAt)).to.deep.equal([]);
+      expect(await submitter.checkFinality(expected)).to.deep.equal([2]); // without the block, absence is taken at face value
+      await mine();
+      expect(await submitter.checkFinality(seenAt)).to.deep.equal([2]); // back at that height without the event: a reorg
+    });
+
     it("watchReorgs reports the batches to resubmit, in order", async () => {
       const f = await loadFixture(deployWithMockVerifier);
       const snapshot = await rpc("evm_snapshot");
