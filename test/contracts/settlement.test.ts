@@ -73,7 +73,8 @@ async function withTwoDeposits() {
     [1n, 0n, 0n, 70n],
   ]);
   const now = await time.latest();
-  const header: Header = { timestamp: now, markPrices: [100_000n, 2_500_000n, 30_000n, 40_000n], fundingRates: [5n, 0n, 0n, -7n] };
+  // riskHash r − 1: the largest value the header's 32 bytes may carry
+  const header: Header = { timestamp: now, markPrices: [100_000n, 2_500_000n, 30_000n, 40_000n], fundingRates: [5n, 0n, 0n, -7n], riskHash: FIELD_MODULUS - 1n };
   const ops: WireOpInput[] = [{ type: "DEPOSIT" }, { type: "DEPOSIT" }];
   const newStateRoot = 0xabcdn;
   const batch = { oldStateRoot: GENESIS_ROOT, newStateRoot, depositsEnd: 2, header, ops };
@@ -93,6 +94,8 @@ describe("Settlement", () => {
         expect(await settlement.OP_BYTES()).to.equal(L.OP_BYTES);
         expect(await settlement.HEADER_BYTES()).to.equal(L.HEADER_BYTES);
         expect(await settlement.DATA_BYTES()).to.equal(L.DATA_BYTES);
+        expect(await settlement.RISK_TAIL_BYTES()).to.equal(L.RISK_TAIL_BYTES);
+        expect(await settlement.SCENARIOS()).to.equal(p.scenarios);
         expect(await settlement.MAX_ACCOUNTS()).to.equal(L.MAX_ACCOUNTS);
       }
     });
@@ -115,12 +118,15 @@ describe("Settlement", () => {
         genesisStateRoot: 0n,
         accountDepth: 2,
         markets: 4,
+        scenarios: 4,
         batchSize: 2,
         maxOracleDrift: 300,
         forcedDeadline: 600,
         operator: await operator.getAddress(),
       };
       await expect(Settlement.deploy({ ...config, accountDepth: 16 }, "0x")).to.be.revertedWithCustomError(settlement, "ParameterOutOfRange").withArgs(16, 1, 15);
+      await expect(Settlement.deploy({ ...config, scenarios: 0 }, "0x")).to.be.revertedWithCustomError(settlement, "ParameterOutOfRange").withArgs(0, 1, 16);
+      await expect(Settlement.deploy({ ...config, scenarios: 17 }, "0x")).to.be.revertedWithCustomError(settlement, "ParameterOutOfRange").withArgs(17, 1, 16);
       await expect(Settlement.deploy({ ...config, genesisStateRoot: FIELD_MODULUS }, "0x"))
         .to.be.revertedWithCustomError(settlement, "FieldOverflow")
         .withArgs(FIELD_MODULUS);
@@ -270,7 +276,7 @@ describe("Settlement", () => {
                 takerFeeBps: 255 - i,
               },
       );
-      const header = { timestamp: await time.latest(), markPrices: Array.from({ length: prod.markets }, (_, m) => BigInt(m + 1) * 1_000_000n) };
+      const header = { timestamp: await time.latest(), markPrices: Array.from({ length: prod.markets }, (_, m) => BigInt(m + 1) * 1_000_000n), riskHash: 0x0102n };
       const newStateRoot = FIELD_MODULUS - 1n;
       const data = encodeBatchData(prod, { oldStateRoot: GENESIS_ROOT, newStateRoot, depositsEnd: 1, header, ops });
       const expected = inputHash(prod, { oldStateRoot: GENESIS_ROOT, newStateRoot, header, depositHead: heads[1], ops });
@@ -288,15 +294,15 @@ describe("Settlement", () => {
         .to.emit(settlement, "BatchFinalized")
         .withArgs(1, 0xabcdn, 0xbeefn, 2, expected);
     });
-    it("rejects data one byte short or one byte long", async () => {
+    it("rejects data one byte short, and one byte long (a tail that is not a risk tail)", async () => {
       const { settlement, data } = await loadFixture(withTwoDeposits);
       const L = layoutFor(ci);
       await expect(settlement.submitBatch(data.subarray(0, L.DATA_BYTES - 1), PROOF))
         .to.be.revertedWithCustomError(settlement, "BatchDataLength")
         .withArgs(L.DATA_BYTES, L.DATA_BYTES - 1);
       await expect(settlement.submitBatch(new Uint8Array([...data, 0]), PROOF))
-        .to.be.revertedWithCustomError(settlement, "BatchDataLength")
-        .withArgs(L.DATA_BYTES, L.DATA_BYTES + 1);
+        .to.be.revertedWithCustomError(settlement, "RiskTailLength")
+        .withArgs(L.RISK_TAIL_BYTES, 1);
     });
     it("rejects a depositsEnd beyond the queue", async () => {
       const { settlement, batch } = await loadFixture(withTwoDeposits);
@@ -406,7 +412,7 @@ describe("Settlement", () => {
           makerFeeBps: 5,
           takerFeeBps: 5,
         }));
-        const header = { timestamp: await time.latest(), markPrices: Array(p.markets).fill(1_000_000n), fundingRates: Array(p.markets).fill(0n) };
+        const header = { timestamp: await time.latest(), markPrices: Array(p.markets).fill(1_000_000n), fundingRates: Array(p.markets).fill(0n), riskHash: FIELD_MODULUS - 1n };
         const data = encodeBatchData(p, { oldStateRoot: GENESIS_ROOT, newStateRoot: 77n, depositsEnd: 3, header, ops });
         rows.push([`${name} submitBatch (N=${p.batchSize}, ${data.length} bytes, mock verifier)`, await gasOf(settlement.submitBatch(data, PROOF))]);
       }
