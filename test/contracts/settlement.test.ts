@@ -255,7 +255,7 @@ describe("Settlement", () => {
         .to.be.revertedWithCustomError(verifier, "Observed")
         .withArgs([1n, 2n], [[3n, 4n], [5n, 6n]], [7n, 8n], expectedHash);
     });
-    it("agrees with layout.ts on a full prod batch of trades, deposits and noops", async () => {
+    it("agrees with layout.ts on a full prod batch of trades, deposits and noops, with riskHash and a risk tail", async () => {
       const { settlement, verifier, as, alice } = await loadFixture(deployProd);
       await as(alice).depositNew(KEY.ax, KEY.ay, 1_000_000n);
       const heads = chain([[1n, KEY.ax, KEY.ay, 1_000_000n]]);
@@ -276,9 +276,12 @@ describe("Settlement", () => {
                 takerFeeBps: 255 - i,
               },
       );
-      const header = { timestamp: await time.latest(), markPrices: Array.from({ length: prod.markets }, (_, m) => BigInt(m + 1) * 1_000_000n), riskHash: 0x0102n };
+      const riskHash = FIELD_MODULUS - 0x0102n; // all 32 bytes used: the header's last field
+      const header = { timestamp: await time.latest(), markPrices: Array.from({ length: prod.markets }, (_, m) => BigInt(m + 1) * 1_000_000n), riskHash };
       const newStateRoot = FIELD_MODULUS - 1n;
-      const data = encodeBatchData(prod, { oldStateRoot: GENESIS_ROOT, newStateRoot, depositsEnd: 1, header, ops });
+      const pnl = Array.from({ length: prod.markets }, (_, m) => Array.from({ length: prod.scenarios }, (_, s) => BigInt((s - 8) * (m + 1)) * 12_345_678n));
+      const data = encodeBatchData(prod, { oldStateRoot: GENESIS_ROOT, newStateRoot, depositsEnd: 1, header, ops, pnl });
+      expect(data.length).to.equal(layoutFor(prod).DATA_BYTES + layoutFor(prod).RISK_TAIL_BYTES);
       const expected = inputHash(prod, { oldStateRoot: GENESIS_ROOT, newStateRoot, header, depositHead: heads[1], ops });
       expect(await settlement.computeInputHash(data)).to.equal(expected);
       await verifier.expectInput(expected);
