@@ -114,6 +114,12 @@ contract Settlement is SettlementBase, PriorityQueue, Withdrawals, EscapeHatch {
             revert DepositsOutOfRange(depositsEnd, _depositsConsumed, _queueLength);
         }
 
+        // The circuit decomposes riskHash strictly (< r): refuse other bytes with a clear error
+        // here rather than as an unverifiable proof.
+        uint256 headerEnd = HEADER_OFFSET + HEADER_BYTES;
+        uint256 riskHash = uint256(bytes32(data[headerEnd - 32:headerEnd]));
+        if (riskHash >= FIELD_MODULUS) revert FieldOverflow(riskHash);
+
         uint256 timestamp = uint32(bytes4(data[HEADER_OFFSET:HEADER_OFFSET + 4]));
         uint256 limit = block.timestamp + MAX_ORACLE_DRIFT;
         if (timestamp > limit) revert OracleTimestampAhead(timestamp, limit);

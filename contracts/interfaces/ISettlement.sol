@@ -60,8 +60,8 @@ interface ISettlement {
     /// @param given The oldStateRoot in the batch data
     error StateRootMismatch(uint256 expected, uint256 given);
 
-    /// @notice Thrown when a value that must be a BN254 field element (newStateRoot, a key
-    /// coordinate, the genesis root) is not below r.
+    /// @notice Thrown when a value that must be a BN254 field element (newStateRoot, the
+    /// header's riskHash, a key coordinate, the genesis root) is not below r.
     /// @param value The offending value
     error FieldOverflow(uint256 value);
 

@@ -337,6 +337,13 @@ describe("Settlement", () => {
       bad.set(ethers.getBytes(ethers.toBeHex(FIELD_MODULUS, 32)), layoutFor(ci).data.newStateRoot.offset);
       await expect(settlement.submitBatch(bad, PROOF)).to.be.revertedWithCustomError(settlement, "FieldOverflow").withArgs(FIELD_MODULUS);
     });
+    it("rejects a header riskHash that is not a field element (the circuit admits none)", async () => {
+      const { settlement, data } = await loadFixture(withTwoDeposits);
+      const bad = Uint8Array.from(data);
+      const L = layoutFor(ci);
+      bad.set(ethers.getBytes(ethers.toBeHex(FIELD_MODULUS, 32)), L.data.header.offset + L.header.riskHash.offset);
+      await expect(settlement.submitBatch(bad, PROOF)).to.be.revertedWithCustomError(settlement, "FieldOverflow").withArgs(FIELD_MODULUS);
+    });
     it("rejects a batch built on a stale state root with StateRootMismatch", async () => {
       const { settlement, verifier, batch } = await loadFixture(withTwoDeposits);
       await verifier.setResult(false); // the root is checked before the proof (and before the other checks)
