@@ -24,7 +24,9 @@ include "op-slot.circom";
  * NOTE: left to the contract (Settlement.sol): that oldStateRoot is the stored root,
  * that depositHead is the stored chain head after `depositsEnd` queue entries, that the
  * header timestamp is not ahead of the L1 block time by more than the allowed drift,
- * and that the op data it publishes are the bytes hashed here.
+ * and that the op data it publishes are the bytes hashed here. Left to whoever rebuilds
+ * the state from the chain: that the risk arrays published after the hashed calldata
+ * (the risk tail, data availability only) hash to the riskHash of the header bytes.
  *
  * @param D accountDepth, P positionSlots, M markets, S scenarios, N batchSize,
  *        K oracleKeys, Q oracleQuorum
