@@ -194,6 +194,7 @@ async function measure(shared: Shared, types: OpType[], owners: string[]): Promi
     timestamp: now,
     markPrices: Array.from({ length: prod.markets }, (_, m) => 60_000_000n + BigInt(m) * 1_234_567n),
     fundingRates: Array.from({ length: prod.markets }, (_, m) => BigInt(m * 1000 - 3000)),
+    riskHash: 3n, // any field element: the MockVerifier accepts the batch, only the bytes matter
   };
   const depositsEnd = Number(await settlement.depositCount());
   const data = encodeBatchData(params, { oldStateRoot: 1n, newStateRoot: 2n, depositsEnd, header, ops });

@@ -13,7 +13,8 @@ include "op-slot.circom";
  * BatchSettle: one Groth16 statement for a whole batch (protocol.md).
  *
  * Phases:
- *   A: header - open the old global state, oracle quorum, prices, funding, expiry settlement
+ *   A: header - open the old global state, oracle quorum, prices, funding, expiry settlement,
+ *      the risk arrays in force (old riskHash for the old state, new one for the new)
  *   B: ops - N op slots chained on (accountsRoot, depositHead, fees)
  *   C: fees - credit the batch's fees to the insurance fund, account 0, in one update
  *   D: roots - old and new state roots
@@ -23,7 +24,9 @@ include "op-slot.circom";
  * NOTE: left to the contract (Settlement.sol): that oldStateRoot is the stored root,
  * that depositHead is the stored chain head after `depositsEnd` queue entries, that the
  * header timestamp is not ahead of the L1 block time by more than the allowed drift,
- * and that the op data it publishes are the bytes hashed here.
+ * and that the op data it publishes are the bytes hashed here. Left to whoever rebuilds
+ * the state from the chain: that the risk arrays published after the hashed calldata
+ * (the risk tail, data availability only) hash to the riskHash of the header bytes.
  *
  * @param D accountDepth, P positionSlots, M markets, S scenarios, N batchSize,
  *        K oracleKeys, Q oracleQuorum
@@ -32,7 +35,7 @@ include "op-slot.circom";
 template BatchSettle(D, P, M, S, N, K, Q) {
     var IDX = (2 * D + 7) \ 8;
     var OP_BYTES = 14 + 2 * IDX;
-    var HEADER_BYTES = 4 + 9 * M;
+    var HEADER_BYTES = 4 + 9 * M + 32; // timestamp, M × (price, rate), riskHash
 
     // Old global state.
     signal input oldAccountsRoot;
@@ -48,7 +51,7 @@ template BatchSettle(D, P, M, S, N, K, Q) {
     signal input mmBps;
     signal input penaltyBps;
     signal input maxFundingRate;
-    signal input pnl[M][S];
+    signal input oldRiskRow[M];
     signal input oracleAx[K];
     signal input oracleAy[K];
     signal input oldDepositHead;
@@ -56,6 +59,7 @@ template BatchSettle(D, P, M, S, N, K, Q) {
     signal input timestamp;
     signal input price[M];
     signal input fundingRate[M];
+    signal input pnl[M][S]; // the risk arrays in force from this batch on (changed or not)
     signal input oracleKeyIndex[Q];
     signal input oracleSigR8x[Q];
     signal input oracleSigR8y[Q];
@@ -128,6 +132,7 @@ template BatchSettle(D, P, M, S, N, K, Q) {
     header.penaltyBps <== penaltyBps;
     header.maxFundingRate <== maxFundingRate;
     header.pnl <== pnl;
+    header.oldRiskRow <== oldRiskRow;
     header.oracleAx <== oracleAx;
     header.oracleAy <== oracleAy;
     header.oracleKeyIndex <== oracleKeyIndex;
@@ -236,7 +241,7 @@ template BatchSettle(D, P, M, S, N, K, Q) {
     component oldGlobal = Poseidon(5);
     oldGlobal.inputs[0] <== oldOracleTimestamp;
     oldGlobal.inputs[1] <== header.oldMarketsHash;
-    oldGlobal.inputs[2] <== header.riskHash;
+    oldGlobal.inputs[2] <== header.oldRiskHash;
     oldGlobal.inputs[3] <== header.oracleKeysHash;
     oldGlobal.inputs[4] <== oldDepositHead;
     component newGlobal = Poseidon(5);

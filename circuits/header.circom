@@ -10,9 +10,18 @@ include "lib/markets-hash.circom";
 
 /**
  * Batch header (protocol.md sections 3–5): opens the old global state, checks the
- * oracle quorum's signatures on (timestamp, prices, funding rates, risk parameters),
+ * oracle quorum's signatures on (timestamp, prices, funding rates, new riskHash),
  * moves every market (prices, funding indices, expiry settlement), and range-checks
  * the risk parameters once for every op of the batch.
+ *
+ * Risk arrays may change with a header (decisions.md, "Risk arrays: fixed scalars,
+ * arrays signed per header"): `pnl` are the arrays in force from this batch on, for
+ * its ops too; `oldRiskRow` are the row hashes of the arrays before, which only open
+ * the old globalHash (their values are not needed: the old arrays price nothing here).
+ * mmBps, penaltyBps and maxFundingRate are the same in both hashes: a header cannot
+ * change them. The new riskHash goes into the header bytes (and so the public input),
+ * canonical through Num2Bits_strict, so that the contract and anyone rebuilding the
+ * state can check published arrays against it.
  * @param M - markets, S - scenarios, K - oracle keys, Q - quorum
  * @input oldOracleTimestamp - {Uint32} - from the old global state
  * @input timestamp - {Uint32} - new oracle timestamp, strictly greater
@@ -22,13 +31,17 @@ include "lib/markets-hash.circom";
  * @input fundingRate[M] - {Int24} - the header's funding rates
  * @input mmBps, penaltyBps - {Uint14} - <= 10000
  * @input maxFundingRate - {Uint23}
- * @input pnl[M][S] - {Int63} - risk arrays, |pnl| < 2^62
+ * @input pnl[M][S] - {Int63} - risk arrays in force from this header on, |pnl| < 2^62
+ * @input oldRiskRow[M] - {Field} - riskRowHash_m of the arrays before the header
  * @input oracleAx[K], oracleAy[K] - {Field} - oracle keys committed in the state
  * @input oracleKeyIndex[Q], oracleSigR8x[Q], oracleSigR8y[Q], oracleSigS[Q] - quorum signatures
  * @output markPrice[M], fundingIndex[M], settlementPrice[M], settled[M] - markets after
  * @output effectivePnl[M][S] - {Int63} - risk arrays with settled markets at 0
- * @output oldMarketsHash, newMarketsHash, riskHash, oracleKeysHash - {Field}
- * @output headerBits[8*(4+9M)] - {Bool} - header bytes, MSB first
+ * @output oldMarketsHash, newMarketsHash, oracleKeysHash - {Field}
+ * @output oldRiskHash - {Field} - riskHash before the header (opens the old globalHash)
+ * @output riskHash - {Field} - riskHash of `pnl` (the new globalHash; signed by the oracle)
+ * @output headerBits[8*(4+9M+32)] - {Bool} - header bytes, MSB first: timestamp,
+ *         M × (price, rate), riskHash as 32 bytes
  */
 template Header(M, S, K, Q) {
     signal input oldOracleTimestamp;
@@ -47,6 +60,7 @@ template Header(M, S, K, Q) {
     signal input penaltyBps;
     signal input maxFundingRate;
     signal input pnl[M][S];
+    signal input oldRiskRow[M];
     signal input oracleAx[K];
     signal input oracleAy[K];
     signal input oracleKeyIndex[Q];
@@ -60,9 +74,10 @@ template Header(M, S, K, Q) {
     signal output effectivePnl[M][S];
     signal output oldMarketsHash;
     signal output newMarketsHash;
+    signal output oldRiskHash;
     signal output riskHash;
     signal output oracleKeysHash;
-    signal output headerBits[8 * (4 + 9 * M)];
+    signal output headerBits[8 * (4 + 9 * M + 32)];
 
     // Timestamp strictly increases (the old one is in range by induction).
     component timestampBytes = BytesBE(4);
@@ -104,6 +119,10 @@ template Header(M, S, K, Q) {
     risk.inputs[0] <== mmBps;
     risk.inputs[1] <== penaltyBps;
     risk.inputs[2] <== maxFundingRate;
+    component oldRisk = Poseidon(M + 3);
+    oldRisk.inputs[0] <== mmBps;
+    oldRisk.inputs[1] <== penaltyBps;
+    oldRisk.inputs[2] <== maxFundingRate;
     for (var i = 0; i < 32; i++) {
         headerBits[i] <== timestampBytes.bits[i];
     }
@@ -161,10 +180,20 @@ template Header(M, S, K, Q) {
             effectivePnl[m][s] <== (1 - settled[m]) * pnl[m][s];
         }
         risk.inputs[m + 3] <== riskRow[m].out;
+        oldRisk.inputs[m + 3] <== oldRiskRow[m];
     }
     oldMarketsHash <== oldMarkets.out;
     newMarketsHash <== newMarkets.out;
     riskHash <== risk.out;
+    oldRiskHash <== oldRisk.out;
+
+    // The new riskHash as the header's last 32 bytes. FieldBE's Num2Bits_strict admits
+    // one decomposition only (not riskHash + r), the one the contract hashes.
+    component riskBytes = FieldBE();
+    riskBytes.in <== riskHash;
+    for (var i = 0; i < 256; i++) {
+        headerBits[32 + 72 * M + i] <== riskBytes.bits[i];
+    }
 
     component keyHash[K];
     component keys = Poseidon(K);

@@ -19,10 +19,11 @@ import {EscapeHatch} from "./settlement/EscapeHatch.sol";
 ///   data   oldStateRoot     --> 32 bytes (must equal the stored stateRoot)
 ///          newStateRoot     --> 32 bytes (< r)
 ///          depositsEnd      --> 4 bytes  (uint32)
-///          header           --> HEADER_BYTES = 4 + 9·M, at offset 68
+///          header           --> HEADER_BYTES = 4 + 9·M + 32, at offset 68
 ///              timestamp        --> 4 bytes (uint32)
 ///              price_m          --> 6 bytes (uint48), m = 0..M-1, each followed by
 ///              fundingRate_m    --> 3 bytes (uint24, rate + 2^23)
+///              riskHash         --> 32 bytes (the risk arrays in force from this batch on)
 ///          op data          --> N · OP_BYTES, OP_BYTES = 14 + 2·IDX, IDX = ceil(2·D / 8)
 ///              type             --> 1 byte  (0 NOOP 1 DEPOSIT 2 TRADE 3 WITHDRAW 4 LIQUIDATE 5 SETTLE 6 DELEVERAGE 7 FORCED_WITHDRAW)
 ///              aIndex           --> IDX bytes
@@ -32,6 +33,8 @@ import {EscapeHatch} from "./settlement/EscapeHatch.sol";
 ///              value            --> 6 bytes (uint48: TRADE/DELEVERAGE price, WITHDRAW/FORCED_WITHDRAW amount)
 ///              feeA             --> 1 byte
 ///              feeB             --> 1 byte
+///          risk tail        --> 0 or RISK_TAIL_BYTES = M·S·8 bytes, after the fixed DATA_BYTES:
+///              pnl[m][s]        --> 8 bytes (int64), row by row; not hashed, not decoded
 ///
 ///   hashed bytes = oldStateRoot (32) ‖ newStateRoot (32) ‖ header ‖ queueHeads[depositsEnd] (32) ‖ op data
 ///                = data[0:64] ‖ header ‖ queueHeads[depositsEnd] ‖ op data
@@ -43,6 +46,9 @@ import {EscapeHatch} from "./settlement/EscapeHatch.sol";
 /// The ops are decoded only for WITHDRAW and FORCED_WITHDRAW (aIndex, value), which the
 /// contract pays out; the circuit constrains everything else. The data is read by hand
 /// rather than with abi.decode so that the bytes hashed by the circuit carry no ABI padding.
+/// The risk tail is published when a batch changes riskHash, so that the arrays (committed
+/// only by their hash) can be read from the chain; checking them against the header's
+/// riskHash is the reader's (prover/state/replay.ts), and costs the contract nothing.
 /// The TypeScript side of the same layout is prover/state/layout.ts.
 contract Settlement is SettlementBase, PriorityQueue, Withdrawals, EscapeHatch {
     uint256 private constant DEPOSITS_END_OFFSET = 64; // depositsEnd starts after the two roots
@@ -90,7 +96,9 @@ contract Settlement is SettlementBase, PriorityQueue, Withdrawals, EscapeHatch {
         view
         returns (uint256 newStateRoot, uint256 depositsEnd, uint256 inputHash)
     {
-        if (data.length != DATA_BYTES) revert BatchDataLength(DATA_BYTES, data.length);
+        if (data.length < DATA_BYTES) revert BatchDataLength(DATA_BYTES, data.length);
+        uint256 tail = data.length - DATA_BYTES;
+        if (tail != 0 && tail != RISK_TAIL_BYTES) revert RiskTailLength(RISK_TAIL_BYTES, tail);
 
         uint256 oldStateRoot = uint256(bytes32(data[0:32]));
         if (oldStateRoot != stateRoot) revert StateRootMismatch(stateRoot, oldStateRoot);
@@ -106,6 +114,12 @@ contract Settlement is SettlementBase, PriorityQueue, Withdrawals, EscapeHatch {
             revert DepositsOutOfRange(depositsEnd, _depositsConsumed, _queueLength);
         }
 
+        // The circuit decomposes riskHash strictly (< r): refuse other bytes with a clear error
+        // here rather than as an unverifiable proof.
+        uint256 headerEnd = HEADER_OFFSET + HEADER_BYTES;
+        uint256 riskHash = uint256(bytes32(data[headerEnd - 32:headerEnd]));
+        if (riskHash >= FIELD_MODULUS) revert FieldOverflow(riskHash);
+
         uint256 timestamp = uint32(bytes4(data[HEADER_OFFSET:HEADER_OFFSET + 4]));
         uint256 limit = block.timestamp + MAX_ORACLE_DRIFT;
         if (timestamp > limit) revert OracleTimestampAhead(timestamp, limit);
@@ -117,9 +131,11 @@ contract Settlement is SettlementBase, PriorityQueue, Withdrawals, EscapeHatch {
     /// laid out in free memory with calldatacopy (abi.encodePacked of calldata slices costs
     /// several times more per op byte) and hashed by the sha256 precompile.
     /// data[0:64] = oldStateRoot ‖ newStateRoot, oldStateRoot checked equal to stateRoot.
+    /// The op data ends at DATA_BYTES: a risk tail after it is not hashed.
     function _inputHash(bytes calldata data, uint256 depositHead) private view returns (uint256) {
         uint256 headerBytes = HEADER_BYTES;
         uint256 opsOffset = HEADER_OFFSET + headerBytes;
+        uint256 opsLength = DATA_BYTES - opsOffset;
         bool ok;
         uint256 digest;
         assembly ("memory-safe") {
@@ -128,7 +144,6 @@ contract Settlement is SettlementBase, PriorityQueue, Withdrawals, EscapeHatch {
             calldatacopy(add(ptr, DEPOSITS_END_OFFSET), add(data.offset, HEADER_OFFSET), headerBytes)
             let head := add(add(ptr, DEPOSITS_END_OFFSET), headerBytes)
             mstore(head, depositHead)
-            let opsLength := sub(data.length, opsOffset)
             calldatacopy(add(head, 32), add(data.offset, opsOffset), opsLength)
             ok := staticcall(gas(), 0x02, ptr, add(add(DEPOSITS_END_OFFSET, 32), add(headerBytes, opsLength)), 0, 32)
             digest := mload(0)

@@ -16,6 +16,7 @@ interface ISettlement {
     /// @param genesisStateRoot The root of the genesis state (< r; its depositHead is 0)
     /// @param accountDepth D, 1..15
     /// @param markets M, 1..13
+    /// @param scenarios S, 1..16 (the width of the optional risk tail of batch data)
     /// @param batchSize N, ≥ 1
     /// @param maxOracleDrift Seconds a header timestamp may run ahead of block.timestamp
     /// @param forcedDeadline Seconds within which a queue entry must be consumed (7 days in production)
@@ -28,6 +29,7 @@ interface ISettlement {
         uint256 genesisStateRoot;
         uint8 accountDepth;
         uint8 markets;
+        uint8 scenarios;
         uint16 batchSize;
         uint32 maxOracleDrift;
         uint32 forcedDeadline;
@@ -42,18 +44,24 @@ interface ISettlement {
     /// @param caller The sender
     error NotOperator(address caller);
 
-    /// @notice Thrown when the batch data is not exactly `64 + 4 + (4 + 9M) + N·OP_BYTES` bytes.
+    /// @notice Thrown when the batch data is shorter than its fixed part, `64 + 4 + (4 + 9M + 32) + N·OP_BYTES` bytes.
     /// @param expected DATA_BYTES
     /// @param given The length received
     error BatchDataLength(uint256 expected, uint256 given);
+
+    /// @notice Thrown when the bytes after the fixed part of the batch data are neither empty
+    /// nor exactly one risk tail, the M × S risk arrays as int64 (M·S·8 bytes).
+    /// @param expected RISK_TAIL_BYTES, the only non-empty tail length accepted
+    /// @param given The tail length received (data.length − DATA_BYTES)
+    error RiskTailLength(uint256 expected, uint256 given);
 
     /// @notice Thrown when the batch is not built on the current state root: a stale or replayed batch
     /// @param expected The stored stateRoot
     /// @param given The oldStateRoot in the batch data
     error StateRootMismatch(uint256 expected, uint256 given);
 
-    /// @notice Thrown when a value that must be a BN254 field element (newStateRoot, a key
-    /// coordinate, the genesis root) is not below r.
+    /// @notice Thrown when a value that must be a BN254 field element (newStateRoot, the
+    /// header's riskHash, a key coordinate, the genesis root) is not below r.
     /// @param value The offending value
     error FieldOverflow(uint256 value);
 
@@ -299,8 +307,11 @@ interface ISettlement {
 
     /// @notice Finalizes a batch: checks the old root, the layout and ranges, recomputes inputHash,
     /// verifies the proof and moves the state root. Operator only.
-    /// @param data oldStateRoot (32) ‖ newStateRoot (32) ‖ depositsEnd uint32 (4) ‖ header (4 + 9M) ‖ op data (N · OP_BYTES);
-    /// oldStateRoot must equal the stored stateRoot
+    /// @param data oldStateRoot (32) ‖ newStateRoot (32) ‖ depositsEnd uint32 (4) ‖ header (4 + 9M + 32)
+    /// ‖ op data (N · OP_BYTES) [‖ risk tail (M·S·8)]; oldStateRoot must equal the stored stateRoot.
+    /// The risk tail, the risk arrays a batch that changes the header's riskHash puts in force,
+    /// is data availability only: it is neither hashed nor checked against riskHash here (the
+    /// operator publishes it; anyone rebuilding the state checks it)
     /// @param proof (a.x, a.y, b.x1, b.x0, b.y1, b.y0, c.x, c.y), the snarkjs calldata order
     function submitBatch(bytes calldata data, uint256[8] calldata proof) external;
 

@@ -45,6 +45,8 @@ abstract contract SettlementBase is ISettlement {
     uint256 public immutable ACCOUNT_DEPTH;
     /// @notice M, the number of markets.
     uint256 public immutable MARKETS;
+    /// @notice S, the number of margin scenarios.
+    uint256 public immutable SCENARIOS;
     /// @notice N, op slots per batch.
     uint256 public immutable BATCH_SIZE;
     /// @notice 4^D, the number of account indices.
@@ -53,10 +55,12 @@ abstract contract SettlementBase is ISettlement {
     uint256 public immutable IDX_BYTES;
     /// @notice OP_BYTES = 14 + 2·IDX, bytes of one op slot.
     uint256 public immutable OP_BYTES;
-    /// @notice HEADER_BYTES = 4 + 9·M.
+    /// @notice HEADER_BYTES = 4 + 9·M + 32 (timestamp, prices and rates, riskHash).
     uint256 public immutable HEADER_BYTES;
-    /// @notice DATA_BYTES = 64 + 4 + HEADER_BYTES + N·OP_BYTES, the exact length of `data`.
+    /// @notice DATA_BYTES = 64 + 4 + HEADER_BYTES + N·OP_BYTES, the fixed part of `data` (all of it is hashed).
     uint256 public immutable DATA_BYTES;
+    /// @notice RISK_TAIL_BYTES = M·S·8, the length of the optional risk tail after the fixed part.
+    uint256 public immutable RISK_TAIL_BYTES;
     /// @notice A header timestamp may be at most this many seconds after block.timestamp.
     uint256 public immutable MAX_ORACLE_DRIFT;
     /// @notice Seconds within which a batch must consume a queue entry; after that anyone may freeze.
@@ -113,6 +117,7 @@ abstract contract SettlementBase is ISettlement {
         if (c.genesisStateRoot >= FIELD_MODULUS) revert FieldOverflow(c.genesisStateRoot);
         if (c.accountDepth < 1 || c.accountDepth > 15) revert ParameterOutOfRange(c.accountDepth, 1, 15);
         if (c.markets < 1 || c.markets > 13) revert ParameterOutOfRange(c.markets, 1, 13);
+        if (c.scenarios < 1 || c.scenarios > 16) revert ParameterOutOfRange(c.scenarios, 1, 16);
         if (c.batchSize < 1) revert ParameterOutOfRange(c.batchSize, 1, type(uint16).max);
         if (c.forcedDeadline < 1) revert ParameterOutOfRange(c.forcedDeadline, 1, type(uint32).max);
         uint256 exitDepth = IExitVerifier(c.exitVerifier).ACCOUNT_DEPTH();
@@ -126,6 +131,7 @@ abstract contract SettlementBase is ISettlement {
         COLLATERAL = IERC20Minimal(c.collateral);
         ACCOUNT_DEPTH = c.accountDepth;
         MARKETS = c.markets;
+        SCENARIOS = c.scenarios;
         BATCH_SIZE = c.batchSize;
         MAX_ORACLE_DRIFT = c.maxOracleDrift;
         FORCED_DEADLINE = c.forcedDeadline;
@@ -133,11 +139,13 @@ abstract contract SettlementBase is ISettlement {
 
         uint256 idx = (2 * uint256(c.accountDepth) + 7) / 8;
         uint256 opBytes = 14 + 2 * idx; // type 1 + market 1 + q 4 + value 6 + fees 2, and two indices
-        uint256 headerBytes = 4 + 9 * uint256(c.markets); // timestamp, then price 6 + rate 3 per market
+        // timestamp, then price 6 + rate 3 per market, then riskHash 32
+        uint256 headerBytes = 4 + 9 * uint256(c.markets) + 32;
         IDX_BYTES = idx;
         OP_BYTES = opBytes;
         HEADER_BYTES = headerBytes;
         DATA_BYTES = 64 + 4 + headerBytes + uint256(c.batchSize) * opBytes;
+        RISK_TAIL_BYTES = uint256(c.markets) * uint256(c.scenarios) * 8; // int64 per pnl[m][s]
 
         stateRoot = c.genesisStateRoot;
         operator = c.operator;

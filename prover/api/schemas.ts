@@ -128,6 +128,14 @@ export const SHARED_SCHEMAS = [
       timestamp: UINT,
       markPrices: { type: "array", minItems: 1, maxItems: 15, items: UINT, description: "one per market, collateral units per lot" },
       fundingRates: { type: "array", minItems: 1, maxItems: 15, items: INT, description: "one per market, signed, 10^-12 per second; 0 but for a live perpetual" },
+      pnl: {
+        type: "array",
+        minItems: 1,
+        maxItems: 15,
+        items: { type: "array", minItems: 1, maxItems: 16, items: INT },
+        description:
+          "optional: new risk arrays, one row per market of one signed value per scenario (collateral units per lot, |pnl| < 2^62), in force from this header's batch on; the signatures sign their riskHash. Absent: unchanged",
+      },
       signatures: { type: "array", minItems: 1, maxItems: 16, items: { $ref: "OracleSignature#" } },
     },
   },

@@ -39,10 +39,11 @@ export interface SettlementDeployment {
   /** The genesis state root (< r). */
   genesisStateRoot: bigint;
   /**
-   * The parameter set; the contract takes accountDepth, markets and batchSize, the
-   * ExitVerifier also positionSlots (default 2, the `ci` value, when left out).
+   * The parameter set; the contract takes accountDepth, markets, scenarios (the risk
+   * tail's width) and batchSize, the ExitVerifier also positionSlots (default 2, the
+   * `ci` value, when left out).
    */
-  params: Pick<Params, "accountDepth" | "markets" | "batchSize"> & Partial<Pick<Params, "positionSlots">>;
+  params: Pick<Params, "accountDepth" | "markets" | "scenarios" | "batchSize"> & Partial<Pick<Params, "positionSlots">>;
   /** Seconds a header timestamp may run ahead of the block (MAX_ORACLE_DRIFT). */
   maxOracleDrift: number;
   /** Seconds within which a queue entry must be consumed before anyone may freeze (default 7 days). */
@@ -144,7 +145,7 @@ export async function deployExitVerifier(
  * @returns the settlement contract and the addresses of what it uses
  */
 export async function deploySettlement(signer: Signer, options: SettlementDeployment): Promise<SettlementDeployed> {
-  const { accountDepth, markets, batchSize } = options.params;
+  const { accountDepth, markets, scenarios, batchSize } = options.params;
   const positionSlots = options.params.positionSlots ?? 2;
   layoutFor(options.params); // throws LayoutError on parameters outside protocol.md section 1
   if (options.genesisStateRoot < 0n || options.genesisStateRoot >= FIELD_MODULUS) {
@@ -176,6 +177,7 @@ export async function deploySettlement(signer: Signer, options: SettlementDeploy
     genesisStateRoot: options.genesisStateRoot,
     accountDepth,
     markets,
+    scenarios,
     batchSize,
     maxOracleDrift: options.maxOracleDrift,
     forcedDeadline,

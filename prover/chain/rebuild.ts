@@ -12,7 +12,9 @@
  *    the transaction's calldata (`submitBatch(bytes data, uint256[8] proof)`), decoded
  *    with `layout.decodeBatchData` and replayed with `replayBatch` (no signatures: the
  *    proof the contract verified vouches for them) on the queue entries it consumed;
- *    the replayed roots must equal the event's and the calldata's.
+ *    when the header's riskHash changes, the calldata's risk tail (which the contract
+ *    does not check) must carry arrays that hash to it, else the batch is named
+ *    (`RISK_ARRAYS`); the replayed roots must equal the event's and the calldata's.
  * Finally the rebuilt root is compared with the contract's `stateRoot()`.
  *
  * Plain ethers v6 (any `Provider`); no artifacts needed.
@@ -235,7 +237,7 @@ export async function rebuildState(provider: Provider, settlementAddress: string
     const entries = queue.slice(start, depositsEnd);
     let r;
     try {
-      r = replayBatchDetailed(state, { header: batch.header, ops: batch.ops, queueEntries: entries });
+      r = replayBatchDetailed(state, { header: batch.header, ops: batch.ops, queueEntries: entries, pnl: batch.pnl });
     } catch (e) {
       return fail(`replay diverges: ${(e as Error).message}`);
     }

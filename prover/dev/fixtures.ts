@@ -56,6 +56,9 @@ export async function devGenesis(params: Params = CI_PARAMS, opts: Partial<Genes
  * @param prices - one per market (default: the stored mark prices, which a settled market's header must repeat)
  * @param keyIndices - which keys sign (default the first Q)
  * @param rates - funding rates, 10^−12 per second (default all 0)
+ * @param pnl - new risk arrays (M × S) the header puts in force; the keys sign their
+ *   riskHash (with the state's mmBps, penaltyBps and maxFundingRate). Default: none, the
+ *   keys sign the state's riskHash.
  */
 export function signedHeader(
   state: State,
@@ -63,12 +66,14 @@ export function signedHeader(
   prices: readonly bigint[] = markPrices(state.global),
   keyIndices: readonly number[] = Array.from({ length: state.params.oracleQuorum }, (_, k) => k),
   rates: readonly bigint[] = state.global.markets.map(() => 0n),
+  pnl?: readonly (readonly bigint[])[],
 ): BatchHeader {
-  const rh = riskHash(state.global.risk);
+  const rh = riskHash(pnl === undefined ? state.global.risk : { ...state.global.risk, pnl });
   return {
     timestamp,
     markPrices: prices,
     fundingRates: rates,
+    ...(pnl === undefined ? {} : { pnl }),
     signatures: keyIndices.map((k) => signOracle(INSECURE_DEV_ORACLE_KEYS[k], k, timestamp, prices, rates, rh)),
   };
 }

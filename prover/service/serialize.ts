@@ -4,7 +4,8 @@
  * by the job store, the ledger and the HTTP API (prover/api/wire.ts re-exports it).
  *
  * - bigints travel as decimal strings: unsigned fields as `"0"`, `"60000000"`; the
- *   signed ones (a header's `fundingRates`) with a minus sign, `"-12"` (never `"-0"`);
+ *   signed ones (a header's `fundingRates` and optional `pnl` risk arrays) with a minus
+ *   sign, `"-12"` (never `"-0"`);
  * - small integers (account indices, market ids, key indices) as JSON integers;
  * - every object refuses unknown fields, so a misspelt field never vanishes silently.
  *
@@ -58,6 +59,8 @@ export interface SerializedHeader {
   markPrices: Decimal[];
   /** Signed: 10^−12 per second, one per market. */
   fundingRates: Decimal[];
+  /** Signed, optional: new risk arrays, one row of S per market (absent: unchanged). */
+  pnl?: Decimal[][];
   signatures: SerializedOracleSignature[];
 }
 
@@ -173,6 +176,7 @@ export function serializeHeader(h: BatchHeader): SerializedHeader {
     timestamp: dec(h.timestamp),
     markPrices: h.markPrices.map(dec),
     fundingRates: h.fundingRates.map(dec),
+    ...(h.pnl === undefined ? {} : { pnl: h.pnl.map((row) => row.map(dec)) }),
     signatures: h.signatures.map((s) => ({ keyIndex: s.keyIndex, ...sigToJson(s) })),
   };
 }
@@ -374,9 +378,14 @@ export function parseOp(v: unknown, field = "op"): Op {
   }
 }
 
-/** A batch header from JSON (`fundingRates` signed, one per market like `markPrices`). @throws BatchFormatError */
+/**
+ * A batch header from JSON (`fundingRates` signed, one per market like `markPrices`;
+ * `pnl` optional, one row per market, every row of the same non-zero length).
+ * Whether there are M rows of S is the rules' check (`RuleError` RANGE naming `pnl[m]`).
+ * @throws BatchFormatError
+ */
 export function parseHeader(v: unknown, field = "header"): BatchHeader {
-  const h = object(v, field, ["timestamp", "markPrices", "fundingRates", "signatures"]);
+  const h = object(v, field, ["timestamp", "markPrices", "fundingRates", "pnl", "signatures"]);
   const timestamp = uintField(h, "timestamp", field);
   const markPrices = array(h.markPrices, join(field, "markPrices")).map((p, i) => decimalValue(p, join(join(field, "markPrices"), i), false));
   const fundingRates = array(h.fundingRates, join(field, "fundingRates")).map((r, i) => decimalValue(r, join(join(field, "fundingRates"), i), true));
@@ -388,7 +397,19 @@ export function parseHeader(v: unknown, field = "header"): BatchHeader {
     const o = object(s, f, ["keyIndex", ...SIG_KEYS]);
     return { keyIndex: indexField(o, "keyIndex", f), ...sigFields(o, f) };
   });
-  return { timestamp, markPrices, fundingRates, signatures };
+  const pnl = h.pnl === undefined ? undefined : parseRiskArrays(h.pnl, join(field, "pnl"), markPrices.length);
+  return { timestamp, markPrices, fundingRates, ...(pnl === undefined ? {} : { pnl }), signatures };
+}
+
+/** Risk arrays from JSON: `markets` rows of signed decimals, all of one non-zero length. */
+function parseRiskArrays(v: unknown, field: string, markets: number): bigint[][] {
+  const rows = array(v, field).map((row, m) => array(row, join(field, m)).map((x, s) => decimalValue(x, join(join(field, m), s), true)));
+  if (rows.length !== markets) throw new BatchFormatError(field, `${rows.length} rows for ${markets} mark prices (one row per market)`);
+  const S = rows[0]?.length ?? 0;
+  rows.forEach((row, m) => {
+    if (row.length === 0 || row.length !== S) throw new BatchFormatError(join(field, m), `${row.length} scenarios where row 0 has ${S} (every row one value per scenario, at least one)`);
+  });
+  return rows;
 }
 
 /** A priority-queue entry (deposit or forced-withdrawal request) from JSON. @throws BatchFormatError */

@@ -2,9 +2,10 @@
  * Applying a batch (protocol.md section 5) to a state, producing the new state and
  * the trace a circuit witness builder needs. Phases:
  *
- * A: header checks (timestamp, prices, funding rates, oracle quorum) and its effect on
- *    the markets: settlement of expiring markets, mark prices, funding indices
- * B: the new markets in the global state, before any op
+ * A: header checks (timestamp, prices, funding rates, risk arrays, oracle quorum) and
+ *    its effect on the markets: settlement of expiring markets, mark prices, funding indices
+ * B: the new markets and the risk in force (the header's arrays, if any) in the global
+ *    state, before any op
  * C: the N op slots, each two account updates a then b (see trace.ts); funding is
  *    applied to the accounts an op changes (every op but DEPOSIT) before the op
  * D: credit the fund's net credit (fees + penalties − deficits) to account 0 in one
@@ -100,8 +101,8 @@ export function applyBatch(state: State, batch: Batch): BatchResult {
   const ops = padOps(s, batch);
 
   // B: the header's markets before any op
-  s.setGlobal({ ...oldGlobal, markets: eff.markets });
-  const ctx: OpContext = { timestamp: batch.header.timestamp, markets: eff.markets, risk: oldGlobal.risk, capacity: s.capacity };
+  s.setGlobal({ ...oldGlobal, markets: eff.markets, risk: eff.risk });
+  const ctx: OpContext = { timestamp: batch.header.timestamp, markets: eff.markets, risk: eff.risk, capacity: s.capacity };
   const fundStart = s.account(0).collateral;
 
   // C: op slots
@@ -279,7 +280,8 @@ export function applyBatch(state: State, batch: Batch): BatchResult {
     oldStateRoot: stateRoot(oldAccountsRoot, oldGlobalHash),
     newStateRoot: s.stateRoot(),
     header: batch.header,
-    riskHash: riskHash(oldGlobal.risk),
+    riskHash: riskHash(eff.risk),
+    oldRiskHash: riskHash(oldGlobal.risk),
     pricesHash: pricesHash(batch.header.markPrices),
     ratesHash: ratesHash(batch.header.fundingRates),
     fundingRates: batch.header.fundingRates,

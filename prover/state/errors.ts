@@ -39,6 +39,7 @@ export const RULE_CODES = [
   "FUND_CAN_PAY", // a deleverage while the fund (collateral + net fees so far) covers the deficit
   "NOT_OPPOSITE", // the deleverage counterparty's position is not of the opposite sign
   "BAD_BANKRUPTCY_PRICE", // the deleverage price does not leave 0 ≤ equity < q for the bankrupt account
+  "RISK_ARRAYS", // published risk arrays (the calldata's risk tail) missing or not hashing to the header's riskHash
 ] as const;
 
 /** One of `RULE_CODES`. */

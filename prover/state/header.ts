@@ -12,11 +12,16 @@
  * - otherwise: markPrice = price (> 0); a perpetual's funding index moves by
  *   `floor(rate · markPrice · dt / 10^12)` (floor toward −∞, dt = timestamp − old
  *   timestamp, |rate| ≤ maxFundingRate); other kinds need rate 0.
+ *
+ * A header may carry new risk arrays (`pnl`, M × S, |pnl| < 2^62): they are in force from
+ * this batch on, its ops included, and the signatures sign their riskHash (with the
+ * genesis mmBps, penaltyBps and maxFundingRate, which never change).
  */
 import { verifyPoseidon } from "./crypto";
 import { RuleError, formatUnits, requireOpenRange } from "./errors";
 import { pow2 } from "./field";
-import { MarketKind, payoff, riskHash, type GlobalState, type Market } from "./global";
+import { MarketKind, payoff, riskHash, type GlobalState, type Market, type Risk } from "./global";
+import { headerRisk } from "./risk-update";
 import type { Params } from "./params";
 import { oracleHash } from "./signing";
 import type { BatchHeader } from "./trace";
@@ -48,6 +53,8 @@ export interface HeaderEffect {
   readonly fundingDelta: readonly bigint[];
   /** Per market: settles in this header. */
   readonly expiresNow: readonly boolean[];
+  /** The risk in force from this header on: the state's, with the header's arrays if it carries any. */
+  readonly risk: Risk;
 }
 
 function checkLengths(params: Params, h: BatchHeader): void {
@@ -115,7 +122,7 @@ function nextMarket(g: GlobalState, h: BatchHeader, m: number, dt: bigint): { ma
 
 /**
  * Checks a header against the state it applies to and computes its effect on the markets.
- * @returns the oracle message, dt and the new markets
+ * @returns the oracle message, dt, the new markets and the risk in force
  * @throws RuleError ORACLE_TIMESTAMP, RANGE, FUNDING_RATE, SETTLED_PRICE, ORACLE_QUORUM, BAD_SIGNATURE
  */
 export function applyHeader(params: Params, g: GlobalState, h: BatchHeader): HeaderEffect {
@@ -137,7 +144,9 @@ export function applyHeader(params: Params, g: GlobalState, h: BatchHeader): Hea
       quorum: Q,
     });
   }
-  const msg = oracleHash(h.timestamp, h.markPrices, h.fundingRates, riskHash(g.risk));
+  // The header's arrays are checked before the signatures: the message signs their hash.
+  const risk = headerRisk(params, g, h.pnl);
+  const msg = oracleHash(h.timestamp, h.markPrices, h.fundingRates, riskHash(risk));
   let last = -1;
   for (const sig of h.signatures) {
     const k = sig.keyIndex;
@@ -162,6 +171,7 @@ export function applyHeader(params: Params, g: GlobalState, h: BatchHeader): Hea
     markets: next.map((x) => x.market),
     fundingDelta: next.map((x) => x.delta),
     expiresNow: next.map((x) => x.expiresNow),
+    risk,
   };
 }
 

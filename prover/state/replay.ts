@@ -7,13 +7,15 @@
  *
  * Phases, as in `applyBatch`:
  * A: the header's effect on the markets (`previewMarkets`: settlement of expiring
- *    markets, mark prices, funding indices; no oracle signatures)
+ *    markets, mark prices, funding indices; no oracle signatures), and the risk in force:
+ *    the header's riskHash, with the calldata's risk tail when it changes
+ *    (`publishedRisk`: the tail must hash to it)
  * C: each op slot from its wire fields, funding applied first to every account an op
  *    changes (every op but DEPOSIT), with the pure state changes the rules use
  *    (`fillTradeSide`, `withdrawState`, `liquidateMove`, `settleState`, `deleverageMove`,
  *    `applyDeposit`); DEPOSIT and FORCED_WITHDRAW consume the next queue entry
  * D: the fund's net credit (fees + penalties − deficits) to account 0 in one update
- * E: the new global state (timestamp, markets, depositHead, depositCount)
+ * E: the new global state (timestamp, markets, risk, depositHead, depositCount)
  *
  * Structural consistency is still checked (parties exist and are not account 0, market
  * ids, slots, the queue entry's kind and account), so that a replay that diverges from
@@ -24,6 +26,7 @@ import { findSlot, type Account } from "./account";
 import { RuleError } from "./errors";
 import type { Market } from "./global";
 import { previewMarkets } from "./header";
+import { publishedRisk, type RiskArrays } from "./risk-update";
 import type { WireOp } from "./layout";
 import { applyFunding } from "./margin";
 import { checkParty, heldSlot, marketOf, requireLive, type OpContext } from "./ops/common";
@@ -41,6 +44,8 @@ export interface ReplayHeader {
   readonly timestamp: number | bigint;
   readonly markPrices: readonly bigint[];
   readonly fundingRates: readonly bigint[];
+  /** The riskHash in force from this batch on (the header bytes' last 32). */
+  readonly riskHash: bigint;
 }
 
 /** A batch as the chain carries it. */
@@ -50,6 +55,8 @@ export interface ReplayBatch {
   readonly ops: readonly WireOp[];
   /** The L1 queue entries the DEPOSIT and FORCED_WITHDRAW ops consume, in queue order (one per such op). */
   readonly queueEntries: readonly DepositEntry[];
+  /** The calldata's risk tail (M × S), when it carries one: needed when riskHash changes. */
+  readonly pnl?: RiskArrays;
 }
 
 /** What a replayed batch moved besides the state: the L1 facts it implies. */
@@ -84,7 +91,8 @@ function requireSlot(op: "LIQUIDATE" | "SETTLE" | "DELEVERAGE", who: string, ind
  * Replays a batch from its op data, returning the new state and what it credited on L1.
  * @param state - the state before the batch (not mutated)
  * @param batch - header (no signatures), decoded ops, the queue entries consumed
- * @throws RuleError naming the op slot where the op data does not fit the state
+ * @throws RuleError naming the op slot where the op data does not fit the state; RISK_ARRAYS
+ *   when riskHash changes and the risk tail is missing or does not hash to it
  */
 export function replayBatchDetailed(state: State, batch: ReplayBatch): ReplayResult {
   const s = state.clone();
@@ -118,7 +126,8 @@ export function replayBatchDetailed(state: State, batch: ReplayBatch): ReplayRes
       entries: batch.queueEntries.length,
     });
   }
-  const ctx: OpContext = { timestamp, markets, risk: g.risk, capacity: s.capacity };
+  const risk = publishedRisk(s.params, g, batch.header.riskHash, batch.pnl);
+  const ctx: OpContext = { timestamp, markets, risk, capacity: s.capacity };
 
   // C: op slots
   let head = g.depositHead;
@@ -259,14 +268,15 @@ export function replayBatchDetailed(state: State, batch: ReplayBatch): ReplayRes
   s.setAccount(0, { ...fund, collateral: credited });
 
   // E: new global state
-  s.setGlobal({ ...g, markets, oracleTimestamp: timestamp, depositHead: head, depositCount: g.depositCount + consumed });
+  s.setGlobal({ ...g, markets, risk, oracleTimestamp: timestamp, depositHead: head, depositCount: g.depositCount + consumed });
   return { state: s, withdrawals, consumed, fundCredit };
 }
 
 /**
  * Replays a batch from its op data (no signatures: the proof vouches for them).
  * @returns the state after the batch; its `stateRoot()` equals `applyBatch`'s for the same batch
- * @throws RuleError naming the op slot where the op data does not fit the state
+ * @throws RuleError naming the op slot where the op data does not fit the state; RISK_ARRAYS
+ *   when riskHash changes and the risk tail is missing or does not hash to it
  */
 export function replayBatch(state: State, batch: ReplayBatch): State {
   return replayBatchDetailed(state, batch).state;

@@ -28,7 +28,10 @@ import type { GlobalState, Market } from "./global";
 import type { DepositEntry } from "./ops/deposit";
 import type { OracleSignature, SignedLiquidation, SignedOrder } from "./signing";
 
-/** A batch header: the oracle timestamp, one price and one funding rate per market, Q signatures. */
+/**
+ * A batch header: the oracle timestamp, one price and one funding rate per market, the
+ * risk arrays when they change, Q signatures on all of it (protocol.md section 5).
+ */
 export interface BatchHeader {
   readonly timestamp: bigint;
   /**
@@ -39,6 +42,12 @@ export interface BatchHeader {
   readonly markPrices: readonly bigint[];
   /** M signed funding rates, 10^−12 per second; 0 for every market but a live perpetual. */
   readonly fundingRates: readonly bigint[];
+  /**
+   * New risk arrays, M rows of S, |pnl| < 2^62: in force from this batch on, for its ops
+   * too. Absent: the arrays stay as they are. mmBps, penaltyBps and maxFundingRate cannot
+   * change (decisions.md). The signatures sign the riskHash in force after the header.
+   */
+  readonly pnl?: readonly (readonly bigint[])[];
   /** Q signatures, key indices strictly increasing. */
   readonly signatures: readonly OracleSignature[];
 }
@@ -166,8 +175,10 @@ export interface BatchTrace {
   readonly oldStateRoot: bigint;
   readonly newStateRoot: bigint;
   readonly header: BatchHeader;
-  /** `riskHash` of the risk in force (signed by the oracle through `oracleHash`). */
+  /** `riskHash` of the risk in force for this batch and after it (signed by the oracle through `oracleHash`). */
   readonly riskHash: bigint;
+  /** `riskHash` of the risk before the header (= riskHash unless the header carries new arrays). */
+  readonly oldRiskHash: bigint;
   readonly pricesHash: bigint;
   readonly ratesHash: bigint;
   /** The header's M funding rates (= header.fundingRates). */

@@ -57,13 +57,19 @@ export interface BatchOnChain {
 }
 
 /**
- * Encodes an applied batch for the settlement contract.
+ * Encodes an applied batch for the settlement contract. When the header carries new risk
+ * arrays, `data` ends with the risk tail (their data availability; protocol.md section 7).
  * @param params - the parameter set
  * @param trace - the trace from `applyBatch`
  */
 export function batchOnChain(params: Params, trace: BatchTrace): BatchOnChain {
   const ops = trace.slots.map(wireOp);
-  const header = { timestamp: trace.header.timestamp, markPrices: trace.header.markPrices, fundingRates: trace.header.fundingRates };
+  const header = {
+    timestamp: trace.header.timestamp,
+    markPrices: trace.header.markPrices,
+    fundingRates: trace.header.fundingRates,
+    riskHash: trace.riskHash,
+  };
   return {
     data: encodeBatchData(params, {
       oldStateRoot: trace.oldStateRoot,
@@ -71,6 +77,7 @@ export function batchOnChain(params: Params, trace: BatchTrace): BatchOnChain {
       depositsEnd: trace.depositsEnd,
       header,
       ops,
+      pnl: trace.header.pnl,
     }),
     inputHash: inputHash(params, {
       oldStateRoot: trace.oldStateRoot,

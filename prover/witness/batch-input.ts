@@ -8,6 +8,7 @@
  */
 import type { Account } from "../state/account";
 import { encodeSigned } from "../state/field";
+import { riskRowHash } from "../state/global";
 import type { Params } from "../state/params";
 import type { Signature } from "../state/crypto";
 import type { SignedOrder } from "../state/signing";
@@ -141,7 +142,10 @@ export function buildBatchInput(params: Params, trace: BatchTrace): CircuitInput
     mmBps: dec(g.risk.mmBps),
     penaltyBps: dec(g.risk.penaltyBps),
     maxFundingRate: dec(g.risk.maxFundingRate),
-    pnl: g.risk.pnl.map((row) => row.map(dec)),
+    // The arrays in force for this batch (the header's when it carries new ones); the old
+    // arrays enter only through their row hashes, which open the old globalHash.
+    pnl: trace.newGlobal.risk.pnl.map((row) => row.map(dec)),
+    oldRiskRow: g.risk.pnl.map((row) => dec(riskRowHash(row))),
     oracleAx: g.oracleKeys.map((k) => dec(k.ax)),
     oracleAy: g.oracleKeys.map((k) => dec(k.ay)),
     oldDepositHead: dec(g.depositHead),

@@ -73,7 +73,8 @@ async function withTwoDeposits() {
     [1n, 0n, 0n, 70n],
   ]);
   const now = await time.latest();
-  const header: Header = { timestamp: now, markPrices: [100_000n, 2_500_000n, 30_000n, 40_000n], fundingRates: [5n, 0n, 0n, -7n] };
+  // riskHash r − 1: the largest value the header's 32 bytes may carry
+  const header: Header = { timestamp: now, markPrices: [100_000n, 2_500_000n, 30_000n, 40_000n], fundingRates: [5n, 0n, 0n, -7n], riskHash: FIELD_MODULUS - 1n };
   const ops: WireOpInput[] = [{ type: "DEPOSIT" }, { type: "DEPOSIT" }];
   const newStateRoot = 0xabcdn;
   const batch = { oldStateRoot: GENESIS_ROOT, newStateRoot, depositsEnd: 2, header, ops };
@@ -93,6 +94,8 @@ describe("Settlement", () => {
         expect(await settlement.OP_BYTES()).to.equal(L.OP_BYTES);
         expect(await settlement.HEADER_BYTES()).to.equal(L.HEADER_BYTES);
         expect(await settlement.DATA_BYTES()).to.equal(L.DATA_BYTES);
+        expect(await settlement.RISK_TAIL_BYTES()).to.equal(L.RISK_TAIL_BYTES);
+        expect(await settlement.SCENARIOS()).to.equal(p.scenarios);
         expect(await settlement.MAX_ACCOUNTS()).to.equal(L.MAX_ACCOUNTS);
       }
     });
@@ -115,12 +118,15 @@ describe("Settlement", () => {
         genesisStateRoot: 0n,
         accountDepth: 2,
         markets: 4,
+        scenarios: 4,
         batchSize: 2,
         maxOracleDrift: 300,
         forcedDeadline: 600,
         operator: await operator.getAddress(),
       };
       await expect(Settlement.deploy({ ...config, accountDepth: 16 }, "0x")).to.be.revertedWithCustomError(settlement, "ParameterOutOfRange").withArgs(16, 1, 15);
+      await expect(Settlement.deploy({ ...config, scenarios: 0 }, "0x")).to.be.revertedWithCustomError(settlement, "ParameterOutOfRange").withArgs(0, 1, 16);
+      await expect(Settlement.deploy({ ...config, scenarios: 17 }, "0x")).to.be.revertedWithCustomError(settlement, "ParameterOutOfRange").withArgs(17, 1, 16);
       await expect(Settlement.deploy({ ...config, genesisStateRoot: FIELD_MODULUS }, "0x"))
         .to.be.revertedWithCustomError(settlement, "FieldOverflow")
         .withArgs(FIELD_MODULUS);
@@ -249,7 +255,7 @@ describe("Settlement", () => {
         .to.be.revertedWithCustomError(verifier, "Observed")
         .withArgs([1n, 2n], [[3n, 4n], [5n, 6n]], [7n, 8n], expectedHash);
     });
-    it("agrees with layout.ts on a full prod batch of trades, deposits and noops", async () => {
+    it("agrees with layout.ts on a full prod batch of trades, deposits and noops, with riskHash and a risk tail", async () => {
       const { settlement, verifier, as, alice } = await loadFixture(deployProd);
       await as(alice).depositNew(KEY.ax, KEY.ay, 1_000_000n);
       const heads = chain([[1n, KEY.ax, KEY.ay, 1_000_000n]]);
@@ -270,9 +276,12 @@ describe("Settlement", () => {
                 takerFeeBps: 255 - i,
               },
       );
-      const header = { timestamp: await time.latest(), markPrices: Array.from({ length: prod.markets }, (_, m) => BigInt(m + 1) * 1_000_000n) };
+      const riskHash = FIELD_MODULUS - 0x0102n; // all 32 bytes used: the header's last field
+      const header = { timestamp: await time.latest(), markPrices: Array.from({ length: prod.markets }, (_, m) => BigInt(m + 1) * 1_000_000n), riskHash };
       const newStateRoot = FIELD_MODULUS - 1n;
-      const data = encodeBatchData(prod, { oldStateRoot: GENESIS_ROOT, newStateRoot, depositsEnd: 1, header, ops });
+      const pnl = Array.from({ length: prod.markets }, (_, m) => Array.from({ length: prod.scenarios }, (_, s) => BigInt((s - 8) * (m + 1)) * 12_345_678n));
+      const data = encodeBatchData(prod, { oldStateRoot: GENESIS_ROOT, newStateRoot, depositsEnd: 1, header, ops, pnl });
+      expect(data.length).to.equal(layoutFor(prod).DATA_BYTES + layoutFor(prod).RISK_TAIL_BYTES);
       const expected = inputHash(prod, { oldStateRoot: GENESIS_ROOT, newStateRoot, header, depositHead: heads[1], ops });
       expect(await settlement.computeInputHash(data)).to.equal(expected);
       await verifier.expectInput(expected);
@@ -288,15 +297,15 @@ describe("Settlement", () => {
         .to.emit(settlement, "BatchFinalized")
         .withArgs(1, 0xabcdn, 0xbeefn, 2, expected);
     });
-    it("rejects data one byte short or one byte long", async () => {
+    it("rejects data one byte short, and one byte long (a tail that is not a risk tail)", async () => {
       const { settlement, data } = await loadFixture(withTwoDeposits);
       const L = layoutFor(ci);
       await expect(settlement.submitBatch(data.subarray(0, L.DATA_BYTES - 1), PROOF))
         .to.be.revertedWithCustomError(settlement, "BatchDataLength")
         .withArgs(L.DATA_BYTES, L.DATA_BYTES - 1);
       await expect(settlement.submitBatch(new Uint8Array([...data, 0]), PROOF))
-        .to.be.revertedWithCustomError(settlement, "BatchDataLength")
-        .withArgs(L.DATA_BYTES, L.DATA_BYTES + 1);
+        .to.be.revertedWithCustomError(settlement, "RiskTailLength")
+        .withArgs(L.RISK_TAIL_BYTES, 1);
     });
     it("rejects a depositsEnd beyond the queue", async () => {
       const { settlement, batch } = await loadFixture(withTwoDeposits);
@@ -326,6 +335,13 @@ describe("Settlement", () => {
       const { settlement, data } = await loadFixture(withTwoDeposits);
       const bad = Uint8Array.from(data);
       bad.set(ethers.getBytes(ethers.toBeHex(FIELD_MODULUS, 32)), layoutFor(ci).data.newStateRoot.offset);
+      await expect(settlement.submitBatch(bad, PROOF)).to.be.revertedWithCustomError(settlement, "FieldOverflow").withArgs(FIELD_MODULUS);
+    });
+    it("rejects a header riskHash that is not a field element (the circuit admits none)", async () => {
+      const { settlement, data } = await loadFixture(withTwoDeposits);
+      const bad = Uint8Array.from(data);
+      const L = layoutFor(ci);
+      bad.set(ethers.getBytes(ethers.toBeHex(FIELD_MODULUS, 32)), L.data.header.offset + L.header.riskHash.offset);
       await expect(settlement.submitBatch(bad, PROOF)).to.be.revertedWithCustomError(settlement, "FieldOverflow").withArgs(FIELD_MODULUS);
     });
     it("rejects a batch built on a stale state root with StateRootMismatch", async () => {
@@ -406,7 +422,7 @@ describe("Settlement", () => {
           makerFeeBps: 5,
           takerFeeBps: 5,
         }));
-        const header = { timestamp: await time.latest(), markPrices: Array(p.markets).fill(1_000_000n), fundingRates: Array(p.markets).fill(0n) };
+        const header = { timestamp: await time.latest(), markPrices: Array(p.markets).fill(1_000_000n), fundingRates: Array(p.markets).fill(0n), riskHash: FIELD_MODULUS - 1n };
         const data = encodeBatchData(p, { oldStateRoot: GENESIS_ROOT, newStateRoot: 77n, depositsEnd: 3, header, ops });
         rows.push([`${name} submitBatch (N=${p.batchSize}, ${data.length} bytes, mock verifier)`, await gasOf(settlement.submitBatch(data, PROOF))]);
       }

@@ -1,16 +1,18 @@
 /** The batch header bytes (protocol.md section 7). */
 import { FUNDING_RATE_OFFSET, LayoutError, layoutFor, type LayoutParams } from "./spec";
 import type { Header, HeaderInput } from "./wire";
-import { checkLength, readUint, uintBytes, writeUint } from "./bytes";
+import { checkLength, fieldElement, readUint, uintBytes, writeUint } from "./bytes";
 
 // ---------------------------------------------------------------------------------------
 // Header
 // ---------------------------------------------------------------------------------------
 
 /**
- * Encodes a header: timestamp uint32 ‖ for m = 0..M-1: price_m uint48 ‖ fundingRate_m + 2^23 uint24.
+ * Encodes a header: timestamp uint32 ‖ for m = 0..M-1: price_m uint48 ‖ fundingRate_m + 2^23 uint24
+ * ‖ riskHash (32 bytes).
  * @param params - the layout parameters
- * @param header - timestamp (unix seconds), exactly M prices and M signed funding rates (omitted: all 0)
+ * @param header - timestamp (unix seconds), exactly M prices and M signed funding rates (omitted: all 0),
+ *   and the riskHash in force from this batch on (< r)
  * @returns HEADER_BYTES bytes
  * @throws LayoutError if a value does not fit or a count is not M
  */
@@ -40,12 +42,14 @@ export function encodeHeader(params: LayoutParams, header: HeaderInput): Uint8Ar
     if (v <= -FUNDING_RATE_OFFSET || v >= FUNDING_RATE_OFFSET) throw new LayoutError("LAYOUT_FIELD_RANGE", field, r, bound);
     writeUint(out, fundingRate.offset + m * stride, fundingRate.width, v + FUNDING_RATE_OFFSET);
   });
+  writeUint(out, L.header.riskHash.offset, L.header.riskHash.width, fieldElement("header.riskHash", header.riskHash));
   return out;
 }
 
 /**
  * Decodes a header (inverse of {@link encodeHeader}).
- * @throws LayoutError if the length is not HEADER_BYTES, or a rate field is 0 (rate −2^23, outside the range)
+ * @throws LayoutError if the length is not HEADER_BYTES, a rate field is 0 (rate −2^23, outside the range)
+ *   or riskHash is not below r (the circuit's strict decomposition admits no other encoding)
  */
 export function decodeHeader(params: LayoutParams, bytes: Uint8Array): Header {
   const L = layoutFor(params);
@@ -59,6 +63,8 @@ export function decodeHeader(params: LayoutParams, bytes: Uint8Array): Header {
     if (raw === 0n) throw new LayoutError("LAYOUT_FIELD_RANGE", `header.fundingRates[${m}]`, -FUNDING_RATE_OFFSET, "-2^23 < x < 2^23");
     fundingRates.push(raw - FUNDING_RATE_OFFSET);
   }
-  return { timestamp: Number(readUint(bytes, timestamp.offset, timestamp.width)), markPrices, fundingRates };
+  const rh = L.header.riskHash;
+  const riskHash = fieldElement("header.riskHash", readUint(bytes, rh.offset, rh.width));
+  return { timestamp: Number(readUint(bytes, timestamp.offset, timestamp.width)), markPrices, fundingRates, riskHash };
 }
 

@@ -7,9 +7,10 @@
  * compute the same `inputHash`. All integers are big-endian, field elements 32 bytes.
  *
  * ```
- * header (4 + 9M)        timestamp        --> 4 bytes  (uint32)
+ * header (4 + 9M + 32)   timestamp        --> 4 bytes  (uint32)
  *   for m = 0..M-1:      price_m          --> 6 bytes  (uint48)
  *                        fundingRate_m    --> 3 bytes  (uint24, rate + 2^23: offset binary, −2^23 < rate < 2^23)
+ *                        riskHash         --> 32 bytes (< r; the risk arrays in force from this batch on)
  * op (OP_BYTES = 14 + 2·IDX, IDX = ceil(2D / 8)), the same fields for every type:
  *                        type             --> 1 byte   (0 NOOP … 6 DEPOSIT, see OP_CODE)
  *                        aIndex           --> IDX bytes (< 4^D)
@@ -31,9 +32,12 @@
  * calldata `data`        oldStateRoot     --> 32 bytes (< r; the contract requires its stored root)
  *                        newStateRoot     --> 32 bytes (< r)
  *                        depositsEnd      --> 4 bytes  (uint32)
- *                        header           --> 4 + 9M bytes, at offset 68
+ *                        header           --> 4 + 9M + 32 bytes, at offset 68
  *                        op data          --> N · OP_BYTES bytes
- * hashed bytes           oldStateRoot (32) ‖ newStateRoot (32) ‖ header (4 + 9M)
+ *                        risk tail        --> 0 or M · S · 8 bytes, not hashed: pnl[m][s] as int64
+ *                                             (two's complement), row by row; present when the
+ *                                             batch changes riskHash
+ * hashed bytes           oldStateRoot (32) ‖ newStateRoot (32) ‖ header (4 + 9M + 32)
  *                        ‖ depositHead after the batch (32) ‖ op data (N · OP_BYTES)
  * ```
  *
@@ -63,6 +67,7 @@ export const WIDTH = {
   q: 4,
   price: 6,
   feeBps: 1,
+  pnl: 8,
 } as const;
 
 /** marketId occupies bits 0-6 of `marketSide`, makerIsBuy bit 7. */
@@ -74,8 +79,11 @@ export const FUNDING_RATE_OFFSET = 1n << 23n;
 /** The bytes one market takes in the header: price uint48 ‖ rate uint24. */
 export const HEADER_MARKET_BYTES = 9;
 
-/** The parameters the layout depends on. */
-export type LayoutParams = Pick<Params, "accountDepth" | "markets" | "batchSize">;
+/** The bytes the header's riskHash takes, after the markets. */
+export const HEADER_RISK_HASH_BYTES = 32;
+
+/** The parameters the layout depends on (scenarios: the width of the risk tail). */
+export type LayoutParams = Pick<Params, "accountDepth" | "markets" | "batchSize" | "scenarios">;
 
 /** A field's position inside an enclosing byte string. */
 export interface Slice {
@@ -89,12 +97,14 @@ export interface Layout {
   IDX: number;
   /** Bytes of one op slot: 14 + 2·IDX. */
   OP_BYTES: number;
-  /** Bytes of the header: 4 + 9M. */
+  /** Bytes of the header: 4 + 9M + 32. */
   HEADER_BYTES: number;
   /** Bytes of the op data: N · OP_BYTES. */
   OP_DATA_BYTES: number;
-  /** Bytes of the calldata `data`: 64 + 4 + HEADER_BYTES + OP_DATA_BYTES. */
+  /** Bytes of the calldata `data` without a risk tail: 64 + 4 + HEADER_BYTES + OP_DATA_BYTES. */
   DATA_BYTES: number;
+  /** Bytes of the optional risk tail after the fixed part: M · S · 8. */
+  RISK_TAIL_BYTES: number;
   /** Bytes hashed into the public input: 32 + 32 + HEADER_BYTES + 32 + OP_DATA_BYTES. */
   HASHED_BYTES: number;
   /** Number of account indices, 4^D; an index is valid iff it is below this. */
@@ -105,7 +115,7 @@ export interface Layout {
    * Offsets inside the header; market m's price is at `markPrice.offset + m · stride`,
    * its funding rate at `fundingRate.offset + m · stride` (stride = 9).
    */
-  header: { timestamp: Slice; markPrice: Slice; fundingRate: Slice; stride: number };
+  header: { timestamp: Slice; markPrice: Slice; fundingRate: Slice; stride: number; riskHash: Slice };
   /** The uniform fields of every op slot (protocol.md section 7). */
   slot: { type: Slice; aIndex: Slice; bIndex: Slice; market: Slice; q: Slice; value: Slice; feeA: Slice; feeB: Slice };
   /** The same offsets under the names a TRADE gives them. */
@@ -119,8 +129,8 @@ export interface Layout {
     makerFeeBps: Slice;
     takerFeeBps: Slice;
   };
-  /** Offsets inside the calldata `data`. */
-  data: { oldStateRoot: Slice; newStateRoot: Slice; depositsEnd: Slice; header: Slice; ops: Slice };
+  /** Offsets inside the calldata `data`; `riskTail` is there only when the batch publishes arrays. */
+  data: { oldStateRoot: Slice; newStateRoot: Slice; depositsEnd: Slice; header: Slice; ops: Slice; riskTail: Slice };
   /** Offsets inside the hashed bytes. */
   hashed: { oldStateRoot: Slice; newStateRoot: Slice; header: Slice; depositHead: Slice; ops: Slice };
 }
@@ -162,14 +172,16 @@ const slice = (offset: number, width: number): Slice => ({ offset, width });
  * @throws LayoutError if a parameter is outside protocol.md section 1
  */
 export function layoutFor(params: LayoutParams): Layout {
-  const { accountDepth: D, markets: M, batchSize: N } = params;
+  const { accountDepth: D, markets: M, batchSize: N, scenarios: S } = params;
   checkParam("accountDepth", D, 1, 15);
   checkParam("markets", M, 1, 13);
   checkParam("batchSize", N, 1, Number.MAX_SAFE_INTEGER);
+  checkParam("scenarios", S, 1, 16);
 
   const IDX = Math.ceil((2 * D) / 8);
   const OP_BYTES = 14 + 2 * IDX;
-  const HEADER_BYTES = WIDTH.timestamp + HEADER_MARKET_BYTES * M;
+  const HEADER_BYTES = WIDTH.timestamp + HEADER_MARKET_BYTES * M + HEADER_RISK_HASH_BYTES;
+  const RISK_TAIL_BYTES = M * S * WIDTH.pnl;
   const OP_DATA_BYTES = N * OP_BYTES;
   const DATA_BYTES = 2 * WIDTH.field + WIDTH.depositsEnd + HEADER_BYTES + OP_DATA_BYTES;
   const HASHED_BYTES = 3 * WIDTH.field + HEADER_BYTES + OP_DATA_BYTES;
@@ -205,6 +217,7 @@ export function layoutFor(params: LayoutParams): Layout {
     HEADER_BYTES,
     OP_DATA_BYTES,
     DATA_BYTES,
+    RISK_TAIL_BYTES,
     HASHED_BYTES,
     MAX_ACCOUNTS: 4 ** D,
     markets: M,
@@ -214,6 +227,7 @@ export function layoutFor(params: LayoutParams): Layout {
       markPrice: slice(WIDTH.timestamp, WIDTH.markPrice),
       fundingRate: slice(WIDTH.timestamp + WIDTH.markPrice, WIDTH.fundingRate),
       stride: HEADER_MARKET_BYTES,
+      riskHash: slice(WIDTH.timestamp + HEADER_MARKET_BYTES * M, HEADER_RISK_HASH_BYTES),
     },
     slot,
     trade,
@@ -223,6 +237,7 @@ export function layoutFor(params: LayoutParams): Layout {
       depositsEnd: slice(64, 4),
       header: slice(68, HEADER_BYTES),
       ops: slice(68 + HEADER_BYTES, OP_DATA_BYTES),
+      riskTail: slice(DATA_BYTES, RISK_TAIL_BYTES),
     },
     hashed: {
       oldStateRoot: slice(0, 32),

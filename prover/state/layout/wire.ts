@@ -1,9 +1,13 @@
 /** The decoded forms of protocol.md section 7: header, op slots, calldata (see spec.ts for the byte layout). */
-/** A header as signed by the oracle: the batch timestamp, one price and one (signed) funding rate per market. */
+/**
+ * A header as published: the batch timestamp, one price and one (signed) funding rate per
+ * market, and the riskHash in force from this batch on (what the oracle signed with them).
+ */
 export interface Header {
   timestamp: number;
   markPrices: bigint[];
   fundingRates: bigint[];
+  riskHash: bigint;
 }
 
 /** The wire form of an op slot (what op data carries), distinct from the reference rules' ops. */
@@ -67,7 +71,9 @@ export type Int = number | bigint;
 /** Any numeric field of `T` may be a number or a bigint. */
 export type Loose<T> = { [K in keyof T]: T[K] extends number | bigint ? Int : T[K] };
 /** What the encoders accept: any numeric field may be a number or a bigint; `fundingRates` omitted = all 0. */
-export type HeaderInput = { timestamp: Int; markPrices: readonly Int[]; fundingRates?: readonly Int[] };
+export type HeaderInput = { timestamp: Int; markPrices: readonly Int[]; fundingRates?: readonly Int[]; riskHash: Int };
+/** Risk arrays as the tail carries them: M rows of S signed int64 values. */
+export type RiskArraysInput = readonly (readonly Int[])[];
 export type WireTradeInput = {
   type: "TRADE";
   makerIndex: Int;
@@ -96,6 +102,8 @@ export interface BatchData {
   depositsEnd: number;
   header: Header;
   ops: WireOp[];
+  /** The risk tail's M × S arrays, when the calldata carries one. */
+  pnl?: bigint[][];
 }
 
 /** Inputs of the hashed bytes. `ops` shorter than N is padded with NOOPs. */

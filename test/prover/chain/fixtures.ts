@@ -36,7 +36,7 @@ export async function deployWithMockVerifier(): Promise<Fixture> {
       oldStateRoot: n === 1 ? GENESIS_ROOT : rootOf(n - 1),
       newStateRoot: rootOf(n),
       depositsEnd: 0,
-      header: { timestamp, markPrices: Array<bigint>(ci.markets).fill(1n) },
+      header: { timestamp, markPrices: Array<bigint>(ci.markets).fill(1n), riskHash: 1n },
       ops: Array.from({ length: ci.batchSize }, () => ({ type: "NOOP" as const })),
     });
   };

@@ -15,6 +15,7 @@ import { RebuildError, rebuildState } from "../../../prover/chain/rebuild";
 import { applyBatch, type Op } from "../../../prover/state/batch";
 import { encodeGenesis } from "../../../prover/state/genesis-codec";
 import { encodeBatchData } from "../../../prover/state/layout";
+import { riskHash } from "../../../prover/state/global";
 import type { DepositEntry } from "../../../prover/state/ops/deposit";
 import type { State } from "../../../prover/state/state";
 import { batchOnChain } from "../../../prover/witness/batch-data";
@@ -147,7 +148,7 @@ describe("prover/chain rebuildState", function () {
   it("names the batch whose calldata does not replay to the root the contract accepted", async function () {
     const s = f.state();
     await time.increase(60);
-    const header = { timestamp: await time.latest(), markPrices: s.global.markets.map((m) => m.markPrice), fundingRates: [0n, 0n, 0n, 0n] };
+    const header = { timestamp: await time.latest(), markPrices: s.global.markets.map((m) => m.markPrice), fundingRates: [0n, 0n, 0n, 0n], riskHash: riskHash(s.global.risk) };
     // a lying operator behind an accepting verifier: the ops are NOOPs, the claimed root is not the state's
     const data = encodeBatchData(params, { oldStateRoot: s.stateRoot(), newStateRoot: 12345n, depositsEnd: 6, header, ops: [] });
     await (await f.settlement.submitBatch(data, PROOF)).wait();

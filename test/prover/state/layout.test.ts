@@ -62,15 +62,15 @@ describe("layout (protocol.md section 7)", () => {
   });
 
   describe("# layoutFor", () => {
-    it("gives the ci widths: IDX 1, OP_BYTES 16, header 4 + 9·4 = 40, data 140", () => {
+    it("gives the ci widths: IDX 1, OP_BYTES 16, header 4 + 9·4 + 32 = 72, data 172, risk tail 4·4·8 = 128", () => {
       const L = layoutFor(ci);
-      expect([L.IDX, L.OP_BYTES, L.HEADER_BYTES, L.OP_DATA_BYTES, L.DATA_BYTES, L.HASHED_BYTES, L.MAX_ACCOUNTS]).to.deep.equal([
-        1, 16, 40, 32, 140, 168, 16,
+      expect([L.IDX, L.OP_BYTES, L.HEADER_BYTES, L.OP_DATA_BYTES, L.DATA_BYTES, L.HASHED_BYTES, L.MAX_ACCOUNTS, L.RISK_TAIL_BYTES]).to.deep.equal([
+        1, 16, 72, 32, 172, 200, 16, 128,
       ]);
     });
-    it("gives the prod widths: IDX 3, OP_BYTES 20, header 4 + 9·8 = 76, data 784", () => {
+    it("gives the prod widths: IDX 3, OP_BYTES 20, header 4 + 9·8 + 32 = 108, data 816, risk tail 8·16·8 = 1024", () => {
       const L = layoutFor(prod);
-      expect([L.IDX, L.OP_BYTES, L.HEADER_BYTES, L.DATA_BYTES, L.MAX_ACCOUNTS]).to.deep.equal([3, 20, 76, 68 + 76 + 640, 4 ** 12]);
+      expect([L.IDX, L.OP_BYTES, L.HEADER_BYTES, L.DATA_BYTES, L.MAX_ACCOUNTS, L.RISK_TAIL_BYTES]).to.deep.equal([3, 20, 108, 68 + 108 + 640, 4 ** 12, 1024]);
     });
     it("gives every op type the same slot fields at the TRADE offsets", () => {
       const L = layoutFor(prod);
@@ -79,7 +79,7 @@ describe("layout (protocol.md section 7)", () => {
     });
     it("places the TRADE fields back to back and fills the slot exactly", () => {
       for (let D = 1; D <= 15; D++) {
-        const L = layoutFor({ accountDepth: D, markets: 1, batchSize: 1 });
+        const L = layoutFor({ accountDepth: D, markets: 1, batchSize: 1, scenarios: 1 });
         const fields = Object.values(L.trade);
         let offset = 0;
         for (const f of fields) {
@@ -99,56 +99,69 @@ describe("layout (protocol.md section 7)", () => {
         [64, 4],
         [68, L.HEADER_BYTES],
         [68 + L.HEADER_BYTES, L.OP_DATA_BYTES],
+        [L.DATA_BYTES, L.RISK_TAIL_BYTES],
       ]);
-      expect(Object.keys(L.data)).to.deep.equal(["oldStateRoot", "newStateRoot", "depositsEnd", "header", "ops"]);
+      expect(Object.keys(L.data)).to.deep.equal(["oldStateRoot", "newStateRoot", "depositsEnd", "header", "ops", "riskTail"]);
       expect(L.data.ops.offset + L.data.ops.width).to.equal(L.DATA_BYTES);
+      expect(L.header.riskHash).to.deep.equal({ offset: 4 + 9 * prod.markets, width: 32 });
+      expect(L.header.riskHash.offset + L.header.riskHash.width).to.equal(L.HEADER_BYTES);
       expect(L.hashed.depositHead.offset).to.equal(64 + L.HEADER_BYTES);
       expect(L.hashed.ops.offset + L.hashed.ops.width).to.equal(L.HASHED_BYTES);
     });
     it("rejects parameters outside protocol.md section 1", () => {
-      expectLayoutError(() => layoutFor({ accountDepth: 16, markets: 2, batchSize: 2 }), "LAYOUT_FIELD_RANGE", "accountDepth");
-      expectLayoutError(() => layoutFor({ accountDepth: 2, markets: 0, batchSize: 2 }), "LAYOUT_FIELD_RANGE", "markets");
-      expectLayoutError(() => layoutFor({ accountDepth: 2, markets: 14, batchSize: 2 }), "LAYOUT_FIELD_RANGE", "markets");
-      expectLayoutError(() => layoutFor({ accountDepth: 2, markets: 2, batchSize: 0 }), "LAYOUT_FIELD_RANGE", "batchSize");
+      expectLayoutError(() => layoutFor({ accountDepth: 16, markets: 2, batchSize: 2, scenarios: 4 }), "LAYOUT_FIELD_RANGE", "accountDepth");
+      expectLayoutError(() => layoutFor({ accountDepth: 2, markets: 0, batchSize: 2, scenarios: 4 }), "LAYOUT_FIELD_RANGE", "markets");
+      expectLayoutError(() => layoutFor({ accountDepth: 2, markets: 14, batchSize: 2, scenarios: 4 }), "LAYOUT_FIELD_RANGE", "markets");
+      expectLayoutError(() => layoutFor({ accountDepth: 2, markets: 2, batchSize: 0, scenarios: 4 }), "LAYOUT_FIELD_RANGE", "batchSize");
+      expectLayoutError(() => layoutFor({ accountDepth: 2, markets: 2, batchSize: 2, scenarios: 17 }), "LAYOUT_FIELD_RANGE", "scenarios");
     });
   });
 
   describe("# encodeHeader", () => {
-    it("writes timestamp uint32 then per market price uint48 ‖ rate + 2^23 uint24, big-endian", () => {
-      const bytes = encodeHeader(ci, { timestamp: 0x01020304, markPrices: [0x0a0b0c0d0e0fn, 1, 2, 3], fundingRates: [5, -1, 0, 2 ** 23 - 1] });
+    it("writes timestamp uint32 then per market price uint48 ‖ rate + 2^23 uint24, then riskHash (32), big-endian", () => {
+      const bytes = encodeHeader(ci, { riskHash: 7, timestamp: 0x01020304, markPrices: [0x0a0b0c0d0e0fn, 1, 2, 3], fundingRates: [5, -1, 0, 2 ** 23 - 1] });
       expect(hex(bytes)).to.equal(
-        "01020304" + "0a0b0c0d0e0f" + "800005" + "000000000001" + "7fffff" + "000000000002" + "800000" + "000000000003" + "ffffff",
+        "01020304" + "0a0b0c0d0e0f" + "800005" + "000000000001" + "7fffff" + "000000000002" + "800000" + "000000000003" + "ffffff" + "07".padStart(64, "0"),
       );
       expect(decodeHeader(ci, bytes)).to.deep.equal({
         timestamp: 0x01020304,
         markPrices: [0x0a0b0c0d0e0fn, 1n, 2n, 3n],
         fundingRates: [5n, -1n, 0n, 2n ** 23n - 1n],
+        riskHash: 7n,
       });
     });
     it("writes rate 0 (offset 2^23) for every market when the rates are omitted", () => {
-      expect(hex(encodeHeader(ci, { timestamp: 1, markPrices: [1, 1, 1, 1] }))).to.equal("00000001" + ("000000000001" + "800000").repeat(4));
+      expect(hex(encodeHeader(ci, { riskHash: 7, timestamp: 1, markPrices: [1, 1, 1, 1] }))).to.equal("00000001" + ("000000000001" + "800000").repeat(4) + "07".padStart(64, "0"));
+    });
+    it("writes riskHash r − 1 and rejects r (one encoding per hash, as the circuit's Num2Bits_strict)", () => {
+      const L = layoutFor(ci);
+      const bytes = encodeHeader(ci, { riskHash: FIELD_MODULUS - 1n, timestamp: 1, markPrices: [1, 1, 1, 1] });
+      expect(decodeHeader(ci, bytes).riskHash).to.equal(FIELD_MODULUS - 1n);
+      expectLayoutError(() => encodeHeader(ci, { riskHash: FIELD_MODULUS, timestamp: 1, markPrices: [1, 1, 1, 1] }), "LAYOUT_FIELD_RANGE", "header.riskHash");
+      bytes.fill(0xff, L.header.riskHash.offset);
+      expectLayoutError(() => decodeHeader(ci, bytes), "LAYOUT_FIELD_RANGE", "header.riskHash");
     });
     it("rejects a funding rate of ±2^23 naming its market, and decodes no rate field of 0", () => {
-      expectLayoutError(() => encodeHeader(ci, { timestamp: 1, markPrices: [1, 1, 1, 1], fundingRates: [0, 0, -(2 ** 23), 0] }), "LAYOUT_FIELD_RANGE", "header.fundingRates[2]");
-      expectLayoutError(() => encodeHeader(ci, { timestamp: 1, markPrices: [1, 1, 1, 1], fundingRates: [2n ** 23n, 0, 0, 0] }), "LAYOUT_FIELD_RANGE", "header.fundingRates[0]");
-      const bytes = encodeHeader(ci, { timestamp: 1, markPrices: [1, 1, 1, 1] });
+      expectLayoutError(() => encodeHeader(ci, { riskHash: 7, timestamp: 1, markPrices: [1, 1, 1, 1], fundingRates: [0, 0, -(2 ** 23), 0] }), "LAYOUT_FIELD_RANGE", "header.fundingRates[2]");
+      expectLayoutError(() => encodeHeader(ci, { riskHash: 7, timestamp: 1, markPrices: [1, 1, 1, 1], fundingRates: [2n ** 23n, 0, 0, 0] }), "LAYOUT_FIELD_RANGE", "header.fundingRates[0]");
+      const bytes = encodeHeader(ci, { riskHash: 7, timestamp: 1, markPrices: [1, 1, 1, 1] });
       bytes.fill(0, 4 + 9 + 6, 4 + 9 + 9);
       expectLayoutError(() => decodeHeader(ci, bytes), "LAYOUT_FIELD_RANGE", "header.fundingRates[1]");
     });
     it("rejects a timestamp of 2^32 naming header.timestamp", () => {
-      const err = expectLayoutError(() => encodeHeader(ci, { timestamp: 2 ** 32, markPrices: [1, 1, 1, 1] }), "LAYOUT_FIELD_RANGE", "header.timestamp");
+      const err = expectLayoutError(() => encodeHeader(ci, { riskHash: 7, timestamp: 2 ** 32, markPrices: [1, 1, 1, 1] }), "LAYOUT_FIELD_RANGE", "header.timestamp");
       expect(err.value).to.equal(2 ** 32);
     });
     it("rejects a mark price of 2^48 naming its market", () => {
-      expectLayoutError(() => encodeHeader(ci, { timestamp: 1, markPrices: [1, 2n ** 48n, 1, 1] }), "LAYOUT_FIELD_RANGE", "header.markPrices[1]");
+      expectLayoutError(() => encodeHeader(ci, { riskHash: 7, timestamp: 1, markPrices: [1, 2n ** 48n, 1, 1] }), "LAYOUT_FIELD_RANGE", "header.markPrices[1]");
     });
     it("rejects a negative or fractional value", () => {
-      expectLayoutError(() => encodeHeader(ci, { timestamp: -1, markPrices: [1, 1, 1, 1] }), "LAYOUT_FIELD_RANGE", "header.timestamp");
-      expectLayoutError(() => encodeHeader(ci, { timestamp: 1.5, markPrices: [1, 1, 1, 1] }), "LAYOUT_FIELD_RANGE", "header.timestamp");
+      expectLayoutError(() => encodeHeader(ci, { riskHash: 7, timestamp: -1, markPrices: [1, 1, 1, 1] }), "LAYOUT_FIELD_RANGE", "header.timestamp");
+      expectLayoutError(() => encodeHeader(ci, { riskHash: 7, timestamp: 1.5, markPrices: [1, 1, 1, 1] }), "LAYOUT_FIELD_RANGE", "header.timestamp");
     });
     it("rejects a price or rate count other than M", () => {
-      expectLayoutError(() => encodeHeader(ci, { timestamp: 1, markPrices: [1] }), "LAYOUT_LENGTH", "header.markPrices");
-      expectLayoutError(() => encodeHeader(ci, { timestamp: 1, markPrices: [1, 1, 1, 1], fundingRates: [0] }), "LAYOUT_LENGTH", "header.fundingRates");
+      expectLayoutError(() => encodeHeader(ci, { riskHash: 7, timestamp: 1, markPrices: [1] }), "LAYOUT_LENGTH", "header.markPrices");
+      expectLayoutError(() => encodeHeader(ci, { riskHash: 7, timestamp: 1, markPrices: [1, 1, 1, 1], fundingRates: [0] }), "LAYOUT_LENGTH", "header.fundingRates");
     });
   });
 
@@ -274,9 +287,9 @@ describe("layout (protocol.md section 7)", () => {
     it("is the inverse of encodeOp for every depth (property)", () => {
       fc.assert(
         fc.property(
-          fc.integer({ min: 1, max: 15 }).chain((D) => fc.tuple(fc.constant(D), arbOp({ accountDepth: D, markets: 1, batchSize: 1 }))),
+          fc.integer({ min: 1, max: 15 }).chain((D) => fc.tuple(fc.constant(D), arbOp({ accountDepth: D, markets: 1, batchSize: 1, scenarios: 1 }))),
           ([D, op]) => {
-            const p = { accountDepth: D, markets: 1, batchSize: 1 };
+            const p = { accountDepth: D, markets: 1, batchSize: 1, scenarios: 1 };
             const bytes = encodeOp(p, op);
             expect(bytes.length).to.equal(layoutFor(p).OP_BYTES);
             expect(decodeOp(p, bytes)).to.deep.equal(op);
@@ -295,6 +308,7 @@ describe("layout (protocol.md section 7)", () => {
           timestamp: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
           markPrices: fc.array(fc.bigInt({ min: 0n, max: 2n ** 48n - 1n }), { minLength: prod.markets, maxLength: prod.markets }),
           fundingRates: fc.array(fc.bigInt({ min: -(2n ** 23n) + 1n, max: 2n ** 23n - 1n }), { minLength: prod.markets, maxLength: prod.markets }),
+          riskHash: fc.bigInt({ min: 0n, max: FIELD_MODULUS - 1n }),
         }),
         ops: fc.array(arbOp(prod), { minLength: prod.batchSize, maxLength: prod.batchSize }),
       });
@@ -310,7 +324,7 @@ describe("layout (protocol.md section 7)", () => {
   });
 
   describe("# encodeBatchData", () => {
-    const header = { timestamp: 1_700_000_000, markPrices: [100n, 200n, 300n, 400n], fundingRates: [-7n, 0n, 0n, 0n] };
+    const header = { timestamp: 1_700_000_000, markPrices: [100n, 200n, 300n, 400n], fundingRates: [-7n, 0n, 0n, 0n], riskHash: 5n };
     it("pads a short op list with NOOPs to N slots", () => {
       const data = encodeBatchData(ci, { oldStateRoot: 0n, newStateRoot: 1n, depositsEnd: 0, header, ops: [{ type: "DEPOSIT" }] });
       expect(decodeBatchData(ci, data).ops).to.deep.equal([{ type: "DEPOSIT" }, { type: "NOOP" }]);
@@ -351,7 +365,7 @@ describe("layout (protocol.md section 7)", () => {
     const input = {
       oldStateRoot: 11n,
       newStateRoot: 22n,
-      header: { timestamp: 1_700_000_000, markPrices: [100n, 200n, 300n, 400n], fundingRates: [1n, 0n, 0n, 0n] },
+      header: { timestamp: 1_700_000_000, markPrices: [100n, 200n, 300n, 400n], fundingRates: [1n, 0n, 0n, 0n], riskHash: 5n },
       depositHead: 33n,
       ops: [trade(), { type: "DEPOSIT" } as WireOpInput],
     };

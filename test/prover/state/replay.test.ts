@@ -12,6 +12,7 @@ import { applyBatch, type Batch, type Op } from "../../../prover/state/batch";
 import { RuleError } from "../../../prover/state/errors";
 import { previewMarkets } from "../../../prover/state/header";
 import { decodeBatchData } from "../../../prover/state/layout";
+import { riskHash } from "../../../prover/state/global";
 import { accountEquity, isLiquidatable } from "../../../prover/state/margin";
 import { planDeleverage } from "../../../prover/state/ops/deleverage";
 import type { DepositEntry } from "../../../prover/state/ops/deposit";
@@ -97,7 +98,7 @@ function applyAndReplay(state: State, batch: Batch): { state: State; types: stri
   const { state: next, trace } = applyBatch(state, batch);
   const decoded = decodeBatchData(state.params, batchOnChain(state.params, trace).data);
   expect(decoded.oldStateRoot).to.equal(state.stateRoot());
-  const replayed = replayBatch(state, { header: decoded.header, ops: decoded.ops, queueEntries: batch.deposits });
+  const replayed = replayBatch(state, { header: decoded.header, ops: decoded.ops, queueEntries: batch.deposits, pnl: decoded.pnl });
   expect(replayed.stateRoot(), "replayed root").to.equal(trace.newStateRoot);
   expect(decoded.newStateRoot).to.equal(trace.newStateRoot);
   expectSameState(replayed, next);
@@ -197,7 +198,7 @@ describe("prover/state replayBatch", function () {
   });
 
   it("names the op slot where op data does not fit the state", function () {
-    const header = { timestamp: 1_100n, markPrices: start.global.markets.map((m) => m.markPrice), fundingRates: [0n, 0n, 0n, 0n] };
+    const header = { timestamp: 1_100n, markPrices: start.global.markets.map((m) => m.markPrice), fundingRates: [0n, 0n, 0n, 0n], riskHash: riskHash(start.global.risk) };
     expect(() =>
       replayBatch(start, { header, ops: [{ type: "NOOP" }, { type: "WITHDRAW", accountIndex: 9, amount: 1n }], queueEntries: [] }),
     ).to.throw(RuleError, /UNKNOWN_ACCOUNT: WITHDRAW account 9 is empty \(op slot 1\)/);
@@ -208,7 +209,7 @@ describe("prover/state replayBatch", function () {
 
   it("never mutates the input state", function () {
     const before = start.stateRoot();
-    const header = { timestamp: 1_100n, markPrices: start.global.markets.map((m) => m.markPrice), fundingRates: [0n, 0n, 0n, 0n] };
+    const header = { timestamp: 1_100n, markPrices: start.global.markets.map((m) => m.markPrice), fundingRates: [0n, 0n, 0n, 0n], riskHash: riskHash(start.global.risk) };
     replayBatch(start, { header, ops: [{ type: "DEPOSIT" }], queueEntries: [topUp(1, 5n)] });
     expect(start.stateRoot()).to.equal(before);
   });

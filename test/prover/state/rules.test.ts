@@ -196,9 +196,9 @@ describe("prover/state rules: every refusal names the op, the rule and the numbe
     refused(s, b, "SELF_TRADE", "(op slot 1)");
   });
 
-  it("has a test for every rule code, here or in lifecycle.test.ts", () => {
+  it("has a test for every rule code, here or in lifecycle.test.ts or risk-update.test.ts", () => {
     const fs = require("node:fs") as typeof import("node:fs");
-    const src = fs.readFileSync(__filename, "utf8") + fs.readFileSync(__filename.replace("rules.test.ts", "lifecycle.test.ts"), "utf8");
+    const src = ["rules", "lifecycle", "risk-update"].map((f) => fs.readFileSync(__filename.replace("rules.test.ts", `${f}.test.ts`), "utf8")).join("");
     for (const code of RULE_CODES) expect(src, code).to.contain(`"${code}"`);
   });
 });
