@@ -35,12 +35,8 @@ export interface RiskConfig {
   /** Largest relative growth / shrink of a market's risk row per update. */
   readonly maxStepUp: number;
   readonly maxStepDown: number;
-  /** Largest relative change of mmBps per update. */
-  readonly maxMmStep: number;
   /** Minimum scan range, fraction of the price. */
   readonly floor: number;
-  /** Maintenance ratio, basis points. */
-  readonly mmBps: number;
   /** Finality rule of the settlement chain: N confirmations, or the node's `finalized` tag. */
   readonly finality: "confirmations" | "finalized";
   readonly confirmations: number;
@@ -83,9 +79,7 @@ export function defaultRiskConfig(markets: number): RiskConfig {
     seedSeconds: { proving: 30, submission: 2, inclusion: 12, confirmations: 24 },
     maxStepUp: 0.1,
     maxStepDown: 0.1,
-    maxMmStep: 0.05,
     floor: 0.005,
-    mmBps: 5000,
     finality: "confirmations",
     confirmations: 3,
     volOfVolAnnual: 1,
@@ -106,9 +100,7 @@ const NUMBERS: readonly NumRule[] = [
   ["windowSize", 1, MAX_WINDOW_SIZE, true, "samples"],
   ["maxStepUp", 0, 10, false, "relative step"],
   ["maxStepDown", 0, 1, false, "relative step"],
-  ["maxMmStep", 0, 1, false, "relative step"],
   ["floor", 0, 1, false, "fraction of the price"],
-  ["mmBps", 0, 10_000, true, "basis points"],
   ["confirmations", 1, 10_000, true, "blocks"],
   ["volOfVolAnnual", 0, 20, false, "annual volatility of volatility"],
   ["minVolShift", 0, 0.99, false, "relative shift"],
@@ -187,7 +179,6 @@ export function policyOf(c: RiskConfig): MarginPolicy {
     referenceSeconds: c.referenceSeconds,
     maxStepUp: c.maxStepUp,
     maxStepDown: c.maxStepDown,
-    maxMmStep: c.maxMmStep,
     floor: c.markets.map((m) => m.floor ?? c.floor),
   };
 }

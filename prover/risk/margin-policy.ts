@@ -34,8 +34,6 @@ export interface MarginPolicy {
   readonly maxStepDown: number;
   /** Minimum scan range per market, fraction of the price (one value: every market). */
   readonly floor: number | readonly number[];
-  /** Largest relative change of mmBps per update. */
-  readonly maxMmStep?: number;
 }
 
 function floorOf(policy: MarginPolicy, m: number): number {
@@ -94,21 +92,14 @@ export function nextRisk(prev: Risk, target: Risk, policy: MarginPolicy): Risk {
     if (want === after) return [...row];
     return row.map((x) => clampAbs(mulDivRound(x, want, after), want));
   });
-  // The penalty and the funding bound are not latency-driven: they carry over from prev.
-  return { mmBps: stepMm(prev.mmBps, target.mmBps, policy.maxMmStep), penaltyBps: prev.penaltyBps, maxFundingRate: prev.maxFundingRate, pnl };
+  // mmBps, the penalty and the funding bound are fixed at genesis (a header carries only
+  // the arrays: decisions.md): they carry over from prev whatever the target says.
+  return { mmBps: prev.mmBps, penaltyBps: prev.penaltyBps, maxFundingRate: prev.maxFundingRate, pnl };
 }
 
 /** Rounding may overshoot the bound by one unit; hold it. */
 function clampAbs(x: bigint, bound: bigint): bigint {
   return x > bound ? bound : x < -bound ? -bound : x;
-}
-
-function stepMm(prev: bigint, target: bigint, maxStep: number | undefined): bigint {
-  if (maxStep === undefined || prev === 0n) return target;
-  const d = ppm(maxStep);
-  const hi = (prev * (1_000_000n + d)) / 1_000_000n;
-  const lo = (prev * (1_000_000n - (d > 1_000_000n ? 1_000_000n : d)) + 999_999n) / 1_000_000n;
-  return target > hi ? hi : target < lo ? lo : target;
 }
 
 /**

@@ -94,7 +94,7 @@ export function planRisk(i: PlanInput): RiskPlan {
     z: o.z,
     now: i.now,
     scenarios: i.scenarios,
-    mmBps: BigInt(c.mmBps),
+    mmBps: i.current.mmBps,
     volOfVolPerSecond: c.volOfVolAnnual / Math.sqrt(SECONDS_PER_YEAR),
     minVolShift: c.minVolShift,
     shape: { extremeMove: c.extremeMove, extremeCover: c.extremeCover },

@@ -297,8 +297,9 @@ export async function startService(config: Config, log: Logger, metrics: Service
       devOracle: config.devOracle
         ? (s, now) => {
             const ts = bigMax(s.global.oracleTimestamp + 1n, BigInt(Math.floor(now / 1000)));
+            // The dev oracle signs what the risk loop plans: new arrays when the plan says to publish.
             planRisk(s, Number(ts));
-            return signedHeader(s, ts);
+            return signedHeader(s, ts, undefined, undefined, undefined, risk.arraysToPublish());
           }
         : undefined,
     });

@@ -146,8 +146,9 @@ describe("prover/risk margin policy", () => {
     expect(shouldPublish(a, arraysAt(66), 0.01)).to.equal(true);
   });
 
-  it("steps mmBps by at most maxMmStep", () => {
+  it("keeps mmBps, the penalty and the funding bound of the arrays in force: a header cannot change them", () => {
     const a = arraysAt(60);
-    expect(nextRisk(a, { ...a, mmBps: 10000n }, { ...POLICY, maxMmStep: 0.05 }).mmBps).to.equal(5250n);
+    const next = nextRisk(a, { ...arraysAt(66), mmBps: 10000n, penaltyBps: 9n, maxFundingRate: 1n }, POLICY);
+    expect([next.mmBps, next.penaltyBps, next.maxFundingRate]).to.deep.equal([a.mmBps, a.penaltyBps, a.maxFundingRate]);
   });
 });
