@@ -8,8 +8,8 @@
  *
  * Phases (B batches each):
  *   baseline               block every 1 s, 2 confirmations
- *   slow blocks            block every 4 s (evm_setIntervalMining)
- *   delayed confirmations  the proxy reports the head 3 blocks behind
+ *   slow blocks            block every 6 s (evm_setIntervalMining)
+ *   delayed confirmations  the proxy reports the head 12 blocks behind
  *   slow proving           one busy-loop process per core competes with the prover
  *   recovery               as baseline
  * The venue opens (genesis `riskPnl`) with the arrays the policy sets at the seed
@@ -59,8 +59,8 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 type Phase = "baseline" | Injection["name"] | "recovery";
 const PHASES: readonly Phase[] = ["baseline", "slow blocks", "delayed confirmations", "slow proving", "recovery"];
 const EFFECT: Record<Injection["name"], string> = {
-  "slow blocks": "block interval ×4 (1 → 4 s)",
-  "delayed confirmations": "the node's head reported 3 blocks late",
+  "slow blocks": "block interval ×6 (1 → 6 s)",
+  "delayed confirmations": "the node's head reported 12 blocks (≈ 12 s) late",
   "slow proving": "one busy process per core beside the prover",
 };
 
@@ -158,8 +158,8 @@ export async function runLiveExperiment(quick: boolean): Promise<ExperimentResul
     await until(() => confirmed.has(1), 600_000, "the deposit batch");
     let previous = svc.ledger.pendingState().global.risk;
     for (const phase of PHASES) {
-      await chain.provider.send("evm_setIntervalMining", [phase === "slow blocks" ? 4 * BLOCK_MS : BLOCK_MS]);
-      proxy.lag = phase === "delayed confirmations" ? 3 : 0;
+      await chain.provider.send("evm_setIntervalMining", [phase === "slow blocks" ? 6 * BLOCK_MS : BLOCK_MS]);
+      proxy.lag = phase === "delayed confirmations" ? 12 : 0;
       if (phase === "slow proving") hogs = cpuHogs();
       if (phase !== "baseline" && phase !== "recovery") injections.push({ name: phase, from: steps.length, to: steps.length + B, effect: EFFECT[phase] });
       for (let b = 0; b < B; b++) {
