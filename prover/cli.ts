@@ -6,6 +6,7 @@
  *   zksettle serve [options]     run the HTTP service (docs/api.md)
  *   zksettle config [options]    print the configuration the options resolve to, or its problems
  *   zksettle hash-key [key]      sha256 of an API key, for --api-key-hashes (reads stdin without key)
+ *   zksettle worker [options]    a prover worker on the shared Redis prove queue (prover/queue)
  */
 import { Command, Option } from "commander";
 import { hashApiKey } from "./api/auth";
@@ -14,6 +15,7 @@ import { createLogger, type Logger } from "./service/log";
 import { ServiceMetrics } from "./service/metrics";
 import { GenesisError, StartupError, startService } from "./service/bootstrap";
 import { LedgerReplayError } from "./service/ledger";
+import { workerCommand } from "./queue/worker-command";
 
 /** Adds one commander option per config option: flag, env name and default in the help. */
 function withConfigOptions(cmd: Command): Command {
@@ -90,6 +92,8 @@ export function program(): Command {
       }
       process.stdout.write(hashApiKey(k) + "\n");
     });
+
+  prog.addCommand(workerCommand());
   return prog;
 }
 

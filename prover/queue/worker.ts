@@ -138,8 +138,14 @@ export class QueueWorker {
    * Closes the pool and the connections and removes the registry entry. Idempotent.
    */
   close(drainMs = 0): Promise<void> {
-    this.stopping ??= this.shutdown(drainMs);
+    if (this.stopping === undefined) this.stopping = this.shutdown(drainMs);
+    else if (drainMs === 0) this.returnRunning();
     return this.stopping;
+  }
+
+  /** Aborts every running proof; their jobs go back to the queue (see `process`). */
+  private returnRunning(): void {
+    for (const r of this.running.values()) r.controller.abort(SHUTDOWN);
   }
 
   private async process(job: Job<ProveJobData, ProveJobResult>, token: string | undefined, signal: AbortSignal | undefined): Promise<ProveJobResult> {
@@ -156,6 +162,7 @@ export class QueueWorker {
     const controller = new AbortController();
     signal?.addEventListener("abort", () => controller.abort(signal.reason), { once: true });
     this.running.set(id, { controller });
+    this.o.log?.info({ job: id, attempt: job.attemptsMade + 1, stalls: job.stalledCounter }, "job started");
     void this.heartbeat();
     try {
       const out = await this.proveFn(job.data.input, { signal: controller.signal, onStage: (m) => void job.updateProgress(m).catch(() => undefined) });
@@ -200,9 +207,7 @@ export class QueueWorker {
 
   private async shutdown(drainMs: number): Promise<void> {
     this.o.log?.info({ worker: this.id, running: this.running.size, drainMs }, "worker stopping");
-    const timer = setTimeout(() => {
-      for (const r of this.running.values()) r.controller.abort(SHUTDOWN);
-    }, drainMs);
+    const timer = setTimeout(() => this.returnRunning(), drainMs);
     try {
       await this.worker.close();
     } finally {

@@ -39,14 +39,17 @@ async function waitPing(port: number): Promise<void> {
   throw new Error(`redis-server on port ${port} did not answer PING`);
 }
 
-/** Starts redis-server; fails loudly (never skips) when it is not installed. */
-export async function startTestRedis(): Promise<TestRedis> {
+/**
+ * Starts redis-server; fails loudly (never skips) when it is not installed.
+ * @param opts.appendfsync - AOF fsync policy (default `always`: nothing acknowledged is lost)
+ */
+export async function startTestRedis(opts: { appendfsync?: "always" | "everysec" } = {}): Promise<TestRedis> {
   if (!fs.existsSync(REDIS)) throw new Error(`${REDIS} is missing: apt-get install -y redis-server`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "zksettle-redis-"));
   const port = await freePort();
   let child: ChildProcess;
   const start = async (): Promise<void> => {
-    child = spawn(REDIS, ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--appendonly", "yes", "--appendfsync", "always", "--save", ""], { stdio: "ignore" });
+    child = spawn(REDIS, ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--appendonly", "yes", "--appendfsync", opts.appendfsync ?? "always", "--save", ""], { stdio: "ignore" });
     await waitPing(port);
   };
   const kill = async (): Promise<void> => {
