@@ -10,6 +10,7 @@ import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { Logger } from "pino";
 import type { Config } from "../service/config";
+import type { LeadershipPort } from "../service/leadership";
 import type { ServiceMetrics } from "../service/metrics";
 import type { Sequencer } from "../service/sequencer";
 import { ApiKeys, presentedKey } from "./auth";
@@ -34,6 +35,8 @@ export interface AppDeps {
   readonly logger: Logger;
   /** Tick of the sequencer's batch-interval timer, ms (default: a tenth of the interval, at most 1 s). */
   readonly tickMs?: number;
+  /** Many machines (`--store redis://…`): writes only on the leader; absent on one machine. */
+  readonly leadership?: LeadershipPort;
 }
 
 /** Shared by the route modules. */
@@ -126,6 +129,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (ctx.lifecycle.shuttingDown) throw new ApiError("PRV_ERR_NOT_READY", "the service is shutting down");
     if (!ctx.keys.check(presentedKey(req.headers))) {
       throw new ApiError("PRV_ERR_UNAUTHORIZED", "write routes need a valid API key (Authorization: Bearer <key> or X-API-Key)");
+    }
+    // a follower changes nothing: only the leader cuts batches and moves jobs (GET /v1/auth/check changes nothing)
+    const { leadership } = deps;
+    if (leadership !== undefined && req.method !== "GET" && !leadership.isLeader()) {
+      const leader = (await leadership.leader()) ?? "";
+      throw new ApiError("PRV_ERR_NOT_LEADER", `this process is a follower: send writes to the leader ${leader === "" ? "(none is elected yet; retry shortly)" : leader}`, { leader });
     }
   });
   app.addHook("onResponse", async (req, reply) => {

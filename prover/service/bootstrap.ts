@@ -180,19 +180,19 @@ export async function startService(config: Config, log: Logger, metrics: Service
     if (undone) return;
     undone = true;
     await pool?.close();
-    store.close();
+    await store.close();
     unlock();
     provider.destroy();
   };
   let ledger: Ledger;
   try {
-    ledger = Ledger.open(store, genesis);
+    ledger = await Ledger.open(store, genesis);
     await checkChain(settlement, provider, signer, params, genesis, ledger, config);
   } catch (e) {
     await undo();
     throw e;
   }
-  log.info({ batches: ledger.height, stateRoot: ledger.stateRoot().toString(), unfinished: store.unfinished().length }, "ledger replayed");
+  log.info({ batches: ledger.height, stateRoot: ledger.stateRoot().toString(), unfinished: (await store.unfinished()).length }, "ledger replayed");
 
   const chainLog = log.child({ component: "submitter" });
   const chain = new ChainSubmitter({
@@ -216,16 +216,16 @@ export async function startService(config: Config, log: Logger, metrics: Service
 
   // a reorg that takes back a confirmed batch: failed (PRV_ERR_REORGED) → retry → submitted again
   const reorgs = chain.watchReorgs(
-    () => store.list({ states: ["confirmed"], limit: 64 }).map((j) => ({ batchNumber: j.batchNumber, newStateRoot: BigInt(j.newStateRoot) })),
-    (numbers) => {
+    async () => (await store.list({ states: ["confirmed"], limit: 64 })).map((j) => ({ batchNumber: j.batchNumber, newStateRoot: BigInt(j.newStateRoot) })),
+    async (numbers) => {
       for (const n of numbers) {
-        const job = store.getByBatchNumber(n);
+        const job = await store.getByBatchNumber(n);
         if (!job || job.state !== "confirmed") continue;
         chainLog.warn({ jobId: job.id, batchNumber: n, txHash: job.txHash }, "a reorg took back a confirmed batch: submitting it again");
         try {
-          store.transition(job.id, ["confirmed"], "failed", { error: { code: "PRV_ERR_REORGED", message: `batch ${n} (tx ${job.txHash}) is no longer on the canonical chain` } });
+          await store.transition(job.id, ["confirmed"], "failed", { error: { code: "PRV_ERR_REORGED", message: `batch ${n} (tx ${job.txHash}) is no longer on the canonical chain` } });
           metrics.error("PRV_ERR_REORGED");
-          engine.retry(job.id);
+          await engine.retry(job.id);
         } catch (err) {
           if (!(err instanceof JobConflictError)) throw err;
         }
