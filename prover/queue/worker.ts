@@ -161,6 +161,8 @@ export class QueueWorker {
     if ((await this.redis.exists(cancelKey(this.o.prefix, id))) === 1) throw new UnrecoverableError("PRV_ERR_PROOF_ABORTED: cancelled by the caller");
     const controller = new AbortController();
     signal?.addEventListener("abort", () => controller.abort(signal.reason), { once: true });
+    // a fetch already under way when close() began can still hand this worker a job
+    if (this.stopping !== undefined && token !== undefined) return this.giveBack(job, token);
     this.running.set(id, { controller });
     this.o.log?.info({ job: id, attempt: job.attemptsMade + 1, stalls: job.stalledCounter }, "job started");
     void this.heartbeat();
@@ -170,11 +172,7 @@ export class QueueWorker {
       this.o.log?.info({ job: id, witnessMs: Math.round(out.witnessMs), proveMs: Math.round(out.proveMs) }, "proof done");
       return { ...out, worker: this.id };
     } catch (err) {
-      if (controller.signal.aborted && controller.signal.reason === SHUTDOWN && token !== undefined) {
-        // back to the queue for another worker; WaitingError tells BullMQ this is no failure
-        await job.moveToWait(token);
-        throw new WaitingError();
-      }
+      if (controller.signal.aborted && controller.signal.reason === SHUTDOWN && token !== undefined) return this.giveBack(job, token);
       if (controller.signal.aborted) throw new UnrecoverableError(`PRV_ERR_PROOF_ABORTED: ${String(controller.signal.reason)}`);
       const code = (err as { code?: string }).code;
       const message = `${code ?? "PRV_ERR_PROVE"}: ${err instanceof Error ? err.message : String(err)}`;
@@ -184,6 +182,14 @@ export class QueueWorker {
       this.running.delete(id);
       void this.heartbeat();
     }
+  }
+
+  /** Puts a job this worker holds back in the queue for another worker; not a failed attempt. */
+  private async giveBack(job: Job<ProveJobData, ProveJobResult>, token: string): Promise<never> {
+    this.o.log?.info({ job: job.id }, "job returned to the queue");
+    await job.moveToWait(token);
+    // WaitingError tells BullMQ the job moved on and must not be completed or failed
+    throw new WaitingError();
   }
 
   private async heartbeat(): Promise<void> {
