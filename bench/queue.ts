@@ -23,6 +23,7 @@ import os from "node:os";
 import path from "node:path";
 import readline from "node:readline";
 import { Command } from "commander";
+import { Redis } from "ioredis";
 import { ProverPool } from "../prover/pool/prover-pool";
 import type { ProveOutput } from "../prover/pool/types";
 import { RemoteProver } from "../prover/queue/remote-prover";
@@ -34,7 +35,7 @@ import { buildBatchInput } from "../prover/witness/batch-input";
 import { terminateCurves, verify, type SetupRecord, type VerificationKey } from "../prover/zk/prover";
 import type { CircuitInput } from "../prover/zk/witness";
 import { scenario } from "../test/prover/service/fixtures";
-import { startTestRedis, type TestRedis } from "../test/prover/queue/redis-child";
+import { freePort, startRedis, type RedisServer } from "../test/helpers/redis-server";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
 const CIRCUIT_DIR = path.join(REPO_ROOT, "build", "ci");
@@ -43,6 +44,17 @@ const round = (x: number, d = 2): number => Math.round(x * 10 ** d) / 10 ** d;
 function percentile(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
+}
+
+/** A private redis-server (AOF fsync'd on every write, as docs/operations.md asks), optionally relaxed to `everysec`. */
+async function benchRedis(appendfsync: "always" | "everysec" = "always"): Promise<RedisServer & { remove(): Promise<void> }> {
+  const redis = await startRedis({ port: await freePort(), dir: fs.mkdtempSync(path.join(os.tmpdir(), "zksettle-bench-redis-")) });
+  if (appendfsync !== "always") {
+    const c = new Redis(redis.url);
+    await c.config("SET", "appendfsync", appendfsync);
+    c.disconnect();
+  }
+  return Object.assign(redis, { remove: async () => (await redis.stop(), fs.rmSync(redis.dir, { recursive: true, force: true })) });
 }
 
 /** A `zksettle worker` child (one prover thread); resolves once it takes jobs. */
@@ -78,7 +90,7 @@ async function poolRun(threads: number, inputs: CircuitInput[], vkey: Verificati
   }
 }
 
-async function workersRun(redis: TestRedis, n: number, inputs: CircuitInput[], vkey: VerificationKey): Promise<{ ms: number; warmupMs: number }> {
+async function workersRun(redis: RedisServer, n: number, inputs: CircuitInput[], vkey: VerificationKey): Promise<{ ms: number; warmupMs: number }> {
   const prefix = `bench${n}`;
   const ws = await Promise.all(Array.from({ length: n }, (_x, i) => spawnWorker(redis.url, prefix, `w${i + 1}`)));
   const prover = new RemoteProver({ url: redis.url, prefix, maxInFlight: n, pollMs: 2000 });
@@ -93,7 +105,7 @@ async function workersRun(redis: TestRedis, n: number, inputs: CircuitInput[], v
 
 /** Round trips of a no-op job, one at a time. */
 async function overheadRun(fsync: "always" | "everysec", input: CircuitInput, jobs: number): Promise<{ medianMs: number; p95Ms: number }> {
-  const redis = await startTestRedis({ appendfsync: fsync });
+  const redis = await benchRedis(fsync);
   const fake: ProveOutput = { proof: { pi_a: ["1", "2", "1"], pi_b: [["1", "2"], ["3", "4"], ["1", "0"]], pi_c: ["1", "2", "1"], protocol: "groth16", curve: "bn128" } as unknown as ProveOutput["proof"], publicSignals: ["1"], witnessMs: 0, proveMs: 0 };
   const worker = new QueueWorker({ url: redis.url, prefix: "ovh", threads: 1, circuitDir: CIRCUIT_DIR, prove: async () => fake });
   const prover = new RemoteProver({ url: redis.url, prefix: "ovh", maxInFlight: 1 });
@@ -110,7 +122,7 @@ async function overheadRun(fsync: "always" | "everysec", input: CircuitInput, jo
   } finally {
     await prover.close();
     await worker.close();
-    await redis.stop();
+    await redis.remove();
   }
 }
 
@@ -127,6 +139,7 @@ async function main(): Promise<void> {
   const M = Number(o.jobs ?? (quick ? 20 : 200));
   const counts = quick ? [1] : [1, 2, 3];
   const cores = os.availableParallelism();
+  const loadAtStart = os.loadavg();
   const record = JSON.parse(fs.readFileSync(path.join(CIRCUIT_DIR, "setup.json"), "utf8")) as SetupRecord;
   const vkey = JSON.parse(fs.readFileSync(path.resolve(CIRCUIT_DIR, record.verificationKey), "utf8")) as VerificationKey;
   const genesis = await devGenesis(CI_PARAMS);
@@ -134,7 +147,7 @@ async function main(): Promise<void> {
   const inputs = batches.map((b, i) => buildBatchInput(CI_PARAMS, applyBatch(states[i], b).trace) as CircuitInput);
   const inputBytes = JSON.stringify(jsonInput(inputs[0])).length;
 
-  console.log(`queue bench: ci circuit, ${K} proofs per configuration, ${cores} cores, ${M} round trips per overhead case`);
+  console.log(`queue bench: ci circuit, ${K} proofs per configuration, ${cores} cores (load average ${loadAtStart.map((x) => x.toFixed(1)).join(" ")}), ${M} round trips per overhead case`);
   const overhead: Record<string, unknown>[] = [];
   for (const fsync of ["always", "everysec"] as const) {
     for (const [payload, input, bytes] of [["tiny", { x: "1" }, 9], ["ci batch", inputs[0], inputBytes]] as const) {
@@ -144,7 +157,7 @@ async function main(): Promise<void> {
     }
   }
 
-  const redis = await startTestRedis();
+  const redis = await benchRedis();
   const rows: Record<string, unknown>[] = [];
   try {
     for (const n of counts) {
@@ -156,7 +169,7 @@ async function main(): Promise<void> {
       console.log(`  ${n} thread(s): pool ${poolPpm.toFixed(2)} proofs/min, ${n} worker process(es) ${queuePpm.toFixed(2)} proofs/min, ratio ${(queuePpm / poolPpm).toFixed(2)}`);
     }
   } finally {
-    await redis.stop();
+    await redis.remove();
   }
   const ci = overhead.find((r) => r.payload === "ci batch" && r.appendfsync === "always")!;
   const best = rows.reduce((a, b) => ((a.workers as { proofsPerMinute: number }).proofsPerMinute >= (b.workers as { proofsPerMinute: number }).proofsPerMinute ? a : b));
@@ -169,7 +182,8 @@ async function main(): Promise<void> {
   console.log(`  note: ${note}`);
   const out = {
     date: new Date().toISOString(),
-    machine: { cores, cpu: os.cpus()[0]?.model, memGiB: round(os.totalmem() / 2 ** 30, 1), node: process.version },
+    // the machine is shared: the load average says how much of it the bench had
+    machine: { cores, cpu: os.cpus()[0]?.model, memGiB: round(os.totalmem() / 2 ** 30, 1), node: process.version, loadAvgAtStart: loadAtStart.map((x) => round(x)), loadAvgAtEnd: os.loadavg().map((x) => round(x)) },
     circuit: { params: "ci", batchSize: CI_PARAMS.batchSize, zkey: record.zkey, inputBytes },
     quick,
     throughput: { proofs: K, what: "K proofs submitted at once after a warm-up, wall time to the last result; workers: one 1-thread `zksettle worker` process each", rows },

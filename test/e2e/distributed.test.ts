@@ -9,6 +9,8 @@
  * re-delivered quickly; the time each step takes is printed, never asserted.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import readline from "node:readline";
 import { expect } from "chai";
@@ -22,7 +24,7 @@ import { loadCircuit, terminateCurves } from "../../prover/zk/prover";
 import type { ProveOutput } from "../../prover/pool/types";
 import type { CircuitInput } from "../../prover/zk/witness";
 import { CI_CIRCUIT_DIR, CI_PARAMS, ciGenesis, scenario } from "../prover/service/fixtures";
-import { startTestRedis, type TestRedis } from "../prover/queue/redis-child";
+import { freePort, startRedis, type RedisServer } from "../helpers/redis-server";
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..");
 const PREFIX = "e2e";
@@ -60,7 +62,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 describe("e2e: three workers, one queue, a worker killed mid-proof and Redis restarted", function () {
   this.timeout(20 * 60_000);
-  let redis: TestRedis;
+  let redis: RedisServer;
   let workers: WorkerProcess[] = [];
   let prover: RemoteProver | undefined;
 
@@ -69,11 +71,12 @@ describe("e2e: three workers, one queue, a worker killed mid-proof and Redis res
     for (const w of workers) w.child.kill("SIGKILL");
     await Promise.all(workers.map((w) => w.exited));
     await redis?.stop();
+    if (redis !== undefined) fs.rmSync(redis.dir, { recursive: true, force: true });
     await terminateCurves();
   });
 
   it("proves every batch exactly once, with proofs that verify, and loses nothing", async function () {
-    redis = await startTestRedis();
+    redis = await startRedis({ port: await freePort(), dir: fs.mkdtempSync(path.join(os.tmpdir(), "zksettle-e2e-redis-")) });
     const genesis = await ciGenesis();
     const { batches, states } = scenario(genesis, BATCHES);
     const traces = batches.map((b, i) => applyBatch(states[i], b).trace);
@@ -103,7 +106,7 @@ describe("e2e: three workers, one queue, a worker killed mid-proof and Redis res
 
     await Promise.race(results);
     await sleep(500);
-    await redis.restart();
+    await redis.restart({ kill: true });
     console.log(`      redis killed and restarted at ${since()}`);
 
     const outs = await Promise.all(results);

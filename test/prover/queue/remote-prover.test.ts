@@ -17,7 +17,7 @@ import { RemoteProver, type RemoteProverOptions } from "../../../prover/queue/re
 import { QUEUE_NAME, queueJobId } from "../../../prover/queue/types";
 import { QueueWorker, type ProveFn, type QueueWorkerOptions } from "../../../prover/queue/worker";
 import type { CircuitInput } from "../../../prover/zk/witness";
-import { startTestRedis, type TestRedis } from "./redis-child";
+import { freePort, startRedis, type RedisServer } from "../../helpers/redis-server";
 
 async function rejection(p: Promise<unknown>): Promise<Error> {
   try {
@@ -36,13 +36,13 @@ function fakeOutput(input: CircuitInput, worker: string): ProveOutput {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe("prover/queue: RemoteProver and QueueWorker", function () {
-  let redis: TestRedis;
+  let redis: RedisServer;
   let circuitDir: string;
   let prefixN = 0;
   const open: { close(): Promise<void> }[] = [];
 
   before(async function () {
-    redis = await startTestRedis();
+    redis = await startRedis({ port: await freePort(), dir: fs.mkdtempSync(path.join(os.tmpdir(), "zksettle-queue-redis-")) });
     // a build folder the circuit id can be read from: setup.json and a verification key
     circuitDir = fs.mkdtempSync(path.join(os.tmpdir(), "zksettle-circuit-"));
     fs.writeFileSync(path.join(circuitDir, "setup.json"), JSON.stringify({ circuit: "c", zkey: "c.zkey", verificationKey: "vk.json", r1csHash: "abc" }));
@@ -55,6 +55,7 @@ describe("prover/queue: RemoteProver and QueueWorker", function () {
 
   after(async function () {
     await redis?.stop();
+    if (redis !== undefined) fs.rmSync(redis.dir, { recursive: true, force: true });
     fs.rmSync(circuitDir, { recursive: true, force: true });
   });
 
