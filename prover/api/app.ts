@@ -76,7 +76,7 @@ function routeLabel(req: FastifyRequest): string {
  * every accepted op to the engine before it resolves.
  */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const { config, metrics, engine, sequencer } = deps;
+  const { config, metrics, engine, sequencer, leadership } = deps;
   if (config.mode === "sequencer" && sequencer === undefined) throw new Error("buildApp: mode sequencer needs a sequencer");
   const log = deps.logger.child({ component: "api" });
   const pump = sequencer === undefined ? undefined : new SequencerPump(sequencer, engine, log, metrics);
@@ -99,6 +99,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     counts: () => engine.counts(),
     capacity: () => engine.capacity(),
     sequencer: sequencer && (() => ({ pendingOps: sequencer.pendingOps, restingOrders: sequencer.restingOrders, outbox: sequencer.outbox.length })),
+    leader: leadership && (() => leadership.isLeader()),
   });
 
   const app = Fastify({
@@ -131,7 +132,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       throw new ApiError("PRV_ERR_UNAUTHORIZED", "write routes need a valid API key (Authorization: Bearer <key> or X-API-Key)");
     }
     // a follower changes nothing: only the leader cuts batches and moves jobs (GET /v1/auth/check changes nothing)
-    const { leadership } = deps;
     if (leadership !== undefined && req.method !== "GET" && !leadership.isLeader()) {
       const leader = (await leadership.leader()) ?? "";
       throw new ApiError("PRV_ERR_NOT_LEADER", `this process is a follower: send writes to the leader ${leader === "" ? "(none is elected yet; retry shortly)" : leader}`, { leader });

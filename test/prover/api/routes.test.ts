@@ -232,6 +232,7 @@ describe("# api routes", function () {
       expect((await app.inject({ url: "/ready" })).statusCode).to.equal(200);
       expect((await app.inject({ url: "/v1/capacity" })).json()).to.include({ role: "follower", accepting: false });
       expect((await app.inject({ url: "/v1/jobs" })).statusCode).to.equal(200);
+      expect((await app.inject({ url: "/metrics" })).body).to.contain("zksettle_leader 0");
       leading = true;
       const taken = await app.inject({ method: "POST", url: "/v1/batches", payload: body, headers: AUTH });
       expect(taken.statusCode, taken.body).to.equal(202);
