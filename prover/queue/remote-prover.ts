@@ -25,7 +25,7 @@ import type { ProverPort } from "../service/ports";
 import type { CircuitInput } from "../zk/witness";
 import { circuitId, redisUrl } from "./circuit-id";
 import { QueueClosedError, RemoteProveFailedError } from "./errors";
-import { QUEUE_NAME, cancelKey, jsonInput, queueJobId, workerPattern, type ProveJobData, type ProveJobProgress, type ProveJobResult, type WorkerInfo } from "./types";
+import { QUEUE_NAME, cancelKey, jsonInput, queueJobId, workerKey, workerSetKey, type ProveJobData, type ProveJobProgress, type ProveJobResult, type WorkerInfo } from "./types";
 
 export type { WorkerInfo };
 
@@ -60,6 +60,9 @@ interface Waiter {
   resolve(out: ProveOutput): void;
   reject(err: Error): void;
 }
+
+/** Job ids whose try count is remembered; a retry comes soon after its failure, not 10 000 jobs later. */
+const MAX_TRIES_KEPT = 10_000;
 
 /** How long a cancel key lives: longer than any proof, so the worker that runs the job sees it. */
 const CANCEL_TTL_S = 24 * 3600;
@@ -120,6 +123,7 @@ export class RemoteProver implements ProverPort {
     if (opts.signal?.aborted) throw new ProofAbortedError(opts.signal.reason);
     const data: ProveJobData = { circuit: circuitId(circuitDir), input: jsonInput(input) };
     await this.ready;
+    if (opts.signal?.aborted) throw new ProofAbortedError(opts.signal.reason);
     const id = this.nextId(opts.jobId ?? randomUUID());
     const done = new Promise<ProveOutput>((resolve, reject) => this.waiters.set(id, { data, onStage: opts.onStage, resolve, reject }));
     // an abort can settle it while add() is still on its way; it is awaited below
@@ -139,17 +143,14 @@ export class RemoteProver implements ProverPort {
 
   /** Every worker that announced itself within its TTL, by id. */
   async workers(): Promise<WorkerInfo[]> {
-    const keys: string[] = [];
-    let cursor = "0";
-    do {
-      const [next, batch] = await this.redis.scan(cursor, "MATCH", workerPattern(this.prefix), "COUNT", 500);
-      keys.push(...batch);
-      cursor = next;
-    } while (cursor !== "0");
-    if (keys.length === 0) return [];
-    const values = await this.redis.mget(...keys);
+    const ids = await this.redis.smembers(workerSetKey(this.prefix));
+    if (ids.length === 0) return [];
+    const values = await this.redis.mget(...ids.map((id) => workerKey(this.prefix, id)));
     const out: WorkerInfo[] = [];
-    for (const v of values) if (v !== null) out.push(JSON.parse(v) as WorkerInfo);
+    const gone: string[] = [];
+    values.forEach((v, i) => (v === null ? gone.push(ids[i]) : out.push(JSON.parse(v) as WorkerInfo)));
+    // a worker that died without saying goodbye: its entry expired, its id lingers
+    if (gone.length > 0) await this.redis.srem(workerSetKey(this.prefix), ...gone);
     return out.sort((a, b) => a.id.localeCompare(b.id));
   }
 
@@ -168,7 +169,10 @@ export class RemoteProver implements ProverPort {
   private nextId(jobId: string): string {
     const base = queueJobId(jobId);
     const n = (this.tries.get(base) ?? 0) + 1;
+    // re-inserted so the Map's order is least recently proven first, and bounded
+    this.tries.delete(base);
     this.tries.set(base, n);
+    if (this.tries.size > MAX_TRIES_KEPT) this.tries.delete(this.tries.keys().next().value as string);
     return n === 1 ? base : `${base}~${n}`;
   }
 

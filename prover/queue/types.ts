@@ -46,9 +46,13 @@ export function workerKey(prefix: string, id: string): string {
   return `${prefix}:workers:${id}`;
 }
 
-/** Pattern that matches every registry entry under `prefix`. */
-export function workerPattern(prefix: string): string {
-  return `${prefix}:workers:*`;
+/**
+ * Set of the ids of workers that announced themselves. Readers take the ids from it and
+ * the entries by key (MGET), so listing workers costs O(workers) however many job keys
+ * share the keyspace; an id whose entry expired is dropped by the reader.
+ */
+export function workerSetKey(prefix: string): string {
+  return `${prefix}:workers`;
 }
 
 /** Set by the caller when it gives up on an active job; the worker that runs it aborts the proof. */

@@ -26,7 +26,7 @@ import type { Logger } from "../service/log";
 import type { CircuitInput } from "../zk/witness";
 import { circuitId, redisUrl } from "./circuit-id";
 import { CircuitMismatchError } from "./errors";
-import { QUEUE_NAME, cancelKey, workerKey, type ProveJobData, type ProveJobResult, type WorkerInfo } from "./types";
+import { QUEUE_NAME, cancelKey, workerKey, workerSetKey, type ProveJobData, type ProveJobResult, type WorkerInfo } from "./types";
 
 /** Makes one proof (the pool by default; tests inject a cheap fake). */
 export type ProveFn = (input: CircuitInput, opts: { signal: AbortSignal; onStage: (m: StageMessage) => void }) => Promise<ProveOutput>;
@@ -195,7 +195,12 @@ export class QueueWorker {
   private async heartbeat(): Promise<void> {
     if (this.stopping !== undefined && this.running.size === 0) return;
     const ttl = 3 * (this.o.heartbeatMs ?? 5000);
-    await this.redis.set(workerKey(this.o.prefix, this.id), JSON.stringify(this.info()), "PX", ttl).catch(() => undefined);
+    await this.redis
+      .multi()
+      .set(workerKey(this.o.prefix, this.id), JSON.stringify(this.info()), "PX", ttl)
+      .sadd(workerSetKey(this.o.prefix), this.id)
+      .exec()
+      .catch(() => undefined);
   }
 
   private async pollCancels(): Promise<void> {
@@ -220,7 +225,7 @@ export class QueueWorker {
       clearTimeout(timer);
       this.timers.forEach(clearInterval);
       await this.pool?.close();
-      await this.redis.del(workerKey(this.o.prefix, this.id)).catch(() => undefined);
+      await this.redis.multi().del(workerKey(this.o.prefix, this.id)).srem(workerSetKey(this.o.prefix), this.id).exec().catch(() => undefined);
       this.redis.disconnect();
       this.o.log?.info({ worker: this.id, proofs: this.proofs }, "worker stopped");
       this.resolveDone(this.exit);
