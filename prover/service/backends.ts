@@ -32,7 +32,9 @@ export interface Backends {
   readonly store: JobStore;
   /** The Redis URL when the jobs are in Redis (many machines). */
   readonly redisUrl?: string;
-  /** Opened lazily (`openPool`): the proofs' side. */
+  /** Many machines: from now on the store writes only while the lease holds `owner` (RedisJobStore.fence). */
+  fence(owner: string): void;
+  /** The prover port, made on first use. */
   readonly pool: () => ProverPort & { close(): Promise<void> };
   /** Closes the pool (if opened), the store, and frees the data directory. */
   close(): Promise<void>;
@@ -79,6 +81,7 @@ export async function openBackends(config: Config, log: Logger): Promise<Backend
     const store = new SqliteJobStore(where.file);
     return {
       store,
+      fence: () => undefined, // one machine: one writer, by the data directory's pid file
       pool: () => (pool ??= new ProverPool({ maxThreads: config.workers })),
       async close() {
         await pool?.close();
@@ -92,6 +95,7 @@ export async function openBackends(config: Config, log: Logger): Promise<Backend
   return {
     store,
     redisUrl: where.url,
+    fence: (owner) => store.fence(owner),
     // --workers: the proofs this process keeps in flight on the shared prove queue
     pool: () => (pool ??= new RemoteProver({ url: where.url, prefix: config.storePrefix, maxInFlight: config.workers })),
     async close() {

@@ -268,6 +268,8 @@ export async function startService(config: Config, log: Logger, metrics: Service
   } else {
     // the lease names this process by its URL, so a follower's PRV_ERR_NOT_LEADER says where to write
     const lease = new LeaderLease({ url: backends.redisUrl, prefix: config.storePrefix, ownerId: `${server.url}#${randomUUID().slice(0, 8)}`, ttlMs: config.leaderTtlMs });
+    // every job write checks, in the same Redis script, that this process still holds the lease
+    backends.fence(lease.ownerId);
     leadership = new Leadership(lease, engine, ledger, log.child({ component: "leader" }), { lead, follow });
     await leadership.start();
     // a follower's state routes read its copy of the ledger: keep it up with the leader's

@@ -29,7 +29,7 @@ import { EventEmitter } from "node:events";
 import { buildBatchInput } from "../witness/batch-input";
 import type { Batch } from "../state/batch";
 import { terminateCurves, verify } from "../zk/prover";
-import { JobConflictError, PROVING_STATES, type Job, type JobPatch, type JobState } from "../store/job-store";
+import { JobConflictError, PROVING_STATES, StoreFencedError, type Job, type JobPatch, type JobState } from "../store/job-store";
 import { errorOf, PROGRESS, type Capacity, type EngineEvents, type EngineOptions, type Running } from "./engine-types";
 import { CancelRefusedError, EngineFencedError, EngineNotReadyError, ProofInvalidError, QueueFullError, RetryRefusedError } from "./engine-errors";
 
@@ -205,7 +205,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     try {
       return await this.move(id, from, to, patch);
     } catch (err) {
-      if (err instanceof JobConflictError || err instanceof EngineFencedError) return undefined;
+      if (err instanceof JobConflictError || err instanceof EngineFencedError || err instanceof StoreFencedError) return undefined;
       throw err;
     }
   }
@@ -336,7 +336,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       const r = await this.o.submitter.submit(job, Buffer.from(job.batchData.slice(2), "hex"), job.proof);
       await this.move(job.id, ["submitting"], "confirmed", { txHash: r.txHash, blockNumber: r.blockNumber, gasUsed: String(r.gasUsed), stageMs: { submitting: Date.now() - t0 } });
     } catch (err) {
-      if (err instanceof EngineFencedError) return;
+      if (err instanceof EngineFencedError || err instanceof StoreFencedError) return;
       await this.tryMove(job.id, ["submitting"], "failed", { error: errorOf(err, "PRV_ERR_SUBMIT"), stageMs: { submitting: Date.now() - t0 } });
     }
   }

@@ -138,6 +138,18 @@ export class JobConflictError extends Error {
  * A promise resolves only once the write is durable (SQLite: fsynced; Redis: in the
  * append-only file), so the engine never acts on a state the store could lose.
  */
+/**
+ * A write from a process that no longer holds the leader lease (jobs in Redis, with a
+ * fence: redis-store.ts). Nothing was written.
+ */
+export class StoreFencedError extends Error {
+  readonly code = "PRV_ERR_NOT_LEADER";
+  constructor(readonly owner: string) {
+    super(`${owner} no longer holds the leader lease: the job store refused the write`);
+    this.name = "StoreFencedError";
+  }
+}
+
 export interface JobStore {
   /**
    * Records a new job in state `queued` and its batch in the ledger, in one transaction.

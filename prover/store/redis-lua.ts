@@ -14,6 +14,8 @@
  * P:seq            string creation sequence
  * P:ledger         hash   batch number → {"jobId","batch","newStateRoot"} JSON
  * P:ledger:n       zset   batch numbers of the ledger (score = member = number)
+ * P:leader         string the leader lease (prover/service/leader.ts): a fenced store
+ *                         writes only while it holds the owner id given as ARGV[3]
  * ```
  */
 import { createHash } from "node:crypto";
@@ -37,6 +39,13 @@ export class LuaScript {
 }
 
 const FINAL = `local FINAL = { confirmed = true, failed = true, cancelled = true }\n`;
+
+/** Refuses a write from a process that no longer holds the leader lease (ARGV[3]: its owner id, or ''). */
+const FENCE = `
+if ARGV[3] ~= nil and ARGV[3] ~= '' and redis.call('GET', ARGV[1] .. ':leader') ~= ARGV[3] then
+  return { 'PRV_ERR_NOT_LEADER', {} }
+end
+`;
 
 /**
  * move(p, a): the compare-and-set transition. `a` = {id, to, now, from[], set{field:
@@ -70,8 +79,8 @@ local function move(p, a)
 end
 `;
 
-/** ARGV: prefix, JSON {id, batchNumber, idempotencyKey?, fields{...}, ledgerEntry}. Returns {"OK", hgetall} or {code, holderId}. */
-export const CREATE = new LuaScript(`
+/** ARGV: prefix, JSON {id, batchNumber, idempotencyKey?, fields{...}, ledgerEntry}, fence. Returns {"OK", hgetall} or {code, holderId}. */
+export const CREATE = new LuaScript(`${FENCE}
 local p = ARGV[1]
 local a = cjson.decode(ARGV[2])
 local n = tostring(a.batchNumber)
@@ -98,16 +107,16 @@ redis.call('ZADD', p .. ':state:queued', seq, a.id)
 return { 'OK', redis.call('HGETALL', k) }
 `);
 
-/** ARGV: prefix, JSON move args. Returns {"OK", hgetall} or {code, hgetall-or-empty}. */
-export const TRANSITION = new LuaScript(`${MOVE}
+/** ARGV: prefix, JSON move args, fence. Returns {"OK", hgetall} or {code, hgetall-or-empty}. */
+export const TRANSITION = new LuaScript(`${MOVE}${FENCE}
 local p = ARGV[1]
 local a = cjson.decode(ARGV[2])
 local r = move(p, a)
 return { r, redis.call('HGETALL', p .. ':job:' .. a.id) }
 `);
 
-/** ARGV: prefix, JSON move args (to = cancelled). Returns as TRANSITION, or {"PRV_ERR_NOT_NEWEST_BATCH", hgetall, newest}. */
-export const CANCEL_NEWEST = new LuaScript(`${MOVE}
+/** ARGV: prefix, JSON move args (to = cancelled), fence. Returns as TRANSITION, or {"PRV_ERR_NOT_NEWEST_BATCH", hgetall, newest}. */
+export const CANCEL_NEWEST = new LuaScript(`${MOVE}${FENCE}
 local p = ARGV[1]
 local a = cjson.decode(ARGV[2])
 local k = p .. ':job:' .. a.id

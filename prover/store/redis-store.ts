@@ -28,6 +28,7 @@ import {
   type LedgerEntry,
   type NewJob,
   type StoreErrorCode,
+  StoreFencedError,
 } from "./job-store";
 import { CANCEL_NEWEST, CREATE, LIST, TRANSITION, UNFINISHED } from "./redis-lua";
 
@@ -97,12 +98,24 @@ export class RedisJobStore implements JobStore {
   private closed = false;
   /** The key prefix, e.g. `zksettle`. */
   readonly prefix: string;
+  /** The lease owner id every write must still hold ('' = unfenced). */
+  private owner = "";
 
   constructor(o: RedisJobStoreOptions) {
     if (o.redis === undefined && o.url === undefined) throw new RangeError("RedisJobStore needs a url or a connection");
     this.prefix = o.prefix;
     this.owned = o.redis === undefined;
     this.redis = o.redis ?? new Redis(o.url as string, { maxRetriesPerRequest: null, lazyConnect: false });
+  }
+
+  /**
+   * From now on every write (create, transition, cancel) is refused with
+   * StoreFencedError unless `<prefix>:leader` holds `owner`, checked in the same script
+   * as the write: a leader that lost its lease cannot change a job even with a write
+   * that was already on its way.
+   */
+  fence(owner: string): void {
+    this.owner = owner;
   }
 
   private key(k: string): string {
@@ -148,8 +161,9 @@ export class RedisJobStore implements JobStore {
     };
     const ledgerEntry = JSON.stringify({ jobId: id, batch, newStateRoot: job.newStateRoot });
     const args = JSON.stringify({ id, batchNumber: job.batchNumber, idempotencyKey: job.idempotencyKey, fields, ledgerEntry });
-    const [status, rest] = (await CREATE.run(this.redis, [this.prefix, args])) as [string, string[] | string];
+    const [status, rest] = (await CREATE.run(this.redis, [this.prefix, args, this.owner])) as [string, string[] | string];
     if (status === "OK") return toJob(rest as string[]) as Job;
+    if (status === "PRV_ERR_NOT_LEADER") throw new StoreFencedError(this.owner);
     const holder = rest === "" ? undefined : await this.get(rest as string);
     if (status === "PRV_ERR_IDEMPOTENCY_KEY_REUSED") throw new JobConflictError(status, `idempotency key ${job.idempotencyKey} belongs to job ${String(rest)}`, holder);
     throw new JobConflictError("PRV_ERR_BATCH_NUMBER_TAKEN", `batch ${job.batchNumber} already has job ${holder?.id ?? "?"}`, holder);
@@ -176,12 +190,12 @@ export class RedisJobStore implements JobStore {
   }
 
   async transition(id: string, from: readonly JobState[], to: JobState, patch: JobPatch = {}): Promise<Job> {
-    const [status, flat] = (await TRANSITION.run(this.redis, [this.prefix, moveArgs(id, from, to, patch)])) as [string, string[]];
+    const [status, flat] = (await TRANSITION.run(this.redis, [this.prefix, moveArgs(id, from, to, patch), this.owner])) as [string, string[]];
     return this.outcome(id, status, flat, `cannot move it to ${to}`, from);
   }
 
   async cancelNewest(id: string, from: readonly JobState[], patch: JobPatch = {}): Promise<Job> {
-    const [status, flat, newest] = (await CANCEL_NEWEST.run(this.redis, [this.prefix, moveArgs(id, from, "cancelled", patch)])) as [string, string[], string?];
+    const [status, flat, newest] = (await CANCEL_NEWEST.run(this.redis, [this.prefix, moveArgs(id, from, "cancelled", patch), this.owner])) as [string, string[], string?];
     if (status === "PRV_ERR_NOT_NEWEST_BATCH") {
       const job = toJob(flat) as Job;
       throw new JobConflictError(status, `job ${id} proves batch ${job.batchNumber}, not the newest batch ${newest === "" || newest === undefined ? "(none)" : newest}`, job);
@@ -190,6 +204,7 @@ export class RedisJobStore implements JobStore {
   }
 
   private outcome(id: string, status: string, flat: string[], what: string, from: readonly JobState[]): Job {
+    if (status === "PRV_ERR_NOT_LEADER") throw new StoreFencedError(this.owner);
     const job = toJob(flat);
     if (status === "OK" && job) return job;
     if (status === "PRV_ERR_JOB_NOT_FOUND" || !job) throw new JobNotFoundError(id);

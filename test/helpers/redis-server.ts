@@ -89,7 +89,11 @@ export async function startRedis(o: { port: number; dir: string }): Promise<Redi
     const exited = new Promise((r) => child.once("exit", r));
     child.ref(); // keep this process alive until the exit is seen
     child.kill(opts.kill ? "SIGKILL" : "SIGTERM");
+    // Redis ignores SIGTERM while it writes its first append-only file (after CONFIG SET
+    // appendonly yes): a test's server must still go away
+    const forced = setTimeout(() => child.kill("SIGKILL"), 5000);
     await exited;
+    clearTimeout(forced);
   };
   return {
     port: o.port,

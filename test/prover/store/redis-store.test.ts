@@ -2,13 +2,14 @@
  * RedisJobStore: the shared JobStore specification (job-store.suite.ts) on the test
  * Redis under a prefix of its own, then what only Redis has: a Redis that crashes and
  * restarts (append-only file, fsync always) loses nothing and the open store goes on,
- * the configuration check, and keys only under the deployment's prefix.
+ * the configuration check, the leader fence on writes, and keys only under the
+ * deployment's prefix.
  */
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import { expect } from "chai";
 import Redis from "ioredis";
-import type { JobStore } from "../../../prover/store/job-store";
+import { StoreFencedError, type JobStore } from "../../../prover/store/job-store";
 import { RedisJobStore } from "../../../prover/store/redis-store";
 import { ensureRedis, freePort, startRedis, type RedisServer } from "../../helpers/redis-server";
 import { tempDir } from "../service/fixtures";
@@ -92,6 +93,29 @@ describe("prover/store: RedisJobStore and its Redis", function () {
     } finally {
       await admin.config("SET", "appendonly", "yes");
       await admin.config("SET", "appendfsync", "always");
+      // turning the AOF back on rewrites it in the background; wait for that to end
+      while (/aof_rewrite_in_progress:1|aof_rewrite_scheduled:1/.test(await admin.info("persistence"))) await new Promise((r) => setTimeout(r, 50));
+      await admin.quit();
+    }
+  });
+
+  it("with a fence, writes only while the leader lease holds this process's owner id", async function () {
+    const admin = new Redis(server.url);
+    try {
+      const job = await store.create(newJob(1));
+      store.fence("me#1");
+      // no lease, or someone else's: every write is refused and nothing changes
+      expect(await store.transition(job.id, ["queued"], "witness").catch((e: unknown) => e)).to.be.instanceOf(StoreFencedError).with.property("code", "PRV_ERR_NOT_LEADER");
+      await admin.set(`${store.prefix}:leader`, "other#2");
+      expect(await store.create(newJob(2)).catch((e: unknown) => e)).to.be.instanceOf(StoreFencedError);
+      expect(await store.cancelNewest(job.id, ["queued"]).catch((e: unknown) => e)).to.be.instanceOf(StoreFencedError);
+      expect((await store.get(job.id))?.state).to.equal("queued");
+      expect(await store.ledger()).to.have.length(1);
+      // the lease is ours: writes go through
+      await admin.set(`${store.prefix}:leader`, "me#1");
+      expect((await store.transition(job.id, ["queued"], "witness")).state).to.equal("witness");
+      expect((await store.create(newJob(2))).batchNumber).to.equal(2);
+    } finally {
       await admin.quit();
     }
   });
