@@ -21,6 +21,7 @@ interface WorkerFlags {
   maxStalled: number;
   heartbeat: number;
   drain: number;
+  singleThreadCurve?: boolean;
   logLevel: string;
 }
 
@@ -50,6 +51,7 @@ export function workerCommand(): Command {
     .addOption(new Option("--max-stalled <n>", "stalls a job survives before it fails").argParser(nonNegative).default(2))
     .addOption(new Option("--heartbeat <ms>", "registry refresh (TTL: three of these)").argParser(positiveInt).default(5000))
     .addOption(new Option("--drain <s>", "on SIGTERM, seconds running proofs may finish before they go back to the queue").argParser(nonNegative).default(60))
+    .addOption(new Option("--single-thread-curve", "one core per proof even with --threads 1 (several workers on one machine)"))
     .addOption(new Option("--log-level <level>", "pino level").env("ZKSETTLE_LOG_LEVEL").default("info"))
     .action(async (f: WorkerFlags) => {
       const log = createLogger(f.logLevel);
@@ -67,6 +69,7 @@ export function workerCommand(): Command {
           stalledIntervalMs: f.stalledInterval,
           maxStalledCount: f.maxStalled,
           heartbeatMs: f.heartbeat,
+          singleThreadCurve: f.singleThreadCurve,
           log,
         });
       } catch (e) {

@@ -52,6 +52,11 @@ export interface QueueWorkerOptions {
   /** How often running jobs' cancel keys are checked (default 1000 ms). */
   readonly cancelPollMs?: number;
   readonly log?: Logger;
+  /**
+   * One core per proof (ProverPoolOptions.singleThreadCurve; default: when threads > 1).
+   * Several 1-thread workers on one machine want it, or each proof claims every core.
+   */
+  readonly singleThreadCurve?: boolean;
   /** The proof function; default a ProverPool of `threads` threads on `circuitDir`. */
   readonly prove?: ProveFn;
   /** Circuit id override (tests: a worker built for another circuit). */
@@ -94,7 +99,7 @@ export class QueueWorker {
     this.circuit = o.circuit ?? circuitId(o.circuitDir);
     this.done = new Promise((r) => (this.resolveDone = r));
     if (o.prove === undefined) {
-      const pool = new ProverPool({ maxThreads: o.threads });
+      const pool = new ProverPool({ maxThreads: o.threads, singleThreadCurve: o.singleThreadCurve });
       this.pool = pool;
       this.proveFn = (input, p) => pool.prove(o.circuitDir, input, p);
     } else {
