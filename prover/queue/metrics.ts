@@ -13,16 +13,16 @@ import { Gauge, type Registry } from "prom-client";
 import type { WorkerInfo } from "./types";
 
 /** Where the gauges read the workers (RemoteProver.workers in the service). */
-export type WorkerSource = () => Promise<WorkerInfo[]>;
+export type WorkerSource = () => Promise<readonly WorkerInfo[]>;
 
 /**
  * Registers the worker gauges on `registry` (ServiceMetrics.registry in the service).
  * A scrape that cannot reach Redis leaves the gauges empty rather than failing `/metrics`.
  */
 export function registerWorkerMetrics(registry: Registry, source: WorkerSource, now: () => number = Date.now): void {
-  let last: { at: number; workers: Promise<WorkerInfo[]> } | undefined;
+  let last: { at: number; workers: Promise<readonly WorkerInfo[]> } | undefined;
   // one Redis read per scrape, shared by the five gauges' collect()
-  const read = (): Promise<WorkerInfo[]> => {
+  const read = (): Promise<readonly WorkerInfo[]> => {
     const t = now();
     if (last === undefined || t - last.at > 500) last = { at: t, workers: source().catch(() => []) };
     return last.workers;
