@@ -10,15 +10,19 @@
  * - Submitting: strictly in batch order, one at a time: batch n only once batch n−1 is
  *   confirmed (a failed batch blocks the ones after it until it is retried or, if it is
  *   the newest, cancelled). `submitting` also covers "proven, waiting for its turn".
- * - `resume()` (once, at start): jobs left in witness/proving/verifying go back to
- *   queued and are proven again (re-proving is safe); jobs in submitting ask the chain
- *   first (`isFinalized`) and are submitted only if their batch is not there.
+ * - `resume()` (at start, and again at each election): jobs left in
+ *   witness/proving/verifying go back to queued and are proven again (re-proving is
+ *   safe; a remote prover re-attaches to the running proof by job id); jobs in
+ *   submitting ask the chain first (`isFinalized`) and are submitted only if their
+ *   batch is not there.
  * - `cancel(id)`: only the newest batch's job, and not once it is submitting: later
  *   batches are built on its state, so a cancel takes the batch out of the ledger and
  *   the state goes back to the batch before (`rewound` event: a sequencer must rebase).
  * - `standDown()` (a leader that lost its lease, docs/operations.md "Many machines"):
  *   from that moment the engine writes nothing: running proofs are dropped without a
  *   state change (the new leader's `resume()` re-queues them) and no batch is submitted.
+ *   A fenced store (RedisJobStore.fence) refuses such writes on its side too
+ *   (StoreFencedError), which the engine treats the same way.
  *
  * The store is asynchronous, and the order guarantees above rest on two single-flight
  * loops rather than on synchronous store calls: `pump` (one pass at a time, so a job
