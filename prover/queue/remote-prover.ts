@@ -122,8 +122,7 @@ export class RemoteProver implements ProverPort {
     if (this.closed) throw new QueueClosedError();
     if (opts.signal?.aborted) throw new ProofAbortedError(opts.signal.reason);
     const data: ProveJobData = { circuit: circuitId(circuitDir), input: jsonInput(input) };
-    await this.ready;
-    if (opts.signal?.aborted) throw new ProofAbortedError(opts.signal.reason);
+    await this.untilReady(opts.signal);
     const id = this.nextId(opts.jobId ?? randomUUID());
     const done = new Promise<ProveOutput>((resolve, reject) => this.waiters.set(id, { data, onStage: opts.onStage, resolve, reject }));
     // an abort can settle it while add() is still on its way; it is awaited below
@@ -163,6 +162,22 @@ export class RemoteProver implements ProverPort {
     this.waiters.clear();
     await Promise.allSettled([this.events.close(), this.queue.close()]);
     this.redis.disconnect();
+  }
+
+  /** Waits for the connections; an abort while Redis is unreachable still rejects at once. */
+  private async untilReady(signal: AbortSignal | undefined): Promise<void> {
+    if (signal === undefined) return this.ready;
+    let onAbort!: () => void;
+    const aborted = new Promise<never>((_r, reject) => {
+      onAbort = () => reject(new ProofAbortedError(signal.reason));
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+    try {
+      await Promise.race([this.ready, aborted]);
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+    }
+    if (signal.aborted) throw new ProofAbortedError(signal.reason);
   }
 
   /** The queue id of the caller's job id for this try. */

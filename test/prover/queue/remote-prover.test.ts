@@ -158,6 +158,23 @@ describe("prover/queue: RemoteProver and QueueWorker", function () {
     expect(p.busy).to.equal(0);
   });
 
+  it("an abort while Redis is down still rejects at once", async function () {
+    const down = await startRedis({ port: await freePort(), dir: fs.mkdtempSync(path.join(os.tmpdir(), "zksettle-queue-down-")) });
+    await down.stop();
+    const p = new RemoteProver({ url: down.url, prefix: newPrefix(), maxInFlight: 1 });
+    const controller = new AbortController();
+    const proving = p.prove(circuitDir, { x: 9n }, { signal: controller.signal });
+    setTimeout(() => controller.abort(new Error("job cancelled")), 100);
+    const err = await rejection(proving);
+    expect(err).to.be.instanceOf(ProofAbortedError);
+    expect((err.cause as Error).message).to.equal("job cancelled");
+    // back up, so that the prover's connections can close
+    await down.restart();
+    await p.close();
+    await down.stop();
+    fs.rmSync(down.dir, { recursive: true, force: true });
+  });
+
   it("aborting a running job reaches the worker's proof through the cancel key", async function () {
     const prefix = newPrefix();
     let sawAbort!: (reason: unknown) => void;
