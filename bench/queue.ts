@@ -57,9 +57,13 @@ async function benchRedis(appendfsync: "always" | "everysec" = "always"): Promis
   return Object.assign(redis, { remove: async () => (await redis.stop(), fs.rmSync(redis.dir, { recursive: true, force: true })) });
 }
 
-/** A `zksettle worker` child (one prover thread); resolves once it takes jobs. */
-async function spawnWorker(url: string, prefix: string, id: string): Promise<{ child: ChildProcess; exited: Promise<unknown> }> {
-  const args = ["worker", "--store", url, "--prefix", prefix, "--threads", "1", "--build", CIRCUIT_DIR, "--id", id];
+/**
+ * A `zksettle worker` child (one prover thread); resolves once it takes jobs. Beside
+ * other workers it builds a single-threaded curve, as a pool of several threads does,
+ * so that both sides give each proof one core.
+ */
+async function spawnWorker(url: string, prefix: string, id: string, singleThreadCurve: boolean): Promise<{ child: ChildProcess; exited: Promise<unknown> }> {
+  const args = ["worker", "--store", url, "--prefix", prefix, "--threads", "1", "--build", CIRCUIT_DIR, "--id", id, ...(singleThreadCurve ? ["--single-thread-curve"] : [])];
   const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(REPO_ROOT, "prover", "cli.ts"), ...args], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "inherit"] });
   const exited = new Promise((r) => child.once("exit", r));
   await new Promise<void>((resolve, reject) => {
@@ -92,7 +96,7 @@ async function poolRun(threads: number, inputs: CircuitInput[], vkey: Verificati
 
 async function workersRun(redis: RedisServer, n: number, inputs: CircuitInput[], vkey: VerificationKey): Promise<{ ms: number; warmupMs: number }> {
   const prefix = `bench${n}`;
-  const ws = await Promise.all(Array.from({ length: n }, (_x, i) => spawnWorker(redis.url, prefix, `w${i + 1}`)));
+  const ws = await Promise.all(Array.from({ length: n }, (_x, i) => spawnWorker(redis.url, prefix, `w${i + 1}`, n > 1)));
   const prover = new RemoteProver({ url: redis.url, prefix, maxInFlight: n, pollMs: 2000 });
   try {
     return await timed(n, inputs, (input, i) => prover.prove(CIRCUIT_DIR, input, { jobId: `p${i}` }), vkey);
@@ -174,7 +178,8 @@ async function main(): Promise<void> {
   const ci = overhead.find((r) => r.payload === "ci batch" && r.appendfsync === "always")!;
   const best = rows.reduce((a, b) => ((a.workers as { proofsPerMinute: number }).proofsPerMinute >= (b.workers as { proofsPerMinute: number }).proofsPerMinute ? a : b));
   const note =
-    `${cores} cores: a Groth16 proof keeps a core busy (and a 1-thread prover's curve uses every core), so more than ${cores} proving threads cannot add throughput here; ` +
+    `${cores} cores, shared (load average ${loadAtStart[0].toFixed(1)} at the start, ${os.loadavg()[0].toFixed(1)} at the end): throughput is noisy. ` +
+    `A Groth16 proof keeps a core busy (a 1-thread prover's curve uses every core; with several threads or workers each proof gets one), so more than ${cores} proving threads cannot add throughput here; ` +
     `the worker rows measure what the queue costs and that proofs spread over processes, not a speed-up. ` +
     `Best: ${(best.workers as { proofsPerMinute: number }).proofsPerMinute} proofs/min with ${best.threads} worker(s). ` +
     `The queue adds ${ci.medianMs} ms per job (ci input, fsync always) to a proof of ~${Math.round(((K * 60_000) / ((rows[0].pool as { proofsPerMinute: number }).proofsPerMinute * K)))} ms; ` +
@@ -186,7 +191,7 @@ async function main(): Promise<void> {
     machine: { cores, cpu: os.cpus()[0]?.model, memGiB: round(os.totalmem() / 2 ** 30, 1), node: process.version, loadAvgAtStart: loadAtStart.map((x) => round(x)), loadAvgAtEnd: os.loadavg().map((x) => round(x)) },
     circuit: { params: "ci", batchSize: CI_PARAMS.batchSize, zkey: record.zkey, inputBytes },
     quick,
-    throughput: { proofs: K, what: "K proofs submitted at once after a warm-up, wall time to the last result; workers: one 1-thread `zksettle worker` process each", rows },
+    throughput: { proofs: K, what: "K proofs submitted at once after a warm-up, wall time to the last result; workers: one 1-thread `zksettle worker` process each (--single-thread-curve when there are several, as the pool does with several threads)", rows },
     overhead: { what: "no-op prover, one job at a time: RemoteProver.prove → result (enqueue, worker fetch, complete, QueueEvents)", cases: overhead },
     note,
   };
