@@ -7,6 +7,7 @@
  *   zksettle config [options]    print the configuration the options resolve to, or its problems
  *   zksettle hash-key [key]      sha256 of an API key, for --api-key-hashes (reads stdin without key)
  *   zksettle latency --rpc URL   probe a chain's JSON-RPC endpoint: block interval, time to finality p50/p95/p99
+ *   zksettle worker [options]    a prover worker on the shared Redis prove queue (prover/queue)
  */
 import { Command, Option } from "commander";
 import { hashApiKey } from "./api/auth";
@@ -16,6 +17,7 @@ import { ServiceMetrics } from "./service/metrics";
 import { GenesisError, StartupError, startService } from "./service/bootstrap";
 import { LedgerReplayError } from "./service/ledger";
 import { registerLatencyCommand } from "./risk/latency-command";
+import { workerCommand } from "./queue/worker-command";
 
 /** Adds one commander option per config option: flag, env name and default in the help. */
 function withConfigOptions(cmd: Command): Command {
@@ -93,6 +95,8 @@ export function program(): Command {
       process.stdout.write(hashApiKey(k) + "\n");
     });
   registerLatencyCommand(prog);
+
+  prog.addCommand(workerCommand());
   return prog;
 }
 

@@ -10,6 +10,7 @@ import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { Logger } from "pino";
 import type { Config } from "../service/config";
+import type { LeadershipPort } from "../service/leadership";
 import type { ServiceMetrics } from "../service/metrics";
 import type { Sequencer } from "../service/sequencer";
 import { ApiKeys, presentedKey } from "./auth";
@@ -38,6 +39,8 @@ export interface AppDeps {
   readonly risk?: RiskSource;
   /** Tick of the sequencer's batch-interval timer, ms (default: a tenth of the interval, at most 1 s). */
   readonly tickMs?: number;
+  /** Many machines (`--store redis://…`): writes only on the leader; absent on one machine. */
+  readonly leadership?: LeadershipPort;
 }
 
 /** Shared by the route modules. */
@@ -77,7 +80,7 @@ function routeLabel(req: FastifyRequest): string {
  * every accepted op to the engine before it resolves.
  */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const { config, metrics, engine, sequencer } = deps;
+  const { config, metrics, engine, sequencer, leadership } = deps;
   if (config.mode === "sequencer" && sequencer === undefined) throw new Error("buildApp: mode sequencer needs a sequencer");
   const log = deps.logger.child({ component: "api" });
   const pump = sequencer === undefined ? undefined : new SequencerPump(sequencer, engine, log, metrics);
@@ -100,6 +103,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     counts: () => engine.counts(),
     capacity: () => engine.capacity(),
     sequencer: sequencer && (() => ({ pendingOps: sequencer.pendingOps, restingOrders: sequencer.restingOrders, outbox: sequencer.outbox.length })),
+    leader: leadership && (() => leadership.isLeader()),
   });
 
   const app = Fastify({
@@ -130,6 +134,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (ctx.lifecycle.shuttingDown) throw new ApiError("PRV_ERR_NOT_READY", "the service is shutting down");
     if (!ctx.keys.check(presentedKey(req.headers))) {
       throw new ApiError("PRV_ERR_UNAUTHORIZED", "write routes need a valid API key (Authorization: Bearer <key> or X-API-Key)");
+    }
+    // a follower changes nothing: only the leader cuts batches and moves jobs (GET /v1/auth/check changes nothing)
+    if (leadership !== undefined && req.method !== "GET" && !leadership.isLeader()) {
+      const leader = (await leadership.leader()) ?? "";
+      throw new ApiError("PRV_ERR_NOT_LEADER", `this process is a follower: send writes to the leader ${leader === "" ? "(none is elected yet; retry shortly)" : leader}`, { leader });
     }
   });
   app.addHook("onResponse", async (req, reply) => {

@@ -30,6 +30,7 @@ export const API_ERRORS = {
   PRV_ERR_RATE_LIMITED: [429, "Too Many Requests"], // too many requests from this client; Retry-After
   PRV_ERR_INTERNAL: [500, "Internal Server Error"], // a bug; logged with the request id
   PRV_ERR_NOT_READY: [503, "Service Unavailable"], // readiness: the engine is not ready or the service is shutting down
+  PRV_ERR_NOT_LEADER: [503, "Service Unavailable"], // many machines: this process is a follower; details.leader names the leader to write to (empty while none is elected)
 } as const;
 
 /** One code of the catalogue. */

@@ -8,6 +8,7 @@ import type { Batch } from "../state/batch";
 import type { State } from "../state/state";
 import type { Job as StoredJob, JobState } from "../store/job-store";
 import type { AccountProof } from "../service/ledger";
+import type { ProverWorker } from "../service/ports";
 
 // The job states and the job record are the store's (prover/store/job-store.ts); the API
 // reads a job without the stored batch and its calldata.
@@ -25,6 +26,8 @@ export interface Capacity {
   readonly workers: number;
   /** Workers busy now. */
   readonly busy: number;
+  /** Many machines: the remote prover workers (id, host, threads, busy, proofs, lastSeen). */
+  readonly provers?: readonly ProverWorker[];
 }
 
 /** The job engine (prover/service/engine.ts). Methods may return promises. */

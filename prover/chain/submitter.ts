@@ -110,7 +110,7 @@ export class Submitter {
 
   /** Polls {@link checkFinality} every `pollMs` until stopped; `expected` is re-read each time. */
   watchReorgs(
-    expected: () => readonly ExpectedBatch[],
+    expected: () => readonly ExpectedBatch[] | Promise<readonly ExpectedBatch[]>,
     onReorg: (batchNumbers: number[]) => void | Promise<void>,
     onError: (err: unknown) => void = () => undefined,
   ): { stop(): Promise<void> } {
@@ -118,7 +118,7 @@ export class Submitter {
     const loop = (async () => {
       while (!stopped) {
         try {
-          const missing = await this.checkFinality(expected());
+          const missing = await this.checkFinality(await expected());
           if (missing.length > 0 && !stopped) await onReorg(missing);
         } catch (err) {
           onError(err);

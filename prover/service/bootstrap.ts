@@ -1,15 +1,22 @@
 /**
- * `zksettle serve`, wired (docs/service.md): config → genesis → SqliteJobStore →
- * Ledger.open → ProverPool → chain Submitter (+ adapter) → Engine → resume →
+ * `zksettle serve`, wired (docs/service.md): config → genesis → job store (backends.ts:
+ * SQLite, or jobs in Redis) → Ledger.open → prover port (worker threads, or remote
+ * workers on the Redis prove queue) → chain Submitter (+ adapter) → Engine →
  * (sequencer mode) Sequencer + L1 deposit feed → buildApp → startServer, with the
  * engine's job events feeding the metrics and a graceful shutdown in the reverse order
- * (app → deposit feed, reorg watch → engine.close → pool.close → store.close).
+ * (leader lease → app → deposit feed, reorg watch → engine.close → pool → store).
+ *
+ * On one machine the engine resumes at once. With the jobs in Redis the leader lease
+ * decides (leadership.ts): the elected process rebuilds the ledger, resumes the
+ * engine and starts the leader's roles (L1 deposit feed, reorg watch, a sequencer on
+ * the ledger's state); the others serve reads and follow the ledger.
  *
  * Start-up checks (each failure is a `StartupError` naming the option to fix): the
  * circuit build exists, the chain answers, the settlement contract is deployed with the
  * same parameters, the signer is its operator, its genesis root is the ledger's, and
  * the chain holds no batch the data directory does not know.
  */
+import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { Contract, JsonRpcProvider, Network, Wallet } from "ethers";
@@ -19,34 +26,27 @@ import { startServer, type RunningServer } from "../api/server";
 import { readArtifact, type DeployedContract } from "../chain/deploy";
 import { Submitter as ChainSubmitter } from "../chain/submitter";
 import { signedHeader } from "../dev/fixtures";
-import { ProverPool } from "../pool/prover-pool";
 import { loadParams, type Params } from "../state/params";
 import type { State } from "../state/state";
-import { JobConflictError, type Job, type JobState } from "../store/job-store";
-import { SqliteJobStore } from "../store/sqlite-store";
+import { JobConflictError, type JobStore } from "../store/job-store";
 import type { SetupRecord, VerificationKey } from "../zk/prover";
+import { openBackends, StartupError } from "./backends";
 import { ChainAdapter, recordSubmitterEvents } from "./chain-adapter";
 import type { Config } from "./config";
 import { DepositFeeder } from "./deposit-feeder";
 import { Engine } from "./engine";
+import { attachEngineMetrics } from "./engine-metrics";
 import { GenesisError, loadGenesis } from "./genesis-file";
+import { LeaderLease } from "./leader";
+import { Leadership, type LeadershipPort } from "./leadership";
 import { Ledger } from "./ledger";
 import type { ServiceMetrics } from "./metrics";
 import { Sequencer } from "./sequencer";
-import { RiskLoop } from "./risk-loop";
-import { parseRiskConfig, type RiskConfig } from "../risk/controls";
+import { RiskLoop, attachRiskLoop, loadRiskConfig } from "./risk-loop";
 import { registerRiskMetrics } from "../risk/metrics";
 
 /** The repository root (build/, artifacts/, circuits/params/). */
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
-
-/** A problem found at start; the CLI prints it and exits 2. */
-export class StartupError extends Error {
-  constructor(readonly problems: readonly string[]) {
-    super(`cannot start:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
-    this.name = "StartupError";
-  }
-}
 
 /** The running service, for the CLI, tests and the bench. */
 export interface Service {
@@ -54,9 +54,12 @@ export interface Service {
   readonly config: Config;
   readonly engine: Engine;
   readonly ledger: Ledger;
-  readonly store: SqliteJobStore;
+  readonly store: JobStore;
   readonly sequencer?: Sequencer;
+  /** The latency-aware margin (docs/risk.md section 8). */
   readonly risk: RiskLoop;
+  /** Many machines: the leader lease this process competes for. */
+  readonly leadership?: Leadership;
   readonly server: RunningServer;
 }
 
@@ -75,80 +78,13 @@ function circuitOf(params: string): { dir: string; vkey: VerificationKey; insecu
   return { dir, vkey, insecure: record.insecure };
 }
 
-/** The risk loop's parameters: the defaults, or the `--risk-config` file's (checked). */
-function riskConfigOf(file: string, markets: number): RiskConfig {
-  let raw: unknown = {};
-  if (file !== "") {
-    try {
-      raw = JSON.parse(fs.readFileSync(file, "utf8"));
-    } catch (e) {
-      throw new StartupError([`riskConfig: cannot read ${file} as JSON (${(e as Error).message})`]);
-    }
-  }
-  try {
-    return parseRiskConfig(raw, markets);
-  } catch (e) {
-    throw new StartupError([`riskConfig: ${(e as Error).message}`]);
-  }
-}
-
-/** One service per data directory: a pid file, ignored when its process is gone (kill -9). */
-function lockDataDir(dataDir: string): () => void {
-  fs.mkdirSync(dataDir, { recursive: true });
-  const file = path.join(dataDir, "serve.pid");
-  if (fs.existsSync(file)) {
-    const pid = Number(fs.readFileSync(file, "utf8").trim());
-    let alive = false;
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid) {
-      try {
-        process.kill(pid, 0);
-        alive = true;
-      } catch {
-        alive = false;
-      }
-    }
-    if (alive) throw new StartupError([`dataDir: ${dataDir} is used by the running process ${pid} (${file})`]);
-  }
-  fs.writeFileSync(file, String(process.pid));
-  return () => {
-    try {
-      if (fs.readFileSync(file, "utf8").trim() === String(process.pid)) fs.unlinkSync(file);
-    } catch {
-      /* already gone */
-    }
-  };
-}
-
 /** What `serve` needs beyond `loadConfig`'s checks. */
 export function serveProblems(c: Config): string[] {
   const p: string[] = [];
-  if (c.store !== "sqlite") p.push(`store: ${JSON.stringify(c.store)} is not available in this build; use sqlite`);
   if (c.settlement === "") p.push("settlement: the settlement contract's address is required (--settlement, ZKSETTLE_SETTLEMENT)");
   if (c.signerKey === "") p.push("signerKey: the operator's private key is required (ZKSETTLE_SIGNER_KEY, or --signer-key)");
   if (c.genesis === "" && !c.devGenesis) p.push("genesis: give --genesis FILE (ZKSETTLE_GENESIS), or --dev-genesis for the INSECURE dev genesis");
   return p;
-}
-
-/** Feeds the metrics from the engine's job events: stage durations, proofs, gas, errors. */
-export function attachEngineMetrics(engine: Engine, metrics: ServiceMetrics): void {
-  const seen = new Map<string, { state: JobState; stages: Set<string> }>();
-  engine.on("job", (job: Job) => {
-    const prev = seen.get(job.id);
-    const stages = prev?.stages ?? new Set<string>();
-    for (const [stage, ms] of Object.entries(job.stageMs) as [JobState, number][]) {
-      const k = `${job.attempts}:${stage}`;
-      if (stages.has(k) || typeof ms !== "number") continue;
-      stages.add(k);
-      metrics.observeStage(stage, ms);
-    }
-    if (job.state !== prev?.state) {
-      if (job.state === "submitting" && prev?.state === "verifying") metrics.proofDone();
-      if (job.state === "confirmed" && job.gasUsed !== undefined) metrics.gas(job.gasUsed);
-      if (job.state === "failed") metrics.error(job.error?.code ?? "PRV_ERR_INTERNAL");
-    }
-    if (job.state === "confirmed" || job.state === "cancelled") seen.delete(job.id);
-    else seen.set(job.id, { state: job.state, stages });
-  });
 }
 
 /** Reads the contract and checks it against the configuration and the ledger. */
@@ -192,35 +128,32 @@ export async function startService(config: Config, log: Logger, metrics: Service
   const abi = readArtifact("contracts/Settlement.sol", "Settlement").abi;
   const settlement = new Contract(config.settlement, abi, provider) as unknown as DeployedContract;
 
-  const unlock = lockDataDir(config.dataDir);
-  const store = new SqliteJobStore(path.join(config.dataDir, "jobs.sqlite"));
-  let pool: ProverPool | undefined;
+  const backends = await openBackends(config, log);
+  const { store } = backends;
   let undone = false;
   /** pool → store → pid file → provider (after engine.close). */
   const undo = async (): Promise<void> => {
     if (undone) return;
     undone = true;
-    await pool?.close();
-    store.close();
-    unlock();
+    await backends.close();
     provider.destroy();
   };
   let ledger: Ledger;
   try {
-    ledger = Ledger.open(store, genesis);
+    ledger = await Ledger.open(store, genesis);
     await checkChain(settlement, provider, signer, params, genesis, ledger, config);
   } catch (e) {
     await undo();
     throw e;
   }
-  log.info({ batches: ledger.height, stateRoot: ledger.stateRoot().toString(), unfinished: store.unfinished().length }, "ledger replayed");
+  log.info({ batches: ledger.height, stateRoot: ledger.stateRoot().toString(), unfinished: (await store.unfinished()).length }, "ledger replayed");
 
   let risk: RiskLoop;
   try {
-    risk = new RiskLoop({ config: riskConfigOf(config.riskConfig, params.markets), params, overridesFile: path.join(config.dataDir, "risk-overrides.json"), log: log.child({ component: "risk" }) });
+    risk = new RiskLoop({ config: loadRiskConfig(config.riskConfig, params.markets), params, overridesFile: path.join(config.dataDir, "risk-overrides.json"), log: log.child({ component: "risk" }) });
   } catch (e) {
     await undo();
-    throw e instanceof StartupError ? e : new StartupError([`riskConfig: ${(e as Error).message}`]);
+    throw new StartupError([`riskConfig: ${(e as Error).message}`]);
   }
   registerRiskMetrics(metrics.registry, risk);
 
@@ -240,48 +173,34 @@ export async function startService(config: Config, log: Logger, metrics: Service
     },
   });
   const submitter = new ChainAdapter({ chain, store, provider, log: chainLog, confirmations: config.confirmations, replaceAfterMs: config.replaceAfter * 1000, pollMs: config.pollInterval });
-  pool = new ProverPool({ maxThreads: config.workers });
-  const engine = new Engine({ store, ledger, pool, submitter, circuitDir: circuit.dir, vkey: circuit.vkey, params, maxQueued: config.maxQueue });
+  const engine = new Engine({ store, ledger, pool: backends.pool(), submitter, circuitDir: circuit.dir, vkey: circuit.vkey, params, maxQueued: config.maxQueue });
   attachEngineMetrics(engine, metrics);
   const engineLog = log.child({ component: "engine" });
   engine.on("job", (j) => engineLog.info({ jobId: j.id, batchNumber: j.batchNumber, state: j.state, attempts: j.attempts, txHash: j.txHash, error: j.error }, "job"));
   engine.on("rewound", (h) => engineLog.warn({ height: h }, "the newest batch was cancelled; the ledger went back"));
-  // The risk loop measures every batch and plans again after each confirmed one, so the
-  // routes and metrics follow the latency also where no header is signed here (batch mode).
-  const riskLog = log.child({ component: "risk" });
-  const planRisk = (state: State, nowSeconds?: number): void => {
-    try {
-      risk.update(state, nowSeconds);
-    } catch (err) {
-      riskLog.error({ err }, "risk update failed; the arrays in force stay");
-    }
-  };
-  engine.on("job", (j) => {
-    risk.observeJob(j);
-    if (j.state === "confirmed") planRisk(ledger.pendingState());
-  });
-  planRisk(ledger.pendingState());
-  await engine.resume();
+  engine.on("fault", (err) => engineLog.error({ err }, "job store or submitter error outside a request; the job stays where the store has it"));
+  const planRisk = attachRiskLoop(risk, engine, () => ledger.pendingState(), log.child({ component: "risk" }));
 
   // a reorg that takes back a confirmed batch: failed (PRV_ERR_REORGED) → retry → submitted again
-  const reorgs = chain.watchReorgs(
-    () => store.list({ states: ["confirmed"], limit: 64 }).map((j) => ({ batchNumber: j.batchNumber, newStateRoot: BigInt(j.newStateRoot), blockNumber: j.blockNumber })),
-    (numbers) => {
-      for (const n of numbers) {
-        const job = store.getByBatchNumber(n);
-        if (!job || job.state !== "confirmed") continue;
-        chainLog.warn({ jobId: job.id, batchNumber: n, txHash: job.txHash }, "a reorg took back a confirmed batch: submitting it again");
-        try {
-          store.transition(job.id, ["confirmed"], "failed", { error: { code: "PRV_ERR_REORGED", message: `batch ${n} (tx ${job.txHash}) is no longer on the canonical chain` } });
-          metrics.error("PRV_ERR_REORGED");
-          engine.retry(job.id);
-        } catch (err) {
-          if (!(err instanceof JobConflictError)) throw err;
+  const watchReorgs = () =>
+    chain.watchReorgs(
+      async () => (await store.list({ states: ["confirmed"], limit: 64 })).map((j) => ({ batchNumber: j.batchNumber, newStateRoot: BigInt(j.newStateRoot), blockNumber: j.blockNumber })),
+      async (numbers) => {
+        for (const n of numbers) {
+          const job = await store.getByBatchNumber(n);
+          if (!job || job.state !== "confirmed") continue;
+          chainLog.warn({ jobId: job.id, batchNumber: n, txHash: job.txHash }, "a reorg took back a confirmed batch: submitting it again");
+          try {
+            await store.transition(job.id, ["confirmed"], "failed", { error: { code: "PRV_ERR_REORGED", message: `batch ${n} (tx ${job.txHash}) is no longer on the canonical chain` } });
+            metrics.error("PRV_ERR_REORGED");
+            await engine.retry(job.id);
+          } catch (err) {
+            if (!(err instanceof JobConflictError)) throw err;
+          }
         }
-      }
-    },
-    (err) => chainLog.warn({ err }, "reorg check failed; retrying"),
-  );
+      },
+      (err) => chainLog.warn({ err }, "reorg check failed; retrying"),
+    );
 
   let sequencer: Sequencer | undefined;
   let feeder: DepositFeeder | undefined;
@@ -296,8 +215,8 @@ export async function startService(config: Config, log: Logger, metrics: Service
       takerFeeBps: BigInt(config.takerFeeBps),
       devOracle: config.devOracle
         ? (s, now) => {
+            // the dev oracle signs what the risk loop plans: new arrays when the plan publishes
             const ts = bigMax(s.global.oracleTimestamp + 1n, BigInt(Math.floor(now / 1000)));
-            // The dev oracle signs what the risk loop plans: new arrays when the plan says to publish.
             planRisk(s, Number(ts));
             return signedHeader(s, ts, undefined, undefined, undefined, risk.arraysToPublish());
           }
@@ -306,10 +225,37 @@ export async function startService(config: Config, log: Logger, metrics: Service
     feeder = new DepositFeeder(sequencer, settlement, log.child({ component: "deposits" }), metrics);
   }
 
-  const app = await buildApp({ engine, ledger, sequencer, config, metrics, logger: log, risk });
-  const stop = async (): Promise<void> => {
+  /** The roles only the leader plays (on one machine: this process, from the start). */
+  let reorgs: { stop(): Promise<void> } | undefined;
+  const lead = (): void => {
+    // a new leader sequences on the ledger's state, which the previous leader moved on
+    const dropped = sequencer?.reset(ledger.pendingState());
+    if (dropped && dropped.pendingOps + dropped.restingOrders > 0) log.warn(dropped, "sequencer reset to the ledger's state");
+    reorgs ??= watchReorgs();
+    feeder?.start(config.pollInterval);
+  };
+  const stopRoles = async (): Promise<void> => {
     await feeder?.stop();
-    await reorgs.stop();
+    await reorgs?.stop();
+    reorgs = undefined;
+  };
+  const follow = async (): Promise<void> => {
+    await stopRoles();
+    // what this process accepted but did not cut is lost: the clients post it again to the leader
+    const dropped = sequencer?.reset(ledger.pendingState());
+    if (dropped && dropped.pendingOps + dropped.cut > 0) log.warn(dropped, "deposed: dropped the ops this process accepted but did not hand to the engine");
+  };
+
+  let leadership: Leadership | undefined;
+  let follower: NodeJS.Timeout | undefined;
+  const port: LeadershipPort | undefined = backends.redisUrl === undefined ? undefined : { isLeader: () => leadership?.isLeader() ?? false, leader: async () => leadership?.leader() };
+  if (port === undefined) await engine.resume();
+
+  const app = await buildApp({ engine, ledger, sequencer, config, metrics, logger: log, leadership: port, risk });
+  const stop = async (): Promise<void> => {
+    if (follower !== undefined) clearInterval(follower);
+    await leadership?.stop();
+    await stopRoles();
     await engine.close();
     await undo();
   };
@@ -321,8 +267,22 @@ export async function startService(config: Config, log: Logger, metrics: Service
     await stop();
     throw new StartupError([`host/port: cannot listen on ${config.host}:${config.port} (${(e as Error).message})`]);
   }
-  feeder?.start(config.pollInterval);
-  return { url: server.url, config, engine, ledger, store, sequencer, risk, server };
+  if (backends.redisUrl === undefined) {
+    lead();
+  } else {
+    // the lease names this process by its URL, so a follower's PRV_ERR_NOT_LEADER says where to write
+    const lease = new LeaderLease({ url: backends.redisUrl, prefix: config.storePrefix, ownerId: `${server.url}#${randomUUID().slice(0, 8)}`, ttlMs: config.leaderTtlMs });
+    // every job write checks, in the same Redis script, that this process still holds the lease
+    backends.fence(lease.ownerId);
+    leadership = new Leadership(lease, engine, ledger, log.child({ component: "leader" }), { lead, follow });
+    await leadership.start();
+    // a follower's state routes read its copy of the ledger: keep it up with the leader's
+    follower = setInterval(() => {
+      if (!lease.isLeader) void ledger.sync().catch((err: unknown) => log.warn({ err }, "follower: cannot read the ledger; retrying"));
+    }, config.pollInterval);
+    follower.unref();
+  }
+  return { url: server.url, config, engine, ledger, store, sequencer, risk, leadership, server };
 }
 
 /** eth_chainId with a timeout (ethers would retry an unreachable node forever). */
@@ -346,4 +306,4 @@ function bigMax(a: bigint, b: bigint): bigint {
   return a > b ? a : b;
 }
 
-export { GenesisError };
+export { GenesisError, StartupError, attachEngineMetrics };

@@ -40,13 +40,14 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  * The handler for the chain submitter's `onEvent`: records the hash of every sent
  * transaction on its job before the submitter waits for it, and logs the rest.
  */
-export function recordSubmitterEvents(store: JobStore, log: Logger): (e: SubmitterEvent) => void {
-  return (e) => {
+export function recordSubmitterEvents(store: JobStore, log: Logger): (e: SubmitterEvent) => Promise<void> {
+  // async: the chain submitter awaits the handler, so the hash is stored before it waits
+  return async (e) => {
     if (e.type === "sent") {
-      const job = store.getByBatchNumber(e.batchNumber);
+      const job = await store.getByBatchNumber(e.batchNumber);
       if (job) {
         try {
-          store.transition(job.id, ["submitting"], "submitting", { txHash: e.txHash });
+          await store.transition(job.id, ["submitting"], "submitting", { txHash: e.txHash });
         } catch (err) {
           if (!(err instanceof JobConflictError)) throw err;
         }

@@ -5,6 +5,7 @@
  * every problem is reported at once, naming the option and where its value came from.
  */
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import os from "node:os";
 
 type Kind = "int" | "number" | "string" | "bool" | "list";
@@ -30,6 +31,8 @@ export interface Config {
   params: string;
   dataDir: string;
   store: string;
+  storePrefix: string;
+  leaderTtlMs: number;
   genesis: string;
   devGenesis: boolean;
   apiKeyHashes: string[];
@@ -63,7 +66,9 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: "port", kind: "int", min: 0, max: 65535, help: "TCP port (0: any free port)" },
   { key: "params", kind: "string", pattern: /^[A-Za-z0-9_-]+$/, help: "circuit parameter set (circuits/params/<name>.json, build/<name>/)" },
   { key: "dataDir", kind: "string", help: "directory of the job store (SQLite file)" },
-  { key: "store", kind: "string", pattern: /^(sqlite|redis:\/\/\S+)$/, help: "job store: sqlite, or redis://host:port for a shared queue" },
+  { key: "store", kind: "string", help: "job store: sqlite (DATA_DIR/jobs.sqlite), sqlite:PATH or a path, or redis://HOST:PORT[/DB] for many machines (jobs in Redis, one leader, remote workers)" },
+  { key: "storePrefix", kind: "string", pattern: /^[A-Za-z0-9_.-]+$/, help: "redis store: key prefix of this deployment (jobs, leader lease, prove queue)" },
+  { key: "leaderTtlMs", kind: "int", min: 300, max: 600_000, help: "redis store: leader lease in ms; a dead leader is replaced within it" },
   { key: "genesis", kind: "string", help: "genesis of the settlement contract: a JSON file (docs/operations.md, \"Genesis file\")" },
   { key: "devGenesis", kind: "bool", help: "use the INSECURE dev genesis of prover/dev/fixtures.ts (tests and demo only)" },
   { key: "apiKeyHashes", kind: "list", pattern: /^[0-9a-f]{64}$/, help: "comma-separated sha256 hex digests of the API keys allowed on write routes (zksettle hash-key <key>)" },
@@ -99,6 +104,8 @@ export function defaultConfig(): Config {
     params: "ci",
     dataDir: "./data",
     store: "sqlite",
+    storePrefix: "zksettle",
+    leaderTtlMs: 10_000,
     genesis: "",
     devGenesis: false,
     apiKeyHashes: [],
@@ -232,6 +239,8 @@ export function loadConfig(src: ConfigSources = {}): Config {
     else cfg[spec.key] = r.value;
   }
   const c = cfg as unknown as Config;
+  const store = parseStore(c.store, c.dataDir);
+  if ("problem" in store) problems.push(`store: ${store.problem}`);
   if (problems.length === 0) {
     if (c.devOracle && c.mode !== "sequencer") problems.push("devOracle: only meaningful with mode sequencer");
     if (c.devGenesis && c.genesis !== "") problems.push("genesis: give either --genesis FILE or --dev-genesis, not both");
@@ -239,6 +248,33 @@ export function loadConfig(src: ConfigSources = {}): Config {
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return c;
+}
+
+/** Where the jobs are kept (`--store`). */
+export type StoreLocation = { readonly kind: "sqlite"; readonly file: string } | { readonly kind: "redis"; readonly url: string };
+
+/**
+ * Reads `--store`: `sqlite` (the data directory's jobs.sqlite), `sqlite:PATH` or a
+ * path, or `redis://HOST:PORT[/DB]`.
+ * @returns the location, or the problem with the value
+ */
+export function parseStore(store: string, dataDir: string): StoreLocation | { readonly problem: string } {
+  if (store === "sqlite" || store === "") return { kind: "sqlite", file: join(dataDir, "jobs.sqlite") };
+  if (store.startsWith("sqlite:")) {
+    const file = store.slice("sqlite:".length);
+    return file === "" ? { problem: "sqlite: needs a file path (sqlite:PATH)" } : { kind: "sqlite", file };
+  }
+  if (!/^rediss?:/i.test(store)) return { kind: "sqlite", file: store };
+  const bad = { problem: `${JSON.stringify(store)} is not redis://HOST:PORT[/DB] (e.g. redis://127.0.0.1:6379/0)` };
+  let url: URL;
+  try {
+    url = new URL(store);
+  } catch {
+    return bad;
+  }
+  const db = url.pathname.replace(/^\//, "");
+  if (url.protocol !== "redis:" || url.hostname === "" || !/^\d+$/.test(url.port) || Number(url.port) > 65535 || !/^(\d{1,2})?$/.test(db) || url.search !== "" || url.hash !== "") return bad;
+  return { kind: "redis", url: store };
 }
 
 /** The configuration with secrets masked, for logs and `zksettle config`. */

@@ -53,3 +53,15 @@ export class ProofInvalidError extends Error {
     this.name = "ProofInvalidError";
   }
 }
+
+/**
+ * The engine stood down (its process lost the leader lease): it writes no job state
+ * any more. Callers of the API see PRV_ERR_NOT_LEADER before they get here.
+ */
+export class EngineFencedError extends Error {
+  readonly code = "PRV_ERR_NOT_LEADER";
+  constructor() {
+    super("this process is no longer the leader: it changes no job");
+    this.name = "EngineFencedError";
+  }
+}

@@ -10,67 +10,34 @@
  * - Submitting: strictly in batch order, one at a time: batch n only once batch n−1 is
  *   confirmed (a failed batch blocks the ones after it until it is retried or, if it is
  *   the newest, cancelled). `submitting` also covers "proven, waiting for its turn".
- * - `resume()` (once, at start): jobs left in witness/proving/verifying go back to
- *   queued and are proven again (re-proving is safe); jobs in submitting ask the chain
- *   first (`isFinalized`) and are submitted only if their batch is not there.
+ * - `resume()` (at start, and again at each election): jobs left in
+ *   witness/proving/verifying go back to queued and are proven again (re-proving is
+ *   safe; a remote prover re-attaches to the running proof by job id); jobs in
+ *   submitting ask the chain first (`isFinalized`) and are submitted only if their
+ *   batch is not there.
  * - `cancel(id)`: only the newest batch's job, and not once it is submitting: later
  *   batches are built on its state, so a cancel takes the batch out of the ledger and
  *   the state goes back to the batch before (`rewound` event: a sequencer must rebase).
+ * - `standDown()` (a leader that lost its lease, docs/operations.md "Many machines"):
+ *   from that moment the engine writes nothing: running proofs are dropped without a
+ *   state change (the new leader's `resume()` re-queues them) and no batch is submitted.
+ *   A fenced store (RedisJobStore.fence) refuses such writes on its side too
+ *   (StoreFencedError), which the engine treats the same way.
+ *
+ * The store is asynchronous, and the order guarantees above rest on two single-flight
+ * loops rather than on synchronous store calls: `pump` (one pass at a time, so a job
+ * is never started twice from a stale list; the queued → witness compare-and-set is
+ * the second guard) and `submitInOrder` (one submission at a time, lowest batch first).
  */
 import { EventEmitter } from "node:events";
 import { buildBatchInput } from "../witness/batch-input";
-import type { Params } from "../state/params";
 import type { Batch } from "../state/batch";
-import { terminateCurves, verify, type VerificationKey } from "../zk/prover";
-import { JobConflictError, PROVING_STATES, type Job, type JobPatch, type JobState, type JobStore } from "../store/job-store";
-import type { Ledger } from "./ledger";
-import type { ProverPort, Submitter } from "./ports";
-import { CancelRefusedError, EngineNotReadyError, ProofInvalidError, QueueFullError, RetryRefusedError } from "./engine-errors";
+import { terminateCurves, verify } from "../zk/prover";
+import { JobConflictError, PROVING_STATES, StoreFencedError, type Job, type JobPatch, type JobState } from "../store/job-store";
+import { errorOf, PROGRESS, type Capacity, type EngineEvents, type EngineOptions, type Running } from "./engine-types";
+import { CancelRefusedError, EngineFencedError, EngineNotReadyError, ProofInvalidError, QueueFullError, RetryRefusedError } from "./engine-errors";
 
-/** Options of `Engine`. */
-export interface EngineOptions {
-  readonly store: JobStore;
-  readonly ledger: Ledger;
-  readonly pool: ProverPort;
-  readonly submitter: Submitter;
-  /** Build folder of the circuit (`build/<params>/`). */
-  readonly circuitDir: string;
-  readonly vkey: VerificationKey;
-  readonly params: Params;
-  /** Unfinished jobs beyond which `submitBatch` throws QueueFullError (default 1000). */
-  readonly maxQueued?: number;
-}
-
-/** Events of the engine. */
-export interface EngineEvents {
-  /** A job changed (after the store has it). */
-  job: [job: Job];
-  /** A cancel took the newest batch out of the ledger; `height` is the newest batch now. */
-  rewound: [height: number];
-}
-
-/** How full the engine is. */
-export interface Capacity {
-  readonly queued: number;
-  readonly maxQueued: number;
-  readonly workers: number;
-  readonly busy: number;
-}
-
-/** Progress (0..1) recorded on entering each stage. */
-const PROGRESS: Partial<Record<JobState, number>> = { queued: 0, witness: 0.05, proving: 0.15, verifying: 0.8, submitting: 0.85, confirmed: 1 };
-
-interface Running {
-  readonly controller: AbortController;
-  /** Why the engine aborted it, if it did. */
-  reason?: "cancel" | "close";
-  done?: Promise<void>;
-}
-
-function errorOf(err: unknown, fallback: string): { code: string; message: string } {
-  const code = (err as { code?: unknown } | null)?.code;
-  return { code: typeof code === "string" && code.startsWith("PRV_ERR_") ? code : fallback, message: err instanceof Error ? err.message : String(err) };
-}
+export type { Capacity, EngineEvents, EngineOptions } from "./engine-types";
 
 export class Engine extends EventEmitter<EngineEvents> {
   private readonly o: EngineOptions;
@@ -78,8 +45,12 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly running = new Map<string, Running>();
   private submitLoop: Promise<void> | undefined;
   private submitAgain = false;
+  private pumpLoop: Promise<void> | undefined;
+  private pumpAgain = false;
   private started = false;
   private closing = false;
+  /** Set by `standDown`: this process may no longer write job states. */
+  private fenced = false;
 
   constructor(opts: EngineOptions) {
     super();
@@ -87,20 +58,40 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.maxQueued = opts.maxQueued ?? 1000;
   }
 
-  /** Picks up the store's unfinished jobs (see the file comment) and starts working. */
+  /**
+   * Picks up the store's unfinished jobs (see the file comment) and starts working.
+   * Again after `standDown`: a re-elected leader starts from what the store holds.
+   */
   async resume(): Promise<void> {
-    if (this.started) return;
-    for (const job of this.o.store.unfinished()) {
-      if (PROVING_STATES.includes(job.state)) this.move(job.id, PROVING_STATES, "queued", { progress: 0 });
+    if (this.started || this.closing) return;
+    // a previous term's proofs must be gone before this term re-queues their jobs
+    await Promise.allSettled([...this.running.values()].map((r) => r.done));
+    this.fenced = false;
+    for (const job of await this.o.store.unfinished()) {
+      if (PROVING_STATES.includes(job.state)) await this.tryMove(job.id, PROVING_STATES, "queued", { progress: 0 });
     }
+    if (this.fenced || this.closing) return; // stood down (or closed) while resuming
     this.started = true;
     this.pump();
     this.kickSubmit();
   }
 
-  /** True once resumed and until closing. */
+  /** True once resumed and until closing or standing down. */
   ready(): boolean {
-    return this.started && !this.closing;
+    return this.started && !this.closing && !this.fenced;
+  }
+
+  /**
+   * Stops proving and submitting at once, writing nothing more (see the file comment).
+   * A transaction already sent stays sent: the next leader asks `isFinalized` first.
+   */
+  standDown(): void {
+    this.fenced = true;
+    this.started = false;
+    for (const run of this.running.values()) {
+      run.reason = "deposed";
+      run.controller.abort(new Error("engine stood down: no longer the leader"));
+    }
   }
 
   /**
@@ -109,12 +100,12 @@ export class Engine extends EventEmitter<EngineEvents> {
    * @throws RuleError (nothing stored); QueueFullError; EngineNotReadyError;
    *   JobConflictError PRV_ERR_IDEMPOTENCY_KEY_REUSED
    */
-  submitBatch(batch: Batch, idempotencyKey?: string): Job {
-    if (!this.ready()) throw new EngineNotReadyError(this.closing ? "closing" : "not resumed yet");
-    const repeat = idempotencyKey !== undefined && this.o.store.findByIdempotencyKey(idempotencyKey) !== undefined;
-    const queued = this.o.store.unfinished().length;
+  async submitBatch(batch: Batch, idempotencyKey?: string): Promise<Job> {
+    if (!this.ready()) throw new EngineNotReadyError(this.closing ? "closing" : this.fenced ? "not the leader" : "not resumed yet");
+    const repeat = idempotencyKey !== undefined && (await this.o.store.findByIdempotencyKey(idempotencyKey)) !== undefined;
+    const queued = (await this.o.store.unfinished()).length;
     if (!repeat && queued >= this.maxQueued) throw new QueueFullError(queued, this.maxQueued);
-    const { job, created } = this.o.ledger.append(batch, { idempotencyKey });
+    const { job, created } = await this.o.ledger.append(batch, { idempotencyKey });
     if (created) {
       this.emit("job", job);
       this.pump();
@@ -122,16 +113,22 @@ export class Engine extends EventEmitter<EngineEvents> {
     return job;
   }
 
-  getJob(id: string): Job | undefined {
+  getJob(id: string): Promise<Job | undefined> {
     return this.o.store.get(id);
   }
 
-  counts(): Record<JobState, number> {
+  /** The newest `limit` jobs, from the store (so the list outlives a restart). */
+  listJobs(limit: number): Promise<Job[]> {
+    return this.o.store.list({ limit });
+  }
+
+  counts(): Promise<Record<JobState, number>> {
     return this.o.store.counts();
   }
 
-  capacity(): Capacity {
-    return { queued: this.o.store.unfinished().length, maxQueued: this.maxQueued, workers: this.o.pool.threads, busy: this.o.pool.busy };
+  async capacity(): Promise<Capacity> {
+    const c = { queued: (await this.o.store.unfinished()).length, maxQueued: this.maxQueued, workers: this.o.pool.threads, busy: this.o.pool.busy };
+    return this.o.pool.workers === undefined ? c : { ...c, provers: await this.o.pool.workers() };
   }
 
   /**
@@ -141,8 +138,8 @@ export class Engine extends EventEmitter<EngineEvents> {
    * @returns the cancelled job, or undefined when there is no such job
    * @throws CancelRefusedError (see its codes)
    */
-  cancel(id: string): Job | undefined {
-    const job = this.o.store.get(id);
+  async cancel(id: string): Promise<Job | undefined> {
+    const job = await this.o.store.get(id);
     if (!job) return undefined;
     if (job.state === "confirmed" || job.state === "cancelled") throw new CancelRefusedError("PRV_ERR_JOB_FINAL", `job ${id} is ${job.state}`);
     if (job.state === "submitting") throw new CancelRefusedError("PRV_ERR_CANCEL_REFUSED", `job ${id} is submitting: its proof may already be on its way to the chain`);
@@ -152,10 +149,15 @@ export class Engine extends EventEmitter<EngineEvents> {
         `job ${id} proves batch ${job.batchNumber}, but batch ${this.o.ledger.height} is the newest: later batches are built on its state (cancel them first, newest first)`,
       );
     }
+    if (this.fenced) throw new EngineFencedError();
+    // The store's compare-and-set decides; a proof that finishes meanwhile finds the
+    // job cancelled and its own transition refused, so it changes nothing.
+    const cancelled = await this.o.ledger.dropNewest(id, ["queued", ...PROVING_STATES, "failed"]);
     const run = this.running.get(id);
-    if (run) run.reason = "cancel";
-    const cancelled = this.o.ledger.dropNewest(id, ["queued", ...PROVING_STATES, "failed"]);
-    run?.controller.abort(new Error(`job ${id} cancelled`));
+    if (run) {
+      run.reason = "cancel";
+      run.controller.abort(new Error(`job ${id} cancelled`));
+    }
     this.emit("job", cancelled);
     this.emit("rewound", this.o.ledger.height);
     return cancelled;
@@ -165,11 +167,11 @@ export class Engine extends EventEmitter<EngineEvents> {
    * Puts a failed job back: to submitting when it has a proof, else to queued.
    * @throws RetryRefusedError when the job has not failed
    */
-  retry(id: string): Job {
-    const job = this.o.store.get(id);
+  async retry(id: string): Promise<Job> {
+    const job = await this.o.store.get(id);
     if (!job || job.state !== "failed") throw new RetryRefusedError(`job ${id} is ${job?.state ?? "unknown"}, not failed`);
     const to: JobState = job.proof ? "submitting" : "queued";
-    const retried = this.move(id, ["failed"], to, { error: null, progress: PROGRESS[to] });
+    const retried = await this.move(id, ["failed"], to, { error: null, progress: PROGRESS[to] });
     this.pump();
     this.kickSubmit();
     return retried;
@@ -184,37 +186,57 @@ export class Engine extends EventEmitter<EngineEvents> {
   async close(opts: { drain?: boolean } = {}): Promise<void> {
     this.closing = true;
     for (const run of this.running.values()) {
-      if (opts.drain) continue;
+      if (opts.drain || run.reason !== undefined) continue;
       run.reason = "close";
       run.controller.abort(new Error("engine closing"));
     }
     await Promise.allSettled([...this.running.values()].map((r) => r.done));
+    await this.pumpLoop;
     await this.submitLoop;
     await terminateCurves();
   }
 
-  /** Records a transition and tells the listeners. */
-  private move(id: string, from: readonly JobState[], to: JobState, patch: JobPatch = {}): Job {
-    const job = this.o.store.transition(id, from, to, { progress: PROGRESS[to], ...patch });
+  /** Records a transition and tells the listeners (refused once the engine stood down). */
+  private async move(id: string, from: readonly JobState[], to: JobState, patch: JobPatch = {}): Promise<Job> {
+    if (this.fenced) throw new EngineFencedError();
+    const job = await this.o.store.transition(id, from, to, { progress: PROGRESS[to], ...patch });
     this.emit("job", job);
     return job;
   }
 
   /** `move`, but a job that has moved on meanwhile (cancelled) is left alone. */
-  private tryMove(id: string, from: readonly JobState[], to: JobState, patch: JobPatch = {}): Job | undefined {
+  private async tryMove(id: string, from: readonly JobState[], to: JobState, patch: JobPatch = {}): Promise<Job | undefined> {
     try {
-      return this.move(id, from, to, patch);
+      return await this.move(id, from, to, patch);
     } catch (err) {
-      if (err instanceof JobConflictError) return undefined;
+      if (err instanceof JobConflictError || err instanceof EngineFencedError || err instanceof StoreFencedError) return undefined;
       throw err;
     }
   }
 
-  /** Starts proofs for queued jobs while threads are free. */
+  private active(): boolean {
+    return this.started && !this.closing && !this.fenced;
+  }
+
+  /** Starts proofs for queued jobs while threads are free (one pass at a time). */
   private pump(): void {
-    if (!this.started || this.closing) return;
-    for (const job of this.o.store.unfinished()) {
-      if (this.running.size >= this.o.pool.threads) return;
+    if (!this.active()) return;
+    if (this.pumpLoop) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumpLoop = this.pumpOnce()
+      .catch((err: unknown) => void this.emit("fault", err))
+      .finally(() => {
+        this.pumpLoop = undefined;
+        if (this.pumpAgain) this.pump();
+      });
+  }
+
+  private async pumpOnce(): Promise<void> {
+    this.pumpAgain = false;
+    for (const job of await this.o.store.unfinished()) {
+      if (!this.active() || this.running.size >= this.o.pool.threads) return;
       if (job.state === "queued" && !this.running.has(job.id)) this.startProof(job);
     }
   }
@@ -222,77 +244,87 @@ export class Engine extends EventEmitter<EngineEvents> {
   private startProof(job: Job): void {
     const run: Running = { controller: new AbortController() };
     this.running.set(job.id, run);
-    run.done = this.prove(job, run.controller.signal)
+    run.done = this.prove(job, run)
       .catch((err: unknown) => this.proofFailed(job.id, err, run))
+      .catch((err: unknown) => void this.emit("fault", err))
       .finally(() => {
         this.running.delete(job.id);
         this.pump();
       });
   }
 
-  private async prove(queued: Job, signal: AbortSignal): Promise<void> {
+  private async prove(queued: Job, run: Running): Promise<void> {
+    const { signal } = run.controller;
     const id = queued.id;
     const t0 = Date.now();
-    this.move(id, ["queued"], "witness", { attempts: queued.attempts + 1, stageMs: { queued: t0 - queued.updatedAt } });
-    const input = buildBatchInput(this.o.params, this.o.ledger.trace(queued.batchNumber));
+    // a stale list (another pass, another process) may name a job that has moved on
+    if (!(await this.tryMove(id, ["queued"], "witness", { attempts: queued.attempts + 1, stageMs: { queued: t0 - queued.updatedAt } }))) {
+      run.reason ??= "cancel";
+      return;
+    }
+    const input = buildBatchInput(this.o.params, await this.o.ledger.trace(queued.batchNumber));
     let tProving = 0;
     const onStage = (): void => {
       tProving = Date.now();
-      this.tryMove(id, ["witness"], "proving", { stageMs: { witness: tProving - t0 } });
+      void this.tryMove(id, ["witness"], "proving", { stageMs: { witness: tProving - t0 } }).catch((err: unknown) => this.emit("fault", err));
     };
-    const out = await this.o.pool.prove(this.o.circuitDir, input, { signal, onStage });
+    // jobId: a remote prover keys its queue by it, so a re-queued job is not proven twice
+    const out = await this.o.pool.prove(this.o.circuitDir, input, { signal, onStage, jobId: id });
     const tVerify = Date.now();
     // the stage message and the result travel on different ports: either may come first
     if (tProving === 0) tProving = t0 + Math.round(out.witnessMs);
-    this.move(id, ["witness", "proving"], "verifying", { stageMs: { witness: tProving - t0, proving: tVerify - tProving } });
+    await this.move(id, ["witness", "proving"], "verifying", { stageMs: { witness: tProving - t0, proving: tVerify - tProving } });
     if (out.publicSignals.length !== 1 || out.publicSignals[0] !== queued.inputHash) {
       throw new ProofInvalidError(`the proof's public input ${out.publicSignals.join(",")} is not the job's inputHash ${queued.inputHash}`);
     }
     if (!(await verify(this.o.vkey, out.publicSignals, out.proof))) throw new ProofInvalidError("the proof does not verify with the verification key");
     if (signal.aborted) throw signal.reason;
-    this.move(id, ["verifying"], "submitting", { proof: out.proof, publicSignals: out.publicSignals, stageMs: { verifying: Date.now() - tVerify } });
+    await this.move(id, ["verifying"], "submitting", { proof: out.proof, publicSignals: out.publicSignals, stageMs: { verifying: Date.now() - tVerify } });
     this.o.ledger.forgetTrace(queued.batchNumber);
     this.kickSubmit();
   }
 
-  private proofFailed(id: string, err: unknown, run: Running): void {
-    if (run.reason === "cancel") return; // the store has it cancelled already
+  private async proofFailed(id: string, err: unknown, run: Running): Promise<void> {
+    // cancel: the store has it cancelled; deposed: the new leader owns the job now
+    if (run.reason === "cancel" || run.reason === "deposed" || this.fenced) return;
     if (run.reason === "close") {
-      this.tryMove(id, PROVING_STATES, "queued", { progress: 0 });
+      await this.tryMove(id, PROVING_STATES, "queued", { progress: 0 });
       return;
     }
-    this.tryMove(id, ["queued", ...PROVING_STATES], "failed", { error: errorOf(err, "PRV_ERR_INTERNAL") });
+    await this.tryMove(id, ["queued", ...PROVING_STATES], "failed", { error: errorOf(err, "PRV_ERR_INTERNAL") });
   }
 
   /** Runs the submission loop, or asks the running one to look again. */
   private kickSubmit(): void {
-    if (!this.started || this.closing) return;
+    if (!this.active()) return;
     if (this.submitLoop) {
       this.submitAgain = true;
       return;
     }
-    this.submitLoop = this.submitInOrder().finally(() => {
-      this.submitLoop = undefined;
-      if (this.submitAgain) this.kickSubmit();
-    });
+    this.submitLoop = this.submitInOrder()
+      .catch((err: unknown) => void this.emit("fault", err))
+      .finally(() => {
+        this.submitLoop = undefined;
+        if (this.submitAgain) this.kickSubmit();
+      });
   }
 
   private async submitInOrder(): Promise<void> {
     for (;;) {
       this.submitAgain = false;
-      if (this.closing) return;
-      const next = this.nextToSubmit();
-      if (!next) return;
+      if (!this.active()) return;
+      const next = await this.nextToSubmit();
+      if (!next || !this.active()) return;
       await this.submitOne(next);
     }
   }
 
   /** The lowest unfinished batch, if it is proven and the batch before it is confirmed. */
-  private nextToSubmit(): Job | undefined {
-    const first = this.o.store.unfinished()[0];
+  private async nextToSubmit(): Promise<Job | undefined> {
+    const first = (await this.o.store.unfinished())[0];
     if (!first || first.state !== "submitting") return undefined;
     // a failed batch is not unfinished: without this check the next one would overtake it
-    if (first.batchNumber > 1 && this.o.store.getByBatchNumber(first.batchNumber - 1)?.state !== "confirmed") return undefined;
+    if (first.batchNumber > 1 && (await this.o.store.getByBatchNumber(first.batchNumber - 1))?.state !== "confirmed") return undefined;
     return first;
   }
 
@@ -301,13 +333,15 @@ export class Engine extends EventEmitter<EngineEvents> {
     try {
       if (!job.proof) throw new ProofInvalidError(`job ${job.id} is submitting without a proof`);
       if (await this.o.submitter.isFinalized(job.batchNumber, BigInt(job.newStateRoot))) {
-        this.move(job.id, ["submitting"], "confirmed", { stageMs: { submitting: Date.now() - t0 } });
+        await this.move(job.id, ["submitting"], "confirmed", { stageMs: { submitting: Date.now() - t0 } });
         return;
       }
+      if (!this.active()) return; // deposed while asking the chain: the next leader submits
       const r = await this.o.submitter.submit(job, Buffer.from(job.batchData.slice(2), "hex"), job.proof);
-      this.move(job.id, ["submitting"], "confirmed", { txHash: r.txHash, blockNumber: r.blockNumber, gasUsed: String(r.gasUsed), stageMs: { submitting: Date.now() - t0 } });
+      await this.move(job.id, ["submitting"], "confirmed", { txHash: r.txHash, blockNumber: r.blockNumber, gasUsed: String(r.gasUsed), stageMs: { submitting: Date.now() - t0 } });
     } catch (err) {
-      this.tryMove(job.id, ["submitting"], "failed", { error: errorOf(err, "PRV_ERR_SUBMIT"), stageMs: { submitting: Date.now() - t0 } });
+      if (err instanceof EngineFencedError || err instanceof StoreFencedError) return;
+      await this.tryMove(job.id, ["submitting"], "failed", { error: errorOf(err, "PRV_ERR_SUBMIT"), stageMs: { submitting: Date.now() - t0 } });
     }
   }
 }

@@ -11,6 +11,10 @@
  * The traces of batches that still have to be proven are kept in memory (the witness
  * is built from them); a trace that is needed again later (a failed job retried) is
  * rebuilt by replaying from genesis.
+ *
+ * The store is asynchronous, so `append`, `dropNewest` and `reload` run one at a time
+ * (a chain of promises): two batches posted at once must not both be numbered
+ * `height + 1` against the same state.
  */
 import { applyBatch, type Batch } from "../state/batch";
 import type { Account } from "../state/account";
@@ -59,6 +63,8 @@ export class Ledger {
   private current: State;
   private newest = 0;
   private readonly traces = new Map<number, BatchTrace>();
+  /** The tail of the one-at-a-time chain of writes (see the file comment). */
+  private writes: Promise<unknown> = Promise.resolve();
 
   private constructor(
     private readonly store: JobStore,
@@ -72,18 +78,67 @@ export class Ledger {
    * @param genesis - the genesis state (not mutated)
    * @throws LedgerReplayError when a stored batch is refused or gives another root
    */
-  static open(store: JobStore, genesis: State): Ledger {
+  static async open(store: JobStore, genesis: State): Promise<Ledger> {
     const ledger = new Ledger(store, genesis);
-    ledger.replay();
+    await ledger.replay();
     return ledger;
   }
 
-  private replay(upTo = Number.POSITIVE_INFINITY): Map<number, BatchTrace> {
-    const unproven = new Set(this.store.unfinished().filter((j) => j.state === "queued" || PROVING_STATES.includes(j.state)).map((j) => j.batchNumber));
+  /** Runs `f` after every earlier write of this ledger has settled. */
+  private exclusive<T>(f: () => Promise<T>): Promise<T> {
+    const run = this.writes.then(f);
+    this.writes = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Rebuilds the state from the store's ledger, for a process that did not write it:
+   * a newly elected leader, or a follower that serves the state routes (docs/operations.md,
+   * "Many machines").
+   * @throws LedgerReplayError
+   */
+  reload(): Promise<void> {
+    return this.exclusive(async () => void (await this.replay()));
+  }
+
+  /**
+   * Catches up with batches another process appended (a follower serving the state
+   * routes): applies only the new ones when the stored ledger extends this one, else
+   * replays it all (a cancel elsewhere took a batch back).
+   * @returns true when the state changed
+   * @throws LedgerReplayError
+   */
+  sync(): Promise<boolean> {
+    return this.exclusive(async () => {
+      const entries = await this.store.ledger();
+      const last = entries[entries.length - 1];
+      const root = this.current.stateRoot().toString();
+      if ((last?.batchNumber ?? 0) === this.newest && (last === undefined || last.newStateRoot === root)) return false;
+      const mine = this.newest === 0 ? undefined : entries[this.newest - 1];
+      if (this.newest > 0 && (mine?.batchNumber !== this.newest || mine.newStateRoot !== root)) {
+        await this.replay();
+        return true;
+      }
+      let state = this.current;
+      for (const entry of entries.slice(this.newest)) {
+        if (entry.batchNumber !== this.newest + 1) throw new LedgerReplayError(entry.batchNumber, `follows batch ${this.newest}: the ledger has a gap`);
+        const r = applyBatch(state, parseBatch(entry.batch));
+        if (r.trace.newStateRoot.toString() !== entry.newStateRoot) throw new LedgerReplayError(entry.batchNumber, `replays to root ${r.trace.newStateRoot}, recorded ${entry.newStateRoot}`);
+        state = r.state;
+        this.current = state;
+        this.newest = entry.batchNumber;
+      }
+      return true;
+    });
+  }
+
+  private async replay(upTo = Number.POSITIVE_INFINITY): Promise<Map<number, BatchTrace>> {
+    const [unfinished, entries] = await Promise.all([this.store.unfinished(), this.store.ledger()]);
+    const unproven = new Set(unfinished.filter((j) => j.state === "queued" || PROVING_STATES.includes(j.state)).map((j) => j.batchNumber));
     const traces = new Map<number, BatchTrace>();
     let state = this.genesis;
     let n = 0;
-    for (const entry of this.store.ledger()) {
+    for (const entry of entries) {
       if (entry.batchNumber > upTo) break;
       if (entry.batchNumber !== n + 1) throw new LedgerReplayError(entry.batchNumber, `follows batch ${n}: the ledger has a gap`);
       let r;
@@ -140,10 +195,14 @@ export class Ledger {
    * @throws RuleError when the rules refuse the batch (nothing stored);
    *   JobConflictError PRV_ERR_IDEMPOTENCY_KEY_REUSED when the key has another batch
    */
-  append(batch: Batch, opts: { idempotencyKey?: string } = {}): AppendResult {
+  append(batch: Batch, opts: { idempotencyKey?: string } = {}): Promise<AppendResult> {
+    return this.exclusive(() => this.appendNow(batch, opts));
+  }
+
+  private async appendNow(batch: Batch, opts: { idempotencyKey?: string }): Promise<AppendResult> {
     const serialized = serializeBatch(batch);
     if (opts.idempotencyKey !== undefined) {
-      const existing = this.store.findByIdempotencyKey(opts.idempotencyKey);
+      const existing = await this.store.findByIdempotencyKey(opts.idempotencyKey);
       if (existing) {
         if (JSON.stringify(existing.batch) !== JSON.stringify(serialized)) {
           throw new JobConflictError("PRV_ERR_IDEMPOTENCY_KEY_REUSED", `idempotency key ${opts.idempotencyKey} was used for another batch (job ${existing.id})`, existing);
@@ -153,7 +212,7 @@ export class Ledger {
     }
     const { state, trace } = applyBatch(this.current, batch);
     const onChain = batchOnChain(state.params, trace);
-    const job = this.store.create({
+    const job = await this.store.create({
       batchNumber: this.newest + 1,
       idempotencyKey: opts.idempotencyKey,
       batch: serialized,
@@ -169,11 +228,11 @@ export class Ledger {
   }
 
   /** The trace of a recorded batch (from memory, or rebuilt by replaying up to it). */
-  trace(batchNumber: number): BatchTrace {
+  async trace(batchNumber: number): Promise<BatchTrace> {
     const cached = this.traces.get(batchNumber);
     if (cached) return cached;
     if (batchNumber < 1 || batchNumber > this.newest) throw new RangeError(`no batch ${batchNumber} in the ledger (1..${this.newest})`);
-    const t = this.replay(batchNumber).get(batchNumber);
+    const t = (await this.replay(batchNumber)).get(batchNumber);
     if (!t) throw new LedgerReplayError(batchNumber, "missing from the ledger");
     return t;
   }
@@ -188,11 +247,13 @@ export class Ledger {
    * store transaction), then rebuilds the state without it.
    * @throws JobConflictError PRV_ERR_NOT_NEWEST_BATCH / PRV_ERR_JOB_STATE_CONFLICT
    */
-  dropNewest(jobId: string, from: readonly JobState[], patch?: JobPatch): Job {
-    const job = this.store.cancelNewest(jobId, from, patch);
-    // Replaying from genesis is the simple, certainly-right way back one batch; a
-    // cancel is rare. (Checkpoints of the state would make this and `open` cheaper.)
-    this.replay();
-    return job;
+  dropNewest(jobId: string, from: readonly JobState[], patch?: JobPatch): Promise<Job> {
+    return this.exclusive(async () => {
+      const job = await this.store.cancelNewest(jobId, from, patch);
+      // Replaying from genesis is the simple, certainly-right way back one batch; a
+      // cancel is rare. (Checkpoints of the state would make this and `open` cheaper.)
+      await this.replay();
+      return job;
+    });
   }
 }

@@ -13,6 +13,8 @@ export interface MetricSources {
   counts?(): Record<JobState, number> | Promise<Record<JobState, number>>;
   capacity?(): Capacity | Promise<Capacity>;
   sequencer?(): { pendingOps: number; restingOrders: number; outbox: number };
+  /** Many machines: whether this process leads. */
+  leader?(): boolean;
 }
 
 const WINDOW_MS = 60_000;
@@ -35,6 +37,7 @@ export class ServiceMetrics {
   readonly httpSeconds: Histogram<"method" | "route">;
   readonly sequencerPending: Gauge;
   readonly sequencerResting: Gauge;
+  readonly leader: Gauge;
 
   /**
    * @param opts.defaults - also collect the process metrics (CPU, memory, event loop)
@@ -112,6 +115,15 @@ export class ServiceMetrics {
       collect() {
         const s = self.sources.sequencer?.();
         if (s !== undefined) this.set(s.restingOrders);
+      },
+    });
+    this.leader = new Gauge({
+      name: "zksettle_leader",
+      help: "Many machines: 1 while this process holds the leader lease, else 0 (one machine: not reported)",
+      registers,
+      collect() {
+        const l = self.sources.leader?.();
+        if (l !== undefined) this.set(l ? 1 : 0);
       },
     });
   }

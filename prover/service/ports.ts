@@ -33,11 +33,28 @@ export interface Submitter {
   isFinalized(batchNumber: number, newStateRoot: bigint): Promise<boolean>;
 }
 
-/** The prover threads (ProverPool). */
+/** A remote prover worker (prover/queue's WorkerInfo), as /v1/capacity lists it. */
+export interface ProverWorker {
+  readonly id: string;
+  readonly host: string;
+  readonly threads: number;
+  readonly busy: number;
+  readonly proofs: number;
+  /** ms since the epoch */
+  readonly lastSeen: number;
+}
+
+/** The prover threads (ProverPool), or the remote workers (prover/queue's RemoteProver). */
 export interface ProverPort {
+  /** The remote workers, when the proofs are made elsewhere. */
+  workers?(): Promise<readonly ProverWorker[]>;
   /** Worker threads: the engine runs at most this many proofs at a time. */
   readonly threads: number;
   /** Threads busy now. */
   readonly busy: number;
-  prove(circuitDir: string, input: CircuitInput, opts?: { signal?: AbortSignal; onStage?: (m: StageMessage) => void }): Promise<ProveOutput>;
+  /**
+   * @param opts.jobId - the job it proves: a remote prover (prover/queue) keys its queue
+   *   by it, so a job re-queued after a leader change is not proven twice
+   */
+  prove(circuitDir: string, input: CircuitInput, opts?: { signal?: AbortSignal; onStage?: (m: StageMessage) => void; jobId?: string }): Promise<ProveOutput>;
 }

@@ -23,8 +23,8 @@ import type { SubmitterEvent } from "../chain/submitter-types";
 import type { Params } from "../state/params";
 import type { State } from "../state/state";
 import type { Job } from "../store/job-store";
-import type { RiskConfig } from "../risk/controls";
-import { sigmasOf } from "../risk/controls";
+import type { Engine } from "./engine";
+import { parseRiskConfig, sigmasOf, type RiskConfig } from "../risk/controls";
 import { LatencyWindow, chainSample, jobSample, recordSample } from "../risk/latency-window";
 import { NO_OVERRIDES, applyOverride, replayOverrides, type AuditEntry, type OverrideChange, type Overrides } from "../risk/overrides";
 import { planRisk, underlyingPrices, type RiskPlan } from "../risk/plan";
@@ -194,4 +194,42 @@ function writeAtomically(file: string, text: string): void {
     fs.closeSync(fd);
   }
   fs.renameSync(tmp, file);
+}
+
+/**
+ * The `--risk-config` file's parameters, or the defaults for "" (checked: a bad file
+ * throws with every problem named).
+ */
+export function loadRiskConfig(file: string, markets: number): RiskConfig {
+  let raw: unknown = {};
+  if (file !== "") {
+    try {
+      raw = JSON.parse(fs.readFileSync(file, "utf8"));
+    } catch (e) {
+      throw new Error(`cannot read ${file} as JSON (${(e as Error).message})`);
+    }
+  }
+  return parseRiskConfig(raw, markets);
+}
+
+/**
+ * Feeds the loop from the engine (every job event) and plans again after each confirmed
+ * batch and once now, so that the routes and metrics follow the latency also where no
+ * header is signed here (batch mode).
+ * @returns a planner that logs a failed update and keeps the arrays in force
+ */
+export function attachRiskLoop(risk: RiskLoop, engine: Pick<Engine, "on">, newest: () => State, log: Logger): (state: State, nowSeconds?: number) => void {
+  const plan = (state: State, nowSeconds?: number): void => {
+    try {
+      risk.update(state, nowSeconds);
+    } catch (err) {
+      log.error({ err }, "risk update failed; the arrays in force stay");
+    }
+  };
+  engine.on("job", (j) => {
+    risk.observeJob(j);
+    if (j.state === "confirmed") plan(newest());
+  });
+  plan(newest());
+  return plan;
 }

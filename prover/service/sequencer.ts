@@ -159,6 +159,26 @@ export class Sequencer {
     return this.cut;
   }
 
+  /**
+   * Starts over from `state` (the ledger's), dropping the pending ops, the resting
+   * orders and the cut batches not yet handed over. For a leader change
+   * (docs/operations.md, "Many machines"): a process must not cut batches on a state
+   * that another leader has moved past.
+   * @returns what was dropped
+   */
+  reset(state: State): { pendingOps: number; restingOrders: number; cut: number } {
+    const dropped = { pendingOps: this.pending.length, restingOrders: this.restingOrders, cut: this.cut.length };
+    this.base = state;
+    this.work = state;
+    this.header = undefined;
+    this.pending = [];
+    this.deposits = [];
+    this.firstOpAt = undefined;
+    this.books.clear();
+    this.cut.length = 0;
+    return dropped;
+  }
+
   /** Takes the oldest cut batch; `requeue` puts it back when the engine refused it. */
   takeCut(): Batch | undefined {
     return this.cut.shift();

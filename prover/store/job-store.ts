@@ -1,7 +1,8 @@
 /**
  * The job store (docs/service.md, "Jobs"): every state of every job, written before
- * the engine acts on it, and the ledger of cut batches next to it. One implementation
- * today (sqlite-store.ts); the interface is what the engine and the API depend on.
+ * the engine acts on it, and the ledger of cut batches next to it. Two implementations:
+ * the embedded SQLite file (sqlite-store.ts, the default) and jobs in Redis
+ * (redis-store.ts, for many machines); both pass test/prover/store/job-store.suite.ts.
  */
 import type { Groth16Proof } from "../zk/snarkjs";
 import type { SerializedBatch } from "../service/serialize";
@@ -132,33 +133,51 @@ export class JobConflictError extends Error {
   }
 }
 
+/**
+ * Every method returns a promise: the store may be across a network (redis-store.ts).
+ * A promise resolves only once the write is durable (SQLite: fsynced; Redis: in the
+ * append-only file), so the engine never acts on a state the store could lose.
+ */
+/**
+ * A write from a process that no longer holds the leader lease (jobs in Redis, with a
+ * fence: redis-store.ts). Nothing was written.
+ */
+export class StoreFencedError extends Error {
+  readonly code = "PRV_ERR_NOT_LEADER";
+  constructor(readonly owner: string) {
+    super(`${owner} no longer holds the leader lease: the job store refused the write`);
+    this.name = "StoreFencedError";
+  }
+}
+
 export interface JobStore {
   /**
    * Records a new job in state `queued` and its batch in the ledger, in one transaction.
    * @throws JobConflictError PRV_ERR_IDEMPOTENCY_KEY_REUSED (the key is taken:
    *   `current` is the job that has it) or PRV_ERR_BATCH_NUMBER_TAKEN
    */
-  create(job: NewJob): Job;
-  get(id: string): Job | undefined;
-  findByIdempotencyKey(key: string): Job | undefined;
+  create(job: NewJob): Promise<Job>;
+  get(id: string): Promise<Job | undefined>;
+  findByIdempotencyKey(key: string): Promise<Job | undefined>;
   /** The job of a batch number that is not cancelled. */
-  getByBatchNumber(batchNumber: number): Job | undefined;
-  list(filter?: JobFilter): Job[];
+  getByBatchNumber(batchNumber: number): Promise<Job | undefined>;
+  /** Newest first (by creation). */
+  list(filter?: JobFilter): Promise<Job[]>;
   /**
    * Atomic compare-and-set: moves the job to `to` if its state is one of `from`.
    * @throws JobNotFoundError; JobConflictError PRV_ERR_JOB_STATE_CONFLICT
    */
-  transition(id: string, from: readonly JobState[], to: JobState, patch?: JobPatch): Job;
+  transition(id: string, from: readonly JobState[], to: JobState, patch?: JobPatch): Promise<Job>;
   /**
    * Cancels the job of the newest ledger batch and removes that batch from the ledger,
    * in one transaction (the ledger must never hold a batch that will not be proven).
    * @throws JobNotFoundError; JobConflictError PRV_ERR_NOT_NEWEST_BATCH or PRV_ERR_JOB_STATE_CONFLICT
    */
-  cancelNewest(id: string, from: readonly JobState[], patch?: JobPatch): Job;
+  cancelNewest(id: string, from: readonly JobState[], patch?: JobPatch): Promise<Job>;
   /** Every job not confirmed/failed/cancelled, by batch number. */
-  unfinished(): Job[];
-  counts(): Record<JobState, number>;
+  unfinished(): Promise<Job[]>;
+  counts(): Promise<Record<JobState, number>>;
   /** The ledger, by batch number. */
-  ledger(): LedgerEntry[];
-  close(): void;
+  ledger(): Promise<LedgerEntry[]>;
+  close(): Promise<void>;
 }

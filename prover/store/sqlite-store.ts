@@ -160,7 +160,7 @@ export class SqliteJobStore implements JobStore {
     return (this.db.prepare("SELECT MAX(version) AS v FROM schema_migrations").get() as { v: number }).v;
   }
 
-  create(job: NewJob): Job {
+  async create(job: NewJob): Promise<Job> {
     const now = Date.now();
     const id = job.id ?? randomUUID();
     const batchJson = JSON.stringify(job.batch);
@@ -177,36 +177,50 @@ export class SqliteJobStore implements JobStore {
       insert();
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
-      const holder = job.idempotencyKey === undefined ? undefined : this.findByIdempotencyKey(job.idempotencyKey);
+      const holder = job.idempotencyKey === undefined ? undefined : this.byKey(job.idempotencyKey);
       if (holder) throw new JobConflictError("PRV_ERR_IDEMPOTENCY_KEY_REUSED", `idempotency key ${job.idempotencyKey} belongs to job ${holder.id}`, holder);
-      const taken = this.getByBatchNumber(job.batchNumber);
+      const taken = this.byBatch(job.batchNumber);
       throw new JobConflictError("PRV_ERR_BATCH_NUMBER_TAKEN", `batch ${job.batchNumber} already has job ${taken?.id ?? "?"}`, taken);
     }
     return this.mustGet(id);
   }
 
-  get(id: string): Job | undefined {
+  async get(id: string): Promise<Job | undefined> {
+    return this.byId(id);
+  }
+
+  // better-sqlite3 is synchronous: the public methods are async for the interface, the
+  // private ones below keep a transaction's reads and writes in one synchronous block.
+  private byId(id: string): Job | undefined {
     const r = this.db.prepare("SELECT * FROM jobs WHERE id = ?").get(id) as JobRow | undefined;
     return r && toJob(r);
   }
 
   private mustGet(id: string): Job {
-    const j = this.get(id);
+    const j = this.byId(id);
     if (!j) throw new JobNotFoundError(id);
     return j;
   }
 
-  findByIdempotencyKey(key: string): Job | undefined {
+  async findByIdempotencyKey(key: string): Promise<Job | undefined> {
+    return this.byKey(key);
+  }
+
+  private byKey(key: string): Job | undefined {
     const r = this.db.prepare("SELECT * FROM jobs WHERE idempotency_key = ?").get(key) as JobRow | undefined;
     return r && toJob(r);
   }
 
-  getByBatchNumber(batchNumber: number): Job | undefined {
+  async getByBatchNumber(batchNumber: number): Promise<Job | undefined> {
+    return this.byBatch(batchNumber);
+  }
+
+  private byBatch(batchNumber: number): Job | undefined {
     const r = this.db.prepare("SELECT * FROM jobs WHERE batch_number = ? AND state <> 'cancelled'").get(batchNumber) as JobRow | undefined;
     return r && toJob(r);
   }
 
-  list(filter: JobFilter = {}): Job[] {
+  async list(filter: JobFilter = {}): Promise<Job[]> {
     const states = filter.states ?? [];
     const where = states.length > 0 ? `WHERE state IN (${states.map(() => "?").join(", ")})` : "";
     const rows = this.db
@@ -229,7 +243,11 @@ export class SqliteJobStore implements JobStore {
     return stmt;
   }
 
-  transition(id: string, from: readonly JobState[], to: JobState, patch: JobPatch = {}): Job {
+  async transition(id: string, from: readonly JobState[], to: JobState, patch: JobPatch = {}): Promise<Job> {
+    return this.move(id, from, to, patch);
+  }
+
+  private move(id: string, from: readonly JobState[], to: JobState, patch: JobPatch = {}): Job {
     if (from.length === 0) throw new RangeError("transition needs at least one `from` state");
     const fields = (Object.keys(PATCH_COLUMNS) as (keyof typeof PATCH_COLUMNS)[]).filter((f) => patch[f] !== undefined);
     const params: Record<string, unknown> = { id, to, now: Date.now() };
@@ -245,27 +263,27 @@ export class SqliteJobStore implements JobStore {
     throw new JobConflictError("PRV_ERR_JOB_STATE_CONFLICT", `job ${id} is ${current.state}, not ${from.join("|")}: cannot move it to ${to}`, current);
   }
 
-  cancelNewest(id: string, from: readonly JobState[], patch: JobPatch = {}): Job {
+  async cancelNewest(id: string, from: readonly JobState[], patch: JobPatch = {}): Promise<Job> {
     return this.db.transaction(() => {
       const job = this.mustGet(id);
       const newest = (this.db.prepare("SELECT MAX(batch_number) AS n FROM ledger").get() as { n: number | null }).n;
       if (job.batchNumber !== newest) {
         throw new JobConflictError("PRV_ERR_NOT_NEWEST_BATCH", `job ${id} proves batch ${job.batchNumber}, not the newest batch ${newest ?? "(none)"}`, job);
       }
-      const cancelled = this.transition(id, from, "cancelled", patch);
+      const cancelled = this.move(id, from, "cancelled", patch);
       this.db.prepare("DELETE FROM ledger WHERE batch_number = ? AND job_id = ?").run(job.batchNumber, id);
       return cancelled;
     })();
   }
 
-  unfinished(): Job[] {
+  async unfinished(): Promise<Job[]> {
     const rows = this.db
       .prepare("SELECT * FROM jobs WHERE state NOT IN ('confirmed', 'failed', 'cancelled') ORDER BY batch_number")
       .all() as JobRow[];
     return rows.map(toJob);
   }
 
-  counts(): Record<JobState, number> {
+  async counts(): Promise<Record<JobState, number>> {
     const counts = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>;
     for (const r of this.db.prepare("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state").all() as { state: JobState; n: number }[]) {
       counts[r.state] = r.n;
@@ -273,7 +291,7 @@ export class SqliteJobStore implements JobStore {
     return counts;
   }
 
-  ledger(): LedgerEntry[] {
+  async ledger(): Promise<LedgerEntry[]> {
     const rows = this.db.prepare("SELECT * FROM ledger ORDER BY batch_number").all() as {
       batch_number: number;
       job_id: string;
@@ -283,7 +301,7 @@ export class SqliteJobStore implements JobStore {
     return rows.map((r) => ({ batchNumber: r.batch_number, jobId: r.job_id, batch: JSON.parse(r.batch_json) as SerializedBatch, newStateRoot: r.new_state_root }));
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
 }

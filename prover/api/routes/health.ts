@@ -29,7 +29,9 @@ export function healthRoutes(ctx: AppContext): FastifyPluginAsync {
         },
       },
       async (_req, reply) => {
-        const ready = !ctx.lifecycle.shuttingDown && (ctx.engine.ready === undefined || (await ctx.engine.ready()));
+        // a follower is ready: it serves the read routes (and answers writes with PRV_ERR_NOT_LEADER)
+        const follower = ctx.leadership !== undefined && !ctx.leadership.isLeader();
+        const ready = !ctx.lifecycle.shuttingDown && (follower || ctx.engine.ready === undefined || (await ctx.engine.ready()));
         if (!ready) throw new ApiError("PRV_ERR_NOT_READY", ctx.lifecycle.shuttingDown ? "the service is shutting down" : "the engine is not ready");
         return reply.send({ ready: true });
       },
@@ -51,6 +53,15 @@ export function healthRoutes(ctx: AppContext): FastifyPluginAsync {
                 busy: { type: "integer" },
                 accepting: { type: "boolean" },
                 mode: { type: "string" },
+                role: { type: "string", enum: ["single", "leader", "follower"], description: "single: one machine; leader/follower: many machines (--store redis://…)" },
+                provers: {
+                  type: "array",
+                  description: "many machines: the prover workers on the shared queue",
+                  items: {
+                    type: "object",
+                    properties: { id: { type: "string" }, host: { type: "string" }, threads: { type: "integer" }, busy: { type: "integer" }, proofs: { type: "integer" }, lastSeen: { type: "integer" } },
+                  },
+                },
                 sequencer: {
                   type: "object",
                   properties: { pendingOps: { type: "integer" }, batchSize: { type: "integer" }, restingOrders: { type: "integer" }, outbox: { type: "integer" } },
@@ -68,8 +79,9 @@ export function healthRoutes(ctx: AppContext): FastifyPluginAsync {
         return {
           ...c,
           maxQueued,
-          accepting: !ctx.lifecycle.shuttingDown && c.queued + outbox < maxQueued,
+          accepting: !ctx.lifecycle.shuttingDown && c.queued + outbox < maxQueued && ctx.leadership?.isLeader() !== false,
           mode: ctx.config.mode,
+          role: ctx.leadership === undefined ? "single" : ctx.leadership.isLeader() ? "leader" : "follower",
           sequencer: s && { pendingOps: s.pendingOps, batchSize: s.batchSize, restingOrders: s.restingOrders, outbox },
         };
       },

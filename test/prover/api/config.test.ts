@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ApiKeys, hashApiKey, presentedKey } from "../../../prover/api/auth";
 import { API_ERRORS } from "../../../prover/api/errors";
-import { ConfigError, OPTIONS, envOf, flagOf, loadConfig, redacted } from "../../../prover/service/config";
+import { ConfigError, OPTIONS, envOf, flagOf, loadConfig, parseStore, redacted } from "../../../prover/service/config";
 
 const HASH = hashApiKey("k");
 
@@ -42,6 +42,21 @@ describe("# config", function () {
     expect(p.join("\n")).to.contain(`unknown key "colour"`).and.contain("port (config file").and.contain("batchInterval (ZKSETTLE_BATCH_INTERVAL): -1 outside").and.contain("mode (--mode)").and.contain("apiKeyHashes (ZKSETTLE_API_KEY_HASHES)");
     expect(problems(() => loadConfig({ file: file("{oops") }))[0]).to.match(/not valid JSON/);
     expect(problems(() => loadConfig({}))[0]).to.match(/no API key is configured/);
+  });
+
+  it("--store: sqlite (the data directory's file), sqlite:PATH or a path, or redis://HOST:PORT[/DB]; anything else is named", function () {
+    expect(parseStore("sqlite", "/d")).to.deep.equal({ kind: "sqlite", file: "/d/jobs.sqlite" });
+    expect(parseStore("sqlite:/x/jobs.db", "/d")).to.deep.equal({ kind: "sqlite", file: "/x/jobs.db" });
+    expect(parseStore("./jobs.db", "/d")).to.deep.equal({ kind: "sqlite", file: "./jobs.db" });
+    expect(parseStore("redis://10.0.0.5:6379/2", "/d")).to.deep.equal({ kind: "redis", url: "redis://10.0.0.5:6379/2" });
+    for (const bad of ["redis://host", "redis://:6379", "redis://h:99999", "redis://h:6379/x", "redis:/h:1", "rediss://h:6379", "sqlite:"]) {
+      expect(parseStore(bad, "/d"), bad).to.have.property("problem");
+    }
+    const c = loadConfig({ env: { ZKSETTLE_API_KEY_HASHES: HASH }, flags: { store: "redis://127.0.0.1:6390", storePrefix: "desk-a", leaderTtlMs: "3000" } });
+    expect(c).to.include({ store: "redis://127.0.0.1:6390", storePrefix: "desk-a", leaderTtlMs: 3000 });
+    expect(loadConfig({ env: { ZKSETTLE_API_KEY_HASHES: HASH } })).to.include({ store: "sqlite", storePrefix: "zksettle", leaderTtlMs: 10_000 });
+    const p = problems(() => loadConfig({ env: { ZKSETTLE_API_KEY_HASHES: HASH, ZKSETTLE_STORE: "redis://nohost", ZKSETTLE_LEADER_TTL_MS: "5" } }));
+    expect(p.join("\n")).to.contain('store: "redis://nohost" is not redis://HOST:PORT[/DB]').and.contain("leaderTtlMs (ZKSETTLE_LEADER_TTL_MS): 5 outside 300..600000");
   });
 
   it("never prints the signer key", function () {

@@ -3,6 +3,7 @@
  * batch with the reference rules against its ledger (as the real one does), keeps
  * jobs in memory and moves them along the pipeline when told to.
  */
+import type { LeadershipPort } from "../../../prover/service/leadership";
 import { randomUUID } from "node:crypto";
 import { Writable } from "node:stream";
 import type { FastifyInstance } from "fastify";
@@ -123,7 +124,7 @@ export interface TestService {
 
 /** A service over fakes; `mode` picks the way in. Close `app` after reading every body. */
 export async function testService(
-  opts: { mode?: Config["mode"]; config?: Partial<Config>; maxQueued?: number; devOracle?: boolean; engine?: (genesis: State) => FakeEngine } = {},
+  opts: { mode?: Config["mode"]; config?: Partial<Config>; maxQueued?: number; devOracle?: boolean; engine?: (genesis: State) => FakeEngine; leadership?: LeadershipPort } = {},
 ): Promise<TestService> {
   const genesis = await devGenesis(PARAMS);
   const engine = opts.engine?.(genesis) ?? new FakeEngine(genesis, opts.maxQueued);
@@ -148,7 +149,7 @@ export async function testService(
   });
   const logger = createLogger("info", sink);
   const metrics = new ServiceMetrics({ defaults: false });
-  const app = await buildApp({ engine, ledger: engine, sequencer, config, metrics, logger });
+  const app = await buildApp({ engine, ledger: engine, sequencer, config, metrics, logger, leadership: opts.leadership });
   await app.ready();
   return { app, engine, sequencer, genesis, metrics, logs };
 }

@@ -217,6 +217,31 @@ describe("# api routes", function () {
     }
   });
 
+  it("many machines: a follower serves reads and answers writes with 503 PRV_ERR_NOT_LEADER naming the leader", async function () {
+    let leading = false;
+    const leadership = { isLeader: () => leading, leader: async () => "10.0.0.7:8080#a1b2" };
+    const { app, genesis } = await testService({ leadership });
+    try {
+      const body = encodeBatch(depositBatch(genesis, 2000n, [1]));
+      const refused = await app.inject({ method: "POST", url: "/v1/batches", payload: body, headers: AUTH });
+      expect(refused.statusCode).to.equal(503);
+      expect(refused.json()).to.deep.include({ code: "PRV_ERR_NOT_LEADER", details: { leader: "10.0.0.7:8080#a1b2" } });
+      expect(refused.json().message).to.contain("10.0.0.7:8080#a1b2");
+      // no key, no answer about the leader: the key is checked first
+      expect((await app.inject({ method: "POST", url: "/v1/batches", payload: body })).statusCode).to.equal(401);
+      expect((await app.inject({ url: "/ready" })).statusCode).to.equal(200);
+      expect((await app.inject({ url: "/v1/capacity" })).json()).to.include({ role: "follower", accepting: false });
+      expect((await app.inject({ url: "/v1/jobs" })).statusCode).to.equal(200);
+      expect((await app.inject({ url: "/metrics" })).body).to.contain("zksettle_leader 0");
+      leading = true;
+      const taken = await app.inject({ method: "POST", url: "/v1/batches", payload: body, headers: AUTH });
+      expect(taken.statusCode, taken.body).to.equal(202);
+      expect((await app.inject({ url: "/v1/capacity" })).json()).to.include({ role: "leader", accepting: true });
+    } finally {
+      await app.close();
+    }
+  });
+
   it("accounts and Merkle proofs from the ledger; health, readiness, capacity, metrics, OpenAPI", async function () {
     const { app, engine, genesis } = await testService();
     try {

@@ -50,9 +50,9 @@ describe("prover/service: bootstrap of zksettle serve", function () {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it("serve needs a settlement address, a signer key, a genesis and the sqlite store", function () {
+  it("serve needs a settlement address, a signer key and a genesis, with either store", function () {
     const problems = serveProblems({ ...defaultConfig(), store: "redis://127.0.0.1:6390" });
-    expect(problems.map((p) => p.split(":")[0])).to.deep.equal(["store", "settlement", "signerKey", "genesis"]);
+    expect(problems.map((p) => p.split(":")[0])).to.deep.equal(["settlement", "signerKey", "genesis"]);
     expect(serveProblems({ ...defaultConfig(), settlement: "0x" + "1".repeat(40), signerKey: "0x" + "2".repeat(64), devGenesis: true })).to.deep.equal([]);
   });
 
