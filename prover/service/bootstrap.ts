@@ -44,6 +44,7 @@ import type { ServiceMetrics } from "./metrics";
 import { Sequencer } from "./sequencer";
 import { RiskLoop, attachRiskLoop, loadRiskConfig } from "./risk-loop";
 import { registerRiskMetrics } from "../risk/metrics";
+import { registerWorkerMetrics } from "../queue/metrics";
 
 /** The repository root (build/, artifacts/, circuits/params/). */
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
@@ -173,7 +174,10 @@ export async function startService(config: Config, log: Logger, metrics: Service
     },
   });
   const submitter = new ChainAdapter({ chain, store, provider, log: chainLog, confirmations: config.confirmations, replaceAfterMs: config.replaceAfter * 1000, pollMs: config.pollInterval });
-  const engine = new Engine({ store, ledger, pool: backends.pool(), submitter, circuitDir: circuit.dir, vkey: circuit.vkey, params, maxQueued: config.maxQueue });
+  const prover = backends.pool();
+  // remote workers (the Redis prove queue) show in /metrics, one series per worker
+  if (prover.workers !== undefined) registerWorkerMetrics(metrics.registry, () => prover.workers!());
+  const engine = new Engine({ store, ledger, pool: prover, submitter, circuitDir: circuit.dir, vkey: circuit.vkey, params, maxQueued: config.maxQueue });
   attachEngineMetrics(engine, metrics);
   const engineLog = log.child({ component: "engine" });
   engine.on("job", (j) => engineLog.info({ jobId: j.id, batchNumber: j.batchNumber, state: j.state, attempts: j.attempts, txHash: j.txHash, error: j.error }, "job"));

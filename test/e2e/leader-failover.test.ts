@@ -142,6 +142,9 @@ describe("e2e: two zksettle serve on one Redis: one leader, a SIGKILLed leader r
     await untilConfirmed(follower, ids.slice(0, 1));
     console.log(`      measured: batch 1 confirmed ${Date.now() - t0} ms after it was posted (one remote worker)`);
     expect((await role(leader)).provers?.map((p) => p.id)).to.deep.equal(["w1"]);
+    const scraped = await fetch(`${leader.url}/metrics`).then((r) => r.text());
+    expect(scraped).to.match(/^zksettle_workers 1$/m);
+    expect(scraped).to.match(/^zksettle_worker_\w+\{worker="w1"\}/m);
 
     // batch 2 is still in the pipeline: the leader dies
     leader.kill("SIGKILL");
