@@ -8,7 +8,7 @@ import type { Batch } from "../state/batch";
 import type { State } from "../state/state";
 import type { Job as StoredJob, JobState } from "../store/job-store";
 import type { AccountProof } from "../service/ledger";
-import type { ProverWorker } from "../service/ports";
+import type { Capacity } from "../service/engine-types";
 
 // The job states and the job record are the store's (prover/store/job-store.ts); the API
 // reads a job without the stored batch and its calldata.
@@ -16,19 +16,8 @@ export { JOB_STATES, FINAL_STATES, type JobState } from "../store/job-store";
 /** A job as the engine reports it (docs/service.md, "Jobs"); only what the API reads. */
 export type Job = Omit<StoredJob, "batch" | "batchData">;
 
-/** How full the engine is. */
-export interface Capacity {
-  /** Jobs waiting or in the pipeline (not final). */
-  readonly queued: number;
-  /** Most unfinished jobs the engine takes; at this depth new work gets 429. */
-  readonly maxQueued: number;
-  /** Prover worker threads. */
-  readonly workers: number;
-  /** Workers busy now. */
-  readonly busy: number;
-  /** Many machines: the remote prover workers (id, host, threads, busy, proofs, lastSeen). */
-  readonly provers?: readonly ProverWorker[];
-}
+/** How full the engine is: `queued` (not final), `maxQueued` (beyond it writes get 429), worker threads, busy ones, remote provers. */
+export type { Capacity } from "../service/engine-types";
 
 /** The job engine (prover/service/engine.ts). Methods may return promises. */
 export interface EnginePort {

@@ -6,6 +6,7 @@
  */
 import type { ProveOutput, StageMessage } from "../pool/types";
 import type { CircuitInput } from "../zk/witness";
+import type { ProverWorker } from "../service/ports";
 
 /** BullMQ queue name; the keys are `<prefix>:prove:*`. */
 export const QUEUE_NAME = "prove";
@@ -27,19 +28,8 @@ export interface ProveJobResult extends ProveOutput {
 /** The progress a worker reports: the pool's stage message (witness done, proving). */
 export type ProveJobProgress = StageMessage;
 
-/** A worker as it announces itself in Redis (`<prefix>:workers:<id>`, refreshed with a TTL). */
-export interface WorkerInfo {
-  readonly id: string;
-  readonly host: string;
-  /** Proving threads (the BullMQ concurrency). */
-  readonly threads: number;
-  /** Jobs running now. */
-  readonly busy: number;
-  /** Proofs made since the worker started. */
-  readonly proofs: number;
-  /** When the worker last wrote its entry (ms since the epoch). */
-  readonly lastSeen: number;
-}
+/** A worker as it announces itself in Redis (`<prefix>:workers:<id>`, refreshed with a TTL): the service's ProverWorker. */
+export type WorkerInfo = ProverWorker;
 
 /** Registry entry of one worker. */
 export function workerKey(prefix: string, id: string): string {

@@ -33,14 +33,17 @@ export interface Submitter {
   isFinalized(batchNumber: number, newStateRoot: bigint): Promise<boolean>;
 }
 
-/** A remote prover worker (prover/queue's WorkerInfo), as /v1/capacity lists it. */
+/** A remote prover worker, as it announces itself in Redis and /v1/capacity lists it. */
 export interface ProverWorker {
   readonly id: string;
   readonly host: string;
+  /** Proving threads (the BullMQ concurrency). */
   readonly threads: number;
+  /** Jobs running now. */
   readonly busy: number;
+  /** Proofs made since the worker started. */
   readonly proofs: number;
-  /** ms since the epoch */
+  /** When the worker last wrote its entry (ms since the epoch). */
   readonly lastSeen: number;
 }
 

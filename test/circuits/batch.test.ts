@@ -8,7 +8,7 @@ import { expect } from "chai";
 import type { State } from "../../prover/state/state";
 import { encodeSigned } from "../../prover/state/field";
 import { signOrder, type Order, type SignedOrder } from "../../prover/state/signing";
-import { ciBatchCircuit, honest, tamper, type BatchCircuit, type ProvenCase } from "../helpers/batch-circuit";
+import { ciBatchCircuit, fundedGenesis, honest, tamper, type BatchCircuit, type ProvenCase } from "../helpers/batch-circuit";
 import { depositNew, devGenesis, devOrder, insecureDevAccountKey, signedHeader, topUp, trade } from "../prover/state/fixtures";
 import type { CircuitInput } from "../../prover/witness/batch-input";
 
@@ -37,12 +37,7 @@ describe("circuits: BatchSettle at ci parameters", function () {
 
   before(async function () {
     circuit = await ciBatchCircuit();
-    const genesis = await devGenesis();
-    funded = honest(genesis, {
-      header: signedHeader(genesis, 1_000n),
-      ops: [{ type: "DEPOSIT" }, { type: "DEPOSIT" }],
-      deposits: [depositNew(1, 10_000n * USDC), depositNew(2, 10_000n * USDC)],
-    }).state;
+    funded = await fundedGenesis();
     makerOrder = devOrder(funded, { accountIndex: 1, marketId: 1, isBuy: true, size: 20n, limitPrice: BTC, maxFeeBps: 10n });
     takerOrder = devOrder(funded, { accountIndex: 2, marketId: 1, isBuy: false, size: 20n, limitPrice: BTC - USDC, maxFeeBps: 10n });
     tradeCase = honest(funded, { header: signedHeader(funded, 2_000n), ops: [trade(makerOrder, takerOrder, 5n, 2n, 5n)], deposits: [] });

@@ -10,8 +10,8 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { RuleError } from "../../prover/state/errors";
 import type { State } from "../../prover/state/state";
-import { ciBatchCircuit, honest, type BatchCircuit } from "../helpers/batch-circuit";
-import { CI_PARAMS, depositNew, devGenesis, devOrder, signedHeader, topUp, trade } from "../prover/state/fixtures";
+import { ciBatchCircuit, fundedGenesis, honest, type BatchCircuit } from "../helpers/batch-circuit";
+import { CI_PARAMS, devOrder, signedHeader, topUp, trade } from "../prover/state/fixtures";
 
 const USDC = 1_000_000n;
 const EDGE = 2n ** 62n - 1n;
@@ -32,12 +32,7 @@ describe("circuits: BatchSettle equals the reference rules on random new risk ar
 
   before(async function () {
     circuit = await ciBatchCircuit();
-    const genesis = await devGenesis();
-    funded = honest(genesis, {
-      header: signedHeader(genesis, 1_000n),
-      ops: [{ type: "DEPOSIT" }, { type: "DEPOSIT" }],
-      deposits: [depositNew(1, 10_000n * USDC), depositNew(2, 10_000n * USDC)],
-    }).state;
+    funded = await fundedGenesis();
   });
 
   it("gives the rules' inputHash for every batch with new arrays that the rules accept", async function () {

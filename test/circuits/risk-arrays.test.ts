@@ -14,10 +14,9 @@ import type { State } from "../../prover/state/state";
 import { riskHash, riskRowHash } from "../../prover/state/global";
 import { inputHash as layoutInputHash } from "../../prover/state/layout";
 import { batchOnChain, wireOp } from "../../prover/witness/batch-data";
-import { ciBatchCircuit, honest, tamper, type BatchCircuit, type ProvenCase } from "../helpers/batch-circuit";
-import { CI_PARAMS, depositNew, devGenesis, devOrder, signedHeader, trade } from "../prover/state/fixtures";
+import { ciBatchCircuit, fundedGenesis, honest, tamper, type BatchCircuit, type ProvenCase } from "../helpers/batch-circuit";
+import { CI_PARAMS, devOrder, signedHeader, trade } from "../prover/state/fixtures";
 
-const USDC = 1_000_000n;
 const BTC = 60_000_000n; // mark price of one BTC-PERP lot at genesis
 
 describe("circuits: BatchSettle with risk arrays signed per header", function () {
@@ -28,12 +27,7 @@ describe("circuits: BatchSettle with risk arrays signed per header", function ()
 
   before(async function () {
     circuit = await ciBatchCircuit();
-    const genesis = await devGenesis();
-    funded = honest(genesis, {
-      header: signedHeader(genesis, 1_000n),
-      ops: [{ type: "DEPOSIT" }, { type: "DEPOSIT" }],
-      deposits: [depositNew(1, 10_000n * USDC), depositNew(2, 10_000n * USDC)],
-    }).state;
+    funded = await fundedGenesis();
     wider = funded.global.risk.pnl.map((row) => row.map((x) => 2n * x));
     const maker = devOrder(funded, { accountIndex: 1, marketId: 1, isBuy: true, size: 5n, limitPrice: BTC });
     const taker = devOrder(funded, { accountIndex: 2, marketId: 1, isBuy: false, size: 5n, limitPrice: BTC });

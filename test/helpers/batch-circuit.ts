@@ -12,7 +12,7 @@ import type { State } from "../../prover/state/state";
 import { buildBatchInput, type CircuitInput, type InputValue } from "../../prover/witness/batch-input";
 import { batchOnChain } from "../../prover/witness/batch-data";
 import { WitnessCalculator, WitnessError } from "../../prover/zk/witness";
-import { CI_PARAMS } from "../prover/state/fixtures";
+import { CI_PARAMS, depositNew, devGenesis, signedHeader } from "../prover/state/fixtures";
 
 export interface BatchCircuit {
   readonly constraints: number;
@@ -71,6 +71,16 @@ export interface ProvenCase extends BatchResult {
 export function honest(state: State, batch: Batch): ProvenCase {
   const r = applyBatch(state, batch);
   return { ...r, input: buildBatchInput(CI_PARAMS, r.trace), inputHash: batchOnChain(CI_PARAMS, r.trace).inputHash };
+}
+
+/** The dev genesis after one batch that opens accounts 1 and 2 with 10,000 USDC each. */
+export async function fundedGenesis(): Promise<State> {
+  const genesis = await devGenesis();
+  return honest(genesis, {
+    header: signedHeader(genesis, 1_000n),
+    ops: [{ type: "DEPOSIT" }, { type: "DEPOSIT" }],
+    deposits: [depositNew(1, 10_000n * 1_000_000n), depositNew(2, 10_000n * 1_000_000n)],
+  }).state;
 }
 
 /** A deep copy of an input with one signal (path like `makerOrder.0.5`) replaced. */
