@@ -292,7 +292,7 @@ async function main(): Promise<void> {
   for (const [n, e] of Object.entries(extrapolation)) {
     console.log(`N=${n}: ${e.totalGas} gas (standard ${e.standardGas}, floor ${e.eip7623FloorGas}), ${e.gasPerTrade} per trade (Loopring: ${LOOPRING_GAS_PER_TRADE})`);
   }
-  console.log("wrote bench/gas.json");
+  console.log(`wrote ${benchOut("gas.json")}`);
 }
 
 main().catch((err: unknown) => {

@@ -280,7 +280,7 @@ async function main(): Promise<void> {
     memory: { peakRssPerWorkerMiB: pools.map((p) => ({ threads: p.threads, mib: p.peakRssPerWorkerMiB })), cliPeakRssMiB: round(cli.peakRssMiB, 1) },
   };
   fs.writeFileSync(benchOut("service.json"), JSON.stringify(out, null, 2) + "\n");
-  console.log("wrote bench/service.json");
+  console.log(`wrote ${benchOut("service.json")}`);
 }
 
 main()
