@@ -34,7 +34,6 @@ import { encodeOrder } from "../prover/api/wire";
 import { CI_PARAMS, depositNew, devGenesis, devOrder } from "../prover/dev/fixtures";
 import { parseRiskConfig, sigmasOf } from "../prover/risk/controls";
 import { LATENCY_STAGES, LatencyWindow, type LatencyStage } from "../prover/risk/latency-window";
-import { rowScale } from "../prover/risk/margin-policy";
 import { NO_OVERRIDES } from "../prover/risk/overrides";
 import { planRisk, underlyingPrices } from "../prover/risk/plan";
 import { startService } from "../prover/service/bootstrap";
@@ -47,7 +46,7 @@ import { initialMargin, maintenanceMargin } from "../prover/state/margin";
 import type { Job } from "../prover/store/job-store";
 import { terminateCurves } from "../prover/zk/prover";
 import { deployDevContracts, hardhatKey, hardhatSigner, l1Deposit, startHardhatNode } from "../scripts/lib/dev-chain";
-import { summarize, type ExperimentResult, type ExperimentStep, type Injection } from "./report/experiment";
+import { rowsWithinStep, summarize, type ExperimentResult, type ExperimentStep, type Injection } from "./report/experiment";
 import { startLagProxy } from "./report/rpc-lag-proxy";
 import { benchOut } from "./out";
 
@@ -172,13 +171,7 @@ export async function runLiveExperiment(quick: boolean): Promise<ExperimentResul
         await until(() => confirmed.has(batch), 900_000, `batch ${batch}`);
         const plan = svc.risk.plan()!;
         const inForce = svc.ledger.pendingState().global.risk;
-        inForce.pnl.forEach((row, m) => {
-          const before = rowScale(previous.pnl[m]);
-          const after = rowScale(row);
-          const up = 1_000_000n + BigInt(Math.round(cfg.maxStepUp * 1e6));
-          const down = 1_000_000n - BigInt(Math.round(cfg.maxStepDown * 1e6));
-          if (before > 0n && (after * 1_000_000n > before * up || after * 1_000_000n < before * down)) rowsOk = false;
-        });
+        if (!rowsWithinStep(previous, inForce, cfg)) rowsOk = false;
         previous = inForce;
         const latency = svc.risk.window.timeToFinality();
         const last = (stage: LatencyStage): number => round(svc.risk.window.samples(stage).at(-1) ?? 0);

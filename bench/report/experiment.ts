@@ -210,8 +210,6 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
   // the arrays the policy sets at the seed latency, not genesis's placeholder 10% scan.
   let current: Risk = { ...state.global.risk, pnl: state.global.risk.pnl.map((r) => r.map(() => 0n)) };
   const now0 = 1_800_000_000;
-  const up = 1_000_000n + BigInt(Math.round(cfg.maxStepUp * 1e6));
-  const down = 1_000_000n - BigInt(Math.round(cfg.maxStepDown * 1e6));
   let rowsOk = true;
   const steps: ExperimentStep[] = [];
   let clock = 0;
@@ -232,13 +230,7 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
       scenarios: params.scenarios,
       current,
     });
-    if (k > 0) {
-      plan.next.pnl.forEach((row, m) => {
-        const before = rowScale(current.pnl[m]);
-        const after = rowScale(row);
-        if (before > 0n && (after * 1_000_000n > before * up || after * 1_000_000n < before * down)) rowsOk = false;
-      });
-    }
+    if (k > 0 && !rowsWithinStep(current, plan.next, cfg)) rowsOk = false;
     if (plan.publish) current = plan.next;
     steps.push({
       step: k,
@@ -286,6 +278,17 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
 function marketNames(M: number): string[] {
   const base = ["BTC-PERP", "ETH-PERP"];
   return Array.from({ length: M }, (_, m) => (m < 2 ? base[m] : `${base[m % 2]}#${Math.floor(m / 2) + 1}`));
+}
+
+/** Every row's scale moved within [1 − maxStepDown, 1 + maxStepUp] from `before` to `after` (exact, in integers; a row that was all zeros may take any value). */
+export function rowsWithinStep(before: Risk, after: Risk, cfg: Pick<RiskConfig, "maxStepUp" | "maxStepDown">): boolean {
+  const up = 1_000_000n + BigInt(Math.round(cfg.maxStepUp * 1e6));
+  const down = 1_000_000n - BigInt(Math.round(cfg.maxStepDown * 1e6));
+  return after.pnl.every((row, m) => {
+    const b = rowScale(before.pnl[m]);
+    const a = rowScale(row);
+    return b === 0n || (a * 1_000_000n <= b * up && a * 1_000_000n >= b * down);
+  });
 }
 
 /** What a run shows (also for the live run of bench/latency.ts); needs a baseline step before the first injection. */
