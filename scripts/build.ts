@@ -7,29 +7,15 @@
  * are the circomlib templates listed, each with its reason, in
  * circuits/inspect-allowlist.json.
  */
-import fs from "node:fs";
-import path from "node:path";
 import { Command } from "commander";
-import { compileCircuit, REPO_ROOT } from "./lib/circom";
+import { compileCircuit } from "./lib/circom";
+import { applyAllowlist } from "./lib/pipeline";
 import { BATCH_CIRCUIT, batchMainSource, buildDir, loadParams } from "./lib/params";
-
-/** Splits warnings into those of allow-listed templates and the rest. */
-function applyAllowlist(warnings: string[]): { allowed: string[]; rejected: string[] } {
-  const file = path.join(REPO_ROOT, "circuits", "inspect-allowlist.json");
-  const templates = fs.existsSync(file) ? Object.keys((JSON.parse(fs.readFileSync(file, "utf8")) as { templates: Record<string, string> }).templates) : [];
-  const allowed: string[] = [];
-  const rejected: string[] = [];
-  for (const w of warnings) {
-    const template = /In template "([A-Za-z0-9_]+)\(/.exec(w)?.[1];
-    (template !== undefined && templates.includes(template) ? allowed : rejected).push(w);
-  }
-  return { allowed, rejected };
-}
 
 async function main(): Promise<void> {
   const opts = new Command()
     .requiredOption("--params <name|file>", "parameter set: ci, prod or a JSON file")
-    .option("--no-inspect", "skip the circom --inspect pass")
+    .option("--no-inspect", "do not fail on the --inspect warnings")
     .parse()
     .opts<{ params: string; inspect: boolean }>();
 

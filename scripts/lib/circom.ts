@@ -18,7 +18,7 @@ export interface CompileOptions {
   /** Complete main file (pragma, includes, `component main = …`). */
   mainSource: string;
   outDir: string;
-  /** Also run the `--inspect` pass and return its warnings. */
+  /** Return the `--inspect` warnings (every compilation runs the inspector). */
   inspect?: boolean;
   /** Extra include folders, besides node_modules and circuits (e.g. test fixtures). */
   includeDirs?: string[];
@@ -30,7 +30,7 @@ export interface CompiledCircuit {
   sym: string;
   witnessCalculatorJs: string;
   constraints: number;
-  /** Warnings of the `--inspect` pass; empty when inspect was not asked for. */
+  /** Warnings of the `--inspect` pass; empty when they were not asked for. */
   warnings: string[];
   /** True when the build came from the cache. */
   cached: boolean;
@@ -39,7 +39,8 @@ export interface CompiledCircuit {
 interface BuildRecord {
   key: string;
   constraints: number;
-  warnings: string[] | null;
+  /** The `--inspect` warnings of the compilation that made this build. */
+  warnings: string[];
 }
 
 /** Runs a command, collecting output; rejects with the output on a non-zero exit. */
@@ -79,7 +80,7 @@ function listCircom(dir: string): string[] {
 async function cacheKey(opts: CompileOptions, includeDirs: string[]): Promise<string> {
   const h = crypto.createHash("sha256");
   h.update(await circomVersion());
-  h.update("\0O2\0");
+  h.update("\0O2 --inspect\0");
   h.update(opts.mainSource);
   for (const dir of includeDirs) {
     for (const file of listCircom(dir)) {
@@ -135,24 +136,18 @@ function includeArgs(dirs: string[]): string[] {
 }
 
 /**
- * Runs circom2 with `--inspect` alone (no outputs are written) and returns its
- * warnings, e.g. signals that are assigned with `<--` and never constrained.
+ * The warnings of circom's `--inspect` pass in its output, one block per
+ * "warning[CODE]: …" header (the block carries the source location), e.g. signals
+ * that are assigned with `<--` and never constrained.
  */
-export async function inspectCircuit(file: string, includeDirs: string[]): Promise<string[]> {
-  const tmp = fs.mkdtempSync(path.join(path.dirname(file), ".inspect-"));
-  try {
-    const { stdout, stderr } = await run(CIRCOM2, [file, "--inspect", "--O2", ...includeArgs(includeDirs), "-o", tmp], REPO_ROOT);
-    // circom colours its output; strip the ANSI codes, then cut the text into one
-    // block per "warning[CODE]: …" header (the block carries the source location).
-    // eslint-disable-next-line no-control-regex
-    const text = `${stdout}\n${stderr}`.replace(/\x1b\[[0-9;]*m/g, "");
-    return text
-      .split(/\n(?=warning\[)|^(?=warning\[)/m)
-      .filter((block) => block.startsWith("warning["))
-      .map((block) => block.replace(/\n(template instances|Everything went okay)[\s\S]*$/, "").trim());
-  } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
-  }
+export function parseInspectWarnings(output: string): string[] {
+  // circom colours its output: strip the ANSI codes first.
+  // eslint-disable-next-line no-control-regex
+  const text = output.replace(/\x1b\[[0-9;]*m/g, "");
+  return text
+    .split(/\n(?=warning\[)|^(?=warning\[)/m)
+    .filter((block) => block.startsWith("warning["))
+    .map((block) => block.replace(/\n(template instances|Everything went okay)[\s\S]*$/, "").trim());
 }
 
 /**
@@ -187,21 +182,17 @@ export async function compileCircuit(opts: CompileOptions): Promise<CompiledCirc
   if (hit && record) {
     constraints = record.constraints;
   } else {
+    // One run gives the r1cs, the wasm and the inspector's warnings: --inspect only adds
+    // checks to the compilation it is part of (a second run for it cost minutes).
     fs.writeFileSync(file, opts.mainSource);
-    await withSpinner(`circom2 ${opts.name} (--O2)`, () =>
-      run(CIRCOM2, [file, "--r1cs", "--wasm", "--sym", "--O2", ...includeArgs(includeDirs), "-o", outDir], REPO_ROOT),
+    const { stdout, stderr } = await withSpinner(`circom2 ${opts.name} (--O2 --inspect)`, () =>
+      run(CIRCOM2, [file, "--r1cs", "--wasm", "--sym", "--O2", "--inspect", ...includeArgs(includeDirs), "-o", outDir], REPO_ROOT),
     );
     constraints = readR1csHeader(paths.r1cs).constraints;
-    record = { key, constraints, warnings: null };
+    record = { key, constraints, warnings: parseInspectWarnings(`${stdout}\n${stderr}`) };
   }
 
-  let warnings: string[] = [];
-  if (opts.inspect) {
-    if (record.warnings === null) {
-      record.warnings = await withSpinner(`circom2 --inspect ${opts.name}`, () => inspectCircuit(file, includeDirs));
-    }
-    warnings = record.warnings;
-  }
+  const warnings = opts.inspect ? record.warnings : [];
   fs.writeFileSync(recordPath, JSON.stringify(record, null, 2) + "\n");
   return { ...paths, constraints, warnings, cached: hit };
 }

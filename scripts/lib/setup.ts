@@ -1,6 +1,7 @@
 /**
  * Groth16 setup of a compiled circuit: `zkey new` over a powers-of-tau file, one
- * phase-2 contribution, the verification key and the Solidity verifier. Cached in
+ * phase-2 contribution (with a ceremony ptau only), the verification key and the
+ * Solidity verifier. Cached in
  * `<dir>/setup.json` by the hash of the r1cs and the identity of the ptau.
  *
  * Without `ptau`, the INSECURE development ptau is used (scripts/lib/ptau-dev.ts) and
@@ -25,7 +26,7 @@ export interface SetupOptions {
   verifierOut?: string;
   /** Label for the verifier header, e.g. the parameter-set name. */
   label?: string;
-  /** Phase-2 entropy. Dev default: a fixed string; with a ceremony ptau: random bytes. */
+  /** Phase-2 entropy with a ceremony ptau (default: random bytes); the dev setup makes no contribution. */
   entropy?: string;
 }
 
@@ -33,8 +34,6 @@ export interface SetupResult extends SetupRecord {
   cached: boolean;
   constraints: number;
 }
-
-export const DEV_PHASE2_ENTROPY = "zksettle INSECURE development phase-2 entropy v1";
 
 /**
  * The ptau power the circuit needs, computed as snarkjs `zkey new` does:
@@ -61,6 +60,7 @@ function ptauIdentity(file: string): string {
 const INSECURE_BANNER = [
   "!!! INSECURE DEVELOPMENT SETUP !!!",
   "The powers of tau come from a public seed: anyone can forge proofs for this key.",
+  "So it skips the phase-2 contribution, which would add no security to such a key.",
   "Use `--ptau <ceremony file>` for anything that holds value.",
 ].join("\n");
 
@@ -87,15 +87,20 @@ export async function setupCircuit(opts: SetupOptions): Promise<SetupResult> {
   const cached = previous?.r1csHash === r1csHash && previous.ptauId === ptauId && previous.zkey === zkeyName && fs.existsSync(zkey) && fs.existsSync(vkeyPath);
 
   if (!cached) {
-    const initial = path.join(dir, `${opts.circuit}.phase2-0.zkey.tmp`);
-    try {
-      await withSpinner(`groth16 setup ${opts.circuit} (${sizes.constraints} constraints, 2^${power})`, () => snarkjs.zKey.newZKey(r1cs, ptau, initial));
-      const entropy = opts.entropy ?? (insecure ? DEV_PHASE2_ENTROPY : crypto.randomBytes(64).toString("hex"));
-      await withSpinner(`phase-2 contribution${insecure ? " (INSECURE fixed entropy)" : ""}`, () =>
-        snarkjs.zKey.contribute(initial, zkey, insecure ? "zksettle INSECURE dev" : "zksettle operator", entropy),
-      );
-    } finally {
-      fs.rmSync(initial, { force: true });
+    const label = `groth16 setup ${opts.circuit} (${sizes.constraints} constraints, 2^${power})`;
+    if (insecure) {
+      // A phase-2 contribution with public entropy over a public tau hides nothing:
+      // the dev key is forgeable either way, so the dev setup stops at `zkey new`.
+      await withSpinner(label, () => snarkjs.zKey.newZKey(r1cs, ptau, zkey));
+    } else {
+      const initial = path.join(dir, `${opts.circuit}.phase2-0.zkey.tmp`);
+      try {
+        await withSpinner(label, () => snarkjs.zKey.newZKey(r1cs, ptau, initial));
+        const entropy = opts.entropy ?? crypto.randomBytes(64).toString("hex");
+        await withSpinner("phase-2 contribution", () => snarkjs.zKey.contribute(initial, zkey, "zksettle operator", entropy));
+      } finally {
+        fs.rmSync(initial, { force: true });
+      }
     }
     const vkey = await snarkjs.zKey.exportVerificationKey(zkey);
     fs.writeFileSync(vkeyPath, JSON.stringify(vkey, null, 2) + "\n");
