@@ -123,6 +123,8 @@ describe("Settlement", () => {
         maxOracleDrift: 300,
         forcedDeadline: 600,
         operator: await operator.getAddress(),
+        minDeposit: 1n,
+        maxPendingRequests: 2,
       };
       await expect(Settlement.deploy({ ...config, accountDepth: 16 }, "0x")).to.be.revertedWithCustomError(settlement, "ParameterOutOfRange").withArgs(16, 1, 15);
       await expect(Settlement.deploy({ ...config, scenarios: 0 }, "0x")).to.be.revertedWithCustomError(settlement, "ParameterOutOfRange").withArgs(0, 1, 16);
@@ -131,6 +133,9 @@ describe("Settlement", () => {
         .to.be.revertedWithCustomError(settlement, "FieldOverflow")
         .withArgs(FIELD_MODULUS);
       await expect(Settlement.deploy({ ...config, forcedDeadline: 0 }, "0x")).to.be.revertedWithCustomError(settlement, "ParameterOutOfRange");
+      await expect(Settlement.deploy({ ...config, minDeposit: 0n }, "0x")).to.be.revertedWithCustomError(settlement, "ParameterOutOfRange").withArgs(0, 1, 2n ** 64n - 1n);
+      await expect(Settlement.deploy({ ...config, maxPendingRequests: 0 }, "0x")).to.be.revertedWithCustomError(settlement, "ParameterOutOfRange").withArgs(0, 1, 8);
+      await expect(Settlement.deploy({ ...config, maxPendingRequests: 9 }, "0x")).to.be.revertedWithCustomError(settlement, "ParameterOutOfRange").withArgs(9, 1, 8);
       await expect(Settlement.deploy({ ...config, accountDepth: 3 }, "0x")).to.be.revertedWithCustomError(settlement, "ParameterMismatch").withArgs(0, 3, 2);
       await expect(Settlement.deploy({ ...config, markets: 5 }, "0x")).to.be.revertedWithCustomError(settlement, "ParameterMismatch").withArgs(1, 5, 4);
     });
