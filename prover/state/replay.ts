@@ -9,7 +9,7 @@
  * A: the header's effect on the markets (`previewMarkets`: settlement of expiring
  *    markets, mark prices, funding indices; no oracle signatures), and the risk in force:
  *    the header's riskHash, with the calldata's risk tail when it changes
- *    (`publishedRisk`: the tail must hash to it)
+ *    (`publishedRisk`: the tail's arrays if they hash to it, else `unpublished`)
  * C: each op slot from its wire fields, funding applied first to every account an op
  *    changes (every op but DEPOSIT), with the pure state changes the rules use
  *    (`fillTradeSide`, `withdrawState`, `liquidateMove`, `settleState`, `deleverageMove`,
@@ -91,8 +91,8 @@ function requireSlot(op: "LIQUIDATE" | "SETTLE" | "DELEVERAGE", who: string, ind
  * Replays a batch from its op data, returning the new state and what it credited on L1.
  * @param state - the state before the batch (not mutated)
  * @param batch - header (no signatures), decoded ops, the queue entries consumed
- * @throws RuleError naming the op slot where the op data does not fit the state; RISK_ARRAYS
- *   when riskHash changes and the risk tail is missing or does not hash to it
+ * @throws RuleError naming the op slot where the op data does not fit the state (a
+ *   missing or wrong risk tail is not one: the risk becomes `unpublished`)
  */
 export function replayBatchDetailed(state: State, batch: ReplayBatch): ReplayResult {
   const s = state.clone();
@@ -275,8 +275,8 @@ export function replayBatchDetailed(state: State, batch: ReplayBatch): ReplayRes
 /**
  * Replays a batch from its op data (no signatures: the proof vouches for them).
  * @returns the state after the batch; its `stateRoot()` equals `applyBatch`'s for the same batch
- * @throws RuleError naming the op slot where the op data does not fit the state; RISK_ARRAYS
- *   when riskHash changes and the risk tail is missing or does not hash to it
+ * @throws RuleError naming the op slot where the op data does not fit the state (a
+ *   missing or wrong risk tail is not one: the risk becomes `unpublished`)
  */
 export function replayBatch(state: State, batch: ReplayBatch): State {
   return replayBatchDetailed(state, batch).state;

@@ -196,7 +196,7 @@ describe("Settlement payouts: nothing is paid out of what is owed to others", ()
           const claim = (who: Signer): Payout => async () => {
             const owed = await settlement.claimable(who);
             if (owed === 0n) return;
-            await expect(settlement.connect(who).claim(who)).to.changeTokenBalance(token, who, owed);
+            await expect(f.as(who).claim(who)).to.changeTokenBalance(token, who, owed);
             paidOut += owed;
           };
           const refund = (q: number, e: DepositEntry): Payout => async () => {
