@@ -23,7 +23,8 @@
  * The input state is never mutated.
  */
 import { findSlot, type Account } from "./account";
-import { RuleError } from "./errors";
+import { RuleError, requireOpenRange } from "./errors";
+import { pow2 } from "./field";
 import type { Market } from "./global";
 import { previewMarkets } from "./header";
 import { publishedRisk, type RiskArrays } from "./risk-update";
@@ -159,6 +160,7 @@ export function replayBatchDetailed(state: State, batch: ReplayBatch): ReplayRes
           requireLive("TRADE", op.marketId, market);
           checkParty("TRADE", "maker", ai, s.account(ai), s.capacity);
           checkParty("TRADE", "taker", bi, s.account(bi), s.capacity);
+          requireOpenRange("TRADE", "price", op.price, 0n, pow2(48));
           const makerFee = tradeFee(op.q, op.price, BigInt(op.makerFeeBps));
           const takerFee = tradeFee(op.q, op.price, BigInt(op.takerFeeBps));
           const makerFunded = applyFunding(s.account(ai), markets);
