@@ -52,6 +52,7 @@ async function deploy(params: LayoutParams) {
     genesisStateRoot: GENESIS_ROOT,
     params,
     maxOracleDrift: MAX_ORACLE_DRIFT,
+    minDeposit: 1n, // these tests queue deposits of a few units (test/contracts/queue-spam.test.ts covers the default)
   });
   for (const who of [alice, bob]) {
     await token.mint(who, 10n ** 24n);
