@@ -15,28 +15,20 @@ import type { Op } from "../../prover/state/batch";
 import type { DepositEntry } from "../../prover/state/ops/deposit";
 import type { State } from "../../prover/state/state";
 import { depositNew, devOrder, devPublicKey, devWithdrawal, forcedRequest, topUp, trade } from "../../prover/dev/fixtures";
-import { FORCED_DEADLINE, USDC, deployOnGenesis } from "./helpers";
+import { FORCED_DEADLINE, USDC, bobUnderWater, deployOnGenesis } from "./helpers";
 
-/** Alice long 10 and Bob short 10 at 60; the perpetual at 80 leaves Bob 100 under water and Alice's equity at 300. */
-async function bobUnderWater() {
+/** Carol withdraws 50 of her 100; Alice long 10 and Bob short 10 at 60, the mark at 80 (helpers.ts, bobUnderWater). */
+async function carolWithdrewBobUnderWater() {
   const f = await deployOnGenesis();
   let s = await f.openThree(100n * USDC);
   s = await f.submit([devWithdrawal(s, 3, 50n * USDC)]);
-  s = await f.submit([
-    trade(
-      devOrder(s, { accountIndex: 2, marketId: 1, isBuy: false, size: 10n, limitPrice: 60n * USDC }),
-      devOrder(s, { accountIndex: 1, marketId: 1, isBuy: true, size: 10n, limitPrice: 60n * USDC }),
-      10n,
-    ),
-  ]);
-  s = await f.submit([], [], [80n * USDC, ...s.global.markets.slice(1).map((m) => m.markPrice)]);
-  return { ...f, last: s };
+  return { ...f, last: await bobUnderWater(f, s) };
 }
 
 describe("Settlement payouts: nothing is paid out of what is owed to others", () => {
   describe("# the refund that ate a credited withdrawal", () => {
     it("refuses an exit that would be paid out of an unconsumed deposit, and pays the refund and the claim in full", async () => {
-      const f = await bobUnderWater();
+      const f = await carolWithdrewBobUnderWater();
       const { settlement, token, alice, carol, dave } = f;
       const k = devPublicKey(4);
       await f.as(dave).depositNew(k.ax, k.ay, 100n * USDC); // never consumed
@@ -63,7 +55,7 @@ describe("Settlement payouts: nothing is paid out of what is owed to others", ()
     });
 
     it("refuses a fund exit beyond what is free, paying it only what no one else is owed", async () => {
-      const f = await bobUnderWater();
+      const f = await carolWithdrewBobUnderWater();
       const { settlement, token, dave, operator } = f;
       await f.as(dave).deposit(1, 100n * USDC);
       await time.increase(FORCED_DEADLINE + 1);
