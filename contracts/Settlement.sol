@@ -80,7 +80,7 @@ contract Settlement is SettlementBase, PriorityQueue, Withdrawals, EscapeHatch {
         uint256 batchNumber = _batchCount;
         stateRoot = newStateRoot;
         _batchCount = uint56(batchNumber + 1);
-        _consumeQueue(depositsEnd);
+        _depositsConsumed = uint32(depositsEnd);
         emit BatchFinalized(batchNumber, oldStateRoot, newStateRoot, depositsEnd, inputHash);
         _creditWithdrawals(data, HEADER_OFFSET + HEADER_BYTES, batchNumber);
     }

@@ -59,7 +59,7 @@ abstract contract EscapeHatch is SettlementBase {
             revert NotRefundable(queueIndex);
         }
         queueEntries[queueIndex].amount = 0;
-        pendingDeposits -= e.amount;
+        refundedDeposits += e.amount;
         emit DepositRefunded(queueIndex, e.depositor, e.amount);
         _payFromFree(e.depositor, e.amount);
     }

@@ -65,19 +65,6 @@ abstract contract PriorityQueue is SettlementBase {
         return _pendingRequests(_recentRequests[accountIndex]);
     }
 
-    /// @dev Marks queue entries up to `depositsEnd` consumed by a finalized batch and takes
-    /// the deposits among them out of pendingDeposits (a batch consumes at most N entries,
-    /// one op slot each, so the loop is bounded by the batch size).
-    function _consumeQueue(uint256 depositsEnd) internal {
-        uint256 consumed;
-        for (uint256 i = _depositsConsumed; i < depositsEnd; ++i) {
-            uint64 amount = queueEntries[i].amount;
-            if (amount & REQUEST_FLAG == 0) consumed += amount;
-        }
-        _depositsConsumed = uint32(depositsEnd);
-        if (consumed != 0) pendingDeposits -= consumed;
-    }
-
     /// @dev How many of the lanes of `_recentRequests` name an unconsumed entry.
     function _pendingRequests(uint256 lanes) private view returns (uint256 pending) {
         uint256 consumed = _depositsConsumed;
@@ -91,7 +78,6 @@ abstract contract PriorityQueue is SettlementBase {
         if (amount < MIN_DEPOSIT) revert DepositTooSmall(amount, MIN_DEPOSIT);
         if (amount >= MAX_DEPOSIT) revert AmountTooLarge(amount, MAX_DEPOSIT);
         _enqueue(accountIndex, ax, ay, amount, uint64(amount));
-        pendingDeposits += amount;
 
         uint256 balanceBefore = COLLATERAL.balanceOf(address(this));
         (bool ok, bytes memory ret) = address(COLLATERAL).call(
@@ -113,6 +99,8 @@ abstract contract PriorityQueue is SettlementBase {
         queueHeads[queueIndex + 1] = head;
         _queueLength = uint32(queueIndex + 1);
         queueEntries[queueIndex] = QueueEntry({depositor: msg.sender, amount: recorded, queuedAt: uint32(block.timestamp)});
+        uint256 deposited = recorded & REQUEST_FLAG == 0 ? recorded : 0;
+        depositTotals[queueIndex + 1] = depositTotals[queueIndex] + deposited;
         emit DepositQueued(queueIndex, accountIndex, ax, ay, amount, head);
     }
 }

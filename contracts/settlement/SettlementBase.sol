@@ -98,8 +98,12 @@ abstract contract SettlementBase is ISettlement {
 
     /// @notice Withdrawals credited by finalized batches and not yet claimed, in total.
     uint256 public totalClaimable;
-    /// @notice Deposits queued and neither consumed by a batch nor refunded, in total.
-    uint256 public pendingDeposits;
+    /// @notice Unconsumed deposits refunded after freezing, in total.
+    uint256 public refundedDeposits;
+    /// @notice depositTotals[i] is the sum of the deposit amounts among the first i queue entries
+    /// (requests add nothing): what the batches consuming them moved into the state, read
+    /// without a loop by `pendingDeposits` and so costing `submitBatch` nothing.
+    mapping(uint256 queueIndex => uint256 total) public depositTotals;
     /// @notice queueHeads[i] is the priority-queue chain head after i entries; queueHeads[0] = 0.
     mapping(uint256 queueIndex => uint256 head) public queueHeads;
     /// @notice Who made each queue entry, its amount and when (refunds and deadlines).
@@ -207,7 +211,12 @@ abstract contract SettlementBase is ISettlement {
 
     /// @inheritdoc ISettlement
     function reserved() public view returns (uint256) {
-        return totalClaimable + pendingDeposits;
+        return totalClaimable + pendingDeposits();
+    }
+
+    /// @notice Deposits queued and neither consumed by a batch nor refunded, in total.
+    function pendingDeposits() public view returns (uint256) {
+        return depositTotals[_queueLength] - depositTotals[_depositsConsumed] - refundedDeposits;
     }
 
     /// @dev Pays `amount` out of the balance beyond `reserved()`. A payout of something
