@@ -53,8 +53,14 @@ describe("circuits: more rules refused by the batch circuit, each in its templat
 
     it("refuses orders in different markets (TradeOp)", async function () {
       const other = devOrder(funded, { ...fields(taker), marketId: 2 });
-      refused({ header: signedHeader(funded, 2_000n), ops: [trade(maker, other, 5n)], deposits: [] }, "MARKET_MISMATCH|UNKNOWN_MARKET|SAME_SIDE|RANGE");
+      refused({ header: signedHeader(funded, 2_000n), ops: [trade(maker, other, 5n)], deposits: [] }, "MARKET_MISMATCH");
       await circuit.expectFail(withOrder(tradeCase.input, "taker", { ...fields(taker), marketId: 2 }), /^TradeOp < OpSlot\b/);
+    });
+
+    it("refuses the insurance fund as a party (OpSlot)", async function () {
+      const fundMaker = devOrder(funded, { ...fields(maker), accountIndex: 0 });
+      refused({ header: signedHeader(funded, 2_000n), ops: [trade(fundMaker, taker, 5n)], deposits: [] }, "FUND_ACCOUNT");
+      await circuit.expectFail(tamper(tradeCase.input, "aIndex.0", 0n), /^OpSlot\b/);
     });
 
     it("refuses a market outside 1..M, 0 and M + 1 (OpSlot: MarketSelect finds no market, count ≠ 1)", async function () {
