@@ -36,6 +36,8 @@ task("zk:deploy", "Deploys Poseidon(1..5), ExitVerifier and Settlement")
   .addOptionalParam("forcedDeadline", "seconds to serve a queue entry", 7 * 24 * 3600, types.int)
   .addOptionalParam("maxOracleDrift", "seconds a header may run ahead", 300, types.int)
   .addOptionalParam("operator", "operator address (default: the signer)")
+  .addOptionalParam("minDeposit", "least deposit, collateral units (default 1 USDC)")
+  .addOptionalParam("maxPendingRequests", "unconsumed forced-withdrawal requests per account, 1..8", 2, types.int)
   .setAction(async (args: Record<string, string | number | undefined>, hre) => {
     const { deploySettlement } = await import("../prover/chain/deploy");
     const { loadParams } = await import("../prover/state/params");
@@ -59,6 +61,8 @@ task("zk:deploy", "Deploys Poseidon(1..5), ExitVerifier and Settlement")
       maxOracleDrift: Number(args.maxOracleDrift),
       forcedDeadline: Number(args.forcedDeadline),
       operator: args.operator as string | undefined,
+      minDeposit: args.minDeposit === undefined ? undefined : BigInt(args.minDeposit),
+      maxPendingRequests: Number(args.maxPendingRequests),
     });
     console.log(JSON.stringify({ settlement: await d.settlement.getAddress(), exitVerifier: d.exitVerifier, poseidons: d.poseidons, verifier, token }, null, 2));
   });
@@ -79,6 +83,7 @@ task("zk:inspect", "Prints the settlement contract's state")
       frozenAt: (await s.frozenAt()).toString(),
       forcedDeadline: (await s.FORCED_DEADLINE()).toString(),
       totalClaimable: (await s.totalClaimable()).toString(),
+      reserved: (await s.reserved()).toString(),
       parameters: { D: (await s.ACCOUNT_DEPTH()).toString(), M: (await s.MARKETS()).toString(), N: (await s.BATCH_SIZE()).toString() },
     };
     if (consumed < count) {

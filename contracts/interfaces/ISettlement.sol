@@ -21,6 +21,8 @@ interface ISettlement {
     /// @param maxOracleDrift Seconds a header timestamp may run ahead of block.timestamp
     /// @param forcedDeadline Seconds within which a queue entry must be consumed (7 days in production)
     /// @param operator The operator, also the L1 owner of account 0 (the insurance fund)
+    /// @param minDeposit The least deposit or top-up accepted, ≥ 1 (capital a queue slot ties up; docs/security.md, queue spam)
+    /// @param maxPendingRequests Forced-withdrawal requests one account may have unconsumed at once, 1..8
     struct Config {
         address verifier;
         address poseidon5;
@@ -34,6 +36,8 @@ interface ISettlement {
         uint32 maxOracleDrift;
         uint32 forcedDeadline;
         address operator;
+        uint64 minDeposit;
+        uint8 maxPendingRequests;
     }
 
     // ---------------------------------------------------------------------------------
@@ -90,6 +94,18 @@ interface ISettlement {
     /// @param amount The amount
     /// @param limit 2^63
     error AmountTooLarge(uint256 amount, uint256 limit);
+
+    /// @notice Thrown when a deposit or top-up is below MIN_DEPOSIT: each queue entry costs
+    /// the operator an op slot and proving time, so dust does not get one.
+    /// @param amount The amount
+    /// @param minDeposit MIN_DEPOSIT
+    error DepositTooSmall(uint256 amount, uint256 minDeposit);
+
+    /// @notice Thrown when an account already has MAX_PENDING_REQUESTS forced-withdrawal
+    /// requests unconsumed; it may request again once a batch consumed one.
+    /// @param accountIndex The account
+    /// @param pending Its unconsumed requests
+    error TooManyPendingRequests(uint256 accountIndex, uint256 pending);
 
     /// @notice Thrown when `deposit` names an account index that was never assigned.
     /// @param accountIndex The index
@@ -184,9 +200,12 @@ interface ISettlement {
     /// @param opensAt The first timestamp at which the fund may exit
     error FundExitTooEarly(uint256 opensAt);
 
-    /// @notice Thrown when a trader's exit needs more than the contract holds beyond claimable withdrawals.
-    /// @param needed The exit's equity
-    /// @param available The balance minus claimable withdrawals
+    /// @notice Thrown when a payout (claim, exit, refund) needs more than the contract holds
+    /// beyond what it owes others: credited withdrawals not yet claimed and unconsumed
+    /// deposits not yet refunded (`reserved()`, less the payout's own share of it). Nothing
+    /// changes; the payout can be retried once the balance covers it.
+    /// @param needed The payout
+    /// @param available The balance minus what is reserved for others
     error InsufficientBalance(uint256 needed, uint256 available);
 
     /// @notice Thrown when `refundDeposit` names an entry that is consumed, refunded, or a request.
@@ -345,6 +364,11 @@ interface ISettlement {
     /// @notice After freezing, returns an unconsumed deposit to its depositor, once.
     /// @param queueIndex The entry (≥ depositsConsumed)
     function refundDeposit(uint256 queueIndex) external;
+
+    /// @notice What the contract owes outside the state: credited withdrawals not yet
+    /// claimed (totalClaimable) plus deposits queued and neither consumed nor refunded
+    /// (pendingDeposits). Every payout is paid from the balance beyond it.
+    function reserved() external view returns (uint256);
 
     /// @notice Pays every withdrawal claimable by the caller to `recipient`, once.
     /// @param recipient Where the tokens go

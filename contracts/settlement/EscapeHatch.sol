@@ -12,11 +12,12 @@ import {IExitVerifier} from "../interfaces/IExitVerifier.sol";
 /// against the last finalized root and is paid its equity at the last committed marks;
 /// each unconsumed deposit is refunded once. Credited withdrawals stay claimable.
 ///
-/// Shortfall policy: a trader's exit pays its equity in full or reverts
-/// InsufficientBalance (the balance beyond credited withdrawals does not cover it; it can
-/// be retried after a top-up). The insurance fund (account 0), the first-loss capital,
-/// exits last: not before FORCED_DEADLINE after freezing, and it takes at most what is
-/// left beyond credited withdrawals.
+/// Shortfall policy: every payout is paid from the balance beyond `reserved()`, what is
+/// owed outside the state (credited withdrawals, unconsumed deposits), so a claim or a
+/// refund always finds its own money. A trader's exit pays its equity in full or reverts
+/// InsufficientBalance (it can be retried after a top-up). The insurance fund (account 0),
+/// the first-loss capital, exits last: not before FORCED_DEADLINE after freezing, and it
+/// takes at most what is left beyond what is reserved.
 abstract contract EscapeHatch is SettlementBase {
     /// @inheritdoc ISettlement
     function freeze() external notFrozen {
@@ -37,21 +38,18 @@ abstract contract EscapeHatch is SettlementBase {
         (uint256 root, uint256 equity) = EXIT_VERIFIER.rootAndEquity(proof);
         if (root != stateRoot) revert InvalidExitProof(accountIndex, stateRoot, root);
 
-        uint256 balance = COLLATERAL.balanceOf(address(this));
-        uint256 available = balance > totalClaimable ? balance - totalClaimable : 0;
         uint256 paid = equity;
         if (accountIndex == 0) {
             uint256 opensAt = uint256(frozenAt) + FORCED_DEADLINE;
             if (block.timestamp < opensAt) revert FundExitTooEarly(opensAt);
-            if (paid > available) paid = available;
-        } else if (equity > available) {
-            revert InsufficientBalance(equity, available);
+            uint256 free = _free();
+            if (paid > free) paid = free;
         }
 
         exited[accountIndex] = true;
         address owner = accountOwner[accountIndex];
         emit Exited(accountIndex, owner, equity, paid);
-        if (paid != 0) _pay(owner, paid);
+        if (paid != 0) _payFromFree(owner, paid);
     }
 
     /// @inheritdoc ISettlement
@@ -61,7 +59,8 @@ abstract contract EscapeHatch is SettlementBase {
             revert NotRefundable(queueIndex);
         }
         queueEntries[queueIndex].amount = 0;
+        refundedDeposits += e.amount;
         emit DepositRefunded(queueIndex, e.depositor, e.amount);
-        _pay(e.depositor, e.amount);
+        _payFromFree(e.depositor, e.amount);
     }
 }

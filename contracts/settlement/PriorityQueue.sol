@@ -13,7 +13,14 @@ import {IERC20Minimal} from "../interfaces/IERC20Minimal.sol";
 ///   requestForcedWithdrawal  (accountIndex, 0, 1, amount)   no tokens move
 /// Each entry also records {depositor, amount, queuedAt} in one slot: the deadline of
 /// `freeze` runs from queuedAt, and `refundDeposit` pays the depositor back.
+/// Spam has a price (docs/security.md, queue spam): a deposit is at least MIN_DEPOSIT, and
+/// an account has at most MAX_PENDING_REQUESTS forced-withdrawal requests unconsumed.
 abstract contract PriorityQueue is SettlementBase {
+    /// @dev Per account, the queue positions (+1) of its last 8 forced-withdrawal requests,
+    /// 32 bits each, newest in the low bits (0 = none). Entries are consumed in queue order,
+    /// so the unconsumed ones are the newest lanes whose position is ≥ depositsConsumed.
+    mapping(uint256 accountIndex => uint256 lanes) private _recentRequests;
+
     /// @inheritdoc ISettlement
     function depositNew(uint256 ax, uint256 ay, uint256 amount)
         external
@@ -44,14 +51,31 @@ abstract contract PriorityQueue is SettlementBase {
         address owner = accountOwner[accountIndex];
         if (accountIndex == 0 || msg.sender != owner) revert NotAccountOwner(accountIndex, msg.sender);
         if (amount == 0 || amount >= MAX_WITHDRAWAL) revert RequestAmountOutOfRange(amount);
+        uint256 lanes = _recentRequests[accountIndex];
+        uint256 pending = _pendingRequests(lanes);
+        if (pending >= MAX_PENDING_REQUESTS) revert TooManyPendingRequests(accountIndex, pending);
         uint256 queueIndex = _enqueue(accountIndex, 0, 1, amount, uint64(amount) | REQUEST_FLAG);
+        _recentRequests[accountIndex] = (lanes << 32) | (queueIndex + 1);
         emit ForcedWithdrawalRequested(queueIndex, accountIndex, msg.sender, amount);
+    }
+
+    /// @notice Forced-withdrawal requests of an account not yet consumed by a batch.
+    /// @param accountIndex The account
+    function pendingRequests(uint256 accountIndex) external view returns (uint256) {
+        return _pendingRequests(_recentRequests[accountIndex]);
+    }
+
+    /// @dev How many of the lanes of `_recentRequests` name an unconsumed entry.
+    function _pendingRequests(uint256 lanes) private view returns (uint256 pending) {
+        uint256 consumed = _depositsConsumed;
+        while (pending < 8 && (lanes >> (32 * pending)) & 0xffffffff > consumed) ++pending;
     }
 
     /// @dev Queues a deposit, then pulls the tokens (checks, effects, interactions; the
     /// balance check after the transfer rejects tokens that deliver less).
     function _deposit(uint256 accountIndex, uint256 ax, uint256 ay, uint256 amount) private {
         if (amount == 0) revert ZeroAmount();
+        if (amount < MIN_DEPOSIT) revert DepositTooSmall(amount, MIN_DEPOSIT);
         if (amount >= MAX_DEPOSIT) revert AmountTooLarge(amount, MAX_DEPOSIT);
         _enqueue(accountIndex, ax, ay, amount, uint64(amount));
 
@@ -75,6 +99,8 @@ abstract contract PriorityQueue is SettlementBase {
         queueHeads[queueIndex + 1] = head;
         _queueLength = uint32(queueIndex + 1);
         queueEntries[queueIndex] = QueueEntry({depositor: msg.sender, amount: recorded, queuedAt: uint32(block.timestamp)});
+        uint256 deposited = recorded & REQUEST_FLAG == 0 ? recorded : 0;
+        depositTotals[queueIndex + 1] = depositTotals[queueIndex] + deposited;
         emit DepositQueued(queueIndex, accountIndex, ax, ay, amount, head);
     }
 }

@@ -65,6 +65,10 @@ abstract contract SettlementBase is ISettlement {
     uint256 public immutable MAX_ORACLE_DRIFT;
     /// @notice Seconds within which a batch must consume a queue entry; after that anyone may freeze.
     uint256 public immutable FORCED_DEADLINE;
+    /// @notice The least deposit or top-up accepted (queue spam, docs/security.md).
+    uint256 public immutable MIN_DEPOSIT;
+    /// @notice Forced-withdrawal requests one account may have unconsumed at once, 1..8.
+    uint256 public immutable MAX_PENDING_REQUESTS;
     /// @notice The collateral token (a plain ERC-20, 6 decimals; no fee on transfer).
     IERC20Minimal public immutable COLLATERAL;
     /// @notice The snarkjs Groth16 verifier of the batch circuit.
@@ -94,6 +98,12 @@ abstract contract SettlementBase is ISettlement {
 
     /// @notice Withdrawals credited by finalized batches and not yet claimed, in total.
     uint256 public totalClaimable;
+    /// @notice Unconsumed deposits refunded after freezing, in total.
+    uint256 public refundedDeposits;
+    /// @notice depositTotals[i] is the sum of the deposit amounts among the first i queue entries
+    /// (requests add nothing): what the batches consuming them moved into the state, read
+    /// without a loop by `pendingDeposits` and so costing `submitBatch` nothing.
+    mapping(uint256 queueIndex => uint256 total) public depositTotals;
     /// @notice queueHeads[i] is the priority-queue chain head after i entries; queueHeads[0] = 0.
     mapping(uint256 queueIndex => uint256 head) public queueHeads;
     /// @notice Who made each queue entry, its amount and when (refunds and deadlines).
@@ -120,6 +130,8 @@ abstract contract SettlementBase is ISettlement {
         if (c.scenarios < 1 || c.scenarios > 16) revert ParameterOutOfRange(c.scenarios, 1, 16);
         if (c.batchSize < 1) revert ParameterOutOfRange(c.batchSize, 1, type(uint16).max);
         if (c.forcedDeadline < 1) revert ParameterOutOfRange(c.forcedDeadline, 1, type(uint32).max);
+        if (c.minDeposit < 1) revert ParameterOutOfRange(c.minDeposit, 1, type(uint64).max);
+        if (c.maxPendingRequests < 1 || c.maxPendingRequests > 8) revert ParameterOutOfRange(c.maxPendingRequests, 1, 8);
         uint256 exitDepth = IExitVerifier(c.exitVerifier).ACCOUNT_DEPTH();
         if (exitDepth != c.accountDepth) revert ParameterMismatch(0, c.accountDepth, exitDepth);
         uint256 exitMarkets = IExitVerifier(c.exitVerifier).MARKETS();
@@ -135,6 +147,8 @@ abstract contract SettlementBase is ISettlement {
         BATCH_SIZE = c.batchSize;
         MAX_ORACLE_DRIFT = c.maxOracleDrift;
         FORCED_DEADLINE = c.forcedDeadline;
+        MIN_DEPOSIT = c.minDeposit;
+        MAX_PENDING_REQUESTS = c.maxPendingRequests;
         MAX_ACCOUNTS = 1 << (2 * uint256(c.accountDepth));
 
         uint256 idx = (2 * uint256(c.accountDepth) + 7) / 8;
@@ -193,6 +207,34 @@ abstract contract SettlementBase is ISettlement {
     /// @notice The next account index depositNew assigns (account 0 exists at genesis).
     function nextAccountIndex() external view returns (uint256) {
         return _nextAccountIndex;
+    }
+
+    /// @inheritdoc ISettlement
+    function reserved() public view returns (uint256) {
+        return totalClaimable + pendingDeposits();
+    }
+
+    /// @notice Deposits queued and neither consumed by a batch nor refunded, in total.
+    function pendingDeposits() public view returns (uint256) {
+        return depositTotals[_queueLength] - depositTotals[_depositsConsumed] - refundedDeposits;
+    }
+
+    /// @dev Pays `amount` out of the balance beyond `reserved()`. A payout of something
+    /// reserved (a claim, a refund) first takes its own share out of the reserve (the
+    /// caller's effects), so it is paid from what is its own and never from what is owed
+    /// to others; an exit is paid from what no one else is owed. Reverts
+    /// InsufficientBalance, undoing the caller's effects, when the amount does not fit.
+    function _payFromFree(address to, uint256 amount) internal {
+        uint256 free = _free();
+        if (amount > free) revert InsufficientBalance(amount, free);
+        _pay(to, amount);
+    }
+
+    /// @dev The balance beyond `reserved()` (0 if the balance falls short of it).
+    function _free() internal view returns (uint256) {
+        uint256 balance = COLLATERAL.balanceOf(address(this));
+        uint256 owed = reserved();
+        return balance > owed ? balance - owed : 0;
     }
 
     /// @dev Pays collateral out; a failing transfer's revert data is bubbled up (so a

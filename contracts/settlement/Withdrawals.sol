@@ -20,7 +20,7 @@ abstract contract Withdrawals is SettlementBase {
         claimable[msg.sender] = 0;
         totalClaimable -= amount;
         emit Claimed(msg.sender, recipient, amount);
-        _pay(recipient, amount);
+        _payFromFree(recipient, amount);
     }
 
     /// @inheritdoc ISettlement

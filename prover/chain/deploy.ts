@@ -26,6 +26,15 @@ export const poseidonAbi = (n: number): InterfaceAbi => poseidonContract.generat
 /** The forced-withdrawal deadline of a production deployment: 7 days (DESIGN.md section 6). */
 export const DEFAULT_FORCED_DEADLINE = 7 * 24 * 3600;
 
+/**
+ * The least deposit or top-up a deployment accepts by default: 1 USDC (6 decimals). A
+ * queue entry costs the operator an op slot; docs/security.md (queue spam) weighs it.
+ */
+export const DEFAULT_MIN_DEPOSIT = 1_000_000n;
+
+/** Forced-withdrawal requests one account may have unconsumed at once, by default. */
+export const DEFAULT_MAX_PENDING_REQUESTS = 2;
+
 /** A contract handle with its methods reachable by name (ethers' untyped `Contract`). */
 export type DeployedContract = BaseContract & Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -48,6 +57,10 @@ export interface SettlementDeployment {
   maxOracleDrift: number;
   /** Seconds within which a queue entry must be consumed before anyone may freeze (default 7 days). */
   forcedDeadline?: number;
+  /** The least deposit or top-up accepted (≥ 1; default {@link DEFAULT_MIN_DEPOSIT}). */
+  minDeposit?: bigint;
+  /** Unconsumed forced-withdrawal requests allowed per account, 1..8 (default {@link DEFAULT_MAX_PENDING_REQUESTS}). */
+  maxPendingRequests?: number;
   /** The genesis state as prover/state/genesis-codec.ts encodes it, logged in GenesisPublished (default empty). */
   genesis?: BytesLike;
   /** The operator; defaults to the signer. It is also the L1 owner of account 0 (the insurance fund). */
@@ -158,6 +171,12 @@ export async function deploySettlement(signer: Signer, options: SettlementDeploy
   uint32("maxOracleDrift", options.maxOracleDrift, 0);
   const forcedDeadline = options.forcedDeadline ?? DEFAULT_FORCED_DEADLINE;
   uint32("forcedDeadline", forcedDeadline, 1);
+  const minDeposit = options.minDeposit ?? DEFAULT_MIN_DEPOSIT;
+  if (minDeposit < 1n || minDeposit >= 1n << 63n) throw new RangeError(`minDeposit ${minDeposit} outside 1 ≤ minDeposit < 2^63`);
+  const maxPendingRequests = options.maxPendingRequests ?? DEFAULT_MAX_PENDING_REQUESTS;
+  if (!Number.isInteger(maxPendingRequests) || maxPendingRequests < 1 || maxPendingRequests > 8) {
+    throw new RangeError(`maxPendingRequests ${maxPendingRequests} outside 1..8`);
+  }
 
   const poseidons = options.poseidons
     ? await Promise.all(options.poseidons.map(addressOf))
@@ -182,6 +201,8 @@ export async function deploySettlement(signer: Signer, options: SettlementDeploy
     maxOracleDrift: options.maxOracleDrift,
     forcedDeadline,
     operator: await addressOf(options.operator ?? signer),
+    minDeposit,
+    maxPendingRequests,
   };
   const settlement = await factory.deploy(config, options.genesis ?? "0x");
   await settlement.waitForDeployment();

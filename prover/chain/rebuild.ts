@@ -13,8 +13,10 @@
  *    with `layout.decodeBatchData` and replayed with `replayBatch` (no signatures: the
  *    proof the contract verified vouches for them) on the queue entries it consumed;
  *    when the header's riskHash changes, the calldata's risk tail (which the contract
- *    does not check) must carry arrays that hash to it, else the batch is named
- *    (`RISK_ARRAYS`); the replayed roots must equal the event's and the calldata's.
+ *    does not check) puts its arrays in force if they hash to it; if it is missing or
+ *    does not, the batch still replays (nothing but margin needs the arrays) and the
+ *    risk is marked `unpublished` (decisions.md, "A rebuild never needs the risk
+ *    arrays"); the replayed roots must equal the event's and the calldata's.
  * Finally the rebuilt root is compared with the contract's `stateRoot()`.
  *
  * Plain ethers v6 (any `Provider`); no artifacts needed.
@@ -89,6 +91,11 @@ export interface RebuiltBatch {
   readonly ops: readonly string[];
   /** WITHDRAW and FORCED_WITHDRAW amounts credited to L1 owners. */
   readonly withdrawals: readonly { readonly accountIndex: number; readonly amount: bigint }[];
+  /**
+   * The risk arrays in force after the batch: `known` (published by this or an earlier
+   * batch, or the genesis's), or `unpublished` (riskHash changed without a valid tail).
+   */
+  readonly riskArrays: "known" | "unpublished";
 }
 
 /** A queue entry as the chain logged it. */
@@ -258,8 +265,12 @@ export async function rebuildState(provider: Provider, settlementAddress: string
       inputHash,
       ops: batch.ops.map((o) => o.type),
       withdrawals: r.withdrawals.map(({ accountIndex, amount }) => ({ accountIndex, amount })),
+      riskArrays: state.global.risk.unpublished === undefined ? "known" : "unpublished",
     });
     log(`batch ${batchNumber}: ${batch.ops.map((o) => o.type).join(", ")} → ${root}`);
+    if (state.global.risk.unpublished !== undefined && !(batches.length > 1 && batches[batches.length - 2].riskArrays === "unpublished")) {
+      log(`batch ${batchNumber}: riskHash ${state.global.risk.unpublished} in force without published arrays (tail ${batch.pnl === undefined ? "missing" : "does not hash to it"}): replay and exits go on, margin cannot be computed`);
+    }
   }
 
   const chainStateRoot = await call("stateRoot");

@@ -46,6 +46,14 @@ export interface Risk {
   readonly maxFundingRate: bigint;
   /** M rows of S entries, collateral units per lot, signed. */
   readonly pnl: readonly (readonly bigint[])[];
+  /**
+   * Set only in a state rebuilt from the chain after a batch that changed riskHash without
+   * publishing the arrays (no risk tail, or one that does not hash to it; decisions.md,
+   * "A rebuild never needs the risk arrays"): the riskHash the proof bound. `pnl` then
+   * holds the last published arrays, which are NOT in force: margin cannot be computed
+   * (RuleError RISK_ARRAYS), but roots and exit proofs can.
+   */
+  readonly unpublished?: bigint;
 }
 
 /** Everything `globalHash` commits to, plus the deposit-queue position (not hashed). */
@@ -93,6 +101,7 @@ export function riskRowHash(row: readonly bigint[]): bigint {
 
 /** `riskHash = Poseidon(mmBps, penaltyBps, maxFundingRate, riskRowHash_0, …, riskRowHash_{M−1})`. */
 export function riskHash(risk: Risk): bigint {
+  if (risk.unpublished !== undefined) return risk.unpublished;
   return poseidon([risk.mmBps, risk.penaltyBps, risk.maxFundingRate, ...risk.pnl.map(riskRowHash)]);
 }
 

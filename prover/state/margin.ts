@@ -14,6 +14,7 @@
  * unapplied funding and works on any stored account; the functions taking `markets`
  * also count the risk arrays of settled markets as 0 (`riskInForce`).
  */
+import { RuleError } from "./errors";
 import type { Account } from "./account";
 import type { Market, Risk } from "./global";
 
@@ -36,6 +37,11 @@ export function equity(a: Account, markPrices: readonly bigint[]): bigint {
 
 /** `loss[s] = − Σ_j size_j · pnl[market_j][s]` for s = 0..S−1. */
 export function losses(a: Account, risk: Risk): bigint[] {
+  if (risk.unpublished !== undefined) {
+    throw new RuleError("RISK_ARRAYS", "BATCH", `the risk arrays in force (riskHash ${risk.unpublished}) were never published: margin cannot be computed`, {
+      riskHash: risk.unpublished,
+    });
+  }
   const S = risk.pnl[0].length;
   const out = new Array<bigint>(S).fill(0n);
   for (const slot of a.positions) {

@@ -9,7 +9,7 @@
  * A: the header's effect on the markets (`previewMarkets`: settlement of expiring
  *    markets, mark prices, funding indices; no oracle signatures), and the risk in force:
  *    the header's riskHash, with the calldata's risk tail when it changes
- *    (`publishedRisk`: the tail must hash to it)
+ *    (`publishedRisk`: the tail's arrays if they hash to it, else `unpublished`)
  * C: each op slot from its wire fields, funding applied first to every account an op
  *    changes (every op but DEPOSIT), with the pure state changes the rules use
  *    (`fillTradeSide`, `withdrawState`, `liquidateMove`, `settleState`, `deleverageMove`,
@@ -23,7 +23,8 @@
  * The input state is never mutated.
  */
 import { findSlot, type Account } from "./account";
-import { RuleError } from "./errors";
+import { RuleError, requireOpenRange } from "./errors";
+import { pow2 } from "./field";
 import type { Market } from "./global";
 import { previewMarkets } from "./header";
 import { publishedRisk, type RiskArrays } from "./risk-update";
@@ -91,8 +92,8 @@ function requireSlot(op: "LIQUIDATE" | "SETTLE" | "DELEVERAGE", who: string, ind
  * Replays a batch from its op data, returning the new state and what it credited on L1.
  * @param state - the state before the batch (not mutated)
  * @param batch - header (no signatures), decoded ops, the queue entries consumed
- * @throws RuleError naming the op slot where the op data does not fit the state; RISK_ARRAYS
- *   when riskHash changes and the risk tail is missing or does not hash to it
+ * @throws RuleError naming the op slot where the op data does not fit the state (a
+ *   missing or wrong risk tail is not one: the risk becomes `unpublished`)
  */
 export function replayBatchDetailed(state: State, batch: ReplayBatch): ReplayResult {
   const s = state.clone();
@@ -159,6 +160,7 @@ export function replayBatchDetailed(state: State, batch: ReplayBatch): ReplayRes
           requireLive("TRADE", op.marketId, market);
           checkParty("TRADE", "maker", ai, s.account(ai), s.capacity);
           checkParty("TRADE", "taker", bi, s.account(bi), s.capacity);
+          requireOpenRange("TRADE", "price", op.price, 0n, pow2(48));
           const makerFee = tradeFee(op.q, op.price, BigInt(op.makerFeeBps));
           const takerFee = tradeFee(op.q, op.price, BigInt(op.takerFeeBps));
           const makerFunded = applyFunding(s.account(ai), markets);
@@ -275,8 +277,8 @@ export function replayBatchDetailed(state: State, batch: ReplayBatch): ReplayRes
 /**
  * Replays a batch from its op data (no signatures: the proof vouches for them).
  * @returns the state after the batch; its `stateRoot()` equals `applyBatch`'s for the same batch
- * @throws RuleError naming the op slot where the op data does not fit the state; RISK_ARRAYS
- *   when riskHash changes and the risk tail is missing or does not hash to it
+ * @throws RuleError naming the op slot where the op data does not fit the state (a
+ *   missing or wrong risk tail is not one: the risk becomes `unpublished`)
  */
 export function replayBatch(state: State, batch: ReplayBatch): State {
   return replayBatchDetailed(state, batch).state;

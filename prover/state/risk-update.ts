@@ -52,36 +52,36 @@ export function headerRisk(params: Params, g: GlobalState, pnl: RiskArrays | und
       }
     });
   });
-  return { ...g.risk, pnl: pnl.map((row) => [...row]) };
+  return { ...scalarsOf(g.risk), pnl: pnl.map((row) => [...row]) };
+}
+
+/** The risk's scalars and arrays, without the `unpublished` mark. */
+function scalarsOf(risk: Risk): Risk {
+  return { mmBps: risk.mmBps, penaltyBps: risk.penaltyBps, maxFundingRate: risk.maxFundingRate, pnl: risk.pnl };
 }
 
 /**
- * The risk in force after a batch read from the chain: the header bytes' riskHash is
- * what the proof bound; the arrays come from the calldata's risk tail, which the
- * contract does not check, so they are checked here against that hash (with the
- * state's mmBps, penaltyBps and maxFundingRate).
+ * The risk in force after a batch read from the chain. The header bytes' riskHash is what
+ * the proof bound; the arrays come from the calldata's risk tail, which the contract does
+ * not check. A tail that hashes to riskHash (with the state's mmBps, penaltyBps and
+ * maxFundingRate) puts its arrays in force. Without one (no tail, a tail that hashes to
+ * something else, or entries out of range) the batch is still replayed: nothing but
+ * margin depends on the arrays, and the replay checks no margin (the proof did), so the
+ * risk becomes `unpublished` (decisions.md, "A rebuild never needs the risk arrays").
  * @param riskHashInHeader - the riskHash of the header bytes
  * @param pnl - the risk tail's arrays, when the calldata carries one
- * @returns the state's risk when the hash is unchanged and there is no tail, else the tail's
- * @throws RuleError RISK_ARRAYS when riskHash changed and no tail was published, or the tail's
- *   arrays do not hash to it; RANGE when the tail is not M × S or out of range
+ * @returns the state's risk when the hash is unchanged and there is no tail; the tail's
+ *   when it hashes to riskHashInHeader; else the state's scalars with `unpublished` set
  */
 export function publishedRisk(params: Params, g: GlobalState, riskHashInHeader: bigint, pnl: RiskArrays | undefined): Risk {
-  const before = riskHash(g.risk);
-  if (pnl === undefined) {
-    if (riskHashInHeader === before) return g.risk;
-    throw new RuleError("RISK_ARRAYS", "HEADER", `riskHash changes from ${before} to ${riskHashInHeader} but the calldata carries no risk tail: the new arrays were not published`, {
-      riskHash: riskHashInHeader,
-      oldRiskHash: before,
-    });
+  if (pnl === undefined && riskHashInHeader === riskHash(g.risk)) return g.risk;
+  if (pnl !== undefined) {
+    try {
+      const risk = headerRisk(params, g, pnl);
+      if (riskHash(risk) === riskHashInHeader) return risk;
+    } catch (e) {
+      if (!(e instanceof RuleError)) throw e; // out-of-range entries: not the arrays in force
+    }
   }
-  const risk = headerRisk(params, g, pnl);
-  const got = riskHash(risk);
-  if (got !== riskHashInHeader) {
-    throw new RuleError("RISK_ARRAYS", "HEADER", `the risk tail's arrays hash to riskHash ${got}, the header carries ${riskHashInHeader}`, {
-      riskHash: riskHashInHeader,
-      tailRiskHash: got,
-    });
-  }
-  return risk;
+  return { ...scalarsOf(g.risk), unpublished: riskHashInHeader };
 }

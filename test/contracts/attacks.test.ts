@@ -14,7 +14,7 @@ import { batchOnChain } from "../../prover/witness/batch-data";
 import { layoutFor } from "../../prover/state/layout";
 import { devOrder, devWithdrawal, forcedRequest, signedHeader, trade } from "../../prover/dev/fixtures";
 import type { State } from "../../prover/state/state";
-import { FORCED_DEADLINE, PROOF, USDC, deployOnGenesis, params } from "./helpers";
+import { FORCED_DEADLINE, PROOF, USDC, bobUnderWater, deployOnGenesis, params } from "./helpers";
 
 /** The BN254 base field modulus q (proof coordinates live here). */
 const Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
@@ -231,16 +231,8 @@ describe("Settlement attacks", () => {
 
     it("a trader exit the balance cannot cover is refused with InsufficientBalance (an underwater account's loss)", async () => {
       const f = await deployOnGenesis();
-      let s = await f.openThree(100n * USDC);
-      s = await f.submit([
-        trade(
-          devOrder(s, { accountIndex: 2, marketId: 1, isBuy: false, size: 10n, limitPrice: 60n * USDC }),
-          devOrder(s, { accountIndex: 1, marketId: 1, isBuy: true, size: 10n, limitPrice: 60n * USDC }),
-          10n,
-        ),
-      ]);
       // The perpetual jumps to 80: bob (short 10) is 100 USDC under water, alice up 200; nobody is liquidated.
-      s = await f.submit([], [], [80n * USDC, ...s.global.markets.slice(1).map((m) => m.markPrice)]);
+      const s = await bobUnderWater(f, await f.openThree(100n * USDC));
       await f.as(f.carol).requestForcedWithdrawal(3, 1n);
       await time.increase(FORCED_DEADLINE + 1);
       await f.settlement.freeze();

@@ -12,7 +12,7 @@ import { applyBatch, type Batch, type Op } from "../../prover/state/batch";
 import type { DepositEntry } from "../../prover/state/ops/deposit";
 import type { State } from "../../prover/state/state";
 import { encodeGenesis } from "../../prover/state/genesis-codec";
-import { CI_PARAMS, depositNew, devGenesis, devPublicKey, signedHeader } from "../../prover/dev/fixtures";
+import { CI_PARAMS, depositNew, devGenesis, devOrder, devPublicKey, signedHeader, trade } from "../../prover/dev/fixtures";
 
 export const USDC = 1_000_000n;
 export const PROOF: bigint[] = [1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n];
@@ -91,4 +91,21 @@ export async function deployOnGenesis(tokenName: "TestToken" | "ReentrantToken" 
     state: () => state,
     states,
   };
+}
+
+/**
+ * Alice (account 1) buys 10 lots of the perpetual from Bob (account 2) at 60, then the
+ * mark jumps to 80: with 100 USDC each, Bob is 100 under water and Alice's equity is 300;
+ * nobody is liquidated.
+ * @returns the state after the jump
+ */
+export async function bobUnderWater(f: Pick<Awaited<ReturnType<typeof deployOnGenesis>>, "submit">, s: State): Promise<State> {
+  s = await f.submit([
+    trade(
+      devOrder(s, { accountIndex: 2, marketId: 1, isBuy: false, size: 10n, limitPrice: 60n * USDC }),
+      devOrder(s, { accountIndex: 1, marketId: 1, isBuy: true, size: 10n, limitPrice: 60n * USDC }),
+      10n,
+    ),
+  ]);
+  return f.submit([], [], [80n * USDC, ...s.global.markets.slice(1).map((m) => m.markPrice)]);
 }

@@ -52,6 +52,7 @@ async function deploy(params: LayoutParams) {
     genesisStateRoot: GENESIS_ROOT,
     params,
     maxOracleDrift: MAX_ORACLE_DRIFT,
+    minDeposit: 1n, // these tests queue deposits of a few units (test/contracts/queue-spam.test.ts covers the default)
   });
   for (const who of [alice, bob]) {
     await token.mint(who, 10n ** 24n);
@@ -123,6 +124,8 @@ describe("Settlement", () => {
         maxOracleDrift: 300,
         forcedDeadline: 600,
         operator: await operator.getAddress(),
+        minDeposit: 1n,
+        maxPendingRequests: 2,
       };
       await expect(Settlement.deploy({ ...config, accountDepth: 16 }, "0x")).to.be.revertedWithCustomError(settlement, "ParameterOutOfRange").withArgs(16, 1, 15);
       await expect(Settlement.deploy({ ...config, scenarios: 0 }, "0x")).to.be.revertedWithCustomError(settlement, "ParameterOutOfRange").withArgs(0, 1, 16);
@@ -131,6 +134,9 @@ describe("Settlement", () => {
         .to.be.revertedWithCustomError(settlement, "FieldOverflow")
         .withArgs(FIELD_MODULUS);
       await expect(Settlement.deploy({ ...config, forcedDeadline: 0 }, "0x")).to.be.revertedWithCustomError(settlement, "ParameterOutOfRange");
+      await expect(Settlement.deploy({ ...config, minDeposit: 0n }, "0x")).to.be.revertedWithCustomError(settlement, "ParameterOutOfRange").withArgs(0, 1, 2n ** 64n - 1n);
+      await expect(Settlement.deploy({ ...config, maxPendingRequests: 0 }, "0x")).to.be.revertedWithCustomError(settlement, "ParameterOutOfRange").withArgs(0, 1, 8);
+      await expect(Settlement.deploy({ ...config, maxPendingRequests: 9 }, "0x")).to.be.revertedWithCustomError(settlement, "ParameterOutOfRange").withArgs(9, 1, 8);
       await expect(Settlement.deploy({ ...config, accountDepth: 3 }, "0x")).to.be.revertedWithCustomError(settlement, "ParameterMismatch").withArgs(0, 3, 2);
       await expect(Settlement.deploy({ ...config, markets: 5 }, "0x")).to.be.revertedWithCustomError(settlement, "ParameterMismatch").withArgs(1, 5, 4);
     });

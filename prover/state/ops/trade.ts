@@ -60,7 +60,9 @@ export type Role = "maker" | "taker";
 function checkOrderRanges(o: SignedOrder, role: Role): void {
   const w = `${role} order`;
   requireOpenRange("TRADE", "size", o.size, 0n, pow2(32), w);
-  requireOpenRange("TRADE", "limitPrice", o.limitPrice, 0n, pow2(48), w);
+  // The maker's limit is the trade price, which the circuit requires > 0 (TradeOp's
+  // priceZero); a taker's limit only bounds it, so 0 is allowed (a sell at any price).
+  requireOpenRange("TRADE", "limitPrice", o.limitPrice, role === "maker" ? 0n : -1n, pow2(48), w);
   requireOpenRange("TRADE", "expiry", o.expiry, -1n, pow2(32), w);
   requireOpenRange("TRADE", "nonce", o.nonce, -1n, pow2(32), w);
   requireOpenRange("TRADE", "maxFeeBps", o.maxFeeBps, -1n, pow2(8), w);

@@ -3,7 +3,8 @@
  * scalars, arrays signed per header"): the rules put the header's arrays in force for
  * the batch's own ops, refuse arrays of the wrong shape or range naming the field, refuse
  * signatures on the old riskHash; the calldata carries them as the risk tail; the replay
- * from chain data checks the tail against the header's riskHash.
+ * from chain data takes the tail when it hashes to the header's riskHash, else marks the
+ * arrays unpublished and goes on.
  */
 import { expect } from "chai";
 import { applyBatch, type Batch, type Op } from "../../../prover/state/batch";
@@ -11,6 +12,7 @@ import { riskHash } from "../../../prover/state/global";
 import { LayoutError, decodeBatchData, decodeRiskTail, encodeRiskTail, layoutFor } from "../../../prover/state/layout";
 import type { DepositEntry } from "../../../prover/state/ops/deposit";
 import { replayBatch } from "../../../prover/state/replay";
+import { requirement } from "../../../prover/state/margin";
 import { signOracle } from "../../../prover/state/signing";
 import type { State } from "../../../prover/state/state";
 import { batchOnChain } from "../../../prover/witness/batch-data";
@@ -127,14 +129,22 @@ describe("prover/state risk arrays signed per header", () => {
       expect(replayed.stateRoot()).to.equal(state.stateRoot());
       expect(() => decodeBatchData(CI_PARAMS, onChain.data.subarray(0, L.DATA_BYTES + 8))).to.throw(LayoutError, /LAYOUT_LENGTH: data/);
     });
-    it("refuses a replay whose riskHash changed without a tail, or with a tail that does not hash to it", () => {
+    it("replays a batch whose riskHash changed without a tail, or with a tail that does not hash to it, to the rules' root with the arrays unpublished", () => {
       const pnl = scaled(s, 2n);
-      const decoded = decodeBatchData(CI_PARAMS, batchOnChain(CI_PARAMS, applyBatch(s, withArrays(pnl)).trace).data);
+      const honest = applyBatch(s, withArrays(pnl));
+      const decoded = decodeBatchData(CI_PARAMS, batchOnChain(CI_PARAMS, honest.trace).data);
       const base = { header: decoded.header, ops: decoded.ops, queueEntries: [] };
-      expectRule(() => replayBatch(s, base), "RISK_ARRAYS", "no risk tail");
       const tampered = pnl.map((r) => [...r]);
       tampered[2][1] += 1n;
-      expectRule(() => replayBatch(s, { ...base, pnl: tampered }), "RISK_ARRAYS", "the risk tail's arrays hash to riskHash");
+      const outOfRange = pnl.map((r) => [...r]);
+      outOfRange[0][0] = 2n ** 62n;
+      for (const tail of [undefined, tampered, outOfRange]) {
+        const replayed = replayBatch(s, { ...base, pnl: tail });
+        expect(replayed.stateRoot()).to.equal(honest.state.stateRoot());
+        expect(replayed.global.risk.unpublished).to.equal(honest.trace.riskHash);
+        expectRule(() => requirement(replayed.account(1), replayed.global.risk), "RISK_ARRAYS", "were never published");
+      }
+      expect(replayBatch(s, { ...base, pnl }).global.risk.unpublished).to.equal(undefined);
     });
   });
 });
