@@ -117,11 +117,18 @@ export class FallbackProver {
    */
   async run(opts: { untilServed?: boolean; signal?: AbortSignal } = {}): Promise<RoundOutcome> {
     for (;;) {
-      const out = await this.round();
+      let out: RoundOutcome;
+      try {
+        out = await this.round();
+      } catch (e) {
+        // No header newer than the last batch yet: the oracle signs the next one later.
+        if (!(e instanceof FallbackError && e.code === "PRV_ERR_FALLBACK_HEADER")) throw e;
+        out = { kind: "lost", reason: e.message };
+      }
       this.o.log(describe(out));
       if (out.kind === "frozen" || (out.kind === "idle" && opts.untilServed === true)) return out;
       if (opts.signal?.aborted === true) return out;
-      if (out.kind === "idle" || out.kind === "waiting") await this.sleep(this.o.pollMs);
+      if (out.kind !== "submitted" && out.kind !== "entered") await this.sleep(out.kind === "lost" ? Math.min(this.o.pollMs, 1000) : this.o.pollMs);
     }
   }
 
