@@ -25,3 +25,11 @@ export class FallbackError extends Error {
     this.name = "FallbackError";
   }
 }
+
+/** The header source has no header newer than the last batch's yet: wait for the oracle's next one. */
+export class StaleHeaderError extends FallbackError {
+  constructor(message: string) {
+    super("PRV_ERR_FALLBACK_HEADER", message);
+    this.name = "StaleHeaderError";
+  }
+}

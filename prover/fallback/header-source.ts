@@ -12,7 +12,7 @@ import type { State } from "../state/state";
 import type { BatchHeader } from "../state/trace";
 import { parseHeader } from "../service/serialize";
 import { INSECURE_DEV_ORACLE_KEYS, signedHeader } from "../dev/fixtures";
-import { FallbackError } from "./errors";
+import { FallbackError, StaleHeaderError } from "./errors";
 
 /** A source of oracle-signed headers. */
 export interface HeaderSource {
@@ -30,7 +30,7 @@ export interface HeaderSource {
 function fresh(state: State, h: BatchHeader, where: string): BatchHeader {
   const last = state.global.oracleTimestamp;
   if (h.timestamp <= last) {
-    throw new FallbackError("PRV_ERR_FALLBACK_HEADER", `the header from ${where} has timestamp ${h.timestamp}, not after the last batch's ${last}: wait for the oracle's next header`);
+    throw new StaleHeaderError(`the header from ${where} has timestamp ${h.timestamp}, not after the last batch's ${last}: wait for the oracle's next header`);
   }
   return h;
 }

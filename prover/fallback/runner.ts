@@ -20,7 +20,7 @@ import { rebuildState } from "../chain/rebuild";
 import { applyBatch } from "../state/batch";
 import { buildBatchInput } from "../witness/batch-input";
 import { batchOnChain } from "../witness/batch-data";
-import { FallbackError } from "./errors";
+import { FallbackError, StaleHeaderError } from "./errors";
 import type { HeaderSource } from "./header-source";
 import { planFallbackBatch } from "./plan";
 import type { BatchProver } from "./prove";
@@ -122,7 +122,7 @@ export class FallbackProver {
         out = await this.round();
       } catch (e) {
         // No header newer than the last batch yet: the oracle signs the next one later.
-        if (!(e instanceof FallbackError && e.code === "PRV_ERR_FALLBACK_HEADER")) throw e;
+        if (!(e instanceof StaleHeaderError)) throw e;
         out = { kind: "lost", reason: e.message };
       }
       this.o.log(describe(out));
