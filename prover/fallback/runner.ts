@@ -180,6 +180,10 @@ export class FallbackProver {
     } catch (e) {
       const name = revertName(e);
       if (name !== undefined && RETRYABLE.has(name)) return { kind: "lost", reason: `${what} reverted ${name}` };
+      // Mined but reverted (another batch landed between the estimate and the block): the receipt carries no reason.
+      if (name === undefined && (e as { code?: string; receipt?: unknown }).code === "CALL_EXCEPTION" && (e as { receipt?: unknown }).receipt != null) {
+        return { kind: "lost", reason: `${what} was mined and reverted` };
+      }
       if (name !== undefined) throw new FallbackError("PRV_ERR_FALLBACK_REFUSED", `${what} reverted ${name}`, { cause: e });
       throw e;
     }
