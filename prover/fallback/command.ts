@@ -12,6 +12,7 @@ import { FallbackError } from "./errors";
 import { fileHeaderSource, insecureDevOracle, urlHeaderSource, type HeaderSource } from "./header-source";
 import { circuitFiles, loadBatchProver } from "./prove";
 import { FallbackProver } from "./runner";
+import { terminateCurves } from "../zk/snarkjs";
 
 /** Where the command writes; tests pass their own. */
 export interface FallbackIo {
@@ -103,6 +104,7 @@ export function registerFallbackCommand(program: Command, io: FallbackIo = defau
         fail(1, `${code}${(e as Error).message}`);
       } finally {
         process.off("SIGINT", onSignal).off("SIGTERM", onSignal);
+        await terminateCurves(); // snarkjs' worker threads would keep the process alive
       }
     });
 }

@@ -40,6 +40,9 @@ interface FallbackProcess {
   kill(): void;
 }
 
+/** Every child started, killed in `after` if still running. */
+const children: FallbackProcess[] = [];
+
 /** `zksettle fallback` as a child process (ts-node, transpile only), paying from hardhat account `keyIndex`. */
 function startFallback(chain: DevChain, contracts: DevContracts, keyIndex: number): FallbackProcess {
   const args = ["fallback", "--rpc", chain.url, "--settlement", contracts.settlement.target as string, "--build", CI_CIRCUIT_DIR];
@@ -53,7 +56,9 @@ function startFallback(chain: DevChain, contracts: DevContracts, keyIndex: numbe
   readline.createInterface({ input: child.stdout! }).on("line", (l) => lines.push(l));
   readline.createInterface({ input: child.stderr! }).on("line", (l) => lines.push(`stderr: ${l}`));
   const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-  return { lines, exited, kill: () => child.kill("SIGTERM") };
+  const p = { lines, exited, kill: () => child.kill("SIGTERM") };
+  children.push(p);
+  return p;
 }
 
 async function until(what: string, ms: number, check: () => boolean): Promise<void> {
@@ -100,6 +105,7 @@ describe("e2e: the operator disappears, anyone carries on with zksettle fallback
   });
 
   after(async function () {
+    for (const c of children) c.kill();
     await chain?.stop();
   });
 
@@ -154,7 +160,8 @@ describe("e2e: the operator disappears, anyone carries on with zksettle fallback
     const [alice, bob, carol] = traders;
     await (await settlementAs(carol).requestForcedWithdrawal(3, 100n * USDC)).wait();
     await increaseTime(7 * DAY + 1);
-    await expect(settlementAs(alice).freeze()).to.be.revertedWithCustomError(s, "FreezeTooEarly");
+    // staticCall: a NonceManager counts a refused send as sent.
+    await expect(settlementAs(alice).freeze.staticCall()).to.be.revertedWithCustomError(s, "FreezeTooEarly");
     await increaseTime(7 * DAY);
     await (await settlementAs(alice).freeze()).wait();
     expect(await s.frozen()).to.equal(true);
