@@ -14,6 +14,9 @@
  * direct measurements at N = 256 and 1024, and writes bench/gas.json:
  *   { fixedPerBatch, perOp: { TRADE, … }, bytesPerOp: { TRADE, … }, … }
  * and prints a table. `--quick`: the TRADE and mixed series only.
+ * Fallback batches (issue 20): queue ops only (DEPOSIT and FORCED_WITHDRAW alternating),
+ * once from the operator and once from a third party in fallback mode (after
+ * FORCED_DEADLINE and `enterFallback`), fitted the same way: `fallback` in gas.json.
  *
  * Usage: npx ts-node bench/gas.ts [--quick] [--verifier path/to/Groth16Verifier.sol]
  */
@@ -161,9 +164,9 @@ interface Shared {
   exitVerifier: string;
 }
 
-/** Deploys a settlement with N slots and measures one batch of `types`. */
-async function measure(shared: Shared, types: OpType[], owners: string[]): Promise<{ gas: number; bytes: number; tokens: number }> {
-  const [operator] = await ethers.getSigners();
+/** Deploys a settlement with N slots and measures one batch of `types` (from a third party in fallback mode with `asFallback`). */
+async function measure(shared: Shared, types: OpType[], owners: string[], asFallback = false): Promise<{ gas: number; bytes: number; tokens: number }> {
+  const [operator, stranger] = await ethers.getSigners();
   const params = { ...prod, batchSize: types.length };
   const { settlement } = await deploySettlement(operator, {
     verifier: shared.verifier,
@@ -198,7 +201,13 @@ async function measure(shared: Shared, types: OpType[], owners: string[]): Promi
   };
   const depositsEnd = Number(await settlement.depositCount());
   const data = encodeBatchData(params, { oldStateRoot: 1n, newStateRoot: 2n, depositsEnd, header, ops });
-  const tx = await settlement.submitBatch(data, PROOF);
+  let submitter = settlement;
+  if (asFallback) {
+    await ethers.provider.send("evm_increaseTime", [Number(await settlement.FORCED_DEADLINE()) + 1]);
+    submitter = settlement.connect(stranger) as DeployedContract;
+    await submitter.enterFallback();
+  }
+  const tx = await submitter.submitBatch(data, PROOF);
   const receipt = await tx.wait();
   // EIP-7623 calldata tokens of the whole transaction: zero bytes + 4 · non-zero bytes.
   const tokens = ethers.getBytes(tx.data).reduce((t: number, b: number) => t + (b === 0 ? 1 : 4), 0);
@@ -240,6 +249,15 @@ async function main(): Promise<void> {
       `${name.padEnd(16)} ${rows[name].map((x) => `N=${x.n}: ${x.gas}`).join("  ")}  → fixed ${Math.round(fits[name].fixed)}, per op ${Math.round(fits[name].perOp)}`,
     );
   }
+  // Queue ops only, as `zksettle fallback` submits them: from the operator, then from a stranger in fallback mode.
+  const queueOp = (i: number): OpType => (i % 2 === 0 ? "DEPOSIT" : "FORCED_WITHDRAW");
+  const fallbackFits: Record<string, { fixed: number; perOp: number }> = {};
+  for (const [name, asFallback] of [["operator", false], ["fallback", true]] as const) {
+    const pts: [number, number][] = [];
+    for (const n of SIZES) pts.push([n, (await measure(shared, Array.from({ length: n }, (_, i) => queueOp(i)), owners, asFallback)).gas]);
+    fallbackFits[name] = fit(pts);
+    console.log(`QUEUE (${name.padEnd(8)}) ${pts.map(([n, g]) => `N=${n}: ${g}`).join("  ")}  → fixed ${Math.round(fallbackFits[name].fixed)}, per op ${Math.round(fallbackFits[name].perOp)}`);
+  }
   const checks = [] as { n: number; measured: number; predicted: number; tokens: number }[];
   for (const n of CHECK_SIZES) {
     const m = await measure(shared, Array.from({ length: n }, () => "TRADE" as OpType), owners);
@@ -275,6 +293,12 @@ async function main(): Promise<void> {
     calldataGasPerOp,
     mix: { fixed: Math.round(fits.MIX.fixed), perOp: Math.round(fits.MIX.perOp), ops: "70% TRADE, 10% DEPOSIT, 10% WITHDRAW, 5% LIQUIDATE, 5% SETTLE" },
     extrapolation,
+    fallback: {
+      ops: "DEPOSIT and FORCED_WITHDRAW alternating (each FORCED_WITHDRAW credits a fresh owner)",
+      operator: { fixed: Math.round(fallbackFits.operator.fixed), perOp: Math.round(fallbackFits.operator.perOp) },
+      fallbackMode: { fixed: Math.round(fallbackFits.fallback.fixed), perOp: Math.round(fallbackFits.fallback.perOp) },
+      note: "fallbackMode: a third party's batch after enterFallback (queue-first rule checked, FallbackBatchFinalized logged)",
+    },
     calldataTokensPerTrade: Math.round(tokenFit.perOp * 10) / 10,
     checks,
     measured: rows,

@@ -6,12 +6,13 @@ import {SettlementBase} from "./settlement/SettlementBase.sol";
 import {PriorityQueue} from "./settlement/PriorityQueue.sol";
 import {Withdrawals} from "./settlement/Withdrawals.sol";
 import {EscapeHatch} from "./settlement/EscapeHatch.sol";
+import {Fallback} from "./settlement/Fallback.sol";
 
 /// @title zksettle settlement contract
 /// @notice Keeps the state root, the L1 priority queue (deposits and forced-withdrawal
 /// requests on one Poseidon hash chain), finalizes batches proven by the batch circuit
 /// (docs/protocol.md sections 5, 7, 8) and, when the operator stops serving the queue,
-/// the escape hatch (docs/security.md). This file is the deployed composition: the
+/// fallback mode (anyone proves) and then the escape hatch (docs/security.md). This file is the deployed composition: the
 /// constructor, submitBatch, computeInputHash and the two-step operator transfer; the
 /// parts live in contracts/settlement/.
 /// @dev Batch calldata layout (protocol.md section 7), all integers big-endian:
@@ -50,7 +51,7 @@ import {EscapeHatch} from "./settlement/EscapeHatch.sol";
 /// only by their hash) can be read from the chain; checking them against the header's
 /// riskHash is the reader's (prover/state/replay.ts), and costs the contract nothing.
 /// The TypeScript side of the same layout is prover/state/layout.ts.
-contract Settlement is SettlementBase, PriorityQueue, Withdrawals, EscapeHatch {
+contract Settlement is SettlementBase, PriorityQueue, Withdrawals, EscapeHatch, Fallback {
     uint256 private constant DEPOSITS_END_OFFSET = 64; // depositsEnd starts after the two roots
     uint256 private constant HEADER_OFFSET = 68; // header starts after depositsEnd (4 bytes)
 
@@ -68,8 +69,10 @@ contract Settlement is SettlementBase, PriorityQueue, Withdrawals, EscapeHatch {
     // ---------------------------------------------------------------------------------
 
     /// @inheritdoc ISettlement
-    function submitBatch(bytes calldata data, uint256[8] calldata proof) external onlyOperator notFrozen {
+    function submitBatch(bytes calldata data, uint256[8] calldata proof) external notFrozen {
+        bool fallbackBatch = _authorizeSubmitter();
         (uint256 newStateRoot, uint256 depositsEnd, uint256 inputHash) = _checkBatch(data);
+        uint256 served = fallbackBatch ? _checkQueueFirst(data, HEADER_OFFSET + HEADER_BYTES, depositsEnd) : 0;
 
         bool valid = VERIFIER.verifyProof(
             [proof[0], proof[1]], [[proof[2], proof[3]], [proof[4], proof[5]]], [proof[6], proof[7]], [inputHash]
@@ -79,9 +82,10 @@ contract Settlement is SettlementBase, PriorityQueue, Withdrawals, EscapeHatch {
         uint256 oldStateRoot = stateRoot;
         uint256 batchNumber = _batchCount;
         stateRoot = newStateRoot;
-        _batchCount = uint56(batchNumber + 1);
+        _batchCount = uint48(batchNumber + 1);
         _depositsConsumed = uint32(depositsEnd);
         emit BatchFinalized(batchNumber, oldStateRoot, newStateRoot, depositsEnd, inputHash);
+        if (fallbackBatch) emit FallbackBatchFinalized(batchNumber, msg.sender, served);
         _creditWithdrawals(data, HEADER_OFFSET + HEADER_BYTES, batchNumber);
     }
 

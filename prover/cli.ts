@@ -8,6 +8,7 @@
  *   zksettle hash-key [key]      sha256 of an API key, for --api-key-hashes (reads stdin without key)
  *   zksettle latency --rpc URL   probe a chain's JSON-RPC endpoint: block interval, time to finality p50/p95/p99
  *   zksettle worker [options]    a prover worker on the shared Redis prove queue (prover/queue)
+ *   zksettle fallback --rpc URL --settlement ADDRESS   when the operator is gone: anyone proves (prover/fallback)
  */
 import { Command, Option } from "commander";
 import { hashApiKey } from "./api/auth";
@@ -18,6 +19,7 @@ import { GenesisError, StartupError, startService } from "./service/bootstrap";
 import { LedgerReplayError } from "./service/ledger";
 import { registerLatencyCommand } from "./risk/latency-command";
 import { workerCommand } from "./queue/worker-command";
+import { registerFallbackCommand } from "./fallback/command";
 
 /** Adds one commander option per config option: flag, env name and default in the help. */
 function withConfigOptions(cmd: Command): Command {
@@ -97,6 +99,7 @@ export function program(): Command {
   registerLatencyCommand(prog);
 
   prog.addCommand(workerCommand());
+  registerFallbackCommand(prog);
   return prog;
 }
 

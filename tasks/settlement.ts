@@ -81,6 +81,7 @@ task("zk:inspect", "Prints the settlement contract's state")
       queue: { consumed: consumed.toString(), length: count.toString() },
       frozen: await s.frozen(),
       frozenAt: (await s.frozenAt()).toString(),
+      fallbackMode: await s.fallbackMode(),
       forcedDeadline: (await s.FORCED_DEADLINE()).toString(),
       totalClaimable: (await s.totalClaimable()).toString(),
       reserved: (await s.reserved()).toString(),
@@ -88,8 +89,9 @@ task("zk:inspect", "Prints the settlement contract's state")
     };
     if (consumed < count) {
       const e = await s.queueEntries(consumed);
-      const deadline = e.queuedAt + (await s.FORCED_DEADLINE());
-      view.oldestPending = { queueIndex: consumed.toString(), queuedAt: e.queuedAt.toString(), freezableAfter: deadline.toString() };
+      const fallbackAfter = e.queuedAt + (await s.FORCED_DEADLINE());
+      const freezableAfter = e.queuedAt + (await s.FREEZE_DEADLINE());
+      view.oldestPending = { queueIndex: consumed.toString(), queuedAt: e.queuedAt.toString(), fallbackAfter: fallbackAfter.toString(), freezableAfter: freezableAfter.toString() };
     }
     console.log(JSON.stringify(view, null, 2));
   });

@@ -44,7 +44,7 @@ interface ISettlement {
     // Errors: batches
     // ---------------------------------------------------------------------------------
 
-    /// @notice Thrown when `submitBatch` is called by anyone but the operator.
+    /// @notice Thrown when `submitBatch` is called by anyone but the operator outside fallback mode.
     /// @param caller The sender
     error NotOperator(address caller);
 
@@ -179,7 +179,7 @@ interface ISettlement {
 
     /// @notice Thrown when `freeze` is called before the oldest unconsumed entry is overdue.
     /// @param queueIndex The oldest unconsumed queue entry
-    /// @param deadline The first timestamp at which it is overdue (queuedAt + FORCED_DEADLINE + 1)
+    /// @param deadline The first timestamp at which it may be frozen (queuedAt + FREEZE_DEADLINE + 1)
     error FreezeTooEarly(uint256 queueIndex, uint256 deadline);
 
     /// @notice Thrown when an exit proof does not hash to the last finalized state root.
@@ -325,7 +325,8 @@ interface ISettlement {
     function deposit(uint256 accountIndex, uint256 amount) external;
 
     /// @notice Finalizes a batch: checks the old root, the layout and ranges, recomputes inputHash,
-    /// verifies the proof and moves the state root. Operator only.
+    /// verifies the proof and moves the state root. Operator only, except in fallback mode
+    /// (IFallback), where anyone may submit a batch that serves the queue first.
     /// @param data oldStateRoot (32) ‖ newStateRoot (32) ‖ depositsEnd uint32 (4) ‖ header (4 + 9M + 32)
     /// ‖ op data (N · OP_BYTES) [‖ risk tail (M·S·8)]; oldStateRoot must equal the stored stateRoot.
     /// The risk tail, the risk arrays a batch that changes the header's riskHash puts in force,
@@ -354,7 +355,7 @@ interface ISettlement {
     function requestForcedWithdrawal(uint256 accountIndex, uint256 amount) external;
 
     /// @notice Freezes the contract when the oldest unconsumed queue entry is older than
-    /// FORCED_DEADLINE. Anyone. No batch is accepted afterwards; accounts exit.
+    /// FREEZE_DEADLINE (2 × FORCED_DEADLINE; fallback mode opens at FORCED_DEADLINE). Anyone. No batch is accepted afterwards; accounts exit.
     function freeze() external;
 
     /// @notice After freezing, pays an account's equity at the last finalized state to its L1 owner, once.

@@ -6,8 +6,9 @@ import {SettlementBase} from "./SettlementBase.sol";
 import {IExitVerifier} from "../interfaces/IExitVerifier.sol";
 
 /// @title The escape hatch: freeze, exit, refundDeposit (docs/security.md)
-/// @notice If the operator leaves a queue entry (a deposit or a forced-withdrawal
-/// request) unconsumed for more than FORCED_DEADLINE, anyone may freeze the contract.
+/// @notice If a queue entry (a deposit or a forced-withdrawal request) stays unconsumed
+/// for more than FREEZE_DEADLINE (2 × FORCED_DEADLINE: after FORCED_DEADLINE anyone may
+/// first try fallback mode, Fallback.sol), anyone may freeze the contract.
 /// Frozen, it accepts no batch; each account exits once with a Merkle proof of its leaf
 /// against the last finalized root and is paid its equity at the last committed marks;
 /// each unconsumed deposit is refunded once. Credited withdrawals stay claimable.
@@ -24,7 +25,7 @@ abstract contract EscapeHatch is SettlementBase {
         uint256 queueIndex = _depositsConsumed;
         if (queueIndex >= _queueLength) revert NothingPending();
         uint256 queuedAt = queueEntries[queueIndex].queuedAt;
-        if (block.timestamp <= queuedAt + FORCED_DEADLINE) revert FreezeTooEarly(queueIndex, queuedAt + FORCED_DEADLINE + 1);
+        if (block.timestamp <= queuedAt + FREEZE_DEADLINE) revert FreezeTooEarly(queueIndex, queuedAt + FREEZE_DEADLINE + 1);
         frozen = true;
         frozenAt = uint32(block.timestamp);
         emit ContractFrozen(queueIndex, queuedAt, stateRoot, msg.sender);

@@ -13,9 +13,10 @@ import {IExitVerifier} from "../interfaces/IExitVerifier.sol";
 ///   PriorityQueue   depositNew, deposit, requestForcedWithdrawal: one Poseidon hash chain
 ///   Withdrawals     claim, transferAccountOwnership, crediting WITHDRAW / FORCED_WITHDRAW
 ///   EscapeHatch     freeze, exit, refundDeposit
+///   Fallback        enterFallback, resumeOperator, the queue-first rule of fallback batches
 ///   Settlement      constructor, submitBatch, computeInputHash, operator transfer
 /// @dev Storage is packed so that a batch reads two slots and writes two:
-///   slot A  operator (160) | frozen (8) | depositsConsumed (32) | batchCount (56)   read and written by submitBatch
+///   slot A  operator (160) | frozen (8) | fallbackMode (8) | depositsConsumed (32) | batchCount (48)   read and written by submitBatch
 ///   slot B  stateRoot                                                                read and written by submitBatch
 ///   slot C  queueLength (32) | nextAccountIndex (32) | frozenAt (32) | pendingOperator (160)
 /// The queue length is not read by submitBatch: `queueHeads[i]` is non-zero for every
@@ -63,12 +64,15 @@ abstract contract SettlementBase is ISettlement {
     uint256 public immutable RISK_TAIL_BYTES;
     /// @notice A header timestamp may be at most this many seconds after block.timestamp.
     uint256 public immutable MAX_ORACLE_DRIFT;
-    /// @notice Seconds within which a batch must consume a queue entry; after that anyone may freeze.
+    /// @notice Seconds within which a batch must consume a queue entry; after that anyone may
+    /// switch to fallback mode (permissionless proving, Fallback.sol).
     uint256 public immutable FORCED_DEADLINE;
     /// @notice The least deposit or top-up accepted (queue spam, docs/security.md).
     uint256 public immutable MIN_DEPOSIT;
     /// @notice Forced-withdrawal requests one account may have unconsumed at once, 1..8.
     uint256 public immutable MAX_PENDING_REQUESTS;
+    /// @notice 2 × FORCED_DEADLINE: seconds after which an unconsumed entry lets anyone freeze (the last resort).
+    uint256 public immutable FREEZE_DEADLINE;
     /// @notice The collateral token (a plain ERC-20, 6 decimals; no fee on transfer).
     IERC20Minimal public immutable COLLATERAL;
     /// @notice The snarkjs Groth16 verifier of the batch circuit.
@@ -83,8 +87,10 @@ abstract contract SettlementBase is ISettlement {
     address public operator;
     /// @notice True once the contract is frozen: no batch, deposit or request; accounts exit.
     bool public frozen;
+    /// @dev True in fallback mode (Fallback.sol): any address may submit a batch that serves the queue first.
+    bool internal _fallbackMode;
     uint32 internal _depositsConsumed;
-    uint56 internal _batchCount;
+    uint48 internal _batchCount;
     // slot B
     /// @notice The root of the last finalized state (the genesis root before any batch).
     uint256 public stateRoot;
@@ -149,6 +155,7 @@ abstract contract SettlementBase is ISettlement {
         FORCED_DEADLINE = c.forcedDeadline;
         MIN_DEPOSIT = c.minDeposit;
         MAX_PENDING_REQUESTS = c.maxPendingRequests;
+        FREEZE_DEADLINE = 2 * uint256(c.forcedDeadline);
         MAX_ACCOUNTS = 1 << (2 * uint256(c.accountDepth));
 
         uint256 idx = (2 * uint256(c.accountDepth) + 7) / 8;

@@ -14,7 +14,7 @@ import { batchOnChain } from "../../prover/witness/batch-data";
 import { layoutFor } from "../../prover/state/layout";
 import { devOrder, devWithdrawal, forcedRequest, signedHeader, trade } from "../../prover/dev/fixtures";
 import type { State } from "../../prover/state/state";
-import { FORCED_DEADLINE, PROOF, USDC, bobUnderWater, deployOnGenesis, params } from "./helpers";
+import { FREEZE_DEADLINE, PROOF, USDC, bobUnderWater, deployOnGenesis, params } from "./helpers";
 
 /** The BN254 base field modulus q (proof coordinates live here). */
 const Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
@@ -42,7 +42,7 @@ async function frozenWithExits(tokenName: "TestToken" | "ReentrantToken" = "Test
   let s = await f.openThree();
   s = await f.submit([devWithdrawal(s, 3, 1_000n * USDC)]);
   await f.as(f.alice).requestForcedWithdrawal(1, 1n);
-  await time.increase(FORCED_DEADLINE + 1);
+  await time.increase(FREEZE_DEADLINE + 1);
   await f.as(f.alice).freeze();
   return { ...f, last: s };
 }
@@ -126,10 +126,10 @@ describe("Settlement attacks", () => {
       await f.as(f.alice).requestForcedWithdrawal(1, 1n);
       const q = await f.settlement.depositsConsumed();
       const { queuedAt } = await f.settlement.queueEntries(q);
-      await time.setNextBlockTimestamp(queuedAt + BigInt(FORCED_DEADLINE)); // exactly the deadline: not yet overdue
+      await time.setNextBlockTimestamp(queuedAt + BigInt(FREEZE_DEADLINE)); // exactly the deadline: not yet overdue
       await expect(f.settlement.freeze())
         .to.be.revertedWithCustomError(f.settlement, "FreezeTooEarly")
-        .withArgs(q, queuedAt + BigInt(FORCED_DEADLINE) + 1n);
+        .withArgs(q, queuedAt + BigInt(FREEZE_DEADLINE) + 1n);
       await expect(f.settlement.freeze()).to.emit(f.settlement, "ContractFrozen");
     });
   });
@@ -222,7 +222,7 @@ describe("Settlement attacks", () => {
       await f.openThree();
       await f.as(f.bob).deposit(2, 5n * USDC);
       const q = (await f.settlement.depositCount()) - 1n;
-      await time.increase(FORCED_DEADLINE + 1);
+      await time.increase(FREEZE_DEADLINE + 1);
       await f.settlement.freeze();
       await expect(f.settlement.refundDeposit(q)).to.changeTokenBalance(f.token, f.bob, 5n * USDC);
       await expect(f.settlement.refundDeposit(q)).to.be.revertedWithCustomError(f.settlement, "NotRefundable").withArgs(q);
@@ -234,7 +234,7 @@ describe("Settlement attacks", () => {
       // The perpetual jumps to 80: bob (short 10) is 100 USDC under water, alice up 200; nobody is liquidated.
       const s = await bobUnderWater(f, await f.openThree(100n * USDC));
       await f.as(f.carol).requestForcedWithdrawal(3, 1n);
-      await time.increase(FORCED_DEADLINE + 1);
+      await time.increase(FREEZE_DEADLINE + 1);
       await f.settlement.freeze();
       expect(exitEquity(s, 1)).to.equal(300n * USDC);
       expect(exitEquity(s, 2)).to.equal(0n);

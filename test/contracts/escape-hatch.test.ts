@@ -12,7 +12,7 @@ import { initCrypto, poseidon } from "../../prover/state/crypto";
 import { FIELD_MODULUS } from "../../prover/state/layout";
 import { devOrder, devWithdrawal, trade } from "../../prover/dev/fixtures";
 import { accountEquity } from "../../prover/state/margin";
-import { FORCED_DEADLINE, USDC, deployOnGenesis } from "./helpers";
+import { FORCED_DEADLINE, FREEZE_DEADLINE, USDC, deployOnGenesis } from "./helpers";
 
 /** Three traders, two trades, a withdrawal, a price move and funding left unapplied; then a pending top-up and a forced-withdrawal request. */
 async function tradedAndStopped() {
@@ -71,9 +71,9 @@ describe("Settlement escape hatch", () => {
       const entry = await settlement.queueEntries(queueIndex);
       await expect(as(carol).freeze())
         .to.be.revertedWithCustomError(settlement, "FreezeTooEarly")
-        .withArgs(queueIndex, entry.queuedAt + BigInt(FORCED_DEADLINE) + 1n);
+        .withArgs(queueIndex, entry.queuedAt + BigInt(FREEZE_DEADLINE) + 1n);
 
-      await time.increaseTo(entry.queuedAt + BigInt(FORCED_DEADLINE) + 1n);
+      await time.increaseTo(entry.queuedAt + BigInt(FREEZE_DEADLINE) + 1n);
       await expect(as(alice).freeze())
         .to.emit(settlement, "ContractFrozen")
         .withArgs(queueIndex, entry.queuedAt, last.stateRoot(), await alice.getAddress());
@@ -125,7 +125,7 @@ describe("Settlement escape hatch", () => {
 
     it("builds every exit proof from chain data alone (rebuildState) and exits with it", async () => {
       const f = await tradedAndStopped();
-      await time.increase(FORCED_DEADLINE + 1);
+      await time.increase(FREEZE_DEADLINE + 1);
       await f.settlement.freeze();
       const address = await f.settlement.getAddress();
       for (const i of [1, 2, 3]) {
@@ -138,7 +138,7 @@ describe("Settlement escape hatch", () => {
 
     it("pays an exit to the account's current L1 owner", async () => {
       const f = await tradedAndStopped();
-      await time.increase(FORCED_DEADLINE + 1);
+      await time.increase(FREEZE_DEADLINE + 1);
       await f.settlement.freeze();
       await f.as(f.alice).transferAccountOwnership(1, f.dave);
       const eq = exitEquity(f.last, 1);
@@ -180,7 +180,7 @@ describe("Settlement escape hatch", () => {
       await f.submit([{ type: "FORCED_WITHDRAW" }], [forcedRequest(1, 400n * USDC)]);
       expect(await settlement.claimable(alice)).to.equal(400n * USDC);
       expect(await settlement.depositsConsumed()).to.equal(await settlement.depositCount());
-      await time.increase(FORCED_DEADLINE + 1);
+      await time.increase(FREEZE_DEADLINE + 1);
       await expect(settlement.freeze()).to.be.revertedWithCustomError(settlement, "NothingPending");
     });
   });

@@ -17,6 +17,8 @@ import { CI_PARAMS, depositNew, devGenesis, devOrder, devPublicKey, signedHeader
 export const USDC = 1_000_000n;
 export const PROOF: bigint[] = [1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n];
 export const FORCED_DEADLINE = 7 * 24 * 3600;
+/** Freezing opens at twice FORCED_DEADLINE (fallback mode opens at FORCED_DEADLINE). */
+export const FREEZE_DEADLINE = 2 * FORCED_DEADLINE;
 export const params = CI_PARAMS;
 
 /** A deployment on a real genesis, with three funded traders (accounts 1, 2, 3 once their deposits are consumed). */

@@ -15,7 +15,7 @@ import type { Op } from "../../prover/state/batch";
 import type { DepositEntry } from "../../prover/state/ops/deposit";
 import type { State } from "../../prover/state/state";
 import { depositNew, devOrder, devPublicKey, devWithdrawal, forcedRequest, topUp, trade } from "../../prover/dev/fixtures";
-import { FORCED_DEADLINE, USDC, bobUnderWater, deployOnGenesis } from "./helpers";
+import { FORCED_DEADLINE, FREEZE_DEADLINE, USDC, bobUnderWater, deployOnGenesis } from "./helpers";
 
 /** Carol withdraws 50 of her 100; Alice long 10 and Bob short 10 at 60, the mark at 80 (helpers.ts, bobUnderWater). */
 async function carolWithdrewBobUnderWater() {
@@ -32,7 +32,7 @@ describe("Settlement payouts: nothing is paid out of what is owed to others", ()
       const { settlement, token, alice, carol, dave } = f;
       const k = devPublicKey(4);
       await f.as(dave).depositNew(k.ax, k.ay, 100n * USDC); // never consumed
-      await time.increase(FORCED_DEADLINE + 1);
+      await time.increase(FREEZE_DEADLINE + 1);
       await settlement.freeze();
 
       expect(exitEquity(f.last, 1)).to.equal(300n * USDC);
@@ -58,7 +58,7 @@ describe("Settlement payouts: nothing is paid out of what is owed to others", ()
       const f = await carolWithdrewBobUnderWater();
       const { settlement, token, dave, operator } = f;
       await f.as(dave).deposit(1, 100n * USDC);
-      await time.increase(FORCED_DEADLINE + 1);
+      await time.increase(FREEZE_DEADLINE + 1);
       await settlement.freeze();
       await time.increase(FORCED_DEADLINE);
       const before = await token.balanceOf(settlement);
@@ -180,7 +180,7 @@ describe("Settlement payouts: nothing is paid out of what is owed to others", ()
             await f.as(f.carol).requestForcedWithdrawal(3, 1n);
             queue.push(forcedRequest(3, 1n));
           }
-          await time.increase(FORCED_DEADLINE + 1);
+          await time.increase(FREEZE_DEADLINE + 1);
           await settlement.freeze();
 
           const consumed = Number(await settlement.depositsConsumed());

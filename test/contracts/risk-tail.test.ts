@@ -13,7 +13,7 @@ import { applyBatch } from "../../prover/state/batch";
 import { layoutFor } from "../../prover/state/layout";
 import { batchOnChain } from "../../prover/witness/batch-data";
 import { devOrder, devPublicKey, signedHeader, trade } from "../../prover/dev/fixtures";
-import { FORCED_DEADLINE, PROOF, USDC, deployOnGenesis, params } from "./helpers";
+import { FREEZE_DEADLINE, PROOF, USDC, deployOnGenesis, params } from "./helpers";
 
 const L = layoutFor(params);
 
@@ -65,7 +65,7 @@ describe("Settlement risk tail", () => {
     await f.settlement.submitBatch(f.onChain.data, PROOF);
     const k = devPublicKey(4);
     await f.as(f.dave).depositNew(k.ax, k.ay, USDC); // never served: the operator stops
-    await time.increase(FORCED_DEADLINE + 1);
+    await time.increase(FREEZE_DEADLINE + 1);
     await f.settlement.freeze();
     const address = await f.settlement.getAddress();
     for (const i of [1, 2]) {

@@ -8,7 +8,7 @@ import path from "node:path";
 import hre, { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { buildExitProof, exitEquity, exitProofToJson } from "../../prover/chain/exit-proof";
-import { FORCED_DEADLINE, deployOnGenesis } from "./helpers";
+import { FREEZE_DEADLINE, deployOnGenesis } from "./helpers";
 
 describe("Hardhat tasks", () => {
   it("zk:deploy deploys a settlement contract that zk:inspect reads", async () => {
@@ -41,7 +41,7 @@ describe("Hardhat tasks", () => {
       await f.settlement.transferAccountOwnership(0, f.operator); // no-op: the signer already owns account 0
       await f.as(f.alice).transferAccountOwnership(1, f.operator); // so the first signer may request for account 1
       await hre.run("zk:request-forced-withdrawal", { settlement, account: 1, amount: "7" });
-      await time.increase(FORCED_DEADLINE + 1);
+      await time.increase(FREEZE_DEADLINE + 1);
       await hre.run("zk:freeze", { settlement });
       const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "zk-exit-")), "exit.json");
       fs.writeFileSync(file, JSON.stringify(exitProofToJson(buildExitProof(last, 2))));

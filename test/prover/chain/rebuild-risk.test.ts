@@ -17,7 +17,7 @@ import { applyBatch } from "../../../prover/state/batch";
 import { layoutFor } from "../../../prover/state/layout";
 import { batchOnChain } from "../../../prover/witness/batch-data";
 import { devOrder, forcedRequest, signedHeader, trade } from "../../../prover/dev/fixtures";
-import { FORCED_DEADLINE } from "../../contracts/helpers";
+import { FREEZE_DEADLINE } from "../../contracts/helpers";
 import { PROOF, USDC, deployOnGenesis, params } from "../../contracts/helpers";
 import { expectSameState } from "../state/helpers";
 
@@ -82,7 +82,7 @@ describe("prover/chain rebuildState with risk arrays signed per header", functio
     await f.as(f.alice).requestForcedWithdrawal(1, USDC);
     await f.settlement.submitBatch(batchOnChain(params, next.trace).data, PROOF);
     await f.as(f.alice).requestForcedWithdrawal(1, USDC);
-    await time.increase(FORCED_DEADLINE + 1);
+    await time.increase(FREEZE_DEADLINE + 1);
     await f.settlement.freeze();
     for (const i of [1, 2, 3]) {
       const { proof, equity } = await buildExitProofFromChain(ethers.provider, f.address, i);
