@@ -6,6 +6,7 @@
 import { perSecondSigma } from "./black-scholes";
 import { LATENCY_STAGES, MAX_WINDOW_SIZE, type LatencyStage } from "./latency-window";
 import type { MarginPolicy } from "./margin-policy";
+import { DEFAULT_SHORT_OPTION_MINIMUM } from "./option-risk";
 import { ewmaSigma, type PriceHistory } from "./volatility";
 
 /** Volatility of one market's underlying: a fixed annual σ or an EWMA estimate. */
@@ -47,6 +48,8 @@ export interface RiskConfig {
   /** SPAN's extreme scenarios: move in scan ranges, and the part of it that counts. */
   readonly extremeMove: number;
   readonly extremeCover: number;
+  /** Short option minimum per lot, a fraction of a scan-range move of the underlying (option-risk.ts). */
+  readonly shortOptionMinimum: number;
   /** Annual risk-free rate for option pricing. */
   readonly rateAnnual: number;
   /** Smallest relative change of an entry that makes new arrays ride in a header. */
@@ -86,6 +89,7 @@ export function defaultRiskConfig(markets: number): RiskConfig {
     minVolShift: 0.001,
     extremeMove: 3,
     extremeCover: 0.35,
+    shortOptionMinimum: DEFAULT_SHORT_OPTION_MINIMUM,
     rateAnnual: 0,
     publishThreshold: 0.01,
     historySize: 500,
@@ -106,6 +110,7 @@ const NUMBERS: readonly NumRule[] = [
   ["minVolShift", 0, 0.99, false, "relative shift"],
   ["extremeMove", 0, 100, false, "scan ranges"],
   ["extremeCover", 0, 1, false, "fraction"],
+  ["shortOptionMinimum", 0, 10, false, "fraction of a scan-range move"],
   ["rateAnnual", -1, 1, false, "per year"],
   ["publishThreshold", 0, 1, false, "relative change"],
   ["historySize", 2, 1_000_000, true, "prices"],

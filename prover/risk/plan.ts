@@ -10,7 +10,7 @@ import { policyOf, type RiskConfig } from "./controls";
 import type { TimeToFinality } from "./latency-window";
 import { appliedScan, atRiskAccounts, marginMultiplier, nextRisk, shouldPublish, targetScan, type AccountsView, type AtRiskAccount } from "./margin-policy";
 import { withOverrides, type Overrides } from "./overrides";
-import { riskArrays, type RiskMarket } from "./risk-arrays";
+import { riskArrays, type RiskArraysInput, type RiskMarket } from "./risk-arrays";
 
 /** Inputs of `planRisk`. */
 export interface PlanInput {
@@ -79,6 +79,22 @@ export function underlyingPrices(markets: readonly { readonly kind: MarketKind; 
   });
 }
 
+/** What `targetArrays` needs beyond the config: `RiskArraysInput` less what the config sets. */
+export type TargetArraysInput = Pick<RiskArraysInput, "markets" | "underlyingPrice" | "sigmaPerSecond" | "T" | "z" | "now" | "scenarios" | "mmBps" | "scan">;
+
+/** The arrays a config asks for at T, before any step bound (scan: default the config's floored z·σ·√T). */
+export function targetArrays(c: RiskConfig, i: TargetArraysInput): Risk {
+  return riskArrays({
+    ...i,
+    scan: i.scan ?? targetScan({ ...policyOf(c), z: i.z }, i.sigmaPerSecond, i.T),
+    volOfVolPerSecond: c.volOfVolAnnual / Math.sqrt(SECONDS_PER_YEAR),
+    minVolShift: c.minVolShift,
+    shape: { extremeMove: c.extremeMove, extremeCover: c.extremeCover },
+    rate: c.rateAnnual / SECONDS_PER_YEAR,
+    shortOptionMinimum: c.shortOptionMinimum,
+  });
+}
+
 /** Computes one risk update; see the file comment. */
 export function planRisk(i: PlanInput): RiskPlan {
   const c = i.config;
@@ -86,21 +102,7 @@ export function planRisk(i: PlanInput): RiskPlan {
   const o = withOverrides(i.overrides, { z: c.z, T: i.latency[c.percentile], sigmaPerSecond: i.sigmaPerSecond }, SECONDS_PER_YEAR);
   const computed = targetScan({ ...policy, z: o.z }, o.sigmaPerSecond, o.T);
   const scan = computed.map((s, m) => o.scan[m] ?? s);
-  const target = riskArrays({
-    markets: i.markets,
-    underlyingPrice: i.underlyingPrice,
-    sigmaPerSecond: o.sigmaPerSecond,
-    T: o.T,
-    z: o.z,
-    now: i.now,
-    scenarios: i.scenarios,
-    mmBps: i.current.mmBps,
-    volOfVolPerSecond: c.volOfVolAnnual / Math.sqrt(SECONDS_PER_YEAR),
-    minVolShift: c.minVolShift,
-    shape: { extremeMove: c.extremeMove, extremeCover: c.extremeCover },
-    rate: c.rateAnnual / SECONDS_PER_YEAR,
-    scan,
-  });
+  const target = targetArrays(c, { markets: i.markets, underlyingPrice: i.underlyingPrice, sigmaPerSecond: o.sigmaPerSecond, T: o.T, z: o.z, now: i.now, scenarios: i.scenarios, mmBps: i.current.mmBps, scan });
   const next = nextRisk(i.current, target, policy);
   const applied = appliedScan(next, target, scan);
   const multiplier = marginMultiplier({ ...policy, z: o.z }, o.sigmaPerSecond, applied);
