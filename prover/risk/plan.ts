@@ -7,8 +7,8 @@
 import { MarketKind, type Risk } from "../state/global";
 import { SECONDS_PER_YEAR } from "./black-scholes";
 import { policyOf, type RiskConfig } from "./controls";
-import type { TimeToFinality } from "./latency-window";
-import { appliedScan, atRiskAccounts, marginMultiplier, nextRisk, shouldPublish, targetScan, type AccountsView, type AtRiskAccount } from "./margin-policy";
+import { LatencyWindow, type TimeToFinality } from "./latency-window";
+import { appliedScan, atRiskAccounts, floorOf, marginMultiplier, nextRisk, rowScale, shouldPublish, targetScan, type AccountsView, type AtRiskAccount } from "./margin-policy";
 import { withOverrides, type Overrides } from "./overrides";
 import { riskArrays, type RiskArraysInput, type RiskMarket } from "./risk-arrays";
 
@@ -61,6 +61,8 @@ export interface RiskPlan {
   readonly next: Risk;
   readonly publish: boolean;
   readonly atRisk: readonly AtRiskAccount[];
+  /** The named emergency override is on: `next` is the target, not step-bounded. */
+  readonly emergency: boolean;
 }
 
 /**
@@ -95,15 +97,29 @@ export function targetArrays(c: RiskConfig, i: TargetArraysInput): Risk {
   });
 }
 
+/**
+ * The arrays a new venue opens with (its genesis `riskPnl`): the config's target at the
+ * seed latency. Opening with them, rather than a placeholder, is what lets the first
+ * updates follow latency within the step bound instead of crawling from a far-off row.
+ */
+export function openingRisk(c: RiskConfig, i: Omit<TargetArraysInput, "T" | "z" | "scan">): Risk {
+  return targetArrays(c, { ...i, T: new LatencyWindow(1, c.seedSeconds).timeToFinality()[c.percentile], z: c.z });
+}
+
 /** Computes one risk update; see the file comment. */
 export function planRisk(i: PlanInput): RiskPlan {
   const c = i.config;
   const policy = policyOf(c);
   const o = withOverrides(i.overrides, { z: c.z, T: i.latency[c.percentile], sigmaPerSecond: i.sigmaPerSecond }, SECONDS_PER_YEAR);
   const computed = targetScan({ ...policy, z: o.z }, o.sigmaPerSecond, o.T);
-  const scan = computed.map((s, m) => o.scan[m] ?? s);
-  const target = targetArrays(c, { markets: i.markets, underlyingPrice: i.underlyingPrice, sigmaPerSecond: o.sigmaPerSecond, T: o.T, z: o.z, now: i.now, scenarios: i.scenarios, mmBps: i.current.mmBps, scan });
-  const next = nextRisk(i.current, target, policy);
+  // A pinned scan range is an input like T: the floor binds it too.
+  const scan = computed.map((s, m) => (o.scan[m] === undefined ? s : Math.max(o.scan[m], floorOf(policy, m))));
+  const arrays = (sc: readonly number[], T: number): Risk =>
+    targetArrays(c, { markets: i.markets, underlyingPrice: i.underlyingPrice, sigmaPerSecond: o.sigmaPerSecond, T, z: o.z, now: i.now, scenarios: i.scenarios, mmBps: i.current.mmBps, scan: sc });
+  const target = arrays(scan, o.T);
+  // the smallest rows the policy ever asks for: floor scan, smallest vol shift (T = 0)
+  const floorScale = arrays(scan.map((_, m) => floorOf(policy, m)), 0).pnl.map(rowScale);
+  const next = nextRisk(i.current, target, policy, { floorScale, free: i.markets.map((m) => m.settled === true), emergency: o.emergency });
   const applied = appliedScan(next, target, scan);
   const multiplier = marginMultiplier({ ...policy, z: o.z }, o.sigmaPerSecond, applied);
   return {
@@ -123,5 +139,6 @@ export function planRisk(i: PlanInput): RiskPlan {
     next,
     publish: shouldPublish(i.current, next, c.publishThreshold),
     atRisk: i.state === undefined ? [] : atRiskAccounts(i.state, i.current, next),
+    emergency: o.emergency,
   };
 }
