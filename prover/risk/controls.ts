@@ -188,12 +188,18 @@ export function policyOf(c: RiskConfig): MarginPolicy {
   };
 }
 
-/** σ per √second of every market: configured, or EWMA over the price history. */
-export function sigmasOf(c: RiskConfig, history?: PriceHistory): number[] {
+/**
+ * σ per √second of every market: configured, or EWMA over the price history of the
+ * market's underlying. An option's own mark is its premium, whose returns are many
+ * times the underlying's (σ ≈ 19.8 instead of 0.6 in a simulation): its σ is estimated
+ * from the market that is its underlying (plan.ts `underlyingIndices`).
+ * @param underlying - per market, the index of the market whose prices are its underlying's (default: itself)
+ */
+export function sigmasOf(c: RiskConfig, history?: PriceHistory, underlying?: readonly number[]): number[] {
   return c.markets.map((m, i) => {
     const v = m.volatility;
     if (v.mode === "fixed") return perSecondSigma(v.sigmaAnnual);
-    return ewmaSigma(history?.points(i) ?? [], {
+    return ewmaSigma(history?.points(underlying?.[i] ?? i) ?? [], {
       lambda: v.lambda,
       minSamples: v.minSamples,
       fallback: perSecondSigma(v.fallbackAnnual),

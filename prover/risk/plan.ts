@@ -66,19 +66,25 @@ export interface RiskPlan {
 }
 
 /**
- * The underlying price of every market, for `riskArrays`: a linear market is its own
- * underlying; an option's is the mark price of the first live perpetual (else future),
- * because one underlying backs every market of a deployment (docs/risk.md). A deployment
- * with options and no linear market has no underlying price: that is an error, not 0.
+ * The market whose mark price is each market's underlying: a linear market is its own;
+ * an option's is the first live perpetual (else future), because one underlying backs
+ * every market of a deployment (docs/risk.md). A deployment with options and no linear
+ * market has no underlying: that is an error, not a guess.
  */
-export function underlyingPrices(markets: readonly { readonly kind: MarketKind; readonly markPrice: bigint; readonly settled?: boolean }[]): bigint[] {
-  const linear = (k: MarketKind): bigint | undefined => markets.find((m) => m.kind === k && m.settled !== true)?.markPrice;
-  const underlying = linear(MarketKind.PERPETUAL) ?? linear(MarketKind.FUTURE);
+export function underlyingIndices(markets: readonly { readonly kind: MarketKind; readonly settled?: boolean }[]): number[] {
+  const linear = (k: MarketKind): number => markets.findIndex((m) => m.kind === k && m.settled !== true);
+  const perp = linear(MarketKind.PERPETUAL);
+  const underlying = perp >= 0 ? perp : linear(MarketKind.FUTURE);
   return markets.map((m, i) => {
-    if (m.kind === MarketKind.PERPETUAL || m.kind === MarketKind.FUTURE) return m.markPrice;
-    if (underlying === undefined) throw new RangeError(`underlyingPrices: option market ${i} has no live perpetual or future to take its underlying price from`);
+    if (m.kind === MarketKind.PERPETUAL || m.kind === MarketKind.FUTURE) return i;
+    if (underlying < 0) throw new RangeError(`underlyingPrices: option market ${i} has no live perpetual or future to take its underlying price from`);
     return underlying;
   });
+}
+
+/** The underlying price of every market, for `riskArrays` (see `underlyingIndices`). */
+export function underlyingPrices(markets: readonly { readonly kind: MarketKind; readonly markPrice: bigint; readonly settled?: boolean }[]): bigint[] {
+  return underlyingIndices(markets).map((u) => markets[u].markPrice);
 }
 
 /** What `targetArrays` needs beyond the config: `RiskArraysInput` less what the config sets. */

@@ -27,7 +27,7 @@ import type { Engine } from "./engine";
 import { parseRiskConfig, sigmasOf, type RiskConfig } from "../risk/controls";
 import { LatencyWindow, chainSample, jobSample, recordSample } from "../risk/latency-window";
 import { NO_OVERRIDES, applyOverride, replayOverrides, type AuditEntry, type OverrideChange, type Overrides } from "../risk/overrides";
-import { planRisk, underlyingPrices, type RiskPlan } from "../risk/plan";
+import { planRisk, underlyingIndices, underlyingPrices, type RiskPlan } from "../risk/plan";
 import type { RiskHistoryPoint, RiskSource } from "../risk/source";
 import { PriceHistory } from "../risk/volatility";
 
@@ -146,7 +146,7 @@ export class RiskLoop implements RiskSource {
       latency: this.window.timeToFinality(),
       markets,
       underlyingPrice: underlyingPrices(markets),
-      sigmaPerSecond: sigmasOf(this.o.config, this.prices),
+      sigmaPerSecond: sigmasOf(this.o.config, this.prices, underlyingIndices(markets)),
       now: nowSeconds,
       scenarios: this.o.params.scenarios,
       current: state.global.risk,
