@@ -7,10 +7,12 @@
 import { MarketKind, type Risk } from "../state/global";
 import { SECONDS_PER_YEAR } from "./black-scholes";
 import { policyOf, type RiskConfig } from "./controls";
+import { horizon, type Horizon } from "./horizon";
 import { LatencyWindow, type TimeToFinality } from "./latency-window";
 import { appliedScan, atRiskAccounts, floorOf, marginMultiplier, nextRisk, rowScale, shouldPublish, targetScan, type AccountsView, type AtRiskAccount } from "./margin-policy";
 import { withOverrides, type Overrides } from "./overrides";
 import { riskArrays, type RiskArraysInput, type RiskMarket } from "./risk-arrays";
+import { NO_UPGRADE, type UpgradeEffect } from "./upgrades";
 
 /** Inputs of `planRisk`. */
 export interface PlanInput {
@@ -31,6 +33,12 @@ export interface PlanInput {
   readonly current: Risk;
   /** The accounts, to report who the step would make liquidatable. */
   readonly state?: AccountsView;
+  /** Live stall seconds (horizon.ts `stallSeconds`; default 0). */
+  readonly stallSeconds?: number;
+  /** Seconds reorgs add to T (default 0). */
+  readonly reorgSeconds?: number;
+  /** Upgrade windows near or open (upgrades.ts; default none). */
+  readonly upgrade?: UpgradeEffect;
 }
 
 /** What the route and metrics show per market. */
@@ -51,6 +59,10 @@ export interface MarketRiskView {
 /** The result of one update. */
 export interface RiskPlan {
   readonly latency: TimeToFinality;
+  /** T and what set it: the window, a stall, an upgrade window or an override. */
+  readonly horizon: Horizon;
+  /** Upgrade windows near or open, and what they ask for. */
+  readonly upgrade: UpgradeEffect;
   /** The T the scan ranges use: the configured percentile, or the override. */
   readonly T: number;
   readonly percentile: RiskConfig["percentile"];
@@ -116,8 +128,10 @@ export function openingRisk(c: RiskConfig, i: Omit<TargetArraysInput, "T" | "z" 
 export function planRisk(i: PlanInput): RiskPlan {
   const c = i.config;
   const policy = policyOf(c);
-  const o = withOverrides(i.overrides, { z: c.z, T: i.latency[c.percentile], sigmaPerSecond: i.sigmaPerSecond }, SECONDS_PER_YEAR);
-  const computed = targetScan({ ...policy, z: o.z }, o.sigmaPerSecond, o.T);
+  const upgrade = i.upgrade ?? NO_UPGRADE;
+  const h = horizon({ latency: i.latency, percentile: c.percentile, stallSeconds: i.stallSeconds, reorgSeconds: i.reorgSeconds, upgradeSeconds: upgrade.latencySeconds, override: i.overrides.values.timeToFinality });
+  const o = withOverrides(i.overrides, { z: c.z, T: h.T, sigmaPerSecond: i.sigmaPerSecond }, SECONDS_PER_YEAR);
+  const computed = targetScan({ ...policy, z: o.z }, o.sigmaPerSecond, o.T).map((s) => Math.min(1, s * upgrade.multiplier));
   // A pinned scan range is an input like T: the floor binds it too.
   const scan = computed.map((s, m) => (o.scan[m] === undefined ? s : Math.max(o.scan[m], floorOf(policy, m))));
   const arrays = (sc: readonly number[], T: number): Risk =>
@@ -130,6 +144,8 @@ export function planRisk(i: PlanInput): RiskPlan {
   const multiplier = marginMultiplier({ ...policy, z: o.z }, o.sigmaPerSecond, applied);
   return {
     latency: i.latency,
+    horizon: h,
+    upgrade,
     T: o.T,
     percentile: c.percentile,
     z: o.z,

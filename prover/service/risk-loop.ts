@@ -13,6 +13,12 @@
  * A batch whose chain times are missing (confirmed from an earlier run's transaction)
  * counts its whole `submitting` time as submission.
  *
+ * Live inputs of T (prover/risk/horizon.ts): the batches not yet final (a job from its
+ * creation until confirmed or cancelled; a failed job still waits) give the stall
+ * seconds; reorgs (`observeReorg`) add their depth for `reorgMemorySeconds`; the head
+ * block (`observeHead`) places height-based upgrade windows; the node's client version
+ * (`observeClientVersion`) is shown, and a change is flagged and logged.
+ *
  * Overrides are persisted as their audit log, one JSON file written atomically, and
  * replayed at start (a log that does not replay is a start-up error, not a silent reset).
  */
@@ -26,7 +32,9 @@ import type { Job } from "../store/job-store";
 import type { Engine } from "./engine";
 import { parseRiskConfig, sigmasOf, type RiskConfig } from "../risk/controls";
 import { LatencyWindow, chainSample, jobSample, recordSample } from "../risk/latency-window";
-import { NO_OVERRIDES, applyOverride, replayOverrides, type AuditEntry, type OverrideChange, type Overrides } from "../risk/overrides";
+import { stallSeconds } from "../risk/horizon";
+import { upgradeEffect } from "../risk/upgrades";
+import { EMERGENCY_KEY, NO_OVERRIDES, applyOverride, replayOverrides, type AuditEntry, type OverrideChange, type Overrides } from "../risk/overrides";
 import { planRisk, underlyingIndices, underlyingPrices, type RiskPlan } from "../risk/plan";
 import type { RiskHistoryPoint, RiskSource } from "../risk/source";
 import { PriceHistory } from "../risk/volatility";
@@ -57,8 +65,23 @@ export class RiskOverridesFileError extends Error {
   }
 }
 
+/** The node's client version as last seen, and whether it changed while the service ran. */
+export interface ClientVersionView {
+  readonly current: string;
+  readonly previous?: string;
+  /** ms since epoch of the last change (undefined: none seen). */
+  readonly changedAt?: number;
+}
+
 export class RiskLoop implements RiskSource {
   readonly window: LatencyWindow;
+  /** Cut time (ms) of each batch not yet final, by batch number. */
+  private readonly waiting = new Map<number, number>();
+  private waitingSince: number | undefined;
+  private lastFinal: number | undefined;
+  private readonly reorgs: { atMs: number; depth: number }[] = [];
+  private head: number | undefined;
+  private client: ClientVersionView | undefined;
   private readonly prices: PriceHistory;
   private readonly clock: () => number;
   private readonly chain = new Map<number, ChainTimes>();
@@ -68,7 +91,7 @@ export class RiskLoop implements RiskSource {
 
   constructor(private readonly o: RiskLoopOptions) {
     this.clock = o.clock ?? Date.now;
-    this.window = new LatencyWindow(o.config.windowSize, o.config.seedSeconds);
+    this.window = new LatencyWindow(o.config.windowSize, o.config.seedSeconds, o.config.shortWindowSize);
     this.prices = new PriceHistory(o.params.markets, o.config.historySize);
     this.ov = o.overridesFile === undefined ? NO_OVERRIDES : loadOverrides(o.overridesFile, o.params.markets);
   }
@@ -90,8 +113,36 @@ export class RiskLoop implements RiskSource {
     const next = applyOverride(this.ov, change, this.o.params.markets);
     if (this.o.overridesFile !== undefined) writeAtomically(this.o.overridesFile, JSON.stringify({ log: next.log }, null, 2));
     this.ov = next;
-    this.o.log?.warn({ override: next.log.at(-1) }, "risk override");
+    if (change.key === EMERGENCY_KEY) this.o.log?.error({ override: next.log.at(-1) }, change.value === null ? "risk EMERGENCY override cleared: the step bound is back" : "risk EMERGENCY override: risk rows move to their targets without the step bound");
+    else this.o.log?.warn({ override: next.log.at(-1) }, "risk override");
     return next;
+  }
+
+  /** A reorg took back `depth` blocks holding a batch (1 when the depth is not known). */
+  observeReorg(depth: number): void {
+    this.reorgs.push({ atMs: this.clock(), depth: Math.max(1, Math.floor(depth)) });
+    this.o.log?.warn({ depth }, "reorg observed: margin rises for the reorg memory");
+  }
+
+  /** The newest block the node reports (places height-based upgrade windows). */
+  observeHead(block: number): void {
+    if (Number.isSafeInteger(block) && block >= 0) this.head = block;
+  }
+
+  /** The node's `web3_clientVersion`; a change is kept (and logged) until the next one. */
+  observeClientVersion(version: string): void {
+    if (this.client?.current === version) return;
+    if (this.client !== undefined) {
+      this.client = { current: version, previous: this.client.current, changedAt: this.clock() };
+      this.o.log?.warn({ previous: this.client.previous, current: version }, "the node's client version changed (an upgrade?)");
+    } else {
+      this.client = { current: version };
+    }
+  }
+
+  /** The client version as last seen (undefined: not read yet). */
+  clientVersion(): ClientVersionView | undefined {
+    return this.client;
   }
 
   /** The last plans, oldest first (at most the config's historySize). */
@@ -104,8 +155,9 @@ export class RiskLoop implements RiskSource {
     return this.last?.publish === true ? this.last.next.pnl : undefined;
   }
 
-  /** Feeds the window from a job event of the engine. */
+  /** Feeds the window, and the waiting set of the stall clock, from a job event of the engine. */
   observeJob(job: Job): void {
+    this.track(job);
     if (job.state === "submitting" && job.proof !== undefined && !this.chain.get(job.batchNumber)?.proofReadyMs) {
       recordSample(this.window, jobSample(job.stageMs));
       this.chain.set(job.batchNumber, { proofReadyMs: job.updatedAt });
@@ -122,6 +174,30 @@ export class RiskLoop implements RiskSource {
     } else if (job.state === "failed" || job.state === "cancelled") {
       this.chain.delete(job.batchNumber);
     }
+  }
+
+  private track(job: Job): void {
+    if (job.state === "confirmed" || job.state === "cancelled") {
+      if (this.waiting.delete(job.batchNumber) && job.state === "confirmed") this.lastFinal = this.clock();
+      if (this.waiting.size === 0) this.waitingSince = undefined;
+    } else if (!this.waiting.has(job.batchNumber)) {
+      if (this.waiting.size === 0) this.waitingSince = this.clock();
+      this.waiting.set(job.batchNumber, job.createdAt);
+    }
+  }
+
+  /** Seconds the network has been stopped for, from the batches waiting now (0: none waits). */
+  stallSeconds(): number {
+    const oldest = this.waiting.size === 0 ? undefined : Math.min(...this.waiting.values());
+    return stallSeconds({ nowMs: this.clock(), oldestWaitingSinceMs: oldest, lastFinalMs: this.lastFinal, waitingSinceMs: this.waitingSince });
+  }
+
+  /** Seconds recent reorgs add to T: the deepest in the memory × seconds per block. */
+  reorgSeconds(): number {
+    const c = this.o.config;
+    const since = this.clock() - c.reorgMemorySeconds * 1000;
+    while (this.reorgs.length > 0 && this.reorgs[0].atMs < since) this.reorgs.shift();
+    return Math.max(0, ...this.reorgs.map((r) => r.depth)) * c.secondsPerBlock;
   }
 
   /** Feeds the window from the chain submitter's events (first send, mined). */
@@ -151,8 +227,12 @@ export class RiskLoop implements RiskSource {
       scenarios: this.o.params.scenarios,
       current: state.global.risk,
       state,
+      stallSeconds: this.stallSeconds(),
+      reorgSeconds: this.reorgSeconds(),
+      upgrade: upgradeEffect(this.o.config.upgrades, { nowSeconds, head: this.head, secondsPerBlock: this.o.config.secondsPerBlock }),
     });
     this.last = plan;
+    if (plan.emergency && plan.publish) this.o.log?.error({ T: plan.T }, "risk EMERGENCY override in force: publishing arrays without the step bound");
     this.points.push({
       at: this.clock(),
       T: plan.T,
