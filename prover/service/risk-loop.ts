@@ -100,6 +100,11 @@ export class RiskLoop implements RiskSource {
     return this.last;
   }
 
+  /** The risk config the loop runs on. */
+  get config(): RiskConfig {
+    return this.o.config;
+  }
+
   overrides(): Overrides {
     return this.ov;
   }
