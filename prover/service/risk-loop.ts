@@ -36,7 +36,7 @@ import { stallSeconds } from "../risk/horizon";
 import { upgradeEffect } from "../risk/upgrades";
 import { EMERGENCY_KEY, NO_OVERRIDES, applyOverride, replayOverrides, type AuditEntry, type OverrideChange, type Overrides } from "../risk/overrides";
 import { planRisk, underlyingIndices, underlyingPrices, type RiskPlan } from "../risk/plan";
-import type { RiskHistoryPoint, RiskSource } from "../risk/source";
+import type { ClientVersionView, RiskHistoryPoint, RiskSource } from "../risk/source";
 import { PriceHistory } from "../risk/volatility";
 
 /** Options of `RiskLoop`. */
@@ -63,14 +63,6 @@ export class RiskOverridesFileError extends Error {
     super(`risk overrides file ${file}: ${why}`);
     this.name = "RiskOverridesFileError";
   }
-}
-
-/** The node's client version as last seen, and whether it changed while the service ran. */
-export interface ClientVersionView {
-  readonly current: string;
-  readonly previous?: string;
-  /** ms since epoch of the last change (undefined: none seen). */
-  readonly changedAt?: number;
 }
 
 export class RiskLoop implements RiskSource {
