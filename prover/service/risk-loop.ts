@@ -22,22 +22,23 @@
  * Overrides are persisted as their audit log, one JSON file written atomically, and
  * replayed at start (a log that does not replay is a start-up error, not a silent reset).
  */
-import fs from "node:fs";
-import path from "node:path";
 import type { Logger } from "pino";
 import type { SubmitterEvent } from "../chain/submitter-types";
 import type { Params } from "../state/params";
 import type { State } from "../state/state";
 import type { Job } from "../store/job-store";
 import type { Engine } from "./engine";
-import { parseRiskConfig, sigmasOf, type RiskConfig } from "../risk/controls";
+import { sigmasOf, type RiskConfig } from "../risk/controls";
 import { LatencyWindow, chainSample, jobSample, recordSample } from "../risk/latency-window";
 import { stallSeconds } from "../risk/horizon";
 import { upgradeEffect } from "../risk/upgrades";
-import { EMERGENCY_KEY, NO_OVERRIDES, applyOverride, replayOverrides, type AuditEntry, type OverrideChange, type Overrides } from "../risk/overrides";
+import { EMERGENCY_KEY, NO_OVERRIDES, applyOverride, type OverrideChange, type Overrides } from "../risk/overrides";
 import { planRisk, underlyingIndices, underlyingPrices, type RiskPlan } from "../risk/plan";
 import type { ClientVersionView, RiskHistoryPoint, RiskSource } from "../risk/source";
 import { PriceHistory } from "../risk/volatility";
+import { loadOverrides, writeAtomically } from "./risk-files";
+
+export { RiskOverridesFileError, loadRiskConfig } from "./risk-files";
 
 /** Options of `RiskLoop`. */
 export interface RiskLoopOptions {
@@ -54,15 +55,6 @@ interface ChainTimes {
   proofReadyMs?: number;
   sentMs?: number;
   includedMs?: number;
-}
-
-/** A persisted override log that cannot be replayed. */
-export class RiskOverridesFileError extends Error {
-  readonly code = "PRV_ERR_RISK_OVERRIDES_FILE";
-  constructor(file: string, why: string) {
-    super(`risk overrides file ${file}: ${why}`);
-    this.name = "RiskOverridesFileError";
-  }
 }
 
 export class RiskLoop implements RiskSource {
@@ -240,53 +232,6 @@ export class RiskLoop implements RiskSource {
     if (plan.atRisk.length > 0) this.o.log?.warn({ accounts: plan.atRisk.map((a) => a.index) }, "the next risk arrays would make these accounts liquidatable");
     return plan;
   }
-}
-
-function loadOverrides(file: string, markets: number): Overrides {
-  if (!fs.existsSync(file)) return NO_OVERRIDES;
-  let log: AuditEntry[];
-  try {
-    const raw = JSON.parse(fs.readFileSync(file, "utf8")) as { log?: unknown };
-    if (!Array.isArray(raw.log)) throw new Error("no `log` array");
-    log = raw.log as AuditEntry[];
-  } catch (e) {
-    throw new RiskOverridesFileError(file, `not a JSON audit log (${(e as Error).message})`);
-  }
-  try {
-    return replayOverrides(log, markets);
-  } catch (e) {
-    throw new RiskOverridesFileError(file, `entry refused on replay (${(e as Error).message})`);
-  }
-}
-
-/** tmp file + fsync + rename: a crash leaves the old log or the new one, never half. */
-function writeAtomically(file: string, text: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fd = fs.openSync(tmp, "w");
-  try {
-    fs.writeSync(fd, text);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
-}
-
-/**
- * The `--risk-config` file's parameters, or the defaults for "" (checked: a bad file
- * throws with every problem named).
- */
-export function loadRiskConfig(file: string, markets: number): RiskConfig {
-  let raw: unknown = {};
-  if (file !== "") {
-    try {
-      raw = JSON.parse(fs.readFileSync(file, "utf8"));
-    } catch (e) {
-      throw new Error(`cannot read ${file} as JSON (${(e as Error).message})`);
-    }
-  }
-  return parseRiskConfig(raw, markets);
 }
 
 /**
