@@ -32,7 +32,7 @@ import { openingRisk, planRisk, underlyingPrices } from "../../prover/risk/plan"
 
 /** One injected condition over a range of steps [from, to). */
 export interface Injection {
-  readonly name: "slow blocks" | "delayed confirmations" | "slow proving";
+  readonly name: "slow blocks" | "delayed confirmations" | "slow proving" | "late finality" | "prover stall" | "upgrade window";
   readonly from: number;
   readonly to: number;
   /** What it does, in words (for captions). */

@@ -28,10 +28,10 @@ import type { Params } from "../state/params";
 import type { State } from "../state/state";
 import type { Job } from "../store/job-store";
 import type { Engine } from "./engine";
-import { sigmasOf, type RiskConfig } from "../risk/controls";
+import { RiskConfigError, sigmasOf, type RiskConfig } from "../risk/controls";
 import { LatencyWindow, chainSample, jobSample, recordSample } from "../risk/latency-window";
 import { stallSeconds } from "../risk/horizon";
-import { upgradeEffect } from "../risk/upgrades";
+import { checkUpgrades, upgradeEffect, type UpgradeWindow } from "../risk/upgrades";
 import { EMERGENCY_KEY, NO_OVERRIDES, applyOverride, type OverrideChange, type Overrides } from "../risk/overrides";
 import { planRisk, underlyingIndices, underlyingPrices, type RiskPlan } from "../risk/plan";
 import type { ClientVersionView, RiskHistoryPoint, RiskSource } from "../risk/source";
@@ -66,6 +66,7 @@ export class RiskLoop implements RiskSource {
   private readonly reorgs: { atMs: number; depth: number }[] = [];
   private head: number | undefined;
   private client: ClientVersionView | undefined;
+  private upgrades: readonly UpgradeWindow[];
   private readonly prices: PriceHistory;
   private readonly clock: () => number;
   private readonly chain = new Map<number, ChainTimes>();
@@ -76,6 +77,7 @@ export class RiskLoop implements RiskSource {
   constructor(private readonly o: RiskLoopOptions) {
     this.clock = o.clock ?? Date.now;
     this.window = new LatencyWindow(o.config.windowSize, o.config.seedSeconds, o.config.shortWindowSize);
+    this.upgrades = o.config.upgrades;
     this.prices = new PriceHistory(o.params.markets, o.config.historySize);
     this.ov = o.overridesFile === undefined ? NO_OVERRIDES : loadOverrides(o.overridesFile, o.params.markets);
   }
@@ -111,6 +113,18 @@ export class RiskLoop implements RiskSource {
   observeReorg(depth: number): void {
     this.reorgs.push({ atMs: this.clock(), depth: Math.max(1, Math.floor(depth)) });
     this.o.log?.warn({ depth }, "reorg observed: margin rises for the reorg memory");
+  }
+
+  /**
+   * Replaces the upgrade windows of the config (a calendar that changed after the
+   * start); checked like the config's.
+   * @throws RiskConfigError naming every problem (nothing changes then)
+   */
+  scheduleUpgrades(windows: readonly UpgradeWindow[]): void {
+    const problems = checkUpgrades(windows);
+    if (problems.length > 0) throw new RiskConfigError(problems);
+    this.upgrades = windows;
+    this.o.log?.warn({ upgrades: windows.map((w) => w.name) }, "upgrade windows rescheduled");
   }
 
   /** The newest block the node reports (places height-based upgrade windows). */
@@ -218,7 +232,7 @@ export class RiskLoop implements RiskSource {
       state,
       stallSeconds: this.stallSeconds(),
       reorgSeconds: this.reorgSeconds(),
-      upgrade: upgradeEffect(this.o.config.upgrades, { nowSeconds, head: this.head, secondsPerBlock: this.o.config.secondsPerBlock }),
+      upgrade: upgradeEffect(this.upgrades, { nowSeconds, head: this.head, secondsPerBlock: this.o.config.secondsPerBlock }),
     });
     this.last = plan;
     if (plan.emergency && plan.publish) this.o.log?.error({ T: plan.T }, "risk EMERGENCY override in force: publishing arrays without the step bound");
