@@ -12,9 +12,10 @@
  *   slow blocks     block every 6 s (evm_setIntervalMining)
  *   late finality   the proxy answers the `finalized` / `safe` tags 12 blocks behind the head
  *   slow proving    one busy-loop process per core competes with the prover
- *   prover stall    the engine stands down for STALL_INTERVALS batch intervals with a batch
- *                   cut and waiting; each interval the bench plans the header the dev
- *                   oracle would sign (risk loop, chained arrays), then the engine resumes
+ *   prover stall    the engine stands down with a batch cut and waiting; every 5 s the bench
+ *                   plans the header the dev oracle would sign (risk loop, chained arrays)
+ *                   until the stall's age has set T for STALL_INTERVALS headers (at most
+ *                   10 min), then the engine resumes
  *   upgrade window  an upgrade window (scan ×1.5) opens, scheduled at run time
  *                   (RiskLoop.scheduleUpgrades), and is cleared after B batches
  *
@@ -64,7 +65,7 @@ const EFFECT: Record<Condition, string> = {
   "slow blocks": "block interval ×6 (1 → 6 s)",
   "late finality": "the finalized / safe tags answered 12 blocks (≈ 12 s) behind the head",
   "slow proving": "one busy process per core beside the prover",
-  "prover stall": "the engine stands down for 4 intervals of 5 s with a batch waiting",
+  "prover stall": "the engine stands down with a batch waiting until the stall has set T for 4 headers 5 s apart",
   "upgrade window": "an upgrade window opens: scan ×1.5",
 };
 const STALL_INTERVALS = 4;
@@ -220,12 +221,15 @@ export async function runLiveExperiment(quick: boolean): Promise<LiveResult> {
         const n = await trade();
         await until(() => created.has(n), 60_000, `batch ${n}'s job`);
         svc.engine.standDown();
-        // each interval: the header the dev oracle would sign now, on the arrays of the one before
+        // every interval, the header the dev oracle would sign now, on the arrays of the one
+        // before; the stall lasts until its age has set T for STALL_INTERVALS headers
         const state = svc.ledger.pendingState().clone();
-        for (let k = 0; k < STALL_INTERVALS; k++) {
+        const t0 = Date.now();
+        for (let stalled = 0; stalled < STALL_INTERVALS && Date.now() - t0 < 600_000; ) {
           await sleep(STALL_INTERVAL_MS);
           const plan = svc.risk.update(state);
           state.setGlobal({ ...state.global, risk: plan.next });
+          if (plan.horizon.source === "stall") stalled++;
           record(condition, (Date.now() - (created.get(n) ?? Date.now())) / 1000, plan.next);
         }
         await svc.engine.resume();
