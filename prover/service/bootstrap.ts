@@ -173,7 +173,8 @@ export async function startService(config: Config, log: Logger, metrics: Service
     onEvent: async (e) => {
       await recordEvent(e);
       risk.observeSubmitter(e);
-      if (e.type === "reorged-out") risk.observeReorg((await provider.getBlockNumber()) - e.blockNumber + 1);
+      // depth unknown where the head cannot be read: counted as one block
+      if (e.type === "reorged-out") risk.observeReorg(await provider.getBlockNumber().then((h) => h - e.blockNumber + 1, () => 1));
     },
   });
   const submitter = new ChainAdapter({ chain, store, provider, log: chainLog, confirmations: config.confirmations, finality: chain.finality, replaceAfterMs: config.replaceAfter * 1000, pollMs: config.pollInterval });
@@ -198,7 +199,8 @@ export async function startService(config: Config, log: Logger, metrics: Service
           const job = await store.getByBatchNumber(n);
           if (!job || job.state !== "confirmed") continue;
           chainLog.warn({ jobId: job.id, batchNumber: n, txHash: job.txHash }, "a reorg took back a confirmed batch: submitting it again");
-          risk.observeReorg(job.blockNumber === undefined ? 1 : (await provider.getBlockNumber()) - job.blockNumber + 1);
+          const at = job.blockNumber;
+          risk.observeReorg(at === undefined ? 1 : await provider.getBlockNumber().then((h) => h - at + 1, () => 1));
           try {
             await store.transition(job.id, ["confirmed"], "failed", { error: { code: "PRV_ERR_REORGED", message: `batch ${n} (tx ${job.txHash}) is no longer on the canonical chain` } });
             metrics.error("PRV_ERR_REORGED");
