@@ -7,7 +7,7 @@
  *                  now − max(last final batch, when batches began to wait))   0 when none waits
  * T          = override  if an operator pinned T
  *              max(T_window + reorg, stall, upgrade latency)  otherwise
- * reorg      = deepest reorg (blocks) seen in the last `memorySeconds` × secondsPerBlock
+ * reorg      = Σ depth (blocks) of the reorgs seen in the last `reorgMemorySeconds` × secondsPerBlock
  * ```
  *
  * Why live samples: a batch adds its latency sample only once it is final, so a stall

@@ -195,12 +195,12 @@ export class RiskLoop implements RiskSource {
     return stallSeconds({ nowMs: this.clock(), oldestWaitingSinceMs: oldest, lastFinalMs: this.lastFinal, waitingSinceMs: this.waitingSince });
   }
 
-  /** Seconds recent reorgs add to T: the deepest in the memory × seconds per block. */
+  /** Seconds recent reorgs add to T: their depths summed over the memory (depth and count both count) × seconds per block. */
   reorgSeconds(): number {
     const c = this.o.config;
     const since = this.clock() - c.reorgMemorySeconds * 1000;
     while (this.reorgs.length > 0 && this.reorgs[0].atMs < since) this.reorgs.shift();
-    return Math.max(0, ...this.reorgs.map((r) => r.depth)) * c.secondsPerBlock;
+    return this.reorgs.reduce((sum, r) => sum + r.depth, 0) * c.secondsPerBlock;
   }
 
   /** Feeds the window from the chain submitter's events (first send, mined). */

@@ -154,12 +154,14 @@ describe("RiskLoop (prover/service/risk-loop.ts)", function () {
     expect(header() < last).to.equal(true);
   });
 
-  it("adds the deepest recent reorg to T and flags a change of the node's client version", function () {
+  it("adds recent reorgs (depth and count) to T, forgets them after the memory, and flags a change of the node's client version", function () {
     const clock = { t: 1_000_000 };
     const loop = new RiskLoop({ config: defaultRiskConfig(CI_PARAMS.markets), params: CI_PARAMS, clock: () => clock.t });
     const T0 = loop.update(genesis).T;
     loop.observeReorg(3);
     expect(loop.update(genesis).T).to.equal(T0 + 3 * 12);
+    loop.observeReorg(1);
+    expect(loop.update(genesis).T).to.equal(T0 + 4 * 12);
     clock.t += 3601_000;
     expect(loop.update(genesis).T).to.equal(T0);
     loop.observeClientVersion("Geth/v1.14.0");
