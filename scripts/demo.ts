@@ -9,6 +9,7 @@ import { REPO_ROOT } from "./lib/circom";
 import { ensureBuilt } from "./lib/pipeline";
 import { startHardhatNode } from "./lib/dev-chain";
 import { runDemo, type DemoBatch } from "./lib/demo-flow";
+import { demoMarginLines } from "./lib/demo-margin";
 import { terminateCurves } from "../prover/zk/prover";
 
 function table(batches: DemoBatch[]): string {
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
       log: (l) => console.log(l),
     });
     console.log("\n" + table(result.summary.batches));
+    console.log("\n" + demoMarginLines(result.state, result.summary.batches).join("\n"));
     console.log(`\nfinal state root ${result.state.stateRoot()} (on chain: ${await result.settlement.stateRoot()})`);
     console.log(`wrote ${path.relative(process.cwd(), opts.out)}/: summary.json, state.json, verification_key.json, batch-*.proof.json, batch-*.public.json`);
   } finally {

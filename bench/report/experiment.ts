@@ -28,11 +28,11 @@ import { parseRiskConfig, sigmasOf, type RiskConfig } from "../../prover/risk/co
 import { LATENCY_STAGES, LatencyWindow, type LatencyStage } from "../../prover/risk/latency-window";
 import { rowScale } from "../../prover/risk/margin-policy";
 import { NO_OVERRIDES } from "../../prover/risk/overrides";
-import { planRisk, underlyingPrices } from "../../prover/risk/plan";
+import { openingRisk, planRisk, underlyingPrices } from "../../prover/risk/plan";
 
 /** One injected condition over a range of steps [from, to). */
 export interface Injection {
-  readonly name: "slow blocks" | "delayed confirmations" | "slow proving";
+  readonly name: "slow blocks" | "delayed confirmations" | "slow proving" | "late finality" | "prover stall" | "upgrade window";
   readonly from: number;
   readonly to: number;
   /** What it does, in words (for captions). */
@@ -206,10 +206,10 @@ export async function runExperiment(o: ExperimentOptions): Promise<ExperimentRes
   };
   const usdc = (x: bigint): number => round(Number(x) / USDC, 2);
 
-  // Start from all-zero rows: the first plan takes its target at once (nextRisk), i.e.
-  // the arrays the policy sets at the seed latency, not genesis's placeholder 10% scan.
-  let current: Risk = { ...state.global.risk, pnl: state.global.risk.pnl.map((r) => r.map(() => 0n)) };
+  // Start from the arrays the policy sets at the seed latency (openingRisk), not genesis's
+  // placeholder 10% scan: a venue opens with them.
   const now0 = 1_800_000_000;
+  let current: Risk = { ...state.global.risk, pnl: openingRisk(cfg, { markets, underlyingPrice: underlyingPrices(markets), sigmaPerSecond: sigma, now: now0, scenarios: params.scenarios, mmBps: state.global.risk.mmBps }).pnl };
   let rowsOk = true;
   const steps: ExperimentStep[] = [];
   let clock = 0;

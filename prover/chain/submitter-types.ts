@@ -2,6 +2,7 @@
  * The submitter's public types: options, events, results, the clock.
  * Batch numbers are the job's, 1-based (on chain: batchNumber − 1).
  */
+import type { FinalityRule } from "./finality-rule";
 import type { Addressable, Interface, InterfaceAbi, Signer } from "ethers";
 import type { Fees } from "./fees";
 
@@ -37,6 +38,8 @@ export interface SubmitterOptions {
   signer: Signer;
   /** Blocks a finalization must have (1 = mined in the latest block). Default 1. */
   confirmations?: number;
+  /** The chain's finality rule (finality-rule.ts); default: `confirmations` blocks and nothing else. */
+  finality?: FinalityRule;
   /** Replace a transaction not mined after this long. Default 120 000. */
   replaceAfterMs?: number;
   /** Fee bump per replacement, ≥ 12.5 (nodes want ≥ 10 %). Default 12.5. */

@@ -22,6 +22,7 @@ import { anyKnown, awaitConfirmations, receiptOf, replay } from "./tx-lookup";
 import { bumpFees, maxFees, networkFees, type Fees } from "./fees";
 import { resolveOptions, type Clock, type SendReason, type SubmitResult, type SubmitterEvent, type SubmitterOptions } from "./submitter-types";
 import { FinalityReader, onChainBatchNumber, type ExpectedBatch, type Finalization } from "./finality";
+import { confirmationsRule, isFinalBlock, type FinalityRule } from "./finality-rule";
 import { SubmitError, UNKNOWN_REVERT, classifySendError, decodeRevert, errorTxHash, type DecodedRevert, type SubmitErrorCode } from "./submitter-errors";
 
 export { SubmitError, type DecodedRevert, type SubmitErrorCode } from "./submitter-errors";
@@ -45,6 +46,8 @@ const RESTART: Outcome = { restart: true };
 
 export class Submitter {
   readonly confirmations: number;
+  /** When a block is final: the option's rule, or `confirmations` blocks. */
+  readonly finality: FinalityRule;
   readonly replaceAfterMs: number;
   readonly feeBumpPercent: number;
   readonly maxAttempts: number;
@@ -63,6 +66,7 @@ export class Submitter {
     const o = resolveOptions(options);
     ({ confirmations: this.confirmations, replaceAfterMs: this.replaceAfterMs, feeBumpPercent: this.feeBumpPercent } = o);
     ({ maxAttempts: this.maxAttempts, pollMs: this.pollMs, gasMarginPercent: this.gasMargin, clock: this.clock } = o);
+    this.finality = options.finality ?? confirmationsRule(this.confirmations);
     if (!options.signer.provider) throw new TypeError("the signer has no provider");
     this.provider = options.signer.provider;
     const s = options.settlement;
@@ -86,10 +90,10 @@ export class Submitter {
     return run;
   }
 
-  /** Whether the chain holds the job's batch with this new root, at ≥ `confirmations` blocks. */
+  /** Whether the chain holds the job's batch with this new root, final under the finality rule. */
   async isFinalized(batchNumber: number, newStateRoot: bigint): Promise<boolean> {
     const f = await this.reader.find(batchNumber);
-    return f !== undefined && f.newStateRoot === newStateRoot && f.confirmations >= this.confirmations;
+    return f !== undefined && f.newStateRoot === newStateRoot && (await isFinalBlock(this.provider, f.blockNumber, this.finality));
   }
 
   /** The job's batch as finalized on the canonical chain, at any depth. */
@@ -231,7 +235,7 @@ export class Submitter {
         this.nonce = Math.max(this.nonce ?? 0, nonce + 1);
         this.pendingFees = undefined;
         await this.emit({ type: "mined", batchNumber, txHash: receipt.hash, blockNumber: receipt.blockNumber, status: receipt.status ?? 0 });
-        const final = receipt.status === 1 ? await awaitConfirmations(this.provider, receipt, this.confirmations, () => this.clock.sleep(this.pollMs)) : receipt;
+        const final = receipt.status === 1 ? await awaitConfirmations(this.provider, receipt, this.finality, () => this.clock.sleep(this.pollMs)) : receipt;
         if (final && final.status !== 1) return this.refused(job, await replay(this.provider, this.contract.interface, { to: this.contract.target, data: job.calldata }, final), final.hash, undefined);
         if (final) return { done: { txHash: final.hash, blockNumber: final.blockNumber, gasUsed: final.gasUsed, alreadyFinalized: false } };
         await this.emit({ type: "reorged-out", batchNumber, txHash: receipt.hash, blockNumber: receipt.blockNumber });
@@ -269,10 +273,10 @@ export class Submitter {
     throw new SubmitError("SUBMIT_REVERTED", message, { batchNumber: job.batchNumber, txHash, revert, cause });
   }
 
-  /** Waits until an existing finalization has `confirmations`; RESTART if a reorg takes it. */
+  /** Waits until an existing finalization is final under the rule; RESTART if a reorg takes it. */
   private async settled(job: Job, found: Finalization): Promise<Outcome> {
     let f: Finalization | undefined = found;
-    while (f.confirmations < this.confirmations) {
+    while (!(await isFinalBlock(this.provider, f.blockNumber, this.finality))) {
       await this.clock.sleep(this.pollMs);
       f = await this.reader.find(job.batchNumber);
       if (!f || f.newStateRoot !== job.newStateRoot) return RESTART;

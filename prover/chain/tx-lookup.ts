@@ -1,5 +1,6 @@
 /** Receipts, mempool lookups and revert replays for the transactions sent for one nonce. */
 import type { AddressLike, Interface, Provider, TransactionReceipt } from "ethers";
+import { confirmationsRule, isFinalBlock, type FinalityRule } from "./finality-rule";
 import { UNKNOWN_REVERT, decodeRevert, type DecodedRevert } from "./submitter-errors";
 
 /** The receipt of whichever of `hashes` was mined (at most one can be: they share a nonce). */
@@ -18,21 +19,22 @@ export async function anyKnown(provider: Provider, hashes: readonly string[]): P
 }
 
 /**
- * The receipt once `confirmations` blocks deep (or at once where it reverted); undefined
- * if a reorg removed it meanwhile.
+ * The receipt once final under the rule (a number: that many confirmations), or at once
+ * where it reverted; undefined if a reorg removed it meanwhile.
  */
 export async function awaitConfirmations(
   provider: Provider,
   receipt: TransactionReceipt,
-  confirmations: number,
+  finality: number | FinalityRule,
   pause: () => Promise<void>,
 ): Promise<TransactionReceipt | undefined> {
+  const rule = typeof finality === "number" ? confirmationsRule(finality) : finality;
   let blockHash = receipt.blockHash;
   for (;;) {
     const head = await provider.getBlockNumber();
     const seen = await provider.getTransactionReceipt(receipt.hash);
     if (!seen) return undefined;
-    if (seen.status !== 1 || (seen.blockHash === blockHash && head - seen.blockNumber + 1 >= confirmations)) return seen;
+    if (seen.status !== 1 || (seen.blockHash === blockHash && (await isFinalBlock(provider, seen.blockNumber, rule, head)))) return seen;
     blockHash = seen.blockHash;
     await pause();
   }

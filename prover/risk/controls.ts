@@ -6,6 +6,8 @@
 import { perSecondSigma } from "./black-scholes";
 import { LATENCY_STAGES, MAX_WINDOW_SIZE, type LatencyStage } from "./latency-window";
 import type { MarginPolicy } from "./margin-policy";
+import { DEFAULT_SHORT_OPTION_MINIMUM } from "./option-risk";
+import { checkUpgrades, type UpgradeWindow } from "./upgrades";
 import { ewmaSigma, type PriceHistory } from "./volatility";
 
 /** Volatility of one market's underlying: a fixed annual σ or an EWMA estimate. */
@@ -28,8 +30,10 @@ export interface RiskConfig {
   readonly percentile: "p50" | "p95" | "p99";
   /** T (seconds) at which the margin multiplier is 1. */
   readonly referenceSeconds: number;
-  /** Samples per latency stage in the rolling window. */
+  /** Samples per latency stage in the rolling (long) window. */
   readonly windowSize: number;
+  /** The short window: p95/p99 of a stage are at least the largest of its last `shortWindowSize` samples (0: off). */
+  readonly shortWindowSize: number;
   /** Starting value per stage (seconds) until the first sample. */
   readonly seedSeconds: Readonly<Record<LatencyStage, number>>;
   /** Largest relative growth / shrink of a market's risk row per update. */
@@ -37,9 +41,18 @@ export interface RiskConfig {
   readonly maxStepDown: number;
   /** Minimum scan range, fraction of the price. */
   readonly floor: number;
-  /** Finality rule of the settlement chain: N confirmations, or the node's `finalized` tag. */
-  readonly finality: "confirmations" | "finalized";
+  /**
+   * Finality rule of the settlement chain, honoured by the service's submitter: the
+   * node's `finalized` or `safe` block tag (N confirmations where the node does not
+   * serve the tag), or N confirmations.
+   */
+  readonly finality: "confirmations" | "finalized" | "safe";
   readonly confirmations: number;
+  /** Reorgs seen in the last `reorgMemorySeconds` add their depth × `secondsPerBlock` to T. */
+  readonly reorgMemorySeconds: number;
+  readonly secondsPerBlock: number;
+  /** Scheduled network upgrades (upgrades.ts). */
+  readonly upgrades: readonly UpgradeWindow[];
   /** Volatility of volatility, annual and relative: the option scenarios shift σ by z·ν·√T. */
   readonly volOfVolAnnual: number;
   /** Smallest relative volatility shift of the option scenarios. */
@@ -47,6 +60,8 @@ export interface RiskConfig {
   /** SPAN's extreme scenarios: move in scan ranges, and the part of it that counts. */
   readonly extremeMove: number;
   readonly extremeCover: number;
+  /** Short option minimum per lot, a fraction of a scan-range move of the underlying (option-risk.ts). */
+  readonly shortOptionMinimum: number;
   /** Annual risk-free rate for option pricing. */
   readonly rateAnnual: number;
   /** Smallest relative change of an entry that makes new arrays ride in a header. */
@@ -76,16 +91,21 @@ export function defaultRiskConfig(markets: number): RiskConfig {
     percentile: "p99",
     referenceSeconds: 60,
     windowSize: 1000,
+    shortWindowSize: 20,
     seedSeconds: { proving: 30, submission: 2, inclusion: 12, confirmations: 24 },
     maxStepUp: 0.1,
     maxStepDown: 0.1,
-    floor: 0.005,
-    finality: "confirmations",
+    floor: 0.0003,
+    finality: "finalized",
     confirmations: 3,
+    reorgMemorySeconds: 3600,
+    secondsPerBlock: 12,
+    upgrades: [],
     volOfVolAnnual: 1,
     minVolShift: 0.001,
     extremeMove: 3,
     extremeCover: 0.35,
+    shortOptionMinimum: DEFAULT_SHORT_OPTION_MINIMUM,
     rateAnnual: 0,
     publishThreshold: 0.01,
     historySize: 500,
@@ -98,6 +118,9 @@ const NUMBERS: readonly NumRule[] = [
   ["z", 0, 20, false, "standard deviations"],
   ["referenceSeconds", 0.001, 86_400, false, "seconds"],
   ["windowSize", 1, MAX_WINDOW_SIZE, true, "samples"],
+  ["shortWindowSize", 0, MAX_WINDOW_SIZE, true, "samples, at most windowSize"],
+  ["reorgMemorySeconds", 0, 30 * 86_400, false, "seconds"],
+  ["secondsPerBlock", 0.01, 3600, false, "seconds"],
   ["maxStepUp", 0, 10, false, "relative step"],
   ["maxStepDown", 0, 1, false, "relative step"],
   ["floor", 0, 1, false, "fraction of the price"],
@@ -106,6 +129,7 @@ const NUMBERS: readonly NumRule[] = [
   ["minVolShift", 0, 0.99, false, "relative shift"],
   ["extremeMove", 0, 100, false, "scan ranges"],
   ["extremeCover", 0, 1, false, "fraction"],
+  ["shortOptionMinimum", 0, 10, false, "fraction of a scan-range move"],
   ["rateAnnual", -1, 1, false, "per year"],
   ["publishThreshold", 0, 1, false, "relative change"],
   ["historySize", 2, 1_000_000, true, "prices"],
@@ -151,7 +175,13 @@ export function parseRiskConfig(raw: unknown, markets: number): RiskConfig {
   const merged = { ...base, ...o } as Record<string, unknown>;
   for (const [key, min, max, integer, why] of NUMBERS) checkNumber(problems, `risk.${key}`, merged[key], min, max, integer, why);
   if (!["p50", "p95", "p99"].includes(merged.percentile as string)) problems.push(`risk.percentile = ${JSON.stringify(merged.percentile)}: expected "p50", "p95" or "p99"`);
-  if (!["confirmations", "finalized"].includes(merged.finality as string)) problems.push(`risk.finality = ${JSON.stringify(merged.finality)}: expected "confirmations" or "finalized"`);
+  if (!["confirmations", "finalized", "safe"].includes(merged.finality as string)) problems.push(`risk.finality = ${JSON.stringify(merged.finality)}: expected "finalized", "safe" or "confirmations"`);
+  // the default short window shrinks to fit a small long window; a given one must fit
+  if (o.shortWindowSize === undefined && typeof merged.windowSize === "number") merged.shortWindowSize = Math.min(base.shortWindowSize, merged.windowSize);
+  if (typeof merged.shortWindowSize === "number" && typeof merged.windowSize === "number" && merged.shortWindowSize > merged.windowSize) {
+    problems.push(`risk.shortWindowSize = ${merged.shortWindowSize}: expected at most windowSize (${merged.windowSize})`);
+  }
+  problems.push(...checkUpgrades(merged.upgrades));
   const seed = { ...base.seedSeconds, ...(typeof o.seedSeconds === "object" && o.seedSeconds !== null ? o.seedSeconds : {}) } as Record<string, unknown>;
   for (const k of Object.keys(seed)) {
     if (!(LATENCY_STAGES as readonly string[]).includes(k)) problems.push(`risk.seedSeconds.${k}: unknown stage (known: ${LATENCY_STAGES.join(", ")})`);
@@ -183,12 +213,18 @@ export function policyOf(c: RiskConfig): MarginPolicy {
   };
 }
 
-/** σ per √second of every market: configured, or EWMA over the price history. */
-export function sigmasOf(c: RiskConfig, history?: PriceHistory): number[] {
+/**
+ * σ per √second of every market: configured, or EWMA over the price history of the
+ * market's underlying. An option's own mark is its premium, whose returns are many
+ * times the underlying's (σ ≈ 19.8 instead of 0.6 in a simulation): its σ is estimated
+ * from the market that is its underlying (plan.ts `underlyingIndices`).
+ * @param underlying - per market, the index of the market whose prices are its underlying's (default: itself)
+ */
+export function sigmasOf(c: RiskConfig, history?: PriceHistory, underlying?: readonly number[]): number[] {
   return c.markets.map((m, i) => {
     const v = m.volatility;
     if (v.mode === "fixed") return perSecondSigma(v.sigmaAnnual);
-    return ewmaSigma(history?.points(i) ?? [], {
+    return ewmaSigma(history?.points(underlying?.[i] ?? i) ?? [], {
       lambda: v.lambda,
       minSamples: v.minSamples,
       fallback: perSecondSigma(v.fallbackAnnual),

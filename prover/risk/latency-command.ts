@@ -29,6 +29,7 @@ export function formatReport(r: ProbeReport, provingSeconds?: number): string {
   const rule = r.finality.rule === "finalized" ? `finalized tag, ${r.finality.depthBlocks} blocks behind head` : `${r.finality.depthBlocks + 1} confirmations`;
   const row = (name: string, q: { p50: number; p95: number; p99: number }): string => `${name.padEnd(26)}${sec(q.p50)}${sec(q.p95)}${sec(q.p99)}\n`;
   let s = `zksettle latency: ${r.endpoint} chain ${r.chainId}, head ${r.head}, ${r.blocksSampled} blocks, ${r.requests} requests in ${(r.elapsedMs / 1000).toFixed(2)} s\n`;
+  s += `client: ${r.clientVersion ?? "(not reported)"}\n`;
   s += `finality rule: ${rule}${r.finality.observedLagSeconds !== undefined ? ` (head is ${r.finality.observedLagSeconds} s ahead of it now)` : ""}\n\n`;
   s += `${"".padEnd(26)}${"p50".padStart(10)}${"p95".padStart(10)}${"p99".padStart(10)}\n`;
   s += row("block interval", r.blockInterval);
@@ -65,10 +66,15 @@ export function registerLatencyCommand(program: Command, io: LatencyIo = default
       return x;
     })
     .option("--json", "print the report as JSON")
-    .action(async (o: { rpc: string; blocks: number; timeout: number; deadline: number; confirmations: number; finality: "auto" | "confirmations" | "finalized"; proving?: number; json?: boolean }) => {
+    .option("--expect-client <version>", "the web3_clientVersion last seen: a different one is flagged (exit code 3)")
+    .action(async (o: { rpc: string; blocks: number; timeout: number; deadline: number; confirmations: number; finality: "auto" | "confirmations" | "finalized"; proving?: number; json?: boolean; expectClient?: string }) => {
       try {
         const r = await probeRpc({ url: o.rpc, blocks: o.blocks, timeoutMs: o.timeout, deadlineMs: o.deadline, confirmations: o.confirmations, finality: o.finality, fetch: io.fetch });
         io.out(o.json === true ? JSON.stringify(r, null, 2) + "\n" : formatReport(r, o.proving));
+        if (o.expectClient !== undefined && r.clientVersion !== o.expectClient) {
+          io.err(`zksettle latency: the node's client version changed: expected ${o.expectClient}, it reports ${r.clientVersion ?? "none"} (an upgrade?)\n`);
+          process.exitCode = 3;
+        }
       } catch (e) {
         if (!(e instanceof ProbeError)) throw e;
         io.err(`zksettle latency: ${e.message} [${e.code}]\n`);

@@ -18,6 +18,14 @@
  * least the q-quantile of the end-to-end time whenever the stages are comonotone (slow
  * proving and a congested chain tend to come together, under load) and an over-estimate
  * when they are independent: for margin the error must fall on the safe side.
+ *
+ * Two windows. A long window (1,000 batches by default) forgets slowly but its p99
+ * ignores anything rarer than 1% of batches: ten one-hour stalls in a thousand batches
+ * leave it unmoved. So the tail quantiles (p95, p99) of each stage are at least the
+ * largest of its last `shortSize` samples (20 by default): one slow batch raises T at
+ * once and holds it for `shortSize` batches, after which the long window alone remains
+ * (docs/decisions.md, "Latency window"). A batch still on its way adds no sample at all;
+ * the service adds its age to T as a live sample (horizon.ts).
  */
 
 /** The stages whose times add up to the time to finality. */
@@ -82,6 +90,12 @@ class Ring {
   values(): readonly number[] {
     return this.buf;
   }
+
+  /** The last n samples pushed (fewer while the buffer holds fewer). */
+  recent(n: number): number[] {
+    const k = Math.min(n, this.buf.length);
+    return Array.from({ length: k }, (_, i) => this.buf[(this.next - 1 - i + 2 * this.size) % this.size]);
+  }
 }
 
 /** Rolling windows of stage latencies; `timeToFinality()` gives T. */
@@ -92,13 +106,19 @@ export class LatencyWindow {
    * @param size - samples kept per stage (1..MAX_WINDOW_SIZE); older ones fall out
    * @param seed - a starting value per stage, in seconds, used while a stage has no
    *   sample yet (a fresh service must not take T = 0 before its first batch)
+   * @param shortSize - the short window (0..size): p95 and p99 are at least the largest
+   *   of the last `shortSize` samples (0: the long window alone)
    */
   constructor(
     readonly size: number,
     private readonly seed: Partial<Record<LatencyStage, number>> = {},
+    readonly shortSize = 0,
   ) {
     if (!Number.isInteger(size) || size < 1 || size > MAX_WINDOW_SIZE) {
       throw new RangeError(`latency window size ${size} is outside 1..${MAX_WINDOW_SIZE}`);
+    }
+    if (!Number.isInteger(shortSize) || shortSize < 0 || shortSize > size) {
+      throw new RangeError(`short latency window ${shortSize} is outside 0..${size} (the long window)`);
     }
     for (const [stage, v] of Object.entries(seed)) checkSeconds(stage, v);
     this.rings = Object.fromEntries(LATENCY_STAGES.map((s) => [s, new Ring(size)])) as Record<LatencyStage, Ring>;
@@ -121,14 +141,17 @@ export class LatencyWindow {
     return this.rings[stage].values();
   }
 
-  /** p50/p95/p99 of one stage (the seed, as count 0, while the stage has no sample). */
+  /** p50/p95/p99 of one stage (the seed, as count 0, while the stage has no sample); the tails at least the short window's max. */
   stage(stage: LatencyStage): Quantiles {
-    const v = this.rings[stage].values();
+    const ring = this.rings[stage];
+    const v = ring.values();
     if (v.length === 0) {
       const s = this.seed[stage] ?? 0;
       return { p50: s, p95: s, p99: s, count: 0 };
     }
-    return quantiles(v);
+    const q = quantiles(v);
+    const recent = Math.max(0, ...ring.recent(this.shortSize));
+    return { ...q, p95: Math.max(q.p95, recent), p99: Math.max(q.p99, recent) };
   }
 
   /** T_q = Σ_stage q-quantile of the stage, for q = p50, p95, p99. */

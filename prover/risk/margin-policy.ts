@@ -36,13 +36,14 @@ export interface MarginPolicy {
   readonly floor: number | readonly number[];
 }
 
-function floorOf(policy: MarginPolicy, m: number): number {
-  return typeof policy.floor === "number" ? policy.floor : policy.floor[m];
+/** The floor of market m (0 where a per-market list has no entry). */
+export function floorOf(policy: MarginPolicy, m: number): number {
+  return (typeof policy.floor === "number" ? policy.floor : policy.floor[m]) ?? 0;
 }
 
 /** `max(floor, z · σ · √T)` per market: the scan range latency asks for. */
 export function targetScan(policy: MarginPolicy, sigmaPerSecond: readonly number[], T: number): number[] {
-  return sigmaPerSecond.map((sigma, m) => Math.max(floorOf(policy, m) ?? 0, scanFraction(policy.z, sigma, T)));
+  return sigmaPerSecond.map((sigma, m) => Math.max(floorOf(policy, m), scanFraction(policy.z, sigma, T)));
 }
 
 /** `√(T / T_ref)`: how much latency alone multiplies the scan range. */
@@ -70,27 +71,48 @@ function ppm(x: number): bigint {
   return BigInt(Math.round(x * 1e6));
 }
 
+/** How `nextRisk` treats rows beyond the policy's relative bound. */
+export interface StepOptions {
+  /**
+   * Per market, the scale a zero row steps from: the row at the floor scan range. A zero
+   * row (first arrays, a new market) grows from it by the bound, never straight to its
+   * target. Absent: 0, a zero row stays 0.
+   */
+  readonly floorScale?: readonly bigint[];
+  /** Per market, a row that takes its target at once: a settled market, which carries no risk. */
+  readonly free?: readonly boolean[];
+  /** The operator's named emergency override (overrides.ts): every row takes its target at once. */
+  readonly emergency?: boolean;
+}
+
 /**
- * Moves from `prev` towards `target` by at most the policy's step per market row (and
- * for mmBps). A row that was all zeros takes the target at once: there was no margin
- * for a jump to take anyone by surprise (first arrays, a new market).
+ * Moves from `prev` towards `target` by at most the policy's step per market row:
+ * `scale(next)` lies in `[scale(prev)·(1 − down), scale(prev)·(1 + up)]`, with the floor row's
+ * scale standing in for `scale(prev)` on the upper side where the row is zero.
+ * There is no other way round the bound: a zero row grows from the floor row's scale, a
+ * zero target shrinks the previous row's shape by the bound, and only a settled market
+ * or the emergency override takes its target at once.
  * @throws RangeError when the shapes differ
  */
-export function nextRisk(prev: Risk, target: Risk, policy: MarginPolicy): Risk {
+export function nextRisk(prev: Risk, target: Risk, policy: MarginPolicy, opts: StepOptions = {}): Risk {
   if (prev.pnl.length !== target.pnl.length) throw new RangeError(`nextRisk: ${prev.pnl.length} rows before, ${target.pnl.length} after`);
   const up = 1_000_000n + ppm(policy.maxStepUp);
   const down = 1_000_000n - ppm(Math.min(1, policy.maxStepDown));
   const pnl = target.pnl.map((row, m) => {
-    if (row.length !== prev.pnl[m].length) throw new RangeError(`nextRisk: row ${m} has ${prev.pnl[m].length} scenarios before, ${row.length} after`);
-    const before = rowScale(prev.pnl[m]);
+    const old = prev.pnl[m];
+    if (row.length !== old.length) throw new RangeError(`nextRisk: row ${m} has ${old.length} scenarios before, ${row.length} after`);
+    if (opts.emergency === true || opts.free?.[m] === true) return [...row];
+    const before = rowScale(old);
     const after = rowScale(row);
-    if (before === 0n || after === 0n) return [...row];
+    const floor = opts.floorScale?.[m] ?? 0n;
     // Integer bounds, rounded towards the allowed side: the result never breaks them.
-    const hi = (before * up) / 1_000_000n;
+    const hi = ((before > 0n ? before : floor) * up) / 1_000_000n;
     const lo = (before * down + 999_999n) / 1_000_000n;
     const want = after > hi ? hi : after < lo ? lo : after;
     if (want === after) return [...row];
-    return row.map((x) => clampAbs(mulDivRound(x, want, after), want));
+    // A zero target has no shape to scale: keep the previous row's, shrunk by the bound.
+    const [shape, scale] = after === 0n ? [old, before] : [row, after];
+    return shape.map((x) => clampAbs(mulDivRound(x, want, scale), want));
   });
   // mmBps, the penalty and the funding bound are fixed at genesis (a header carries only
   // the arrays: decisions.md): they carry over from prev whatever the target says.

@@ -12,9 +12,13 @@
  * zksettle_risk_sigma_annual{market}                    σ used (after overrides)
  * zksettle_risk_accounts_at_risk                        accounts the next arrays would make liquidatable
  * zksettle_risk_overrides_active / _audit_entries       overrides in force, audit log length
+ * zksettle_risk_stall_seconds                           live stall seconds in T (0: none waits)
+ * zksettle_risk_upgrade_multiplier                      scan multiplier of the upgrade windows near or open
+ * zksettle_risk_emergency_override                      1 while the named emergency override lifts the step bound
  * ```
  */
 import { Gauge, type Registry } from "prom-client";
+import type { RiskPlan } from "./plan";
 import type { RiskSource } from "./source";
 
 /** The gauges, for tests. */
@@ -29,9 +33,25 @@ export interface RiskGauges {
   readonly atRisk: Gauge;
   readonly overrides: Gauge;
   readonly audit: Gauge;
+  readonly stall: Gauge;
+  readonly upgrade: Gauge;
+  readonly emergency: Gauge;
 }
 
 const QUANTILES = ["p50", "p95", "p99"] as const;
+
+/** A gauge read from the last plan at scrape time. */
+function planGauge(registers: Registry[], source: Pick<RiskSource, "plan">, name: string, help: string, pick: (p: RiskPlan) => number): Gauge {
+  return new Gauge({
+    name,
+    help,
+    registers,
+    collect() {
+      const p = source.plan();
+      if (p !== undefined) this.set(pick(p));
+    },
+  });
+}
 
 /** Registers the gauges on `registry`; they read `source` when scraped. */
 export function registerRiskMetrics(registry: Registry, source: Pick<RiskSource, "plan" | "overrides">): RiskGauges {
@@ -98,6 +118,9 @@ export function registerRiskMetrics(registry: Registry, source: Pick<RiskSource,
         this.set(Object.keys(source.overrides().values).length);
       },
     }),
+    stall: planGauge(registers, source, "zksettle_risk_stall_seconds", "Seconds of stall the risk loop adds to T as a live sample (0: no batch waits)", (p) => p.horizon.stallSeconds),
+    upgrade: planGauge(registers, source, "zksettle_risk_upgrade_multiplier", "Scan multiplier of the network upgrade windows near or open (1: none)", (p) => p.upgrade.multiplier),
+    emergency: planGauge(registers, source, "zksettle_risk_emergency_override", "1 while the named emergency override lifts the step bound", (p) => (p.emergency ? 1 : 0)),
     audit: new Gauge({
       name: "zksettle_risk_override_audit_entries",
       help: "Entries in the override audit log",

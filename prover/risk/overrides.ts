@@ -5,12 +5,17 @@
  * and reloads it at start with `replayOverrides`.
  *
  * An override replaces an input of the computation, never the step bound: an
- * overridden scan range still moves at most `maxStepUp` per update, so an operator
- * cannot liquidate anyone by a parameter jump either.
+ * overridden scan range still moves at most `maxStepUp` per update, and never below
+ * the floor, so an operator cannot liquidate anyone by a parameter jump either. The one
+ * exception has its own name: `emergency` = 1 lets every row take its target at once
+ * until it is cleared; the service logs it at error level and the dashboard shows it.
  */
 
-/** What can be overridden: z, T (seconds), σ (annual) or the scan range (fraction) of market m. */
-export type OverrideKey = "z" | "timeToFinality" | `sigmaAnnual.${number}` | `scan.${number}`;
+/** What can be overridden: z, T (seconds), σ (annual), the scan range (fraction) of market m, or the step bound (emergency). */
+export type OverrideKey = "z" | "timeToFinality" | "emergency" | `sigmaAnnual.${number}` | `scan.${number}`;
+
+/** The emergency override's key: while it is 1, rows are not step-bounded. */
+export const EMERGENCY_KEY = "emergency";
 
 /** One entry of the audit log. */
 export interface AuditEntry {
@@ -56,11 +61,13 @@ export class OverrideError extends Error {
 /** No overrides, empty log. */
 export const NO_OVERRIDES: Overrides = Object.freeze({ values: Object.freeze({}), log: Object.freeze([]) as readonly AuditEntry[] });
 
-const BOUNDS: Readonly<Record<string, readonly [number, number, string]>> = {
+/** [low, high, unit, low excluded]: a pinned scan of 0 would zero a row, so it is refused. */
+const BOUNDS: Readonly<Record<string, readonly [number, number, string, boolean?]>> = {
   z: [0, 20, "standard deviations"],
   timeToFinality: [0, 86_400, "seconds"],
   sigmaAnnual: [0, 20, "annual volatility"],
-  scan: [0, 1, "fraction of the price"],
+  scan: [0, 1, "fraction of the price", true],
+  emergency: [1, 1, "1 (on; clear it with null)"],
 };
 
 /**
@@ -68,8 +75,8 @@ const BOUNDS: Readonly<Record<string, readonly [number, number, string]>> = {
  * @throws OverrideError naming the key
  */
 export function checkKey(key: string, markets: number): OverrideKey {
-  const m = /^(z|timeToFinality)$|^(sigmaAnnual|scan)\.(\d+)$/.exec(key);
-  if (m === null) throw new OverrideError(`override key ${JSON.stringify(key)}: expected z, timeToFinality, sigmaAnnual.<market> or scan.<market>`);
+  const m = /^(z|timeToFinality|emergency)$|^(sigmaAnnual|scan)\.(\d+)$/.exec(key);
+  if (m === null) throw new OverrideError(`override key ${JSON.stringify(key)}: expected z, timeToFinality, emergency, sigmaAnnual.<market> or scan.<market>`);
   if (m[3] !== undefined && Number(m[3]) >= markets) throw new OverrideError(`override key ${key}: market index ${m[3]} is outside 0..${markets - 1}`);
   return key as OverrideKey;
 }
@@ -87,9 +94,9 @@ export function applyOverride(o: Overrides, change: OverrideChange, markets: num
   const last = o.log[o.log.length - 1];
   if (last !== undefined && change.when < last.when) throw new OverrideError(`override ${key}: when ${change.when} is before the last entry (${last.when}); the log is append-only`);
   if (change.value !== null) {
-    const [lo, hi, unit] = BOUNDS[key.split(".")[0]];
-    if (!(Number.isFinite(change.value) && change.value >= lo && change.value <= hi)) {
-      throw new OverrideError(`override ${key} = ${change.value}: expected ${unit} in [${lo}, ${hi}]`);
+    const [lo, hi, unit, open] = BOUNDS[key.split(".")[0]];
+    if (!(Number.isFinite(change.value) && (open === true ? change.value > lo : change.value >= lo) && change.value <= hi)) {
+      throw new OverrideError(`override ${key} = ${change.value}: expected ${unit} in ${open === true ? "(" : "["}${lo}, ${hi}]`);
     }
   }
   const previous = o.values[key] ?? null;
@@ -107,6 +114,8 @@ export function replayOverrides(log: readonly AuditEntry[], markets: number): Ov
 
 /** Values after overrides: z, T (when pinned), σ per √s per market and scan per market. */
 export interface Overridden {
+  /** The emergency override is on: the step bound is off. */
+  readonly emergency: boolean;
   readonly z: number;
   readonly T: number;
   readonly sigmaPerSecond: number[];
@@ -121,6 +130,7 @@ export interface Overridden {
 export function withOverrides(o: Overrides, base: { z: number; T: number; sigmaPerSecond: readonly number[] }, secondsPerYear: number): Overridden {
   const v = o.values;
   return {
+    emergency: v.emergency === 1,
     z: v.z ?? base.z,
     T: v.timeToFinality ?? base.T,
     sigmaPerSecond: base.sigmaPerSecond.map((s, m) => {

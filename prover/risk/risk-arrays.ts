@@ -6,18 +6,19 @@
  * ```
  * scan_m        = z · σ_m · √T                 (a fraction of the price; or given)
  * linear        pnl = cover_s · markPrice · move_s · scan_m      (perpetual, future)
- * option        pnl = cover_s · (BS(S_s, K, σ_m·(1 + volDir_s·volShift), τ − T) − premium)
- *               S_s = S · (1 + move_s · scan_m),  τ = expiry − now,  premium = markPrice
+ * option        pnl = cover_s · (BS(S_s, K, σ_m·(1 + volDir_s·volShift), τ) − BS(S, K, σ_m, τ))
+ *               with the mark–model gap, the long bound and the short minimum of
+ *               option-risk.ts;  S_s = S · (1 + move_s · scan_m),  τ = expiry − now
  *               volShift = max(minVolShift, z · ν · √T)   ν: volatility of volatility per √s
  * settled       pnl = 0
  * ```
- * The option is repriced at the end of the horizon T (τ − T), so a long option's time
- * decay over the time to finality is margined too. The volatility shift grows with √T
- * like the price move: a fixed shift (SPAN's daily vol scan) would dwarf a price move of
- * a few seconds or minutes and make option margin blind to latency.
+ * The volatility shift grows with √T like the price move: a fixed shift (SPAN's daily
+ * vol scan) would dwarf a price move of a few seconds or minutes and make option margin
+ * blind to latency.
  */
 import { MarketKind, type Risk } from "../state/global";
-import { bsCall, bsPut, roundHalfAway } from "./black-scholes";
+import { roundHalfAway } from "./black-scholes";
+import { DEFAULT_SHORT_OPTION_MINIMUM, optionRow } from "./option-risk";
 import { DEFAULT_SCENARIO_SHAPE, scenarioPrice, scenarios, type ScenarioShape } from "./scenarios";
 
 /** |pnl| < 2^62 (protocol.md section 2): the circuit's range check. */
@@ -66,6 +67,8 @@ export interface RiskArraysInput {
   readonly shape?: ScenarioShape;
   /** Risk-free rate per second (default 0). */
   readonly rate?: number;
+  /** Short option minimum, a fraction of a scan-range move of the underlying per lot (option-risk.ts). */
+  readonly shortOptionMinimum?: number;
   /**
    * Scan range per market as a fraction of the price, overriding z·σ·√T (the margin
    * policy's stepped and floored value, or an operator override).
@@ -102,6 +105,9 @@ function checkInput(i: RiskArraysInput): void {
   if (i.mmBps < 0n || i.mmBps > 10000n) throw new RangeError(`riskArrays: mmBps ${i.mmBps} is outside 0..10000`);
   if (!Number.isFinite(i.now)) throw new RangeError(`riskArrays: now ${i.now} is not finite`);
   if (i.volShift !== undefined && !(i.volShift >= 0 && i.volShift < 1)) throw new RangeError(`riskArrays: volShift ${i.volShift} is outside [0, 1)`);
+  if (i.shortOptionMinimum !== undefined && !(Number.isFinite(i.shortOptionMinimum) && i.shortOptionMinimum >= 0)) {
+    throw new RangeError(`riskArrays: shortOptionMinimum ${i.shortOptionMinimum} must be finite and ≥ 0`);
+  }
   i.scan?.forEach((s, m) => {
     if (!(Number.isFinite(s) && s >= 0)) throw new RangeError(`riskArrays: scan of market ${m} = ${s} must be finite and ≥ 0`);
   });
@@ -123,25 +129,30 @@ export function riskArrays(input: RiskArraysInput): Risk {
     const sigma = input.sigmaPerSecond[m];
     const scan = input.scan?.[m] ?? scanFraction(input.z, sigma, input.T);
     if (mk.settled === true) return list.map(() => 0n);
-    const row = list.map((sc) => {
-      if (!isOption(mk.kind)) {
-        const price = Number(mk.markPrice);
-        return sc.cover * (scenarioPrice(price, sc.move, scan) - price);
-      }
+    let row: number[];
+    if (!isOption(mk.kind)) {
+      const price = Number(mk.markPrice);
+      row = list.map((sc) => sc.cover * (scenarioPrice(price, sc.move, scan) - price));
+    } else {
       const spot = Number(input.underlyingPrice[m]);
       if (!(spot > 0)) throw new RangeError(`riskArrays: option market ${m} needs an underlying price > 0, got ${input.underlyingPrice[m]}`);
       if (mk.strike <= 0n) throw new RangeError(`riskArrays: option market ${m} has strike ${mk.strike}`);
-      const bs = {
-        // A price that falls to 0 is repriced at a vanishing spot: the limit of the formulas.
-        spot: Math.max(scenarioPrice(spot, sc.move, scan), spot * 1e-12),
-        strike: Number(mk.strike),
-        sigma: sigma * (1 + sc.volDir * volShift),
-        tau: Number(mk.expiry) - input.now - input.T,
-        rate: input.rate ?? 0,
-      };
-      const value = mk.kind === MarketKind.CALL ? bsCall(bs) : bsPut(bs);
-      return sc.cover * (value - Number(mk.markPrice));
-    });
+      row = optionRow(
+        {
+          kind: mk.kind,
+          spot,
+          strike: Number(mk.strike),
+          mark: Number(mk.markPrice),
+          sigma,
+          tau: Number(mk.expiry) - input.now,
+          scan,
+          volShift,
+          rate: input.rate ?? 0,
+          shortMinimum: input.shortOptionMinimum ?? DEFAULT_SHORT_OPTION_MINIMUM,
+        },
+        list,
+      );
+    }
     return row.map((x, s) => {
       const v = roundHalfAway(x);
       if (v >= PNL_BOUND || v <= -PNL_BOUND) throw new RangeError(`riskArrays: pnl[${m}][${s}] = ${v} is outside |pnl| < 2^62`);

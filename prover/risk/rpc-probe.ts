@@ -1,7 +1,7 @@
 /**
  * A read-only probe of a settlement chain's JSON-RPC endpoint: block interval
  * distribution and time to finality, bounded in requests, bytes and time. It sends
- * only `eth_chainId`, `eth_blockNumber` and `eth_getBlockByNumber` (no transaction, no
+ * only `eth_chainId`, `web3_clientVersion`, `eth_blockNumber` and `eth_getBlockByNumber` (no transaction, no
  * state change), only to the URL it is given, and fails with a typed `ProbeError` whose
  * message names the endpoint (without its path, which may hold an API key), the method
  * and what went wrong.
@@ -58,6 +58,8 @@ export interface ProbeOptions {
 export interface ProbeReport {
   readonly endpoint: string;
   readonly chainId: number;
+  /** `web3_clientVersion` (undefined where the node does not answer it). */
+  readonly clientVersion?: string;
   readonly head: number;
   readonly blocksSampled: number;
   readonly blockInterval: Quantiles & { readonly mean: number };
@@ -230,6 +232,11 @@ export async function probeRpc(opts: ProbeOptions): Promise<ProbeReport> {
   const rpc = new Rpc(url, timeoutMs, t0 + deadlineMs, opts.maxBytes ?? 1 << 20, opts.fetch ?? fetch);
 
   const chainId = hexInt(await rpc.call("eth_chainId", []), "chain id", rpc.where, "eth_chainId");
+  // an upgrade shows as a new client version; a node that hides it is no failure
+  const client = await rpc.call("web3_clientVersion", []).catch((e: unknown) => {
+    if (e instanceof ProbeError && e.code === "PROBE_RPC") return undefined;
+    throw e;
+  });
   const head = hexInt(await rpc.call("eth_blockNumber", []), "block number", rpc.where, "eth_blockNumber");
   const first = Math.max(0, head - blocks + 1);
   if (head - first < 1) throw new ProbeError("PROBE_TOO_FEW_BLOCKS", `${rpc.where}: the chain has ${head + 1} block(s); at least 2 are needed to measure an interval`);
@@ -275,6 +282,7 @@ export async function probeRpc(opts: ProbeOptions): Promise<ProbeReport> {
   return {
     endpoint: rpc.where,
     chainId,
+    ...(typeof client === "string" ? { clientVersion: client } : {}),
     head,
     blocksSampled: heads.length,
     blockInterval: { ...iq, mean },

@@ -16,6 +16,14 @@ export interface RiskHistoryPoint {
   readonly markets: readonly { readonly market: number; readonly targetScan: number; readonly appliedScan: number; readonly multiplier: number }[];
 }
 
+/** The node's client version as last seen, and whether it changed while the service ran. */
+export interface ClientVersionView {
+  readonly current: string;
+  readonly previous?: string;
+  /** ms since epoch of the last change (undefined: none seen). */
+  readonly changedAt?: number;
+}
+
 /** What the routes read and change; the service keeps the plan and persists overrides. */
 export interface RiskSource {
   /** The last risk update (undefined before the first). */
@@ -25,6 +33,8 @@ export interface RiskSource {
   overrides(): Overrides;
   /** Applies, persists and returns the new overrides (throws OverrideError when refused). */
   setOverride(change: OverrideChange): Overrides | Promise<Overrides>;
+  /** The settlement node's `web3_clientVersion` (absent or undefined: not read). */
+  clientVersion?(): ClientVersionView | undefined;
   /** Clock for the audit log (default Date.now). */
   now?(): number;
 }

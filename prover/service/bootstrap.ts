@@ -42,6 +42,7 @@ import { Leadership, type LeadershipPort } from "./leadership";
 import { Ledger } from "./ledger";
 import type { ServiceMetrics } from "./metrics";
 import { Sequencer } from "./sequencer";
+import { finalityRuleOf, watchChain } from "./chain-watch";
 import { RiskLoop, attachRiskLoop, loadRiskConfig } from "./risk-loop";
 import { registerRiskMetrics } from "../risk/metrics";
 import { registerWorkerMetrics } from "../queue/metrics";
@@ -165,15 +166,18 @@ export async function startService(config: Config, log: Logger, metrics: Service
     abi,
     signer,
     confirmations: config.confirmations,
+    finality: finalityRuleOf(risk.config, config.confirmations),
     replaceAfterMs: config.replaceAfter * 1000,
     pollMs: config.pollInterval,
     fromBlock: config.fromBlock,
     onEvent: async (e) => {
       await recordEvent(e);
       risk.observeSubmitter(e);
+      // depth unknown where the head cannot be read: counted as one block
+      if (e.type === "reorged-out") risk.observeReorg(await provider.getBlockNumber().then((h) => h - e.blockNumber + 1, () => 1));
     },
   });
-  const submitter = new ChainAdapter({ chain, store, provider, log: chainLog, confirmations: config.confirmations, replaceAfterMs: config.replaceAfter * 1000, pollMs: config.pollInterval });
+  const submitter = new ChainAdapter({ chain, store, provider, log: chainLog, confirmations: config.confirmations, finality: chain.finality, replaceAfterMs: config.replaceAfter * 1000, pollMs: config.pollInterval });
   const prover = backends.pool();
   // remote workers (the Redis prove queue) show in /metrics, one series per worker
   if (prover.workers !== undefined) registerWorkerMetrics(metrics.registry, () => prover.workers!());
@@ -184,6 +188,7 @@ export async function startService(config: Config, log: Logger, metrics: Service
   engine.on("rewound", (h) => engineLog.warn({ height: h }, "the newest batch was cancelled; the ledger went back"));
   engine.on("fault", (err) => engineLog.error({ err }, "job store or submitter error outside a request; the job stays where the store has it"));
   const planRisk = attachRiskLoop(risk, engine, () => ledger.pendingState(), log.child({ component: "risk" }));
+  const stopChainWatch = watchChain(risk, provider, Math.max(config.pollInterval, 5000), log.child({ component: "risk" }));
 
   // a reorg that takes back a confirmed batch: failed (PRV_ERR_REORGED) → retry → submitted again
   const watchReorgs = () =>
@@ -194,6 +199,8 @@ export async function startService(config: Config, log: Logger, metrics: Service
           const job = await store.getByBatchNumber(n);
           if (!job || job.state !== "confirmed") continue;
           chainLog.warn({ jobId: job.id, batchNumber: n, txHash: job.txHash }, "a reorg took back a confirmed batch: submitting it again");
+          const at = job.blockNumber;
+          risk.observeReorg(at === undefined ? 1 : await provider.getBlockNumber().then((h) => h - at + 1, () => 1));
           try {
             await store.transition(job.id, ["confirmed"], "failed", { error: { code: "PRV_ERR_REORGED", message: `batch ${n} (tx ${job.txHash}) is no longer on the canonical chain` } });
             metrics.error("PRV_ERR_REORGED");
@@ -257,6 +264,7 @@ export async function startService(config: Config, log: Logger, metrics: Service
 
   const app = await buildApp({ engine, ledger, sequencer, config, metrics, logger: log, leadership: port, risk });
   const stop = async (): Promise<void> => {
+    stopChainWatch();
     if (follower !== undefined) clearInterval(follower);
     await leadership?.stop();
     await stopRoles();

@@ -13,6 +13,7 @@
  * - `watchReorgs` puts confirmed jobs whose batch a reorg took back through
  *   failed → submitting (engine.retry), so the engine submits them again, in order.
  */
+import type { FinalityRule } from "../chain/finality-rule";
 import type { Provider, TransactionReceipt } from "ethers";
 import type { Logger } from "pino";
 import { Submitter as ChainSubmitter, type SubmitterEvent } from "../chain/submitter";
@@ -29,6 +30,8 @@ export interface ChainAdapterOptions {
   readonly log: Logger;
   /** Blocks a batch needs (the chain submitter's). */
   readonly confirmations: number;
+  /** The chain's finality rule (default: `confirmations` blocks). */
+  readonly finality?: FinalityRule;
   /** How long to wait for an earlier transaction before submitting anew. */
   readonly replaceAfterMs: number;
   readonly pollMs: number;
@@ -91,7 +94,7 @@ export class ChainAdapter implements Submitter {
       const receipt = await provider.getTransactionReceipt(hash);
       if (receipt) {
         if (receipt.status !== 1) return undefined;
-        const final = await awaitConfirmations(provider, receipt, this.o.confirmations, () => sleep(pollMs));
+        const final = await awaitConfirmations(provider, receipt, this.o.finality ?? this.o.confirmations, () => sleep(pollMs));
         if (final && final.status === 1) {
           log.info({ jobId: job.id, batchNumber: job.batchNumber, txHash: hash }, "the transaction sent before the restart was mined: confirmed");
           return final;

@@ -13,23 +13,32 @@
  * A batch whose chain times are missing (confirmed from an earlier run's transaction)
  * counts its whole `submitting` time as submission.
  *
+ * Live inputs of T (prover/risk/horizon.ts): the batches not yet final (a job from its
+ * creation until confirmed or cancelled; a failed job still waits) give the stall
+ * seconds; reorgs (`observeReorg`) add their depth for `reorgMemorySeconds`; the head
+ * block (`observeHead`) places height-based upgrade windows; the node's client version
+ * (`observeClientVersion`) is shown, and a change is flagged and logged.
+ *
  * Overrides are persisted as their audit log, one JSON file written atomically, and
  * replayed at start (a log that does not replay is a start-up error, not a silent reset).
  */
-import fs from "node:fs";
-import path from "node:path";
 import type { Logger } from "pino";
 import type { SubmitterEvent } from "../chain/submitter-types";
 import type { Params } from "../state/params";
 import type { State } from "../state/state";
 import type { Job } from "../store/job-store";
 import type { Engine } from "./engine";
-import { parseRiskConfig, sigmasOf, type RiskConfig } from "../risk/controls";
+import { RiskConfigError, sigmasOf, type RiskConfig } from "../risk/controls";
 import { LatencyWindow, chainSample, jobSample, recordSample } from "../risk/latency-window";
-import { NO_OVERRIDES, applyOverride, replayOverrides, type AuditEntry, type OverrideChange, type Overrides } from "../risk/overrides";
-import { planRisk, underlyingPrices, type RiskPlan } from "../risk/plan";
-import type { RiskHistoryPoint, RiskSource } from "../risk/source";
+import { stallSeconds } from "../risk/horizon";
+import { checkUpgrades, upgradeEffect, type UpgradeWindow } from "../risk/upgrades";
+import { EMERGENCY_KEY, NO_OVERRIDES, applyOverride, type OverrideChange, type Overrides } from "../risk/overrides";
+import { planRisk, underlyingIndices, underlyingPrices, type RiskPlan } from "../risk/plan";
+import type { ClientVersionView, RiskHistoryPoint, RiskSource } from "../risk/source";
 import { PriceHistory } from "../risk/volatility";
+import { loadOverrides, writeAtomically } from "./risk-files";
+
+export { RiskOverridesFileError, loadRiskConfig } from "./risk-files";
 
 /** Options of `RiskLoop`. */
 export interface RiskLoopOptions {
@@ -48,17 +57,16 @@ interface ChainTimes {
   includedMs?: number;
 }
 
-/** A persisted override log that cannot be replayed. */
-export class RiskOverridesFileError extends Error {
-  readonly code = "PRV_ERR_RISK_OVERRIDES_FILE";
-  constructor(file: string, why: string) {
-    super(`risk overrides file ${file}: ${why}`);
-    this.name = "RiskOverridesFileError";
-  }
-}
-
 export class RiskLoop implements RiskSource {
   readonly window: LatencyWindow;
+  /** Cut time (ms) of each batch not yet final, by batch number. */
+  private readonly waiting = new Map<number, number>();
+  private waitingSince: number | undefined;
+  private lastFinal: number | undefined;
+  private readonly reorgs: { atMs: number; depth: number }[] = [];
+  private head: number | undefined;
+  private client: ClientVersionView | undefined;
+  private upgrades: readonly UpgradeWindow[];
   private readonly prices: PriceHistory;
   private readonly clock: () => number;
   private readonly chain = new Map<number, ChainTimes>();
@@ -68,13 +76,19 @@ export class RiskLoop implements RiskSource {
 
   constructor(private readonly o: RiskLoopOptions) {
     this.clock = o.clock ?? Date.now;
-    this.window = new LatencyWindow(o.config.windowSize, o.config.seedSeconds);
+    this.window = new LatencyWindow(o.config.windowSize, o.config.seedSeconds, o.config.shortWindowSize);
+    this.upgrades = o.config.upgrades;
     this.prices = new PriceHistory(o.params.markets, o.config.historySize);
     this.ov = o.overridesFile === undefined ? NO_OVERRIDES : loadOverrides(o.overridesFile, o.params.markets);
   }
 
   plan(): RiskPlan | undefined {
     return this.last;
+  }
+
+  /** The risk config the loop runs on. */
+  get config(): RiskConfig {
+    return this.o.config;
   }
 
   overrides(): Overrides {
@@ -90,8 +104,48 @@ export class RiskLoop implements RiskSource {
     const next = applyOverride(this.ov, change, this.o.params.markets);
     if (this.o.overridesFile !== undefined) writeAtomically(this.o.overridesFile, JSON.stringify({ log: next.log }, null, 2));
     this.ov = next;
-    this.o.log?.warn({ override: next.log.at(-1) }, "risk override");
+    if (change.key === EMERGENCY_KEY) this.o.log?.error({ override: next.log.at(-1) }, change.value === null ? "risk EMERGENCY override cleared: the step bound is back" : "risk EMERGENCY override: risk rows move to their targets without the step bound");
+    else this.o.log?.warn({ override: next.log.at(-1) }, "risk override");
     return next;
+  }
+
+  /** A reorg took back `depth` blocks holding a batch (1 when the depth is not known). */
+  observeReorg(depth: number): void {
+    this.reorgs.push({ atMs: this.clock(), depth: Math.max(1, Math.floor(depth)) });
+    this.o.log?.warn({ depth }, "reorg observed: margin rises for the reorg memory");
+  }
+
+  /**
+   * Replaces the upgrade windows of the config (a calendar that changed after the
+   * start); checked like the config's.
+   * @throws RiskConfigError naming every problem (nothing changes then)
+   */
+  scheduleUpgrades(windows: readonly UpgradeWindow[]): void {
+    const problems = checkUpgrades(windows);
+    if (problems.length > 0) throw new RiskConfigError(problems);
+    this.upgrades = windows;
+    this.o.log?.warn({ upgrades: windows.map((w) => w.name) }, "upgrade windows rescheduled");
+  }
+
+  /** The newest block the node reports (places height-based upgrade windows). */
+  observeHead(block: number): void {
+    if (Number.isSafeInteger(block) && block >= 0) this.head = block;
+  }
+
+  /** The node's `web3_clientVersion`; a change is kept (and logged) until the next one. */
+  observeClientVersion(version: string): void {
+    if (this.client?.current === version) return;
+    if (this.client !== undefined) {
+      this.client = { current: version, previous: this.client.current, changedAt: this.clock() };
+      this.o.log?.warn({ previous: this.client.previous, current: version }, "the node's client version changed (an upgrade?)");
+    } else {
+      this.client = { current: version };
+    }
+  }
+
+  /** The client version as last seen (undefined: not read yet). */
+  clientVersion(): ClientVersionView | undefined {
+    return this.client;
   }
 
   /** The last plans, oldest first (at most the config's historySize). */
@@ -104,8 +158,9 @@ export class RiskLoop implements RiskSource {
     return this.last?.publish === true ? this.last.next.pnl : undefined;
   }
 
-  /** Feeds the window from a job event of the engine. */
+  /** Feeds the window, and the waiting set of the stall clock, from a job event of the engine. */
   observeJob(job: Job): void {
+    this.track(job);
     if (job.state === "submitting" && job.proof !== undefined && !this.chain.get(job.batchNumber)?.proofReadyMs) {
       recordSample(this.window, jobSample(job.stageMs));
       this.chain.set(job.batchNumber, { proofReadyMs: job.updatedAt });
@@ -122,6 +177,30 @@ export class RiskLoop implements RiskSource {
     } else if (job.state === "failed" || job.state === "cancelled") {
       this.chain.delete(job.batchNumber);
     }
+  }
+
+  private track(job: Job): void {
+    if (job.state === "confirmed" || job.state === "cancelled") {
+      if (this.waiting.delete(job.batchNumber) && job.state === "confirmed") this.lastFinal = this.clock();
+      if (this.waiting.size === 0) this.waitingSince = undefined;
+    } else if (!this.waiting.has(job.batchNumber)) {
+      if (this.waiting.size === 0) this.waitingSince = this.clock();
+      this.waiting.set(job.batchNumber, job.createdAt);
+    }
+  }
+
+  /** Seconds the network has been stopped for, from the batches waiting now (0: none waits). */
+  stallSeconds(): number {
+    const oldest = this.waiting.size === 0 ? undefined : Math.min(...this.waiting.values());
+    return stallSeconds({ nowMs: this.clock(), oldestWaitingSinceMs: oldest, lastFinalMs: this.lastFinal, waitingSinceMs: this.waitingSince });
+  }
+
+  /** Seconds recent reorgs add to T: their depths summed over the memory (depth and count both count) × seconds per block. */
+  reorgSeconds(): number {
+    const c = this.o.config;
+    const since = this.clock() - c.reorgMemorySeconds * 1000;
+    while (this.reorgs.length > 0 && this.reorgs[0].atMs < since) this.reorgs.shift();
+    return this.reorgs.reduce((sum, r) => sum + r.depth, 0) * c.secondsPerBlock;
   }
 
   /** Feeds the window from the chain submitter's events (first send, mined). */
@@ -146,13 +225,17 @@ export class RiskLoop implements RiskSource {
       latency: this.window.timeToFinality(),
       markets,
       underlyingPrice: underlyingPrices(markets),
-      sigmaPerSecond: sigmasOf(this.o.config, this.prices),
+      sigmaPerSecond: sigmasOf(this.o.config, this.prices, underlyingIndices(markets)),
       now: nowSeconds,
       scenarios: this.o.params.scenarios,
       current: state.global.risk,
       state,
+      stallSeconds: this.stallSeconds(),
+      reorgSeconds: this.reorgSeconds(),
+      upgrade: upgradeEffect(this.upgrades, { nowSeconds, head: this.head, secondsPerBlock: this.o.config.secondsPerBlock }),
     });
     this.last = plan;
+    if (plan.emergency && plan.publish) this.o.log?.error({ T: plan.T }, "risk EMERGENCY override in force: publishing arrays without the step bound");
     this.points.push({
       at: this.clock(),
       T: plan.T,
@@ -163,53 +246,6 @@ export class RiskLoop implements RiskSource {
     if (plan.atRisk.length > 0) this.o.log?.warn({ accounts: plan.atRisk.map((a) => a.index) }, "the next risk arrays would make these accounts liquidatable");
     return plan;
   }
-}
-
-function loadOverrides(file: string, markets: number): Overrides {
-  if (!fs.existsSync(file)) return NO_OVERRIDES;
-  let log: AuditEntry[];
-  try {
-    const raw = JSON.parse(fs.readFileSync(file, "utf8")) as { log?: unknown };
-    if (!Array.isArray(raw.log)) throw new Error("no `log` array");
-    log = raw.log as AuditEntry[];
-  } catch (e) {
-    throw new RiskOverridesFileError(file, `not a JSON audit log (${(e as Error).message})`);
-  }
-  try {
-    return replayOverrides(log, markets);
-  } catch (e) {
-    throw new RiskOverridesFileError(file, `entry refused on replay (${(e as Error).message})`);
-  }
-}
-
-/** tmp file + fsync + rename: a crash leaves the old log or the new one, never half. */
-function writeAtomically(file: string, text: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fd = fs.openSync(tmp, "w");
-  try {
-    fs.writeSync(fd, text);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
-}
-
-/**
- * The `--risk-config` file's parameters, or the defaults for "" (checked: a bad file
- * throws with every problem named).
- */
-export function loadRiskConfig(file: string, markets: number): RiskConfig {
-  let raw: unknown = {};
-  if (file !== "") {
-    try {
-      raw = JSON.parse(fs.readFileSync(file, "utf8"));
-    } catch (e) {
-      throw new Error(`cannot read ${file} as JSON (${(e as Error).message})`);
-    }
-  }
-  return parseRiskConfig(raw, markets);
 }
 
 /**

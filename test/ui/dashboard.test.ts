@@ -76,6 +76,9 @@ function riskSource(): RiskSource {
       return {
         latency: { p50: 4.2, p95: 7.9, p99: 9.5, stages: {} },
         T: 9.5,
+        horizon: { T: 9.5, windowSeconds: 4.1, stallSeconds: 9.5, reorgSeconds: 0, upgradeSeconds: 0, source: "stall" },
+        upgrade: { multiplier: 1.5, latencySeconds: 0, windows: [{ name: "fork-x", phase: "ahead" }] },
+        emergency: true,
         percentile: "p99",
         z: 3,
         next: { mmBps: 5000n },
@@ -89,6 +92,7 @@ function riskSource(): RiskSource {
     },
     overrides: () => ({ values: {}, log: [] }),
     setOverride: () => ({ values: {}, log: [] }),
+    clientVersion: () => ({ current: "Geth/v1.15.0", previous: "Geth/v1.14.0", changedAt: 1 }),
   };
 }
 
@@ -156,6 +160,11 @@ describe("# ui dashboard (headless chromium)", function () {
     expect(await page.textContent('[data-testid="key-status"]')).to.equal("read-only");
     await page.waitForSelector('[data-testid="margin-table"]');
     await page.waitForSelector('[data-testid="at-risk-table"]');
+    // what sets T, the emergency override, an upgrade window and a client change are on show
+    expect(await page.textContent('[data-testid="risk-emergency"]')).to.include("EMERGENCY override in force");
+    expect(await page.textContent('[data-testid="risk-horizon"]')).to.include("T set by stall");
+    expect(await page.textContent('[data-testid="risk-upgrade"]')).to.include("fork-x (ahead)");
+    expect(await page.textContent('[data-testid="risk-client"]')).to.include("changed from Geth/v1.14.0");
 
     const res = await fetch(`${base}/v1/batches`, { method: "POST", headers: { ...AUTH, "content-type": "application/json" }, body: JSON.stringify(encodeBatch(depositBatch(engine.state, 2000n, [1, 2]))) });
     expect(res.status).to.equal(202);

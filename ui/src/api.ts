@@ -60,6 +60,11 @@ export interface RiskHistory {
 export interface RiskView {
   timeToFinality: { p50: number; p95: number; p99: number };
   T: number;
+  /** Absent on services older than the live horizon. */
+  horizon?: { T: number; windowSeconds: number; stallSeconds: number; reorgSeconds: number; upgradeSeconds: number; source: "window" | "stall" | "upgrade" | "override" };
+  upgrade?: { multiplier: number; latencySeconds: number; windows: { name: string; phase: "ahead" | "open" }[] };
+  emergency?: boolean;
+  clientVersion?: { current: string; previous?: string; changedAt?: number } | null;
   percentile: string;
   z: number;
   mmBps: number;

@@ -333,6 +333,29 @@ export function MarginPanel(props: { risk: Optional<RiskView>; history: Map<numb
   const log = props.overrides.value?.log ?? [];
   return (
     <Panel title="Margin per market" id="margin" note={r !== undefined ? `T = ${r.T.toFixed(1)} s (${r.percentile}) · mm ${r.mmBps} bps${r.publish ? " · publishing" : ""}` : undefined}>
+      {r?.emergency === true && (
+        <p className="badge s-failed" data-testid="risk-emergency">
+          EMERGENCY override in force: risk rows move to their targets without the step bound
+        </p>
+      )}
+      {r?.horizon !== undefined && (
+        <p className="small" data-testid="risk-horizon">
+          T set by {r.horizon.source} · window {r.horizon.windowSeconds.toFixed(1)} s · stall {r.horizon.stallSeconds.toFixed(1)} s
+          {r.horizon.reorgSeconds > 0 ? ` · reorgs +${r.horizon.reorgSeconds.toFixed(0)} s` : ""}
+        </p>
+      )}
+      {r?.upgrade !== undefined && r.upgrade.windows.length > 0 && (
+        <p className="small badge s-verifying" data-testid="risk-upgrade">
+          upgrade {r.upgrade.windows.map((w) => `${w.name} (${w.phase})`).join(", ")}: scan ×{r.upgrade.multiplier}
+          {r.upgrade.latencySeconds > 0 ? `, T ≥ ${r.upgrade.latencySeconds} s` : ""}
+        </p>
+      )}
+      {r?.clientVersion != null && (
+        <p className="small" data-testid="risk-client">
+          node {r.clientVersion.current}
+          {r.clientVersion.previous !== undefined && <span className="badge s-failed"> changed from {r.clientVersion.previous}</span>}
+        </p>
+      )}
       {r === undefined ? (
         <Unavailable o={props.risk} what="Margin parameters" />
       ) : (

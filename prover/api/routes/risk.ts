@@ -5,7 +5,9 @@
  * prover/service/risk-loop.ts). buildApp registers them when it is given a source.
  *
  * ```
- * GET  /v1/risk             T (p50/p95/p99 and stages), the T used, per market σ, scan, multiplier
+ * GET  /v1/risk             T (p50/p95/p99 and stages), the T used and what set it (window,
+ *                           stall, upgrade, override), upgrade windows, the emergency flag,
+ *                           the node's client version, per market σ, scan, multiplier
  * GET  /v1/risk/history     the last updates: T and per market target/applied scan, multiplier
  * GET  /v1/risk/at-risk     accounts that the next arrays would make liquidatable
  * GET  /v1/risk/overrides   the overrides in force and the audit log
@@ -17,7 +19,7 @@ import { hashApiKey, presentedKey } from "../auth";
 import { ApiError } from "../errors";
 import { OverrideError } from "../../risk/overrides";
 import type { RiskPlan } from "../../risk/plan";
-import type { RiskSource } from "../../risk/source";
+import type { ClientVersionView, RiskSource } from "../../risk/source";
 
 export type { RiskSource } from "../../risk/source";
 
@@ -27,10 +29,14 @@ const str = { type: "string" } as const;
 const nullableNum = { type: ["number", "null"] } as const;
 
 /** The plan as JSON: bigints as decimal strings. */
-export function planView(p: RiskPlan): Record<string, unknown> {
+export function planView(p: RiskPlan, client?: ClientVersionView): Record<string, unknown> {
   return {
     timeToFinality: { p50: p.latency.p50, p95: p.latency.p95, p99: p.latency.p99, stages: p.latency.stages },
     T: p.T,
+    horizon: p.horizon,
+    upgrade: p.upgrade,
+    emergency: p.emergency,
+    clientVersion: client ?? null,
     percentile: p.percentile,
     z: p.z,
     mmBps: Number(p.next.mmBps),
@@ -59,6 +65,22 @@ export function riskRoutes(source: RiskSource): FastifyPluginAsync {
               properties: {
                 timeToFinality: { type: "object", properties: { p50: num, p95: num, p99: num, stages: { type: "object", additionalProperties: q } } },
                 T: num,
+                horizon: {
+                  type: "object",
+                  description: "T and what set it: the window's quantile (plus recent reorgs), a live stall, an upgrade window's latency, or an override",
+                  properties: { T: num, windowSeconds: num, stallSeconds: num, reorgSeconds: num, upgradeSeconds: num, source: { type: "string", enum: ["window", "stall", "upgrade", "override"] } },
+                },
+                upgrade: {
+                  type: "object",
+                  description: "Upgrade windows of the risk config that are near (ahead) or open, with the scan multiplier and latency floor they apply",
+                  properties: { multiplier: num, latencySeconds: num, windows: { type: "array", items: { type: "object", properties: { name: str, phase: { type: "string", enum: ["ahead", "open"] } } } } },
+                },
+                emergency: { type: "boolean", description: "The named emergency override is on: rows move to their targets without the step bound" },
+                clientVersion: {
+                  type: ["object", "null"],
+                  description: "The settlement node's web3_clientVersion; previous and changedAt once it changed",
+                  properties: { current: str, previous: str, changedAt: { type: "integer" } },
+                },
                 percentile: str,
                 z: num,
                 mmBps: { type: "integer" },
@@ -76,7 +98,7 @@ export function riskRoutes(source: RiskSource): FastifyPluginAsync {
       async () => {
         const p = source.plan();
         if (p === undefined) throw notYet();
-        return planView(p);
+        return planView(p, source.clientVersion?.());
       },
     );
 

@@ -26,7 +26,7 @@ describe("prover/risk controls", () => {
     const c = parseRiskConfig({ z: 2.5, markets: [{ volatility: { mode: "fixed", sigmaAnnual: 0.8 } }, { volatility: { mode: "ewma", lambda: 0.97, minSamples: 10, fallbackAnnual: 0.7, minAnnual: 0.1 }, floor: 0.01 }] }, 2);
     expect(c.z).to.equal(2.5);
     expect(c.windowSize).to.equal(defaultRiskConfig(2).windowSize);
-    expect(policyOf(c).floor).to.deep.equal([0.005, 0.01]);
+    expect(policyOf(c).floor).to.deep.equal([0.0003, 0.01]);
     expect(sigmasOf(c)[0]).to.be.closeTo(perSecondSigma(0.8), 1e-18);
     expect(sigmasOf(c)[1]).to.be.closeTo(perSecondSigma(0.7), 1e-18); // no prices yet: the fallback
   });

@@ -30,6 +30,7 @@ async function endpoint(mode: Mode): Promise<{ url: string; hits: () => number; 
       if (mode === "rpc-error") return reply({ error: { code: -32601, message: "Method not found" } });
       const head = mode === "one-block" ? 0 : HEAD;
       if (method === "eth_chainId") return reply({ result: "0x7a69" });
+      if (method === "web3_clientVersion" && mode !== "no-finalized-tag") return reply({ result: "Geth/v1.14.0" });
       if (method === "eth_blockNumber") return reply({ result: mode === "bad-hex" ? "banana" : "0x" + head.toString(16) });
       if (method === "eth_getBlockByNumber") {
         const tag = params[0] as string;
@@ -83,7 +84,7 @@ describe("prover/risk latency probe (JSON-RPC, read-only, bounded)", () => {
       // 64 blocks deep with 30 intervals sampled: 64 × the interval quantile
       expect(r.confirmations.p99).to.equal(64 * 24);
       expect(r.chainT.p99).to.equal(24 + 64 * 24);
-      expect(r.requests).to.equal(2 + 31 + 1);
+      expect(r.requests).to.equal(3 + 31 + 1);
       expect(ep.hits()).to.equal(r.requests);
     } finally {
       await ep.close();
@@ -216,8 +217,24 @@ describe("prover/risk latency probe (JSON-RPC, read-only, bounded)", () => {
       const ep = await endpoint("chain");
       try {
         const { out } = await run(["--rpc", ep.url, "--blocks", "8", "--json"]);
-        expect(JSON.parse(out)).to.include({ chainId: 31337, head: 100, blocksSampled: 8 });
+        expect(JSON.parse(out)).to.include({ chainId: 31337, clientVersion: "Geth/v1.14.0", head: 100, blocksSampled: 8 });
       } finally {
+        await ep.close();
+      }
+    });
+
+    it("reports the node's client version and flags a change from --expect-client with exit code 3", async () => {
+      const ep = await endpoint("chain");
+      try {
+        const same = await run(["--rpc", ep.url, "--blocks", "8", "--expect-client", "Geth/v1.14.0"]);
+        expect(same.out).to.match(/client: Geth\/v1\.14\.0/);
+        expect(same.err).to.equal("");
+        expect(process.exitCode).to.equal(undefined);
+        const changed = await run(["--rpc", ep.url, "--blocks", "8", "--expect-client", "Geth/v1.13.9"]);
+        expect(changed.err).to.match(/client version changed: expected Geth\/v1\.13\.9, it reports Geth\/v1\.14\.0/);
+        expect(process.exitCode).to.equal(3);
+      } finally {
+        process.exitCode = undefined;
         await ep.close();
       }
     });

@@ -113,4 +113,64 @@ describe("RiskLoop (prover/service/risk-loop.ts)", function () {
     fs.writeFileSync(file, "{ not json");
     expect(() => new RiskLoop({ config: defaultRiskConfig(CI_PARAMS.markets), params: CI_PARAMS, overridesFile: file })).to.throw(RiskOverridesFileError, /risk-overrides\.json/);
   });
+
+  it("during a stall each header carries more margin than the one before, within the step bound, and falls back once the batch is final", function () {
+    const clock = { t: Number(genesis.global.oracleTimestamp) * 1000 };
+    const loop = new RiskLoop({ config: defaultRiskConfig(CI_PARAMS.markets), params: CI_PARAMS, clock: () => clock.t });
+    const fast = { provingS: 10, sendS: 0.2, inclusionS: 2, confirmS: 12 };
+    const state = genesis.clone();
+    const header = (): bigint => {
+      const plan = loop.update(state);
+      state.setGlobal({ ...state.global, risk: plan.next });
+      return rowScaleOf(plan.next.pnl[0]);
+    };
+    for (let n = 1; n <= 40; n++) {
+      loop.observeJob(job(n, "queued", clock.t, { createdAt: clock.t }));
+      batch(loop, clock, n, fast);
+      header();
+    }
+    const calm = header();
+    // batch 41 is cut and never becomes final: a header every 10 s
+    loop.observeJob(job(41, "queued", clock.t, { createdAt: clock.t }));
+    let last = calm;
+    let rising = 0;
+    for (let k = 0; k < 60; k++) {
+      clock.t += 10_000;
+      const now = header();
+      expect(now >= last, `header ${k}`).to.equal(true);
+      expect(now * 10n <= last * 11n + 10n, `header ${k} within the step`).to.equal(true);
+      if (loop.stallSeconds() > loop.plan()!.horizon.windowSeconds) {
+        expect(loop.plan()!.horizon.source).to.equal("stall");
+        expect(now > last, `header ${k} after the stall outgrew the window`).to.equal(true);
+        rising++;
+      }
+      last = now;
+    }
+    expect(rising).to.be.greaterThan(40);
+    expect(last > calm * 3n).to.equal(true);
+    // the batch becomes final: the stall is over and margin comes down, by the step bound
+    batch(loop, clock, 41, fast);
+    expect(loop.stallSeconds()).to.equal(0);
+    expect(header() < last).to.equal(true);
+  });
+
+  it("adds recent reorgs (depth and count) to T, forgets them after the memory, and flags a change of the node's client version", function () {
+    const clock = { t: 1_000_000 };
+    const loop = new RiskLoop({ config: defaultRiskConfig(CI_PARAMS.markets), params: CI_PARAMS, clock: () => clock.t });
+    const T0 = loop.update(genesis).T;
+    loop.observeReorg(3);
+    expect(loop.update(genesis).T).to.equal(T0 + 3 * 12);
+    loop.observeReorg(1);
+    expect(loop.update(genesis).T).to.equal(T0 + 4 * 12);
+    clock.t += 3601_000;
+    expect(loop.update(genesis).T).to.equal(T0);
+    loop.observeClientVersion("Geth/v1.14.0");
+    expect(loop.clientVersion()).to.deep.equal({ current: "Geth/v1.14.0" });
+    loop.observeClientVersion("Geth/v1.15.0");
+    expect(loop.clientVersion()).to.deep.equal({ current: "Geth/v1.15.0", previous: "Geth/v1.14.0", changedAt: clock.t });
+  });
 });
+
+function rowScaleOf(row: readonly bigint[]): bigint {
+  return row.reduce((m, x) => (x < 0n ? (-x > m ? -x : m) : x > m ? x : m), 0n);
+}
