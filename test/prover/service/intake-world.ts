@@ -1,0 +1,78 @@
+/**
+ * A sequencer node for the intake tests: a job store, the ledger on it, a sequencer with
+ * the dev oracle and its intake, the way `zksettle serve` wires them (without the
+ * prover and the chain: a cut batch becomes a job in the ledger and stays queued).
+ * `crashAfter` makes every store write from the n-th on hang forever, as if the
+ * process had died there: what was written before is all a restart finds.
+ */
+import pino from "pino";
+import { CI_PARAMS, depositNew, devGenesis, signedHeader } from "../../../prover/dev/fixtures";
+import { Ledger } from "../../../prover/service/ledger";
+import { Sequencer } from "../../../prover/service/sequencer";
+import { SequencerIntake } from "../../../prover/service/sequencer-intake";
+import type { Params } from "../../../prover/state/params";
+import type { State } from "../../../prover/state/state";
+import type { JobStore } from "../../../prover/store/job-store";
+import type { SequencerJournal } from "../../../prover/store/journal";
+
+export const PARAMS: Params = { ...CI_PARAMS, batchSize: 4 };
+export const USDC = 1_000_000n;
+export type Store = JobStore & SequencerJournal;
+
+const WRITES = new Set(["create", "transition", "cancelNewest", "writeJournal"]);
+
+/** The store, with every write from the `n`-th on (1-based) never finishing. */
+export function crashing(store: Store, n: number): { store: Store; writes: () => number } {
+  let writes = 0;
+  const proxy = new Proxy(store, {
+    get(target, prop, receiver) {
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof v !== "function") return v;
+      if (!WRITES.has(String(prop))) return (v as (...a: unknown[]) => unknown).bind(target);
+      return (...args: unknown[]) => {
+        writes++;
+        if (writes >= n) return new Promise(() => undefined);
+        return (v as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  return { store: proxy, writes: () => writes };
+}
+
+export interface Node {
+  readonly ledger: Ledger;
+  readonly seq: Sequencer;
+  readonly intake: SequencerIntake;
+}
+
+/** Starts a node on `store`: the ledger replayed, the sequencer restored from the journal. */
+export async function startNode(store: Store, genesis: State): Promise<Node> {
+  const ledger = await Ledger.open(store, genesis);
+  const seq = new Sequencer({
+    state: ledger.pendingState(),
+    clock: () => 1_000_000,
+    batchIntervalMs: 3_600_000,
+    maxRestingOrders: 1000,
+    devOracle: (s) => signedHeader(s, s.global.oracleTimestamp + 1n),
+  });
+  const intake = new SequencerIntake(
+    seq,
+    store,
+    {
+      submitBatch: async (b) => (await ledger.append(b)).job,
+      ledgerState: () => ledger.pendingState(),
+      ledgerBatches: async () => (await store.ledger()).map((e) => e.batch),
+    },
+    pino({ level: "silent" }),
+  );
+  await intake.restore();
+  return { ledger, seq, intake };
+}
+
+/** Genesis with accounts 1..4 funded by a first batch in the store's ledger. */
+export async function fundedStore(store: Store): Promise<State> {
+  const genesis = await devGenesis(PARAMS);
+  const ledger = await Ledger.open(store, genesis);
+  await ledger.append({ header: signedHeader(genesis, 1000n), ops: [1, 2, 3, 4].map(() => ({ type: "DEPOSIT" as const })), deposits: [1, 2, 3, 4].map((i) => depositNew(i, 1_000_000n * USDC)) });
+  return genesis;
+}
