@@ -239,7 +239,7 @@ export async function startService(config: Config, log: Logger, metrics: Service
       {
         submitBatch: (b) => engine.submitBatch(b),
         ledgerState: () => ledger.pendingState(),
-        ledgerBatches: async () => (await store.ledger()).map((e) => e.batch),
+        ledgerBatches: () => store.ledger(),
       },
       log.child({ component: "sequencer" }),
     );

@@ -23,6 +23,7 @@ import type { Logger } from "pino";
 import type { Batch } from "../state/batch";
 import { RuleError } from "../state/errors";
 import type { State } from "../state/state";
+import type { LedgerEntry } from "../store/job-store";
 import type { SequencerJournal } from "../store/journal";
 import type { HeldBatch, Sequencer, SequencerChanges } from "./sequencer";
 import type { RestingOrder } from "./sequencer-book";
@@ -36,7 +37,7 @@ export interface IntakePorts {
   /** The ledger's state (after every stored batch). */
   ledgerState(): State;
   /** The ledger's batches, oldest first (to tell which journal batches are already stored). */
-  ledgerBatches(): Promise<readonly SerializedBatch[]>;
+  ledgerBatches(): Promise<readonly Pick<LedgerEntry, "batchNumber" | "jobId" | "batch">[]>;
 }
 
 /** Where a client's op is (GET /v1/ops/{id}). */
@@ -159,9 +160,9 @@ export class SequencerIntake {
   }
 
   /** Writes one set of changes; on failure they stay owed (the next flush writes them). */
-  private async write(c: SequencerChanges): Promise<void> {
+  private async write(c: SequencerChanges, alsoDelete: readonly string[] = []): Promise<void> {
     const set = new Map<string, string>();
-    const del: string[] = [];
+    const del: string[] = [...alsoDelete];
     for (const id of c.orders) {
       const r = this.sequencer.resting(id);
       if (r === undefined) del.push(ORDER + id);
@@ -195,10 +196,11 @@ export class SequencerIntake {
   restore(): Promise<{ resting: number; batches: number; rejected: number }> {
     const run = this.exclusive(async () => {
       const j = await this.journal.readJournal();
-      const stored = new Set((await this.ports.ledgerBatches()).map((b) => JSON.stringify(b)));
+      const stored = new Map((await this.ports.ledgerBatches()).map((e) => [JSON.stringify(e.batch), e]));
       const resting: RestingOrder[] = [];
       const batches: HeldBatch[] = [];
       const dropped: string[] = [];
+      const batched: [string, OpFate][] = [];
       this.fates.clear();
       for (const [key, value] of j) {
         if (key.startsWith(FATE)) this.fates.set(key.slice(FATE.length), JSON.parse(value) as OpFate);
@@ -209,16 +211,21 @@ export class SequencerIntake {
           resting.push({ id: key.slice(ORDER.length), order: parseOrder(o.order), seq: o.seq, at: o.at });
         } else if (key.startsWith(BATCH)) {
           const b = JSON.parse(value) as StoredBatch;
-          if (stored.has(JSON.stringify(b.batch))) dropped.push(key);
-          else batches.push({ k: b.k, batch: parseBatch(b.batch), ids: b.ids, cut: b.cut, firstOpAt: b.firstOpAt });
+          const entry = stored.get(JSON.stringify(b.batch));
+          if (entry === undefined) batches.push({ k: b.k, batch: parseBatch(b.batch), ids: b.ids, cut: b.cut, firstOpAt: b.firstOpAt });
+          else {
+            // stored as a job, then the process stopped before the journal said so
+            dropped.push(key);
+            for (const id of b.ids.flat()) batched.push([id, { status: "batched", batchNumber: entry.batchNumber, jobId: entry.jobId }]);
+          }
         }
       }
       batches.sort((x, y) => x.k - y.k);
       this.sequencer.restore(this.ports.ledgerState(), batches, resting);
+      for (const [id, f] of batched) this.sequencer.setFate(id, f);
       const c = this.sequencer.takeChanges();
       const rejected = [...c.fates.values()].filter((f) => f.status === "rejected").length;
-      if (dropped.length > 0) await this.journal.writeJournal({ del: dropped });
-      await this.write(c);
+      await this.write(c, dropped);
       return { resting: this.sequencer.restingOrders, batches: batches.length, rejected };
     });
     this.restored = run.then(

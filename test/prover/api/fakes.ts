@@ -159,7 +159,7 @@ export async function testService(
     new SequencerIntake(
       sequencer,
       new SqliteJobStore(":memory:"),
-      { submitBatch: async (b) => engine.submitBatch(b), ledgerState: () => engine.state, ledgerBatches: async () => [...engine.jobs.values()].map((j) => serializeBatch(j.batch)) },
+      { submitBatch: async (b) => engine.submitBatch(b), ledgerState: () => engine.state, ledgerBatches: async () => [...engine.jobs.values()].map((j) => ({ batchNumber: j.batchNumber, jobId: j.id, batch: serializeBatch(j.batch) })) },
       logger,
     );
   const app = await buildApp({ engine, ledger: engine, intake, config, metrics, logger, leadership: opts.leadership });

@@ -21,9 +21,15 @@ export type Store = JobStore & SequencerJournal;
 
 const WRITES = new Set(["create", "transition", "cancelNewest", "writeJournal"]);
 
-/** The store, with every write from the `n`-th on (1-based) never finishing. */
-export function crashing(store: Store, n: number): { store: Store; writes: () => number } {
+/**
+ * The store, with every write from the `n`-th on (1-based), or from `kill()` on,
+ * never finishing: a process that died there. `kill` resolves once the writes already
+ * sent have landed (a restarted process starts long after them).
+ */
+export function crashing(store: Store, n: number): { store: Store; kill: () => Promise<void> } {
   let writes = 0;
+  let dead = false;
+  const inflight = new Set<Promise<unknown>>();
   const proxy = new Proxy(store, {
     get(target, prop, receiver) {
       const v = Reflect.get(target, prop, receiver) as unknown;
@@ -31,12 +37,41 @@ export function crashing(store: Store, n: number): { store: Store; writes: () =>
       if (!WRITES.has(String(prop))) return (v as (...a: unknown[]) => unknown).bind(target);
       return (...args: unknown[]) => {
         writes++;
-        if (writes >= n) return new Promise(() => undefined);
+        if (dead || writes >= n) return new Promise(() => undefined);
+        const p = Promise.resolve((v as (...a: unknown[]) => unknown).apply(target, args));
+        inflight.add(p);
+        void p.finally(() => inflight.delete(p)).catch(() => undefined);
+        return p;
+      };
+    },
+  });
+  return {
+    store: proxy,
+    kill: async () => {
+      dead = true;
+      await Promise.allSettled([...inflight]);
+    },
+  };
+}
+
+/**
+ * The store, with the leader lease handed to another process (`depose`) just before the
+ * `n`-th write: that write and every later one are refused by the fence, as for a leader
+ * deposed while its writes were on their way.
+ */
+export function deposing(store: Store, n: number, depose: () => Promise<void>): Store {
+  let writes = 0;
+  return new Proxy(store, {
+    get(target, prop, receiver) {
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof v !== "function") return v;
+      if (!WRITES.has(String(prop))) return (v as (...a: unknown[]) => unknown).bind(target);
+      return async (...args: unknown[]) => {
+        if (++writes === n) await depose();
         return (v as (...a: unknown[]) => unknown).apply(target, args);
       };
     },
   });
-  return { store: proxy, writes: () => writes };
 }
 
 export interface Node {
@@ -61,7 +96,7 @@ export async function startNode(store: Store, genesis: State): Promise<Node> {
     {
       submitBatch: async (b) => (await ledger.append(b)).job,
       ledgerState: () => ledger.pendingState(),
-      ledgerBatches: async () => (await store.ledger()).map((e) => e.batch),
+      ledgerBatches: () => store.ledger(),
     },
     pino({ level: "silent" }),
   );

@@ -10,8 +10,13 @@ import { devOrder, devWithdrawal } from "../../../prover/dev/fixtures";
 import { OrderBook } from "../../../prover/service/sequencer-book";
 import { idsOfBatch } from "../../../prover/service/sequencer-ids";
 import { parseBatch } from "../../../prover/service/serialize";
+import { randomUUID } from "node:crypto";
+import Redis from "ioredis";
+import { RedisJobStore } from "../../../prover/store/redis-store";
 import { SqliteJobStore } from "../../../prover/store/sqlite-store";
-import { crashing, fundedStore, startNode, USDC, type Node, type Store } from "./intake-world";
+import { freePort, startRedis, type RedisServer } from "../../helpers/redis-server";
+import { tempDir } from "./fixtures";
+import { crashing, deposing, fundedStore, startNode, USDC, type Node, type Store } from "./intake-world";
 
 /** One step of a client's stream. */
 type Step = { kind: "rest"; account: number; buy: boolean; tick: number } | { kind: "cross"; maker: number; taker: number; tick: number } | { kind: "withdraw"; account: number };
@@ -29,8 +34,11 @@ interface Ack {
   readonly makerId?: string;
 }
 
-/** Posts the steps (two at a time, so flushes are shared) until the node dies; returns the answers received. */
-async function drive(node: Node, steps: readonly Step[]): Promise<Ack[]> {
+/**
+ * Posts the steps (two at a time, so flushes are shared), then kills the node (`kill`:
+ * no store write starts after it); returns the answers received before the kill.
+ */
+async function drive(node: Node, steps: readonly Step[], kill: () => Promise<void>): Promise<Ack[]> {
   const acks: Ack[] = [];
   const price = (tick: number) => (60n + BigInt(tick)) * USDC;
   const post = (s: Step): Promise<void> => {
@@ -52,7 +60,9 @@ async function drive(node: Node, steps: readonly Step[]): Promise<Ack[]> {
   };
   const settle = (p: Promise<void>) => Promise.race([p.catch(() => undefined), new Promise<void>((r) => setTimeout(r, 200))]);
   for (let i = 0; i < steps.length; i += 2) await Promise.all(steps.slice(i, i + 2).map((s) => settle(post(s))));
-  return acks;
+  const received = [...acks];
+  await kill();
+  return received;
 }
 
 /** Every id of every op in the ledger, the cut batches and the batch being filled, with how often it appears. */
@@ -132,7 +142,7 @@ describe("# sequencer intake", function () {
         try {
           const genesis = await fundedStore(store);
           const dying = crashing(store, crashAt);
-          const acks = await drive(await startNode(dying.store, genesis), steps);
+          const acks = await drive(await startNode(dying.store, genesis), steps, dying.kill);
           const node = await startNode(store, genesis);
           await checkAcks(store, node, acks);
           // the restarted node goes on: a crossing pair fills
@@ -146,5 +156,64 @@ describe("# sequencer intake", function () {
       }),
       { numRuns: 8 },
     );
+  });
+
+  describe("with the jobs in Redis", function () {
+    let redis: RedisServer;
+    before(async function () {
+      redis = await startRedis({ port: await freePort(), dir: tempDir("zksettle-intake-redis-") });
+    });
+    after(async function () {
+      await redis?.stop();
+    });
+
+    it("loses nothing acknowledged and applies nothing twice when the process dies at any store write (Redis, AOF)", async function () {
+      await fc.assert(
+        fc.asyncProperty(fc.array(step, { minLength: 4, maxLength: 10 }), fc.integer({ min: 1, max: 40 }), async (steps, crashAt) => {
+          const store = new RedisJobStore({ url: redis.url, prefix: `intake-test:${randomUUID()}` });
+          try {
+            const genesis = await fundedStore(store);
+            const dying = crashing(store, crashAt);
+            const acks = await drive(await startNode(dying.store, genesis), steps, dying.kill);
+            await checkAcks(store, await startNode(store, genesis), acks);
+          } finally {
+            await store.destroy();
+            await store.close();
+          }
+        }),
+        { numRuns: 5, endOnFailure: true },
+      );
+    });
+
+    it("leader handover: a new leader restores what the deposed one acknowledged; the deposed one's late writes are fenced off", async function () {
+      const admin = new Redis(redis.url);
+      try {
+        await fc.assert(
+          fc.asyncProperty(fc.array(step, { minLength: 4, maxLength: 10 }), fc.integer({ min: 1, max: 40 }), async (steps, deposeAt) => {
+            const prefix = `intake-test:${randomUUID()}`;
+            const a = new RedisJobStore({ url: redis.url, prefix });
+            const b = new RedisJobStore({ url: redis.url, prefix });
+            try {
+              const genesis = await fundedStore(a);
+              await admin.set(`${prefix}:leader`, "a#1");
+              a.fence("a#1");
+              b.fence("b#2");
+              const depose = async () => void (await admin.set(`${prefix}:leader`, "b#2"));
+              let deposed: Promise<void> = Promise.resolve();
+              const acks = await drive(await startNode(deposing(a, deposeAt, depose), genesis), steps, async () => void (deposed = depose()));
+              await deposed;
+              await checkAcks(b, await startNode(b, genesis), acks);
+            } finally {
+              await a.destroy();
+              await a.close();
+              await b.close();
+            }
+          }),
+          { numRuns: 5, endOnFailure: true },
+        );
+      } finally {
+        admin.disconnect();
+      }
+    });
   });
 });
