@@ -132,9 +132,12 @@ export class SequencerIntake {
   }
 
   private async flush(): Promise<void> {
-    await this.write(this.sequencer.takeChanges());
-    while (this.sequencer.held.length > 0) {
+    for (;;) {
+      // the journal holds every change so far — the cut batch exactly as it will be stored
+      // included — before the engine is asked to store it (a restart matches them)
+      await this.write(this.sequencer.takeChanges());
       const h = this.sequencer.held[0];
+      if (h === undefined) break;
       let job: { id: string; batchNumber: number };
       try {
         job = await this.ports.submitBatch(h.batch);
@@ -142,18 +145,15 @@ export class SequencerIntake {
         if (e instanceof RuleError) {
           this.log.error({ rule: e.code, msg: e.message, k: h.k }, "the ledger refuses a cut batch: rebasing the sequencer on it");
           this.sequencer.rebase(this.ports.ledgerState(), `a cut batch was refused by the ledger (${e.code})`);
-          await this.write(this.sequencer.takeChanges());
           continue;
         }
         this.stall ??= { reason: `the engine does not take cut batches: ${(e as Error).message}`, since: this.clock() };
         this.log.error({ err: e, outbox: this.sequencer.held.length }, "engine refused a cut batch; it stays in the journal and is retried on the next tick");
         return;
       }
-      this.stall = undefined;
       this.submitted++;
       this.sequencer.takeCut();
       for (const ids of h.ids) for (const id of ids) this.sequencer.setFate(id, { status: "batched", batchNumber: job.batchNumber, jobId: job.id });
-      await this.write(this.sequencer.takeChanges());
       this.log.info({ jobId: job.id, batchNumber: job.batchNumber, ops: h.batch.ops.length }, "batch cut and queued");
     }
     this.stall = undefined;

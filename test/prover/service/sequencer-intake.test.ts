@@ -89,7 +89,7 @@ async function checkAcks(store: Store, node: Node, acks: readonly Ack[]): Promis
     const st = node.intake.status(a.id);
     expect(st, `acknowledged ${a.status} op ${a.id} is lost`).to.not.equal(undefined);
     if (a.status === "filled" || a.status === "accepted") {
-      expect(["pending", "batched"], `acknowledged ${a.status} op ${a.id}`).to.include(st!.status);
+      expect(["pending", "batched"], `acknowledged ${a.status} op ${a.id}: ${JSON.stringify(st)}`).to.include(st!.status);
       expect(seen.get(a.id), `acknowledged ${a.status} op ${a.id} in no batch`).to.equal(1);
       if (a.makerId !== undefined) expect(seen.get(a.makerId), `maker ${a.makerId} of a fill`).to.equal(1);
     } else {
