@@ -134,8 +134,10 @@ export class SequencerIntake {
   private async flush(): Promise<void> {
     for (;;) {
       // the journal holds every change so far — the cut batch exactly as it will be stored
-      // included — before the engine is asked to store it (a restart matches them)
-      await this.write(this.sequencer.takeChanges());
+      // included — before the engine is asked to store it (a restart matches them);
+      // requests that came in during a write are written first too
+      do await this.write(this.sequencer.takeChanges());
+      while (this.sequencer.hasChanges());
       const h = this.sequencer.held[0];
       if (h === undefined) break;
       let job: { id: string; batchNumber: number };

@@ -226,6 +226,11 @@ export class Sequencer {
     this.fates.set(id, fate);
   }
 
+  /** True when something changed since the last `takeChanges`. */
+  hasChanges(): boolean {
+    return this.changedOrders.size + this.changedBatches.size + this.fates.size > 0;
+  }
+
   /** Gives back changes a journal could not write (they are written with the next ones). */
   oweChanges(c: SequencerChanges): void {
     for (const id of c.orders) this.changedOrders.add(id);
@@ -480,6 +485,8 @@ export class Sequencer {
     }
     if (i < batches.length) {
       this.k = Math.max(this.k, ...batches.map((b) => b.k + 1));
+      // their ops go into new batches: the journal drops the old keys
+      for (const b of batches.slice(i)) this.changedBatches.add(b.k);
       this.reapply(batches.slice(i), "does not apply to the stored ledger on restart");
     }
     this.pruneBook("NONCE_CONSUMED");

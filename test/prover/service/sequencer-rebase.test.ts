@@ -93,4 +93,24 @@ describe("# sequencer rebase", function () {
     expect(node.seq.outbox.length).to.equal(0);
     await store.close();
   });
+
+  it("on restart, re-applies op by op a journal batch that no longer applies whole, and drops its old key", async function () {
+    const store = new SqliteJobStore(":memory:");
+    const genesis = await fundedStore(store);
+    const node = await startNode(store, genesis);
+    const st = node.seq.pendingState();
+    const w1 = await node.intake.run((s) => s.submitWithdraw(devWithdrawal(st, 1, USDC)));
+    const w2 = await node.intake.run((s) => s.submitWithdraw(devWithdrawal(st, 2, USDC)));
+    // while the node is down, the ledger moves on: account 1's nonce is used
+    await node.ledger.append({ header: node.seq.currentHeader()!, ops: [devWithdrawal(st, 1, 2n * USDC)], deposits: [] });
+    const again = await startNode(store, genesis);
+    expect(again.intake.status(w1.opId)).to.deep.include({ status: "rejected", code: "NONCE_MISMATCH" });
+    expect(again.intake.status(w2.opId)).to.deep.equal({ status: "pending" });
+    const keys = [...(await store.readJournal()).keys()].filter((k) => k.startsWith("b:"));
+    expect(keys, "one batch key: the re-applied batch").to.have.length(1);
+    const third = await startNode(store, genesis);
+    expect(third.seq.pendingOps, "w2 once").to.equal(1);
+    expect(third.intake.status(w2.opId)).to.deep.equal({ status: "pending" });
+    await store.close();
+  });
 });
