@@ -58,7 +58,7 @@ describe("e2e: zksettle serve in sequencer mode loses no acknowledged order to S
   };
   const post = async (i: number, spec: { marketId: number; isBuy: boolean; size: bigint; limitPrice: bigint }, n: bigint): Promise<Ack | undefined> => {
     const order = devOrder(genesis, { accountIndex: i, ...spec, nonce: n });
-    const r = await http<{ orderId: string; status: string }>(`${svc!.url}/v1/ops`, { method: "POST", key: KEY, body: { kind: "ORDER", order: serializeOrder(order) } });
+    const r = await http<{ orderId: string; status: string }>(`${svc!.url}/v1/ops`, { method: "POST", key: KEY, body: { type: "ORDER", order: serializeOrder(order) } });
     return r.status === 200 ? { id: r.body.orderId, status: r.body.status } : undefined;
   };
 
