@@ -13,11 +13,12 @@ import type { Config } from "../service/config";
 import type { LeadershipPort } from "../service/leadership";
 import type { ServiceMetrics } from "../service/metrics";
 import type { Sequencer } from "../service/sequencer";
+import type { SequencerIntake } from "../service/sequencer-intake";
 import { ApiKeys, presentedKey } from "./auth";
 import { ApiError, queueFull, toApiError } from "./errors";
 import { IdempotencyCache } from "./idempotency";
 import type { EnginePort, LedgerPort } from "./ports";
-import { SequencerPump } from "./pump";
+import { pipelineStall, registerPipelineGauge } from "./pipeline-health";
 import { SHARED_SCHEMAS } from "./schemas";
 import { healthRoutes } from "./routes/health";
 import { jobRoutes } from "./routes/jobs";
@@ -30,7 +31,9 @@ import type { RiskSource } from "../risk/source";
 export interface AppDeps {
   readonly engine: EnginePort;
   readonly ledger: LedgerPort;
-  /** Required in sequencer mode. */
+  /** Required in sequencer mode: the sequencer with its durable journal (its `sequencer` is the one the routes read). */
+  readonly intake?: SequencerIntake;
+  /** Set from `intake`. */
   readonly sequencer?: Sequencer;
   readonly config: Config;
   readonly metrics: ServiceMetrics;
@@ -47,7 +50,6 @@ export interface AppDeps {
 export interface AppContext extends AppDeps {
   readonly keys: ApiKeys;
   readonly idempotency: IdempotencyCache;
-  readonly pump?: SequencerPump;
   readonly lifecycle: { shuttingDown: boolean };
   /** Throws PRV_ERR_QUEUE_FULL when the engine (plus cut batches not yet handed over) is full. */
   checkCapacity(): Promise<void>;
@@ -77,18 +79,19 @@ function routeLabel(req: FastifyRequest): string {
 
 /**
  * Builds the app (not listening). `app.close()` stops the sequencer's timer and hands
- * every accepted op to the engine before it resolves.
+ * the cut batches to the engine before it resolves (what it cannot hand over stays in
+ * the journal for the next start).
  */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const { config, metrics, engine, sequencer, leadership } = deps;
-  if (config.mode === "sequencer" && sequencer === undefined) throw new Error("buildApp: mode sequencer needs a sequencer");
+  const { config, metrics, engine, intake, leadership } = deps;
+  if (config.mode === "sequencer" && intake === undefined) throw new Error("buildApp: mode sequencer needs the sequencer's intake");
+  const sequencer = intake?.sequencer;
   const log = deps.logger.child({ component: "api" });
-  const pump = sequencer === undefined ? undefined : new SequencerPump(sequencer, engine, log, metrics);
   const ctx: AppContext = {
     ...deps,
+    sequencer,
     keys: new ApiKeys(config.apiKeyHashes),
     idempotency: new IdempotencyCache(config.idempotencyCache),
-    pump,
     lifecycle: { shuttingDown: false },
     async checkCapacity() {
       const c = await engine.capacity();
@@ -105,6 +108,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     sequencer: sequencer && (() => ({ pendingOps: sequencer.pendingOps, restingOrders: sequencer.restingOrders, outbox: sequencer.outbox.length })),
     leader: leadership && (() => leadership.isLeader()),
   });
+  registerPipelineGauge(metrics.registry, async () => leadership?.isLeader() !== false && (await pipelineStall(engine, intake)) !== undefined);
 
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
@@ -173,11 +177,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.addHook("onClose", async () => {
     ctx.lifecycle.shuttingDown = true;
-    if (pump !== undefined) await pump.drainAll();
+    if (timer !== undefined) clearInterval(timer);
+    // every acknowledged op is in the journal already: this only stores what it can now
+    await intake?.drainAll().catch((err: unknown) => log.error({ err }, "cut batches stay in the journal for the next start"));
   });
-  if (pump !== undefined) {
+  let timer: NodeJS.Timeout | undefined;
+  if (intake !== undefined) {
     const every = deps.tickMs ?? Math.min(1000, Math.max(10, (config.batchInterval * 1000) / 10));
-    app.addHook("onReady", async () => pump.start(every));
+    app.addHook("onReady", async () => {
+      timer = setInterval(() => void intake.tick(), every);
+      timer.unref();
+    });
   }
   return app;
 }

@@ -43,6 +43,9 @@ import { Ledger } from "./ledger";
 import type { ServiceMetrics } from "./metrics";
 import { Sequencer } from "./sequencer";
 import { finalityRuleOf, watchChain } from "./chain-watch";
+import { SequencerIntake } from "./sequencer-intake";
+import { journalOf } from "../store/journal";
+import { parseBatch } from "./serialize";
 import { RiskLoop, attachRiskLoop, loadRiskConfig } from "./risk-loop";
 import { registerRiskMetrics } from "../risk/metrics";
 import { registerWorkerMetrics } from "../queue/metrics";
@@ -58,6 +61,8 @@ export interface Service {
   readonly ledger: Ledger;
   readonly store: JobStore;
   readonly sequencer?: Sequencer;
+  /** Sequencer mode: the sequencer's durable journal and batch pump. */
+  readonly intake?: SequencerIntake;
   /** The latency-aware margin (docs/risk.md section 8). */
   readonly risk: RiskLoop;
   /** Many machines: the leader lease this process competes for. */
@@ -214,6 +219,7 @@ export async function startService(config: Config, log: Logger, metrics: Service
     );
 
   let sequencer: Sequencer | undefined;
+  let intake: SequencerIntake | undefined;
   let feeder: DepositFeeder | undefined;
   if (config.mode === "sequencer") {
     if (config.devOracle) log.warn("!!! --dev-oracle: batch headers are signed with the INSECURE dev oracle keys: tests and demo only !!!");
@@ -234,14 +240,37 @@ export async function startService(config: Config, log: Logger, metrics: Service
         : undefined,
     });
     feeder = new DepositFeeder(sequencer, settlement, log.child({ component: "deposits" }), metrics);
+    intake = new SequencerIntake(
+      sequencer,
+      journalOf(store),
+      {
+        submitBatch: (b) => engine.submitBatch(b),
+        ledgerState: () => ledger.pendingState(),
+        ledgerBatches: () => store.ledger(),
+      },
+      log.child({ component: "sequencer" }),
+    );
+    // a cancelled batch leaves the ledger: the sequencer rebases on what is left
+    let lost: { batchNumber: number; batch: ReturnType<typeof parseBatch>; why: string } | undefined;
+    engine.on("job", (j) => {
+      if (j.state === "cancelled") lost = { batchNumber: j.batchNumber, batch: parseBatch(j.batch), why: `batch ${j.batchNumber} was cancelled${j.error ? ` (${j.error.code}: ${j.error.message})` : ""}` };
+    });
+    engine.on("rewound", (height) => {
+      const l = lost?.batchNumber === height + 1 ? lost : undefined;
+      lost = undefined;
+      void intake!
+        .rebase(l?.why ?? `the ledger went back to batch ${height}`, l?.batch)
+        .then((rejected) => log.warn({ height, rejected: rejected.length }, "sequencer rebased on the rewound ledger"))
+        .catch((err: unknown) => log.error({ err }, "sequencer rebase failed"));
+    });
   }
 
   /** The roles only the leader plays (on one machine: this process, from the start). */
   let reorgs: { stop(): Promise<void> } | undefined;
-  const lead = (): void => {
-    // a new leader sequences on the ledger's state, which the previous leader moved on
-    const dropped = sequencer?.reset(ledger.pendingState());
-    if (dropped && dropped.pendingOps + dropped.restingOrders > 0) log.warn(dropped, "sequencer reset to the ledger's state");
+  const lead = async (): Promise<void> => {
+    // the book and the pending ops come back from the journal, on the ledger's state
+    // (which a previous leader may have moved on)
+    if (intake !== undefined) log.info(await intake.restore(), "sequencer restored from the journal");
     reorgs ??= watchReorgs();
     feeder?.start(config.pollInterval);
   };
@@ -252,9 +281,8 @@ export async function startService(config: Config, log: Logger, metrics: Service
   };
   const follow = async (): Promise<void> => {
     await stopRoles();
-    // what this process accepted but did not cut is lost: the clients post it again to the leader
-    const dropped = sequencer?.reset(ledger.pendingState());
-    if (dropped && dropped.pendingOps + dropped.cut > 0) log.warn(dropped, "deposed: dropped the ops this process accepted but did not hand to the engine");
+    // what this process acknowledged is in the journal: the next leader restores it
+    sequencer?.reset(ledger.pendingState());
   };
 
   let leadership: Leadership | undefined;
@@ -262,7 +290,17 @@ export async function startService(config: Config, log: Logger, metrics: Service
   const port: LeadershipPort | undefined = backends.redisUrl === undefined ? undefined : { isLeader: () => leadership?.isLeader() ?? false, leader: async () => leadership?.leader() };
   if (port === undefined) await engine.resume();
 
-  const app = await buildApp({ engine, ledger, sequencer, config, metrics, logger: log, leadership: port, risk });
+  // one machine: the book is back before anything listens
+  if (port === undefined && intake !== undefined) {
+    try {
+      log.info(await intake.restore(), "sequencer restored from the journal");
+    } catch (e) {
+      await engine.close();
+      await undo();
+      throw e;
+    }
+  }
+  const app = await buildApp({ engine, ledger, intake, config, metrics, logger: log, leadership: port, risk });
   const stop = async (): Promise<void> => {
     stopChainWatch();
     if (follower !== undefined) clearInterval(follower);
@@ -280,7 +318,8 @@ export async function startService(config: Config, log: Logger, metrics: Service
     throw new StartupError([`host/port: cannot listen on ${config.host}:${config.port} (${(e as Error).message})`]);
   }
   if (backends.redisUrl === undefined) {
-    lead();
+    reorgs = watchReorgs();
+    feeder?.start(config.pollInterval);
   } else {
     // the lease names this process by its URL, so a follower's PRV_ERR_NOT_LEADER says where to write
     const lease = new LeaderLease({ url: backends.redisUrl, prefix: config.storePrefix, ownerId: `${server.url}#${randomUUID().slice(0, 8)}`, ttlMs: config.leaderTtlMs });
@@ -294,7 +333,7 @@ export async function startService(config: Config, log: Logger, metrics: Service
     }, config.pollInterval);
     follower.unref();
   }
-  return { url: server.url, config, engine, ledger, store, sequencer, risk, leadership, server };
+  return { url: server.url, config, engine, ledger, store, sequencer, intake, risk, leadership, server };
 }
 
 /** eth_chainId with a timeout (ethers would retry an unreachable node forever). */

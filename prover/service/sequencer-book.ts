@@ -43,6 +43,12 @@ export class OrderBook {
     return r;
   }
 
+  /** Puts back an order read from the journal, with its arrival number and time. */
+  restore(r: RestingOrder): void {
+    this.orders.set(r.id, r);
+    if (r.seq >= this.seq) this.seq = r.seq + 1;
+  }
+
   remove(id: string): boolean {
     return this.orders.delete(id);
   }

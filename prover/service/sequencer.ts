@@ -22,6 +22,12 @@
  *   allow, at the bankruptcy price) and accepts it when the rules do. The liquidator's
  *   message is not used (its nonce does not move); it may post again.
  * - Cut batches wait in `outbox` (in order) until the service hands them to the engine.
+ * - Every change a durable journal must hold (resting orders added or removed, the
+ *   batch being filled, cut batches, the fate of ops) is marked and read back with
+ *   `takeChanges` (sequencer-journal.ts writes it before a client is answered).
+ * - `restore` rebuilds the book and the pending ops from the journal; `rebase` moves
+ *   everything not yet in the ledger onto a ledger that went back (a cancelled or
+ *   refused batch), answering the ops that no longer hold as rejected with the rule.
  *
  * Pure logic: the clock and the dev oracle are injected; nothing here does I/O.
  */
@@ -41,6 +47,7 @@ import { verifyOrder, type SignedOrder } from "../state/signing";
 import type { State } from "../state/state";
 import type { BatchHeader } from "../state/trace";
 import { OrderBook, type RestingOrder } from "./sequencer-book";
+import { idsOf, idsOfBatch, type OpFate } from "./sequencer-ids";
 
 /** Why the sequencer refuses an op outside the reference rules. */
 export type SequencerErrorCode = "NO_ORACLE_HEADER" | "BOOK_FULL";
@@ -76,8 +83,32 @@ export interface SequencerOptions {
   readonly autoDeleverage?: boolean;
 }
 
+/** A batch the sequencer holds: the one being filled (`cut` false) or one waiting for its job. */
+export interface HeldBatch {
+  /** Sequence number of the batch in this sequencer (its journal key). */
+  readonly k: number;
+  readonly batch: Batch;
+  /** The ids each op of `batch.ops` answers for (idsOf). */
+  readonly ids: readonly (readonly string[])[];
+  readonly cut: boolean;
+  /** Clock time of the first op (cut by time). */
+  readonly firstOpAt?: number;
+}
+
+/** What the journal must write since the last `takeChanges`. */
+export interface SequencerChanges {
+  /** Order ids whose resting state changed (resting now, or gone). */
+  readonly orders: ReadonlySet<string>;
+  /** Batch keys that changed (held now, or gone). */
+  readonly batches: ReadonlySet<number>;
+  /** New fates of op ids. */
+  readonly fates: ReadonlyMap<string, OpFate>;
+}
+
 /** What became of a posted WITHDRAW, LIQUIDATE, SETTLE or queue entry. */
 export interface OpResult {
+  /** The id to ask GET /v1/ops/{id} about. */
+  readonly opId: string;
   /** `accepted`: the op is in the pending batch; `deleveraged`: a DELEVERAGE went in instead of the LIQUIDATE. */
   readonly status: "accepted" | "deleveraged";
   /** The op type that went into the pending batch. */
@@ -106,10 +137,16 @@ export class Sequencer {
   private work: State;
   private header: BatchHeader | undefined;
   private pending: Op[] = [];
+  private pendingIds: string[][] = [];
   private deposits: DepositEntry[] = [];
   private firstOpAt: number | undefined;
   private readonly books = new Map<number, OrderBook>();
-  private readonly cut: Batch[] = [];
+  private cut: HeldBatch[] = [];
+  /** Key of the batch being filled. */
+  private k = 1;
+  private changedOrders = new Set<string>();
+  private changedBatches = new Set<number>();
+  private fates = new Map<string, OpFate>();
 
   constructor(opts: SequencerOptions) {
     this.opts = opts;
@@ -156,7 +193,58 @@ export class Sequencer {
 
   /** Cut batches not yet taken by the service, oldest first. */
   get outbox(): readonly Batch[] {
+    return this.cut.map((c) => c.batch);
+  }
+
+  /** Cut batches with their keys and op ids, oldest first. */
+  get held(): readonly HeldBatch[] {
     return this.cut;
+  }
+
+  /** The batch being filled (undefined when empty). */
+  filling(): HeldBatch | undefined {
+    if (this.pending.length === 0 || this.header === undefined) return undefined;
+    return { k: this.k, batch: this.batchOf(this.header, this.pending, this.deposits), ids: this.pendingIds.map((x) => [...x]), cut: false, firstOpAt: this.firstOpAt };
+  }
+
+  /** The resting order with this id, in any market. */
+  resting(id: string): RestingOrder | undefined {
+    for (const b of this.books.values()) {
+      const r = b.get(id);
+      if (r !== undefined) return r;
+    }
+    return undefined;
+  }
+
+  /** True when an op with this id waits in the batch being filled or a cut batch. */
+  isPending(id: string): boolean {
+    return this.pendingIds.some((x) => x.includes(id)) || this.cut.some((c) => c.ids.some((x) => x.includes(id)));
+  }
+
+  /** Marks an op's fate (the journal keeps it). */
+  setFate(id: string, fate: OpFate): void {
+    this.fates.set(id, fate);
+  }
+
+  /** True when something changed since the last `takeChanges`. */
+  hasChanges(): boolean {
+    return this.changedOrders.size + this.changedBatches.size + this.fates.size > 0;
+  }
+
+  /** Gives back changes a journal could not write (they are written with the next ones). */
+  oweChanges(c: SequencerChanges): void {
+    for (const id of c.orders) this.changedOrders.add(id);
+    for (const k of c.batches) this.changedBatches.add(k);
+    for (const [id, f] of c.fates) if (!this.fates.has(id)) this.fates.set(id, f);
+  }
+
+  /** The changes since the last call (see SequencerChanges), and forgets them. */
+  takeChanges(): SequencerChanges {
+    const c = { orders: this.changedOrders, batches: this.changedBatches, fates: this.fates };
+    this.changedOrders = new Set();
+    this.changedBatches = new Set();
+    this.fates = new Map();
+    return c;
   }
 
   /**
@@ -170,22 +258,30 @@ export class Sequencer {
     const dropped = { pendingOps: this.pending.length, restingOrders: this.restingOrders, cut: this.cut.length };
     this.base = state;
     this.work = state;
-    this.header = undefined;
-    this.pending = [];
-    this.deposits = [];
-    this.firstOpAt = undefined;
+    this.clearBatches();
     this.books.clear();
-    this.cut.length = 0;
+    this.changedOrders.clear();
+    this.changedBatches.clear();
+    this.fates.clear();
     return dropped;
   }
 
-  /** Takes the oldest cut batch; `requeue` puts it back when the engine refused it. */
-  takeCut(): Batch | undefined {
-    return this.cut.shift();
+  private clearBatches(): void {
+    for (const c of this.cut) this.changedBatches.add(c.k);
+    if (this.pending.length > 0) this.changedBatches.add(this.k);
+    this.header = undefined;
+    this.pending = [];
+    this.pendingIds = [];
+    this.deposits = [];
+    this.firstOpAt = undefined;
+    this.cut = [];
   }
 
-  requeue(batch: Batch): void {
-    this.cut.unshift(batch);
+  /** Takes the oldest cut batch (the service stored it as a job). */
+  takeCut(): Batch | undefined {
+    const c = this.cut.shift();
+    if (c !== undefined) this.changedBatches.add(c.k);
+    return c?.batch;
   }
 
   /**
@@ -232,15 +328,21 @@ export class Sequencer {
       }
       this.header = header;
       book.remove(maker.id);
-      this.accept(op, next);
+      this.changedOrders.add(maker.id);
+      this.accept(op, next, [maker.id, orderId]);
       return { status: "filled", orderId, trade: { makerOrderId: maker.id, q: op.q, price: maker.order.limitPrice }, pendingOps: this.pending.length };
     }
     const old = book.findByNonce(order.accountIndex, order.nonce);
     if (old === undefined && this.restingOrders >= this.opts.maxRestingOrders) {
       throw new SequencerError("BOOK_FULL", `${this.restingOrders} resting orders, limit ${this.opts.maxRestingOrders}`);
     }
-    if (old !== undefined) book.remove(old.id);
+    if (old !== undefined) {
+      book.remove(old.id);
+      this.changedOrders.add(old.id);
+      if (old.id !== orderId) this.fates.set(old.id, { status: "cancelled", code: "REPLACED", reason: `replaced by order ${orderId} (same account and nonce)` });
+    }
     book.add(order, this.opts.clock());
+    this.changedOrders.add(orderId);
     return { status: "resting", orderId, replaced: old?.id, pendingOps: this.pending.length };
   }
 
@@ -339,11 +441,120 @@ export class Sequencer {
   private submitOp(op: Op, entry?: DepositEntry): OpResult {
     const header = this.headerOrThrow();
     const deposits = entry === undefined ? this.deposits : [...this.deposits, entry];
+    const ids = idsOf(op, entry, entry === undefined ? undefined : BigInt(this.work.global.depositCount));
     const next = applyBatch(this.base, this.batchOf(header, [...this.pending, op], deposits)).state;
     this.header = header;
     this.deposits = deposits;
-    this.accept(op, next);
-    return { status: "accepted", op: op.type, pendingOps: this.pending.length };
+    this.accept(op, next, ids);
+    return { opId: ids[0], status: "accepted", op: op.type, pendingOps: this.pending.length };
+  }
+
+  /**
+   * Rebuilds the sequencer on `state` (the ledger's) from what a journal held: the
+   * batches not yet in the ledger, oldest first, and the resting orders. A held batch
+   * that still applies whole is kept as it was (same ops, same header, cut or being
+   * filled); from the first one that does not, the ops are re-applied one at a time
+   * (`rebase`). Resting orders that can no longer fill are taken off the book.
+   */
+  restore(state: State, batches: readonly HeldBatch[], resting: readonly RestingOrder[]): void {
+    this.reset(state);
+    for (const r of [...resting].sort((x, y) => x.seq - y.seq)) this.book(r.order.marketId).restore(r);
+    let i = 0;
+    for (; i < batches.length; i++) {
+      const h = batches[i];
+      let next: State;
+      try {
+        next = applyBatch(this.work, h.batch).state;
+      } catch (e) {
+        if (e instanceof RuleError) break;
+        throw e;
+      }
+      this.k = h.k;
+      if (h.cut || i < batches.length - 1) {
+        this.cut.push({ ...h, cut: true });
+        this.base = next;
+        this.k = h.k + 1;
+      } else {
+        this.header = h.batch.header;
+        this.pending = [...h.batch.ops];
+        this.pendingIds = h.ids.map((x) => [...x]);
+        this.deposits = [...h.batch.deposits];
+        this.firstOpAt = h.firstOpAt;
+      }
+      this.work = next;
+    }
+    if (i < batches.length) {
+      this.k = Math.max(this.k, ...batches.map((b) => b.k + 1));
+      // their ops go into new batches: the journal drops the old keys
+      for (const b of batches.slice(i)) this.changedBatches.add(b.k);
+      this.reapply(batches.slice(i), "does not apply to the stored ledger on restart");
+    }
+    this.pruneBook("NONCE_CONSUMED");
+  }
+
+  /**
+   * Moves everything not yet in the ledger onto `state`, the ledger after a batch was
+   * taken back (cancelled, or refused by the engine): the ops of `lost` (that batch,
+   * if it was this sequencer's) and of every held batch are re-applied one at a time, in
+   * order. L1 queue entries are not re-applied: the deposit feed reads them again from
+   * the queue, in order, so an entry that is not in the queue (a fabricated deposit) is
+   * never added again. An op that no longer holds is marked rejected with the rule.
+   * Resting orders stay unless they can no longer fill.
+   * @returns the ids marked rejected
+   */
+  rebase(state: State, why: string, lost?: Batch): string[] {
+    const held: HeldBatch[] = [...this.cut];
+    const f = this.filling();
+    if (f !== undefined) held.push(f);
+    if (lost !== undefined) held.unshift({ k: 0, batch: lost, ids: idsOfBatch(lost, BigInt(state.global.depositCount)), cut: true });
+    this.base = state;
+    this.work = state;
+    this.clearBatches();
+    this.k++;
+    const rejected = this.reapply(held, why);
+    this.pruneBook("REBASED");
+    return rejected;
+  }
+
+  private reapply(held: readonly HeldBatch[], why: string): string[] {
+    const rejected: string[] = [];
+    const reject = (ids: readonly string[], code: string, reason: string): void => {
+      for (const id of ids) {
+        rejected.push(id);
+        this.fates.set(id, { status: "rejected", code, reason });
+      }
+    };
+    for (const h of held) {
+      if (this.header === undefined) this.reuseHeader(h.batch.header);
+      h.batch.ops.forEach((op, j) => {
+        const ids = h.ids[j] ?? [];
+        if (op.type === "DEPOSIT" || op.type === "FORCED_WITHDRAW") {
+          reject(ids, "REBASED_QUEUE_ENTRY", `${why}: an L1 queue entry is read again from the queue, in order (one that is not in the queue is not added again)`);
+          return;
+        }
+        if (op.type === "NOOP") return;
+        try {
+          const header = this.headerOrThrow();
+          const next = applyBatch(this.base, this.batchOf(header, [...this.pending, op], this.deposits)).state;
+          this.header = header;
+          this.accept(op, next, [...ids]);
+        } catch (e) {
+          if (e instanceof RuleError || e instanceof SequencerError) reject(ids, e.code, `${why}; re-applied on the ledger it is refused: ${e.message}`);
+          else throw e;
+        }
+      });
+    }
+    return rejected;
+  }
+
+  /** Takes a header of a batch taken back when it still holds on the new base. */
+  private reuseHeader(h: BatchHeader): void {
+    try {
+      checkHeader(this.base.params, this.base.global, h);
+      this.header = h;
+    } catch (e) {
+      if (!(e instanceof RuleError)) throw e;
+    }
   }
 
   /** Cuts the pending batch when `batchIntervalMs` has passed since its first op. */
@@ -357,22 +568,41 @@ export class Sequencer {
   cutNow(): Batch | undefined {
     if (this.pending.length === 0 || this.header === undefined) return undefined;
     const batch = this.batchOf(this.header, this.pending, this.deposits);
+    this.cut.push({ k: this.k, batch, ids: this.pendingIds, cut: true, firstOpAt: this.firstOpAt });
+    this.changedBatches.add(this.k);
+    this.k++;
     this.base = this.work;
     this.pending = [];
+    this.pendingIds = [];
     this.deposits = [];
     this.header = undefined;
     this.firstOpAt = undefined;
-    this.cut.push(batch);
     return batch;
   }
 
-  private accept(op: Op, next: State): void {
+  private accept(op: Op, next: State, ids: string[]): void {
     if (this.pending.length === 0) this.firstOpAt = this.opts.clock();
     this.pending.push(op);
+    this.pendingIds.push(ids);
+    this.changedBatches.add(this.k);
     this.work = next;
-    // orders whose nonce the accepted ops consumed can never fill
-    for (const b of this.books.values()) b.prune((r) => r.order.nonce === next.account(r.order.accountIndex).nonce);
+    this.pruneBook("NONCE_CONSUMED");
     if (this.pending.length >= this.batchSize) this.cutNow();
+  }
+
+  /** Takes off the book the orders that can never fill on the pending state (nonce consumed, account gone). */
+  private pruneBook(code: string): void {
+    const s = this.work;
+    for (const b of this.books.values()) {
+      b.prune((r) => {
+        const a = s.account(r.order.accountIndex);
+        if (r.order.nonce === a.nonce && !isEmptyAccount(a)) return true;
+        this.changedOrders.add(r.id);
+        const why = isEmptyAccount(a) ? `account ${r.order.accountIndex} no longer exists` : `account ${r.order.accountIndex}'s nonce moved to ${a.nonce}`;
+        this.fates.set(r.id, { status: "cancelled", code, reason: `taken off the book: ${why}` });
+        return false;
+      });
+    }
   }
 
   private batchOf(header: BatchHeader, ops: readonly Op[], deposits: readonly DepositEntry[]): Batch {

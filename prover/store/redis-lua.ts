@@ -14,6 +14,7 @@
  * P:seq            string creation sequence
  * P:ledger         hash   batch number → {"jobId","batch","newStateRoot"} JSON
  * P:ledger:n       zset   batch numbers of the ledger (score = member = number)
+ * P:journal        hash   the sequencer's journal (journal.ts): key → JSON
  * P:leader         string the leader lease (prover/service/leader.ts): a fenced store
  *                         writes only while it holds the owner id given as ARGV[3]
  * ```
@@ -156,4 +157,13 @@ table.sort(found, function(x, y) return x[1] > y[1] end)
 local out = {}
 for i = 1, math.min(limit, #found) do out[i] = redis.call('HGETALL', p .. ':job:' .. found[i][2]) end
 return out
+`);
+
+/** ARGV: prefix, JSON {set{key: value}, del[]}, fence. Sets and removes journal keys in one step. Returns {"OK"} or {"PRV_ERR_NOT_LEADER"}. */
+export const JOURNAL_WRITE = new LuaScript(`${FENCE}
+local a = cjson.decode(ARGV[2])
+local k = ARGV[1] .. ':journal'
+for _, f in ipairs(a.del) do redis.call('HDEL', k, f) end
+for f, v in pairs(a.set) do redis.call('HSET', k, f, v) end
+return { 'OK' }
 `);

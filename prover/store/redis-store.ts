@@ -30,7 +30,8 @@ import {
   type StoreErrorCode,
   StoreFencedError,
 } from "./job-store";
-import { CANCEL_NEWEST, CREATE, LIST, TRANSITION, UNFINISHED } from "./redis-lua";
+import type { JournalWrite, SequencerJournal } from "./journal";
+import { CANCEL_NEWEST, CREATE, JOURNAL_WRITE, LIST, TRANSITION, UNFINISHED } from "./redis-lua";
 
 /** Options of `RedisJobStore`. */
 export interface RedisJobStoreOptions {
@@ -92,7 +93,7 @@ function moveArgs(id: string, from: readonly JobState[], to: JobState, patch: Jo
   return JSON.stringify({ id, from, to, now: String(Date.now()), set, del, ...(patch.stageMs !== undefined && { stageMs: patch.stageMs }) });
 }
 
-export class RedisJobStore implements JobStore {
+export class RedisJobStore implements JobStore, SequencerJournal {
   private readonly redis: Redis;
   private readonly owned: boolean;
   private closed = false;
@@ -231,6 +232,19 @@ export class RedisJobStore implements JobStore {
         return { batchNumber: Number(n), jobId: e.jobId, batch: JSON.parse(e.batch) as SerializedBatch, newStateRoot: e.newStateRoot };
       })
       .sort((a, b) => a.batchNumber - b.batchNumber);
+  }
+
+  async writeJournal(w: JournalWrite): Promise<void> {
+    const del = w.del ?? [];
+    const set = Object.fromEntries(w.set ?? []);
+    if (del.length === 0 && Object.keys(set).length === 0) return;
+    // cjson reads an empty array as {}: the script only iterates `del`, so either works
+    const [status] = (await JOURNAL_WRITE.run(this.redis, [this.prefix, JSON.stringify({ set, del }), this.owner])) as [string];
+    if (status === "PRV_ERR_NOT_LEADER") throw new StoreFencedError(this.owner);
+  }
+
+  async readJournal(): Promise<Map<string, string>> {
+    return new Map(Object.entries(await this.redis.hgetall(this.key("journal"))));
   }
 
   /** Removes every key of this prefix (tests; a deployment's operator by hand). */

@@ -23,6 +23,7 @@ import {
   type LedgerEntry,
   type NewJob,
 } from "./job-store";
+import type { JournalWrite, SequencerJournal } from "./journal";
 
 /** Schema versions, applied in order, each once (recorded in `schema_migrations`). */
 const MIGRATIONS: readonly string[] = [
@@ -56,6 +57,11 @@ const MIGRATIONS: readonly string[] = [
      job_id TEXT NOT NULL UNIQUE REFERENCES jobs (id),
      batch_json TEXT NOT NULL,
      new_state_root TEXT NOT NULL
+   );`,
+  // the sequencer's journal (journal.ts): acknowledged ops not yet in the ledger
+  `CREATE TABLE sequencer_journal (
+     key TEXT PRIMARY KEY,
+     value TEXT NOT NULL
    );`,
 ];
 
@@ -123,7 +129,7 @@ function isUniqueViolation(err: unknown): boolean {
   return err instanceof Database.SqliteError && err.code === "SQLITE_CONSTRAINT_UNIQUE";
 }
 
-export class SqliteJobStore implements JobStore {
+export class SqliteJobStore implements JobStore, SequencerJournal {
   private readonly db: Database.Database;
   private readonly updates = new Map<string, Database.Statement>();
 
@@ -299,6 +305,20 @@ export class SqliteJobStore implements JobStore {
       new_state_root: string;
     }[];
     return rows.map((r) => ({ batchNumber: r.batch_number, jobId: r.job_id, batch: JSON.parse(r.batch_json) as SerializedBatch, newStateRoot: r.new_state_root }));
+  }
+
+  async writeJournal(w: JournalWrite): Promise<void> {
+    const put = this.db.prepare("INSERT INTO sequencer_journal (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+    const del = this.db.prepare("DELETE FROM sequencer_journal WHERE key = ?");
+    this.db.transaction(() => {
+      for (const k of w.del ?? []) del.run(k);
+      for (const [k, v] of w.set ?? []) put.run(k, v);
+    })();
+  }
+
+  async readJournal(): Promise<Map<string, string>> {
+    const rows = this.db.prepare("SELECT key, value FROM sequencer_journal").all() as { key: string; value: string }[];
+    return new Map(rows.map((r) => [r.key, r.value]));
   }
 
   async close(): Promise<void> {

@@ -2,6 +2,7 @@
 import type { FastifyPluginAsync } from "fastify";
 import type { AppContext } from "../app";
 import { ApiError } from "../errors";
+import { pipelineStall } from "../pipeline-health";
 import { errorResponses } from "../schemas";
 
 export function healthRoutes(ctx: AppContext): FastifyPluginAsync {
@@ -23,7 +24,7 @@ export function healthRoutes(ctx: AppContext): FastifyPluginAsync {
       "/ready",
       {
         schema: {
-          summary: "Readiness: the engine is ready and the service is not shutting down",
+          summary: "Readiness: the engine is ready, the pipeline can make progress (no failed job, cut batches stored) and the service is not shutting down",
           tags: ["ops"],
           response: { 200: { type: "object", properties: { ready: { type: "boolean" } } }, ...errorResponses(503) },
         },
@@ -33,6 +34,8 @@ export function healthRoutes(ctx: AppContext): FastifyPluginAsync {
         const follower = ctx.leadership !== undefined && !ctx.leadership.isLeader();
         const ready = !ctx.lifecycle.shuttingDown && (follower || ctx.engine.ready === undefined || (await ctx.engine.ready()));
         if (!ready) throw new ApiError("PRV_ERR_NOT_READY", ctx.lifecycle.shuttingDown ? "the service is shutting down" : "the engine is not ready");
+        const stall = follower ? undefined : await pipelineStall(ctx.engine, ctx.intake);
+        if (stall !== undefined) throw new ApiError("PRV_ERR_NOT_READY", `the pipeline cannot make progress: ${stall}`);
         return reply.send({ ready: true });
       },
     );

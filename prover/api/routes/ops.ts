@@ -5,6 +5,7 @@
  */
 import type { FastifyPluginAsync } from "fastify";
 import { SequencerError, type Sequencer } from "../../service/sequencer";
+import type { SequencerIntake } from "../../service/sequencer-intake";
 import { SEQUENCER_WRITE, type AppContext } from "../app";
 import { ApiError } from "../errors";
 import { WRITE_HEADERS, errorResponses, ref } from "../schemas";
@@ -17,7 +18,8 @@ const OP_RESULT = {
   properties: {
     status: { type: "string", enum: ["filled", "resting", "accepted", "deleveraged"] },
     op: { type: "string", description: "the op type that went into the pending batch (not for a resting order)" },
-    orderId: { type: "string" },
+    orderId: { type: "string", description: "an order's id (its order hash): GET /v1/ops/{orderId} says where it is" },
+    opId: { type: "string", description: "a non-order op's id: GET /v1/ops/{opId} says where it is" },
     replaced: { type: "string" },
     trade: { type: "object", properties: { makerOrderId: { type: "string" }, q: { type: "string" }, price: { type: "string" } } },
     deleverage: {
@@ -39,8 +41,9 @@ export function opRoutes(ctx: AppContext): FastifyPluginAsync {
     ctx.requireMode("sequencer", "this route");
     return ctx.sequencer as Sequencer;
   };
-  const afterAccept = (s: Sequencer): void => {
-    if (s.outbox.length > 0 && ctx.pump !== undefined) void ctx.pump.flush();
+  const intake = (): SequencerIntake => {
+    ctx.requireMode("sequencer", "this route");
+    return ctx.intake as SequencerIntake;
   };
 
   return async (app) => {
@@ -58,19 +61,19 @@ export function opRoutes(ctx: AppContext): FastifyPluginAsync {
         },
       },
       async (req, reply) => {
-        const s = seq();
+        const desk = intake();
         return sendIdempotent(ctx, req, reply, async () => {
           await ctx.checkCapacity();
           try {
             const op = decodeSubmitOp(req.body);
+            // answered only once the journal holds the op (and a batch it completes is a job)
             if (op.kind === "ORDER") {
-              const r = s.submitOrder(op.order);
-              afterAccept(s);
+              const r = await desk.run((s) => s.submitOrder(op.order));
               const trade = r.trade && { makerOrderId: r.trade.makerOrderId, q: r.trade.q.toString(), price: r.trade.price.toString() };
               const body = { status: r.status, op: r.status === "filled" ? "TRADE" : undefined, orderId: r.orderId, replaced: r.replaced, trade, pendingOps: r.pendingOps };
               return { statusCode: 200, body };
             }
-            const r =
+            const r = await desk.run((s) =>
               op.kind === "DEPOSIT"
                 ? s.submitDeposit(op.entry)
                 : op.kind === "FORCED_WITHDRAW"
@@ -79,11 +82,11 @@ export function opRoutes(ctx: AppContext): FastifyPluginAsync {
                     ? s.submitWithdraw(op.op)
                     : op.kind === "LIQUIDATE"
                       ? s.submitLiquidate(op.op)
-                      : s.submitSettle(op.op);
-            afterAccept(s);
+                      : s.submitSettle(op.op),
+            );
             const d = r.deleverage;
             const deleverage = d && { bankrupt: d.bankrupt, counterparty: d.counterparty, marketId: d.marketId, q: d.q.toString(), price: d.price.toString() };
-            return { statusCode: 200, body: { status: r.status, op: r.op, deleverage, pendingOps: r.pendingOps } };
+            return { statusCode: 200, body: { status: r.status, op: r.op, opId: r.opId, deleverage, pendingOps: r.pendingOps } };
           } catch (e) {
             throw fromSequencer(e, ctx.config.retryAfter);
           }
@@ -107,11 +110,43 @@ export function opRoutes(ctx: AppContext): FastifyPluginAsync {
         },
       },
       async (req) => {
-        const s = seq();
-        const before = s.outbox.length;
-        s.setHeader(decodeHeader(req.body)); // fundingRates included: one signed rate per market
-        afterAccept(s);
-        return { timestamp: req.body.timestamp, cut: s.outbox.length > before };
+        const desk = intake();
+        const header = decodeHeader(req.body);
+        const before = desk.submitted + desk.sequencer.outbox.length;
+        await desk.run((s) => s.setHeader(header)); // fundingRates included: one signed rate per market
+        return { timestamp: req.body.timestamp, cut: desk.submitted + desk.sequencer.outbox.length > before };
+      },
+    );
+
+    app.get<{ Params: { id: string } }>(
+      "/v1/ops/:id",
+      {
+        config: { mode: "sequencer" },
+        schema: {
+          summary: "Sequencer mode: where an acknowledged op is: resting, pending (in a batch not yet a job), batched (with its job), or cancelled / rejected with the reason",
+          tags: ["sequencer"],
+          params: { type: "object", required: ["id"], properties: { id: { type: "string", pattern: "^0x[0-9a-f]{64}$" } } },
+          response: {
+            200: {
+              type: "object",
+              required: ["id", "status"],
+              properties: {
+                id: { type: "string" },
+                status: { type: "string", enum: ["resting", "pending", "batched", "cancelled", "rejected"] },
+                batchNumber: { type: "integer" },
+                jobId: { type: "string" },
+                code: { type: "string", description: "cancelled / rejected: the rule or reason code" },
+                reason: { type: "string" },
+              },
+            },
+            ...errorResponses(400, 404, 409),
+          },
+        },
+      },
+      async (req) => {
+        const st = intake().status(req.params.id);
+        if (st === undefined) throw new ApiError("PRV_ERR_NOT_FOUND", `no op ${req.params.id} is known to this sequencer`);
+        return { id: req.params.id, ...st };
       },
     );
 

@@ -15,6 +15,9 @@ import { defaultConfig, type Config } from "../../../prover/service/config";
 import { createLogger } from "../../../prover/service/log";
 import { ServiceMetrics } from "../../../prover/service/metrics";
 import { Sequencer } from "../../../prover/service/sequencer";
+import { SequencerIntake } from "../../../prover/service/sequencer-intake";
+import { serializeBatch } from "../../../prover/service/serialize";
+import { SqliteJobStore } from "../../../prover/store/sqlite-store";
 import { applyBatch, type Batch } from "../../../prover/state/batch";
 import type { Params } from "../../../prover/state/params";
 import type { State } from "../../../prover/state/state";
@@ -117,6 +120,7 @@ export interface TestService {
   app: FastifyInstance;
   engine: FakeEngine;
   sequencer?: Sequencer;
+  intake?: SequencerIntake;
   genesis: State;
   metrics: ServiceMetrics;
   logs: string[];
@@ -149,9 +153,18 @@ export async function testService(
   });
   const logger = createLogger("info", sink);
   const metrics = new ServiceMetrics({ defaults: false });
-  const app = await buildApp({ engine, ledger: engine, sequencer, config, metrics, logger, leadership: opts.leadership });
+  // the journal in a throwaway SQLite store (the service's is its job store)
+  const intake =
+    sequencer &&
+    new SequencerIntake(
+      sequencer,
+      new SqliteJobStore(":memory:"),
+      { submitBatch: async (b) => engine.submitBatch(b), ledgerState: () => engine.state, ledgerBatches: async () => [...engine.jobs.values()].map((j) => ({ batchNumber: j.batchNumber, jobId: j.id, batch: serializeBatch(j.batch) })) },
+      logger,
+    );
+  const app = await buildApp({ engine, ledger: engine, intake, config, metrics, logger, leadership: opts.leadership });
   await app.ready();
-  return { app, engine, sequencer, genesis, metrics, logs };
+  return { app, engine, sequencer, intake, genesis, metrics, logs };
 }
 
 /** A header for the engine's ledger at `timestamp` (batch mode). */

@@ -173,9 +173,9 @@ describe("# api routes", function () {
 
       const w = await post(encodeOp(devWithdrawal(s, 1, 100n * USDC)));
       expect(w.statusCode, w.body).to.equal(200);
-      expect(w.json()).to.deep.equal({ status: "accepted", op: "WITHDRAW", pendingOps: 3 });
+      expect(w.json()).to.deep.include({ status: "accepted", op: "WITHDRAW", pendingOps: 3 });
       const f = await post({ type: "FORCED_WITHDRAW", entry: encodeDeposit(forcedRequest(2, 50n * USDC)) });
-      expect(f.json()).to.deep.equal({ status: "accepted", op: "FORCED_WITHDRAW", pendingOps: 0 });
+      expect(f.json()).to.deep.include({ status: "accepted", op: "FORCED_WITHDRAW", pendingOps: 0 });
       await app.inject({ method: "POST", url: "/v1/oracle/headers", payload: encodeHeader(signedHeader(seq.pendingState(), 2001n)), headers: AUTH }); // hands the cut batch over
       await new Promise((r) => setTimeout(r, 50));
       expect(engine.jobs.size).to.equal(1);

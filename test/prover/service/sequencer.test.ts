@@ -221,7 +221,7 @@ describe("# sequencer", function () {
       const resting = w.seq.submitOrder(order(w, { accountIndex: 2, marketId: BTC, isBuy: true, size: 1n, limitPrice: 50_000_000n }));
       const before = w.seq.pendingState().account(2).collateral;
       const r = w.seq.submitWithdraw(devWithdrawal(w.seq.pendingState(), 2, 100n * USDC));
-      expect(r).to.deep.equal({ status: "accepted", op: "WITHDRAW", pendingOps: 0 }); // the 4th op cut the batch
+      expect(r).to.deep.include({ status: "accepted", op: "WITHDRAW", pendingOps: 0 }); // the 4th op cut the batch
       expect(w.seq.outbox.length).to.equal(1);
       expect(w.seq.outbox[0].ops.map((o) => o.type)).to.deep.equal(["DEPOSIT", "DEPOSIT", "DEPOSIT", "WITHDRAW"]);
       expect(w.seq.pendingState().account(2).collateral).to.equal(before - 100n * USDC);
@@ -251,7 +251,7 @@ describe("# sequencer", function () {
       );
       expectRefused(w.seq, () => w.seq.submitLiquidate(devLiquidation(s, { liquidatorIndex: 1, liquidateeIndex: 2, marketId: BTC, maxSize: 5n }, 10n)), "FILL_EXCEEDS_ORDER");
       const r = w.seq.submitLiquidate(devLiquidation(s, { liquidatorIndex: 1, liquidateeIndex: 2, marketId: BTC }, 500n));
-      expect(r).to.deep.equal({ status: "accepted", op: "LIQUIDATE", pendingOps: 1 });
+      expect(r).to.deep.include({ status: "accepted", op: "LIQUIDATE", pendingOps: 1 });
       const after = w.seq.pendingState();
       expect(after.account(2).positions[0].size).to.equal(1000n);
       expect(after.account(1).positions[0].size).to.equal(-1000n);
@@ -293,7 +293,7 @@ describe("# sequencer", function () {
       const expiry = s.global.markets[FUT - 1].expiry;
       w.seq.setHeader(signedHeader(s, expiry, s.global.markets.map((m, j) => (j === FUT - 1 ? 61_000_000n : m.markPrice))));
       const r = w.seq.submitSettle({ type: "SETTLE", accountIndex: 2, marketId: FUT });
-      expect(r).to.deep.equal({ status: "accepted", op: "SETTLE", pendingOps: 1 });
+      expect(r).to.deep.include({ status: "accepted", op: "SETTLE", pendingOps: 1 });
       expect(w.seq.pendingState().account(2).positions.find((p) => p.marketId === FUT)).to.equal(undefined);
       expectRefused(w.seq, () => w.seq.submitSettle({ type: "SETTLE", accountIndex: 2, marketId: FUT }), "NO_POSITION");
       expectRefused(w.seq, () => w.seq.submitSettle({ type: "SETTLE", accountIndex: 2, marketId: BTC }), "MARKET_NOT_SETTLED");
@@ -306,7 +306,7 @@ describe("# sequencer", function () {
       expectRefused(w.seq, () => w.seq.submitQueueEntry(forcedRequest(9, 1n)), "UNKNOWN_ACCOUNT");
       const before = w.seq.pendingState().account(3).collateral;
       const r = w.seq.submitQueueEntry(forcedRequest(3, 250n * USDC));
-      expect(r).to.deep.equal({ status: "accepted", op: "FORCED_WITHDRAW", pendingOps: 0 }); // the 4th op cut the batch
+      expect(r).to.deep.include({ status: "accepted", op: "FORCED_WITHDRAW", pendingOps: 0 }); // the 4th op cut the batch
       const batch = w.seq.outbox[0];
       expect(batch.ops.map((o) => o.type)).to.deep.equal(["DEPOSIT", "DEPOSIT", "DEPOSIT", "FORCED_WITHDRAW"]);
       expect(batch.deposits[3]).to.deep.equal(forcedRequest(3, 250n * USDC));

@@ -4,6 +4,7 @@
  * the ledger, the newest-batch cancel, listings and counts, two handles on one store
  * racing, and what a reopened store still holds.
  */
+import { journalOf } from "../../../prover/store/journal";
 import { expect } from "chai";
 import { JobConflictError, JobNotFoundError, type JobStore, type NewJob } from "../../../prover/store/job-store";
 import { serializeBatch, type SerializedBatch } from "../../../prover/service/serialize";
@@ -216,6 +217,16 @@ export function describeJobStore(name: string, make: () => Promise<StoreUnderTes
       expect((await reopened.unfinished()).map((j) => [j.id, j.state])).to.deep.equal([[b.id, "proving"]]);
       expect((await reopened.ledger()).map((e) => e.jobId)).to.deep.equal([a.id, b.id]);
       expect((await reopened.counts()).confirmed).to.equal(1);
+    });
+    it("writes the sequencer's journal in one step (sets and removals) and holds it for a handle opened later", async function () {
+      const j = journalOf(store);
+      await j.writeJournal({ set: new Map([["o:1", "{\"a\":1}"], ["b:1", "[]"]]) });
+      await j.writeJournal({ set: new Map([["o:1", "{\"a\":2}"], ["f:9", "{}"]]), del: ["b:1", "b:404"] });
+      await j.writeJournal({});
+      expect([...(await j.readJournal())].sort()).to.deep.equal([["f:9", "{}"], ["o:1", '{"a":2}']]);
+      await store.close();
+      const reopened = journalOf(await sut.open());
+      expect((await reopened.readJournal()).get("o:1")).to.equal('{"a":2}');
     });
   });
 }

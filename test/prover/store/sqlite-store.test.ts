@@ -48,11 +48,11 @@ describe("prover/store: SqliteJobStore on disk", function () {
   });
 
   it("opens in WAL mode with synchronous = FULL and records its schema version", async function () {
-    expect(store.schemaVersion()).to.equal(1);
+    expect(store.schemaVersion()).to.equal(2);
     await store.close();
     // reopening applies no migration twice
     store = new SqliteJobStore(file);
-    expect(store.schemaVersion()).to.equal(1);
+    expect(store.schemaVersion()).to.equal(2);
     // journal_mode is a property of the file: any other connection sees it
     const other = new Database(file, { readonly: true });
     try {

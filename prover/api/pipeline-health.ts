@@ -1,0 +1,31 @@
+/**
+ * Whether the pipeline can make progress (docs/operations.md, "Alerts"): /ready answers
+ * 503 and `zksettle_pipeline_stalled` reads 1 while it cannot. It cannot when a job has
+ * failed (batches are submitted in order, so a failed batch holds back every later one
+ * until it is retried or, the newest, cancelled), or when the sequencer cannot store
+ * its cut batches or write its journal.
+ */
+import { Gauge, type Registry } from "prom-client";
+import type { SequencerIntake } from "../service/sequencer-intake";
+import type { EnginePort } from "./ports";
+
+/** Why the pipeline is stuck, or undefined when it is not. */
+export async function pipelineStall(engine: EnginePort, intake: SequencerIntake | undefined): Promise<string | undefined> {
+  const s = intake?.stalled;
+  if (s !== undefined) return `${s.reason} (since ${new Date(s.since).toISOString()})`;
+  const failed = (await engine.counts()).failed;
+  if (failed > 0) return `${failed} failed job(s) hold back the batches after them: retry or cancel them (POST /v1/jobs/{id}/retry, /cancel)`;
+  return undefined;
+}
+
+/** zksettle_pipeline_stalled: 1 while `stalled()` says the pipeline is stuck. */
+export function registerPipelineGauge(registry: Registry, stalled: () => Promise<boolean>): void {
+  new Gauge({
+    name: "zksettle_pipeline_stalled",
+    help: "1 while the pipeline cannot make progress (a failed job, or cut batches the engine does not take); /ready answers 503 meanwhile",
+    registers: [registry],
+    async collect() {
+      this.set((await stalled().catch(() => true)) ? 1 : 0);
+    },
+  });
+}
