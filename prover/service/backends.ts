@@ -82,7 +82,7 @@ export async function openBackends(config: Config, log: Logger): Promise<Backend
     return {
       store,
       fence: () => undefined, // one machine: one writer, by the data directory's pid file
-      pool: () => (pool ??= new ProverPool({ maxThreads: config.workers })),
+      pool: () => (pool ??= new ProverPool({ maxThreads: config.workers, backend: config.prover })),
       async close() {
         await pool?.close();
         await store.close();
