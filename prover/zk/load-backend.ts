@@ -14,6 +14,13 @@ export function resolveBackend(choice: BackendChoice): { name: BackendName; fall
   return "problem" in found ? { name: "snarkjs", fallback: found.problem } : { name: "native" };
 }
 
+/** Why `choice` cannot prove on this machine (an explicit `native` without its addon), or undefined. */
+export function backendProblem(choice: BackendChoice): string | undefined {
+  if (choice !== "native") return undefined;
+  const found = nativeAddon();
+  return "problem" in found ? `prover: native backend unavailable: ${found.problem}` : undefined;
+}
+
 /** Parses a `--prover` value. */
 export function parseBackendChoice(v: string): BackendChoice {
   if (v === "auto" || (BACKEND_NAMES as readonly string[]).includes(v)) return v as BackendChoice;
