@@ -150,9 +150,24 @@ export async function compareBackends(reps: number): Promise<{ backends: Record<
   return { backends, witnessMs, ratio, nativeMissing: "problem" in found ? found.problem : undefined };
 }
 
+const BACKENDS_METHOD =
+  "the ci circuit (N = 2), one witness file; each backend in its own process (bench/backend-run.ts): key loaded once, one warm-up proof (when reps > 1), median of reps; peak RSS of that process; proveMs excludes the witness (witnessMs, wasm, the same for both). The CPU is shared with other work: compare the ratio, not the absolute times";
+
 async function main(): Promise<void> {
-  const o = new Command("bench-proving").option("--quick", "N = 2 only, one repetition").option("--reps <k>", "repetitions per size", "3").parse().opts<{ quick?: boolean; reps: string }>();
+  const o = new Command("bench-proving")
+    .option("--quick", "N = 2 only, one repetition")
+    .option("--reps <k>", "repetitions per size", "3")
+    .option("--backends-only", "only the backends side by side, written into the existing proving.json (its series kept)")
+    .parse()
+    .opts<{ quick?: boolean; reps: string; backendsOnly?: boolean }>();
   const quick = o.quick === true;
+  if (o.backendsOnly === true) {
+    const file = benchOut("proving.json");
+    const old = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>) : {};
+    const backends = await compareBackends(Math.max(1, Number(o.reps)));
+    fs.writeFileSync(file, JSON.stringify({ ...old, backendsDate: new Date().toISOString(), backendsMethod: BACKENDS_METHOD, ...backends }, null, 2) + "\n");
+    return;
+  }
   const sizes = quick ? [2] : [1, 2, 4];
   const reps = quick ? 1 : Math.max(1, Number(o.reps));
   const series: ProvingPoint[] = [];
@@ -169,7 +184,7 @@ async function main(): Promise<void> {
     circuit: { params: "ci", D: ci.accountDepth, P: ci.positionSlots, M: ci.markets, S: ci.scenarios, K: ci.oracleKeys, Q: ci.oracleQuorum, prover: "snarkjs 0.7.6 in a piscina thread (wasm witness)" },
     method: "N DEPOSIT ops per batch (every op type runs the same universal slot); ProverPool with 1 thread, warmed up; median of reps; every proof verified",
     series,
-    backendsMethod: "the ci circuit (N = 2), one witness file; each backend in its own process (bench/backend-run.ts): key loaded once, one warm-up proof, median of reps; peak RSS of that process; proveMs excludes the witness (witnessMs, wasm, the same for both). The CPU is shared with other work: compare the ratio, not the absolute times",
+    backendsMethod: BACKENDS_METHOD,
     ...(await compareBackends(reps)),
   };
   fs.writeFileSync(benchOut("proving.json"), JSON.stringify(out, null, 2) + "\n");
