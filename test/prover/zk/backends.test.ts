@@ -17,7 +17,8 @@ import { ethers } from "hardhat";
 import type { ProvingBackend } from "../../../prover/zk/backend";
 import { BackendError } from "../../../prover/zk/backend-errors";
 import { nativeAddon } from "../../../prover/zk/backend-native";
-import { loadBackend } from "../../../prover/zk/load-backend";
+import { loadBackend, parseBackendChoice, resolveBackend } from "../../../prover/zk/load-backend";
+import { ProverPool } from "../../../prover/pool/prover-pool";
 import { readSetup, terminateCurves, toSolidityCalldata, verify } from "../../../prover/zk/prover";
 import { WitnessCalculator } from "../../../prover/zk/witness";
 import { applyBatch, type Batch } from "../../../prover/state/batch";
@@ -143,6 +144,20 @@ describe("prover/zk: the native and snarkjs backends", function () {
     const err = await refusal(loadBackend("native", { ...key, zkeyPath: file }));
     expect(err.code).to.equal("PRV_ERR_ZKEY");
     expect(err.message).to.match(/not a zkey file/);
+  });
+
+  it("resolves auto to native where the addon loads, and a pool names the backend it proves with", async function () {
+    needNative.call(this);
+    expect(resolveBackend("auto")).to.deep.equal({ name: "native" });
+    expect(resolveBackend("snarkjs")).to.deep.equal({ name: "snarkjs" });
+    const pools = [new ProverPool({ maxThreads: 1 }), new ProverPool({ maxThreads: 1, backend: "snarkjs" })];
+    expect(pools.map((p) => p.backend)).to.deep.equal(["native", "snarkjs"]);
+    await Promise.all(pools.map((p) => p.close()));
+  });
+
+  it("parses --prover values and refuses any other, naming the choices", function () {
+    for (const v of ["auto", "native", "snarkjs"]) expect(parseBackendChoice(v)).to.equal(v);
+    for (const v of ["", "gpu", "Native", "rapidsnark"]) expect(() => parseBackendChoice(v)).to.throw(RangeError, /expected one of auto, native, snarkjs/);
   });
 
   describe("on the ci circuit", function () {
