@@ -26,6 +26,25 @@ export interface BackendRun {
   readonly peakRssMb: number;
 }
 
+const medianOf = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+const roundTo = (x: number, d = 1): number => Math.round(x * 10 ** d) / 10 ** d;
+
+/** Medians of one backend's runs. */
+export interface BackendSummary {
+  readonly proveMs: number;
+  readonly peakRssMb: number;
+  readonly loadMs: number;
+  readonly device: string;
+  /** The backend's own phases (native: wtns parse, QAP/FFTs, MSMs, pairing check), medians. */
+  readonly phases: Record<string, number>;
+}
+
+export function summarize(run: BackendRun): BackendSummary {
+  const keys = Object.keys(run.phases[0] ?? {});
+  const phases = Object.fromEntries(keys.map((k) => [k, roundTo(medianOf(run.phases.map((p) => p[k])))]));
+  return { proveMs: roundTo(medianOf(run.proveMs)), peakRssMb: roundTo(run.peakRssMb), loadMs: roundTo(run.loadMs), device: run.device, phases };
+}
+
 async function main(): Promise<void> {
   const o = new Command("backend-run")
     .requiredOption("--backend <name>")

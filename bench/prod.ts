@@ -39,17 +39,16 @@ import { deployDevContracts, hardhatSigner, l1Deposit, startHardhatNode } from "
 import { BATCH_CIRCUIT, batchMainSource, buildDir, loadParams, type CircuitParams } from "../scripts/lib/params";
 import { compileContracts } from "../scripts/lib/pipeline";
 import { setupCircuit } from "../scripts/lib/setup";
-import { runBackend, type BackendRun } from "./backend-run";
+import { runBackend, summarize, type BackendRun } from "./backend-run";
 import { benchOut } from "./out";
-import { summarize } from "./proving";
 import { compileVerifier } from "./solc";
 
 const USDC = 1_000_000n;
 const round = (x: number, d = 1): number => Math.round(x * 10 ** d) / 10 ** d;
 
 /** Compiles and sets up the prod circuit with `batchSize` ops (build/prod for the full one). */
-async function build(batchSize: number): Promise<{ params: CircuitParams; dir: string; constraints: number; power: number; compileMs: number; setupMs: number; zkeyBytes: number }> {
-  const prod = loadParams("prod");
+async function build(paramsName: string, batchSize: number): Promise<{ params: CircuitParams; dir: string; constraints: number; power: number; compileMs: number; setupMs: number; zkeyBytes: number }> {
+  const prod = loadParams(paramsName);
   const full = batchSize === prod.batchSize;
   const params: CircuitParams = full ? prod : { ...prod, batchSize, name: `prod-n${batchSize}` };
   const dir = full ? buildDir(prod) : path.join(REPO_ROOT, "build", "bench", "prod", `n${batchSize}`);
@@ -80,15 +79,16 @@ async function main(): Promise<void> {
   const o = new Command("bench-prod")
     .option("--prod", "(what bench/run.ts passes along)")
     .option("--batch-size <n>", "trades in the proven batch (prod's own: 32)")
+    .option("--params <name>", "another parameter set (ci: the same flow in minutes, to check the bench itself)", "prod")
     .parse()
-    .opts<{ batchSize?: string }>();
-  const N = o.batchSize === undefined ? loadParams("prod").batchSize : Number(o.batchSize);
+    .opts<{ batchSize?: string; params: string }>();
+  const N = o.batchSize === undefined ? loadParams(o.params).batchSize : Number(o.batchSize);
   if (!Number.isInteger(N) || N < 1) throw new Error(`--batch-size ${o.batchSize}: expected a positive integer`);
   const hasNative = !("problem" in nativeAddon());
   const backends: BackendName[] = hasNative ? ["native", "snarkjs"] : ["snarkjs"];
 
-  const b = await build(N);
-  console.log(`prod, N = ${N}: ${b.constraints} constraints, 2^${b.power}, zkey ${round(b.zkeyBytes / 2 ** 20)} MiB, setup ${round(b.setupMs / 1000)} s`);
+  const b = await build(o.params, N);
+  console.log(`${o.params}, N = ${N}: ${b.constraints} constraints, 2^${b.power}, zkey ${round(b.zkeyBytes / 2 ** 20)} MiB, setup ${round(b.setupMs / 1000)} s`);
   await compileContracts();
   const { key, wasmPath } = readSetup(b.dir);
   const wc = await WitnessCalculator.load(wasmPath);
@@ -138,7 +138,7 @@ async function main(): Promise<void> {
       if (BigInt(publicSignals[0]) !== onChain.inputHash) throw new Error(`${name}: the proof's inputHash is not the batch's`);
       const cd = toSolidityCalldata(proof);
       onChainValid[name] = (await verifier.getFunction("verifyProof").staticCall([cd[0], cd[1]], [[cd[2], cd[3]], [cd[4], cd[5]]], [cd[6], cd[7]], [BigInt(publicSignals[0])])) as boolean;
-      console.log(`prod, N = ${N}, ${name}: proof ${round(runs[name].proveMs[0] / 1000, 2)} s, peak RSS ${round(runs[name].peakRssMb)} MB, on-chain verifier: ${onChainValid[name]}`);
+      console.log(`${o.params}, N = ${N}, ${name}: proof ${round(runs[name].proveMs[0] / 1000, 2)} s, peak RSS ${round(runs[name].peakRssMb)} MB, on-chain verifier: ${onChainValid[name]}`);
     }
     const submitted = JSON.parse(fs.readFileSync(path.join(tmp, `${backends[0]}.json`), "utf8")) as { proof: Groth16Proof };
     const sub = await submitBatch(contracts.settlement, onChain.data, toSolidityCalldata(submitted.proof));
@@ -149,8 +149,8 @@ async function main(): Promise<void> {
     const out = {
       date: new Date().toISOString(),
       machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? "unknown", memGiB: round(os.totalmem() / 2 ** 30), node: process.version },
-      params: "prod",
-      fullBatch: N === loadParams("prod").batchSize,
+      params: o.params,
+      fullBatch: N === loadParams(o.params).batchSize,
       batchSize: N,
       ops: "TRADE",
       constraints: b.constraints,

@@ -37,7 +37,7 @@ import { compileCircuit, REPO_ROOT } from "../scripts/lib/circom";
 import { applyAllowlist, ensureBuilt } from "../scripts/lib/pipeline";
 import { BATCH_CIRCUIT, batchMainSource, loadParams, type CircuitParams } from "../scripts/lib/params";
 import { setupCircuit } from "../scripts/lib/setup";
-import { runBackend, type BackendRun } from "./backend-run";
+import { runBackend, summarize, type BackendSummary } from "./backend-run";
 import { benchOut } from "./out";
 
 const USDC = 1_000_000n;
@@ -105,22 +105,6 @@ export async function measure(N: number, reps: number): Promise<ProvingPoint> {
   } finally {
     await pool.close();
   }
-}
-
-/** Medians of one backend's runs. */
-export interface BackendSummary {
-  readonly proveMs: number;
-  readonly peakRssMb: number;
-  readonly loadMs: number;
-  readonly device: string;
-  /** The backend's own phases (native: wtns parse, QAP/FFTs, MSMs, pairing check), medians. */
-  readonly phases: Record<string, number>;
-}
-
-export function summarize(run: BackendRun): BackendSummary {
-  const keys = Object.keys(run.phases[0] ?? {});
-  const phases = Object.fromEntries(keys.map((k) => [k, round(median(run.phases.map((p) => p[k])))]));
-  return { proveMs: round(median(run.proveMs)), peakRssMb: round(run.peakRssMb), loadMs: round(run.loadMs), device: run.device, phases };
 }
 
 /**
