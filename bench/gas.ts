@@ -26,6 +26,7 @@ import { deployExitVerifier, deployPoseidons, deploySettlement, type DeployedCon
 import { OP_CODE, encodeBatchData, encodeOp, layoutFor, type OpType, type WireOpInput } from "../prover/state/layout";
 import { loadParams } from "../prover/state/params";
 import { benchOut } from "./out";
+import { compileVerifier } from "./solc";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const hre = require("hardhat") as typeof import("hardhat");
@@ -115,25 +116,6 @@ function fit(points: [number, number][]): { fixed: number; perOp: number } {
   const sxy = points.reduce((s, [x, y]) => s + x * y, 0);
   const perOp = (n * sxy - sx * sy) / (n * sxx - sx * sx);
   return { fixed: (sy - perOp * sx) / n, perOp };
-}
-
-/** Compiles a snarkjs verifier source with the npm solc (same settings as hardhat.config.ts). */
-function compileVerifier(file: string): { abi: unknown[]; bytecode: string } {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const solc = require("solc") as { compile(input: string): string };
-  const input = {
-    language: "Solidity",
-    sources: { "Groth16Verifier.sol": { content: fs.readFileSync(file, "utf8") } },
-    settings: { optimizer: { enabled: true, runs: 200 }, evmVersion: "cancun", outputSelection: { "*": { "*": ["abi", "evm.bytecode.object"] } } },
-  };
-  const out = JSON.parse(solc.compile(JSON.stringify(input))) as {
-    errors?: { severity: string; formattedMessage: string }[];
-    contracts: Record<string, Record<string, { abi: unknown[]; evm: { bytecode: { object: string } } }>>;
-  };
-  const errors = (out.errors ?? []).filter((e) => e.severity === "error");
-  if (errors.length) throw new Error(errors.map((e) => e.formattedMessage).join("\n"));
-  const c = out.contracts["Groth16Verifier.sol"].Groth16Verifier;
-  return { abi: c.abi, bytecode: "0x" + c.evm.bytecode.object };
 }
 
 /** The real verifier: the Hardhat artifact, or `--verifier <file>`; undefined when neither exists. */

@@ -7,7 +7,13 @@
  * ProverPool (one thread, wasm and zkey loaded once, warmed up by a first proof). The
  * op type does not matter for the cost: every op runs in the universal slot. Each proof
  * is verified. Reported per N: the median of `--reps` runs of witness and proving ms,
- * the constraints and the ptau power, and ms per op.
+ * the constraints and the ptau power, and ms per op. The series uses the snarkjs
+ * backend, so that it stays comparable with earlier runs.
+ *
+ * Then the backends side by side on the ci circuit (`backends`): one witness file, each
+ * backend in a process of its own (bench/backend-run.ts: key loaded once, warmed up,
+ * median proof time, peak RSS, the native prover's phases), same run. The native
+ * backend is left out, and said so, where its addon is not built.
  *
  * Full: N = 1, 2, 4 (N = 2 is the ci circuit that the tests build: build/ci). `--quick`:
  * N = 2 only, one repetition: the code path, not the curve.
@@ -19,6 +25,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Command } from "commander";
+import { nativeAddon } from "../prover/zk/backend-native";
+import { readSetup } from "../prover/zk/prover";
+import { WitnessCalculator } from "../prover/zk/witness";
 import { ProverPool } from "../prover/pool/prover-pool";
 import { applyBatch, type Batch } from "../prover/state/batch";
 import { depositNew, devGenesis, signedHeader } from "../prover/dev/fixtures";
@@ -28,6 +37,7 @@ import { compileCircuit, REPO_ROOT } from "../scripts/lib/circom";
 import { applyAllowlist, ensureBuilt } from "../scripts/lib/pipeline";
 import { BATCH_CIRCUIT, batchMainSource, loadParams, type CircuitParams } from "../scripts/lib/params";
 import { setupCircuit } from "../scripts/lib/setup";
+import { runBackend, summarize, type BackendSummary } from "./backend-run";
 import { benchOut } from "./out";
 
 const USDC = 1_000_000n;
@@ -78,7 +88,7 @@ async function depositBatch(params: CircuitParams): Promise<ReturnType<typeof bu
 export async function measure(N: number, reps: number): Promise<ProvingPoint> {
   const c = await circuitFor(N);
   const input = await depositBatch(c.params);
-  const pool = new ProverPool({ maxThreads: 1 });
+  const pool = new ProverPool({ maxThreads: 1, backend: "snarkjs" });
   try {
     await pool.prove(c.dir, input); // loads wasm and zkey, as a running service's first proof does
     const witness: number[] = [];
@@ -97,9 +107,51 @@ export async function measure(N: number, reps: number): Promise<ProvingPoint> {
   }
 }
 
+/**
+ * Each backend on the same witness of the ci circuit, in its own process. The witness
+ * is computed once here (its time is the wasm calculator's, the same for both).
+ */
+export async function compareBackends(reps: number): Promise<{ backends: Record<string, BackendSummary>; witnessMs: number; ratio?: number; nativeMissing?: string }> {
+  const ci = await circuitFor(loadParams("ci").batchSize);
+  const input = await depositBatch(ci.params);
+  const wc = await WitnessCalculator.load(readSetup(ci.dir).wasmPath);
+  await wc.wtns(input);
+  const t0 = performance.now();
+  const wtns = await wc.wtns(input);
+  const witnessMs = round(performance.now() - t0);
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "zksettle-bench-")), "ci.wtns");
+  fs.writeFileSync(file, wtns);
+  const found = nativeAddon();
+  const names = "problem" in found ? (["snarkjs"] as const) : (["snarkjs", "native"] as const);
+  const backends: Record<string, BackendSummary> = {};
+  for (const name of names) {
+    backends[name] = summarize(runBackend(name, ci.dir, file, reps));
+    console.log(`ci, ${name}: proof ${backends[name].proveMs} ms (median of ${reps}), peak RSS ${backends[name].peakRssMb} MB, key load ${backends[name].loadMs} ms`);
+  }
+  fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  const ratio = backends.native ? round(backends.snarkjs.proveMs / backends.native.proveMs, 2) : undefined;
+  if (ratio !== undefined) console.log(`ci: native is ${ratio}× snarkjs`);
+  return { backends, witnessMs, ratio, nativeMissing: "problem" in found ? found.problem : undefined };
+}
+
+const BACKENDS_METHOD =
+  "the ci circuit (N = 2), one witness file; each backend in its own process (bench/backend-run.ts): key loaded once, one warm-up proof (when reps > 1), median of reps; peak RSS of that process; proveMs excludes the witness (witnessMs, wasm, the same for both). The CPU is shared with other work: compare the ratio, not the absolute times";
+
 async function main(): Promise<void> {
-  const o = new Command("bench-proving").option("--quick", "N = 2 only, one repetition").option("--reps <k>", "repetitions per size", "3").parse().opts<{ quick?: boolean; reps: string }>();
+  const o = new Command("bench-proving")
+    .option("--quick", "N = 2 only, one repetition")
+    .option("--reps <k>", "repetitions per size", "3")
+    .option("--backends-only", "only the backends side by side, written into the existing proving.json (its series kept)")
+    .parse()
+    .opts<{ quick?: boolean; reps: string; backendsOnly?: boolean }>();
   const quick = o.quick === true;
+  if (o.backendsOnly === true) {
+    const file = benchOut("proving.json");
+    const old = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>) : {};
+    const backends = await compareBackends(Math.max(1, Number(o.reps)));
+    fs.writeFileSync(file, JSON.stringify({ ...old, backendsDate: new Date().toISOString(), backendsMethod: BACKENDS_METHOD, ...backends }, null, 2) + "\n");
+    return;
+  }
   const sizes = quick ? [2] : [1, 2, 4];
   const reps = quick ? 1 : Math.max(1, Number(o.reps));
   const series: ProvingPoint[] = [];
@@ -116,6 +168,8 @@ async function main(): Promise<void> {
     circuit: { params: "ci", D: ci.accountDepth, P: ci.positionSlots, M: ci.markets, S: ci.scenarios, K: ci.oracleKeys, Q: ci.oracleQuorum, prover: "snarkjs 0.7.6 in a piscina thread (wasm witness)" },
     method: "N DEPOSIT ops per batch (every op type runs the same universal slot); ProverPool with 1 thread, warmed up; median of reps; every proof verified",
     series,
+    backendsMethod: BACKENDS_METHOD,
+    ...(await compareBackends(reps)),
   };
   fs.writeFileSync(benchOut("proving.json"), JSON.stringify(out, null, 2) + "\n");
   await terminateCurves();

@@ -15,7 +15,7 @@
  *   latency.json       bench/latency.ts: margin under injected latency, measured on the local chain
  *   queue.json         bench/queue.ts: provers on the Redis queue against one in-process pool
  *
- * Figures: fig-constraints, fig-proving, fig-throughput, fig-gas, fig-latency, fig-margin,
+ * Figures: fig-constraints, fig-proving, fig-backends (bench/report/backends-figure.ts; prod.json from bench/prod.ts), fig-throughput, fig-gas, fig-latency, fig-margin,
  * fig-margin-live
  * (.svg). Each carries its caption (machine, parameters, date, source) as its subtitle.
  *
@@ -44,6 +44,7 @@ import {
   type Figure,
   type Input,
 } from "./report/figures";
+import { backendsFigure } from "./report/backends-figure";
 import { benchOutDir } from "./out";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
@@ -76,7 +77,7 @@ export interface ReportResult {
   readonly experiment: ExperimentResult;
 }
 
-const INPUTS = ["constraints", "gas", "service", "proving", "latency", "queue"] as const;
+const INPUTS = ["constraints", "gas", "service", "proving", "latency", "queue", "prod"] as const;
 type InputName = (typeof INPUTS)[number];
 
 function label(file: string): string {
@@ -171,6 +172,7 @@ export async function runReport(o: ReportOptions): Promise<ReportResult> {
   const figures: Figure[] = [
     constraintsFigure(loaded.constraints, machineLine),
     provingFigure(loaded.proving, loaded.service, machineLine),
+    backendsFigure(loaded.proving, loaded.prod, machineLine),
     throughputFigure(loaded.service, machineLine),
     gasFigure(loaded.gas, machineLine),
     latencyFigure(loaded.service, experiment, run),

@@ -28,6 +28,7 @@ import { Command } from "commander";
 import { hashApiKey } from "../prover/api/auth";
 import { encodeOrder } from "../prover/api/wire";
 import { ProverPool } from "../prover/pool/prover-pool";
+import { resolveBackend } from "../prover/zk/load-backend";
 import { applyBatch } from "../prover/state/batch";
 import { CI_PARAMS, depositNew, devGenesis, devOrder } from "../prover/dev/fixtures";
 import type { State } from "../prover/state/state";
@@ -259,6 +260,8 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     machine: { cores, cpu: os.cpus()[0]?.model, memGiB: round(os.totalmem() / 2 ** 30, 1), node: process.version },
     circuit: { params: "ci", batchSize: N, zkey: record.zkey },
+    // the pool's and the service's prover backend: the default, native where it is built
+    backend: resolveBackend("auto").name,
     quick,
     throughput: {
       proofs: K,

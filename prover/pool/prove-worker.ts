@@ -1,34 +1,35 @@
 /**
  * The prover pool's worker: `ProveTask` → `ProveOutcome`. Each thread loads a circuit's
- * wasm and zkey once (module-level cache keyed by circuit folder) and keeps them in
- * memory for every later task. The witness is computed here too, so that the main
+ * wasm and its prover backend (the proving key) once (module-level cache keyed by
+ * circuit folder) and keeps them in memory for every later task. The witness is computed here too, so that the main
  * thread never blocks on the wasm calculator.
  *
- * Errors the worker can survive (a witness that does not exist, a snarkjs failure) come
+ * Errors the worker can survive (a witness that does not exist, a backend failure) come
  * back as `{ ok: false }`; anything that kills the thread (process.exit, out of memory)
  * is reported by piscina, which then starts a new worker.
  */
 import "./web-worker-shim"; // first: before anything loads snarkjs/ffjavascript
-import fs from "node:fs";
 import path from "node:path";
 import { workerData } from "node:worker_threads";
-import { snarkjs } from "../zk/snarkjs";
-import type { SetupRecord } from "../zk/prover";
+import type { ProvingBackend } from "../zk/backend";
+import { BackendError } from "../zk/backend-errors";
+import { loadBackend } from "../zk/load-backend";
+import { readSetup } from "../zk/prover";
 import { WitnessCalculator, WitnessError } from "../zk/witness";
 import type { ProveOutcome, ProveTask, ProveWorkerData, StageMessage } from "./types";
 
 interface Loaded {
   readonly wc: WitnessCalculator;
-  readonly zkey: Uint8Array;
+  readonly prover: ProvingBackend;
 }
 
 const circuits = new Map<string, Promise<Loaded>>();
 
 async function load(dir: string): Promise<Loaded> {
-  const record = JSON.parse(await fs.promises.readFile(path.join(dir, "setup.json"), "utf8")) as SetupRecord;
-  const wasmPath = path.join(dir, `${record.circuit}_js`, `${record.circuit}.wasm`);
-  const zkey = new Uint8Array(await fs.promises.readFile(path.resolve(dir, record.zkey)));
-  return { wc: await WitnessCalculator.load(wasmPath), zkey };
+  const { key, wasmPath } = readSetup(dir);
+  const backend = (workerData as ProveWorkerData | undefined)?.backend ?? "auto";
+  const [wc, prover] = await Promise.all([WitnessCalculator.load(wasmPath), loadBackend(backend, key)]);
+  return { wc, prover };
 }
 
 function circuit(dir: string): Promise<Loaded> {
@@ -77,10 +78,12 @@ export default async function prove(task: ProveTask): Promise<ProveOutcome> {
     const stage: StageMessage = { stage: "proving", witnessMs };
     task.port?.postMessage(stage);
     const t1 = performance.now();
-    const { proof, publicSignals } = await snarkjs.groth16.prove(c.zkey, wtns);
+    const { proof, publicSignals } = await c.prover.prove(wtns);
     return { ok: true, proof, publicSignals, witnessMs, proveMs: performance.now() - t1 };
   } catch (err) {
-    return { ok: false, error: { kind: "prove", message: err instanceof Error ? err.message : String(err) } };
+    if (err instanceof BackendError && err.code === "PRV_ERR_WITNESS") return { ok: false, error: { kind: "witness", message: err.message } };
+    const message = err instanceof BackendError ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err);
+    return { ok: false, error: { kind: "prove", message } };
   } finally {
     task.port?.close();
   }

@@ -12,6 +12,8 @@ import os from "node:os";
 import path from "node:path";
 import { MessageChannel, type ResourceLimits } from "node:worker_threads";
 import { Piscina } from "piscina";
+import type { BackendChoice, BackendName } from "../zk/backend";
+import { resolveBackend } from "../zk/load-backend";
 import type { CircuitInput } from "../zk/witness";
 import { PoolClosedError, ProofAbortedError, ProveFailedError, WorkerCrashedError } from "./errors";
 import type { ProveOutcome, ProveOutput, ProveTask, ProveWorkerData, StageMessage } from "./types";
@@ -31,6 +33,8 @@ export interface ProverPoolOptions {
   readonly singleThreadCurve?: boolean;
   /** Tasks waiting for a thread beyond which `prove` rejects (default unlimited). */
   readonly maxQueue?: number;
+  /** Prover backend (default `auto`: native where built, else snarkjs). */
+  readonly backend?: BackendChoice;
   /** Worker entry file (tests pass a fixture that wraps the real one). */
   readonly workerFile?: string;
 }
@@ -68,12 +72,16 @@ function crashReason(err: unknown): string {
 export class ProverPool {
   private readonly piscina: Piscina<ProveTask, ProveOutcome>;
   private readonly maxThreads: number;
+  /** The backend the threads prove with. */
+  readonly backend: BackendName;
   private inFlight = 0;
   private closed = false;
 
   constructor(opts: ProverPoolOptions = {}) {
     this.maxThreads = opts.maxThreads ?? defaultThreads();
-    const data: ProveWorkerData = { singleThreadCurve: opts.singleThreadCurve ?? this.maxThreads > 1 };
+    // resolved here, once, so that every thread uses the same backend and callers can say which
+    this.backend = resolveBackend(opts.backend ?? "auto").name;
+    const data: ProveWorkerData = { singleThreadCurve: opts.singleThreadCurve ?? this.maxThreads > 1, backend: this.backend };
     this.piscina = new Piscina<ProveTask, ProveOutcome>({
       filename: opts.workerFile ?? defaultWorkerFile(),
       minThreads: this.maxThreads,

@@ -4,6 +4,7 @@
  */
 import type { MessagePort } from "node:worker_threads";
 import type { CircuitInput } from "../zk/witness";
+import type { BackendChoice } from "../zk/backend";
 import type { Groth16Proof } from "../zk/snarkjs";
 
 /** One proof to make. */
@@ -42,4 +43,6 @@ export interface ProveWorkerData {
    * instead of with one curve thread per CPU (every core for each proof).
    */
   readonly singleThreadCurve: boolean;
+  /** The prover backend each thread loads (prover/zk/backend.ts). */
+  readonly backend: BackendChoice;
 }

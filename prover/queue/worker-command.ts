@@ -6,6 +6,8 @@
  */
 import { Command, InvalidArgumentError, Option } from "commander";
 import { createLogger } from "../service/log";
+import type { BackendChoice } from "../zk/backend";
+import { backendProblem, parseBackendChoice, resolveBackend } from "../zk/load-backend";
 import { circuitId, redisUrl } from "./circuit-id";
 import { QueueError } from "./errors";
 import { QueueWorker } from "./worker";
@@ -22,6 +24,7 @@ interface WorkerFlags {
   heartbeat: number;
   drain: number;
   singleThreadCurve?: boolean;
+  prover: BackendChoice;
   logLevel: string;
 }
 
@@ -52,6 +55,18 @@ export function workerCommand(): Command {
     .addOption(new Option("--heartbeat <ms>", "registry refresh (TTL: three of these)").argParser(positiveInt).default(5000))
     .addOption(new Option("--drain <s>", "on SIGTERM, seconds running proofs may finish before they go back to the queue").argParser(nonNegative).default(60))
     .addOption(new Option("--single-thread-curve", "one core per proof even with --threads 1 (several workers on one machine)"))
+    .addOption(
+      new Option("--prover <backend>", "prover backend: native (arkworks addon, npm run build:native), snarkjs, or auto (native where built)")
+        .env("ZKSETTLE_PROVER")
+        .argParser((v) => {
+          try {
+            return parseBackendChoice(v);
+          } catch (e) {
+            throw new InvalidArgumentError((e as Error).message);
+          }
+        })
+        .default("auto"),
+    )
     .addOption(new Option("--log-level <level>", "pino level").env("ZKSETTLE_LOG_LEVEL").default("info"))
     .action(async (f: WorkerFlags) => {
       const log = createLogger(f.logLevel);
@@ -59,6 +74,11 @@ export function workerCommand(): Command {
       try {
         redisUrl(f.store);
         circuitId(f.build);
+        const problem = backendProblem(f.prover);
+        if (problem !== undefined) {
+          process.stderr.write(`zksettle worker: ${problem}\n`);
+          process.exit(2);
+        }
         worker = new QueueWorker({
           url: f.store,
           prefix: f.prefix,
@@ -70,6 +90,7 @@ export function workerCommand(): Command {
           maxStalledCount: f.maxStalled,
           heartbeatMs: f.heartbeat,
           singleThreadCurve: f.singleThreadCurve,
+          backend: f.prover,
           log,
         });
       } catch (e) {
@@ -84,6 +105,8 @@ export function workerCommand(): Command {
         void worker.close(signals === 1 ? f.drain * 1000 : 0);
       };
       process.on("SIGTERM", stop).on("SIGINT", stop);
+      const { name, fallback } = resolveBackend(f.prover);
+      log.info({ backend: name, requested: f.prover, fallback }, `proving with the ${name} backend`);
       await worker.waitUntilReady();
       log.info({ worker: worker.id }, "zksettle worker ready");
       const exit = await worker.done;

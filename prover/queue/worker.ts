@@ -23,6 +23,7 @@ import { Redis } from "ioredis";
 import { ProverPool } from "../pool/prover-pool";
 import type { ProveOutput, StageMessage } from "../pool/types";
 import type { Logger } from "../service/log";
+import type { BackendChoice } from "../zk/backend";
 import type { CircuitInput } from "../zk/witness";
 import { circuitId, redisUrl } from "./circuit-id";
 import { CircuitMismatchError } from "./errors";
@@ -57,6 +58,8 @@ export interface QueueWorkerOptions {
    * Several 1-thread workers on one machine want it, or each proof claims every core.
    */
   readonly singleThreadCurve?: boolean;
+  /** Prover backend of the default pool (default `auto`: native where built). */
+  readonly backend?: BackendChoice;
   /** The proof function; default a ProverPool of `threads` threads on `circuitDir`. */
   readonly prove?: ProveFn;
   /** Circuit id override (tests: a worker built for another circuit). */
@@ -99,7 +102,7 @@ export class QueueWorker {
     this.circuit = o.circuit ?? circuitId(o.circuitDir);
     this.done = new Promise((r) => (this.resolveDone = r));
     if (o.prove === undefined) {
-      const pool = new ProverPool({ maxThreads: o.threads, singleThreadCurve: o.singleThreadCurve });
+      const pool = new ProverPool({ maxThreads: o.threads, singleThreadCurve: o.singleThreadCurve, backend: o.backend });
       this.pool = pool;
       this.proveFn = (input, p) => pool.prove(o.circuitDir, input, p);
     } else {
@@ -120,7 +123,7 @@ export class QueueWorker {
     const beat = o.heartbeatMs ?? 5000;
     this.timers.push(setInterval(() => void this.heartbeat(), beat), setInterval(() => void this.pollCancels(), o.cancelPollMs ?? 1000));
     void this.heartbeat();
-    o.log?.info({ worker: this.id, circuit: this.circuit, threads: o.threads, prefix: o.prefix }, "zksettle worker started");
+    o.log?.info({ worker: this.id, circuit: this.circuit, threads: o.threads, prefix: o.prefix, backend: this.pool?.backend }, "zksettle worker started");
   }
 
   /** Resolves once the worker is connected and fetching jobs. */
@@ -135,7 +138,8 @@ export class QueueWorker {
 
   /** This worker's registry entry. */
   info(): WorkerInfo {
-    return { id: this.id, host: os.hostname(), threads: this.o.threads, busy: this.running.size, proofs: this.proofs, lastSeen: Date.now() };
+    const info = { id: this.id, host: os.hostname(), threads: this.o.threads, busy: this.running.size, proofs: this.proofs, lastSeen: Date.now() };
+    return this.pool === undefined ? info : { ...info, backend: this.pool.backend };
   }
 
   /**

@@ -16,6 +16,7 @@ import { RemoteProver } from "../queue/remote-prover";
 import type { JobStore } from "../store/job-store";
 import { RedisJobStore } from "../store/redis-store";
 import { SqliteJobStore } from "../store/sqlite-store";
+import { backendProblem } from "../zk/load-backend";
 import { parseStore, type Config } from "./config";
 import type { ProverPort } from "./ports";
 
@@ -77,12 +78,14 @@ export async function openBackends(config: Config, log: Logger): Promise<Backend
   if ("problem" in where) throw new StartupError([`store: ${where.problem}`]);
   let pool: (ProverPort & { close(): Promise<void> }) | undefined;
   if (where.kind === "sqlite") {
+    const problem = backendProblem(config.prover);
+    if (problem !== undefined) throw new StartupError([problem]);
     const unlock = lockDataDir(config.dataDir);
     const store = new SqliteJobStore(where.file);
     return {
       store,
       fence: () => undefined, // one machine: one writer, by the data directory's pid file
-      pool: () => (pool ??= new ProverPool({ maxThreads: config.workers })),
+      pool: () => (pool ??= new ProverPool({ maxThreads: config.workers, backend: config.prover })),
       async close() {
         await pool?.close();
         await store.close();

@@ -49,6 +49,7 @@ import { parseBatch } from "./serialize";
 import { RiskLoop, attachRiskLoop, loadRiskConfig } from "./risk-loop";
 import { registerRiskMetrics } from "../risk/metrics";
 import { registerWorkerMetrics } from "../queue/metrics";
+import { resolveBackend } from "../zk/load-backend";
 
 /** The repository root (build/, artifacts/, circuits/params/). */
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
@@ -184,6 +185,10 @@ export async function startService(config: Config, log: Logger, metrics: Service
   });
   const submitter = new ChainAdapter({ chain, store, provider, log: chainLog, confirmations: config.confirmations, finality: chain.finality, replaceAfterMs: config.replaceAfter * 1000, pollMs: config.pollInterval });
   const prover = backends.pool();
+  if (prover.backend !== undefined) {
+    const { fallback } = resolveBackend(config.prover);
+    log.info({ backend: prover.backend, requested: config.prover, threads: prover.threads, fallback }, `proving with the ${prover.backend} backend`);
+  }
   // remote workers (the Redis prove queue) show in /metrics, one series per worker
   if (prover.workers !== undefined) registerWorkerMetrics(metrics.registry, () => prover.workers!());
   const engine = new Engine({ store, ledger, pool: prover, submitter, circuitDir: circuit.dir, vkey: circuit.vkey, params, maxQueued: config.maxQueue });

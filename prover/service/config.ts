@@ -47,6 +47,7 @@ export interface Config {
   takerFeeBps: number;
   devOracle: boolean;
   workers: number;
+  prover: "auto" | "native" | "snarkjs";
   rpcUrl: string;
   settlement: string;
   signerKey: string;
@@ -83,6 +84,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: "takerFeeBps", kind: "int", min: 0, max: 255, help: "sequencer: taker fee, basis points" },
   { key: "devOracle", kind: "bool", help: "sign batch headers with the INSECURE dev oracle keys (tests and demo only)" },
   { key: "workers", kind: "int", min: 1, max: 1024, help: "prover worker threads" },
+  { key: "prover", kind: "string", choices: ["auto", "native", "snarkjs"], help: "prover backend: native (arkworks addon, npm run build:native), snarkjs, or auto (native where built)" },
   { key: "rpcUrl", kind: "string", help: "JSON-RPC endpoint of the chain" },
   { key: "settlement", kind: "string", pattern: /^(0x[0-9a-fA-F]{40})?$/, help: "address of the settlement contract" },
   { key: "signerKey", kind: "string", secret: true, pattern: /^(0x[0-9a-fA-F]{64})?$/, help: "private key of the submitting account (prefer ZKSETTLE_SIGNER_KEY)" },
@@ -120,6 +122,7 @@ export function defaultConfig(): Config {
     takerFeeBps: 0,
     devOracle: false,
     workers: Math.max(1, os.availableParallelism() - 1),
+    prover: "auto",
     rpcUrl: "http://127.0.0.1:8545",
     settlement: "",
     signerKey: "",

@@ -35,6 +35,8 @@ export interface Capacity {
   readonly maxQueued: number;
   readonly workers: number;
   readonly busy: number;
+  /** The prover backend of the local threads (native or snarkjs). */
+  readonly backend?: string;
   /** The remote workers, when the pool is remote (prover/queue). */
   readonly provers?: readonly ProverWorker[];
 }

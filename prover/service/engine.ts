@@ -127,7 +127,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   async capacity(): Promise<Capacity> {
-    const c = { queued: (await this.o.store.unfinished()).length, maxQueued: this.maxQueued, workers: this.o.pool.threads, busy: this.o.pool.busy };
+    const backend = this.o.pool.backend;
+    const c = { queued: (await this.o.store.unfinished()).length, maxQueued: this.maxQueued, workers: this.o.pool.threads, busy: this.o.pool.busy, ...(backend === undefined ? {} : { backend }) };
     return this.o.pool.workers === undefined ? c : { ...c, provers: await this.o.pool.workers() };
   }
 

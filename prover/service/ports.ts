@@ -45,12 +45,16 @@ export interface ProverWorker {
   readonly proofs: number;
   /** When the worker last wrote its entry (ms since the epoch). */
   readonly lastSeen: number;
+  /** Its prover backend (prover/zk/backend.ts); absent from workers that predate it. */
+  readonly backend?: string;
 }
 
 /** The prover threads (ProverPool), or the remote workers (prover/queue's RemoteProver). */
 export interface ProverPort {
   /** The remote workers, when the proofs are made elsewhere. */
   workers?(): Promise<readonly ProverWorker[]>;
+  /** The prover backend of these threads (absent: the remote workers say theirs). */
+  readonly backend?: string;
   /** Worker threads: the engine runs at most this many proofs at a time. */
   readonly threads: number;
   /** Threads busy now. */

@@ -1,11 +1,13 @@
 /**
  * Groth16 proving for a compiled and set-up circuit: witness with circom2's wasm
- * calculator, proof with snarkjs. The wasm and the zkey are read once and kept in
- * memory (snarkjs accepts Uint8Arrays; its issue 523), so a long-running worker pays
- * the file reads once.
+ * calculator, proof with a prover backend (backend.ts: native where built, else
+ * snarkjs). The wasm and the proving key are loaded once and kept in memory, so a
+ * long-running worker pays the file reads once.
  */
 import fs from "node:fs";
 import path from "node:path";
+import type { BackendChoice, KeySource, ProvingBackend } from "./backend";
+import { loadBackend } from "./load-backend";
 import { snarkjs, terminateCurves, type Groth16Proof, type VerificationKey } from "./snarkjs";
 import { WitnessCalculator, WitnessError, type CircuitInput } from "./witness";
 
@@ -34,40 +36,50 @@ export interface LoadedCircuit {
   readonly name: string;
   readonly vkey: VerificationKey;
   readonly insecure: boolean;
+  /** The prover backend holding the proving key. */
+  readonly backend: ProvingBackend;
   /** Full witness; throws WitnessError when a constraint or assert fails. */
   computeWitness(input: CircuitInput): Promise<bigint[]>;
   prove(input: CircuitInput): Promise<ProveResult>;
   verify(publicSignals: string[], proof: Groth16Proof): Promise<boolean>;
 }
 
-/**
- * Loads `<dir>/<name>_js/<name>.wasm` and the zkey named in `<dir>/setup.json`
- * (written by scripts/setup.ts). `name` defaults to the circuit of that record.
- */
-export async function loadCircuit(dir: string, name?: string): Promise<LoadedCircuit> {
+/** The setup record of a build folder and the key files it names. */
+export function readSetup(dir: string): { record: SetupRecord; key: KeySource; wasmPath: string } {
   const recordPath = path.join(dir, "setup.json");
   if (!fs.existsSync(recordPath)) throw new Error(`${dir}: no setup.json; run scripts/setup.ts first`);
   const record = JSON.parse(fs.readFileSync(recordPath, "utf8")) as SetupRecord;
+  const vkey = JSON.parse(fs.readFileSync(path.resolve(dir, record.verificationKey), "utf8")) as VerificationKey;
+  const wasmPath = path.join(dir, `${record.circuit}_js`, `${record.circuit}.wasm`);
+  return { record, key: { zkeyPath: path.resolve(dir, record.zkey), vkey }, wasmPath };
+}
+
+/**
+ * Loads `<dir>/<name>_js/<name>.wasm` and the zkey named in `<dir>/setup.json`
+ * (written by scripts/setup.ts) into the prover backend `backend` picks (default
+ * `auto`: native where built). `name` defaults to the circuit of that record.
+ */
+export async function loadCircuit(dir: string, name?: string, backend: BackendChoice = "auto"): Promise<LoadedCircuit> {
+  const { record, key } = readSetup(dir);
   const circuit = name ?? record.circuit;
   const wasmPath = path.join(dir, `${circuit}_js`, `${circuit}.wasm`);
-  const zkey = new Uint8Array(fs.readFileSync(path.resolve(dir, record.zkey)));
-  const vkey = JSON.parse(fs.readFileSync(path.resolve(dir, record.verificationKey), "utf8")) as VerificationKey;
-  const wc = await WitnessCalculator.load(wasmPath);
+  const [wc, prover] = await Promise.all([WitnessCalculator.load(wasmPath), loadBackend(backend, key)]);
 
   return {
     name: circuit,
-    vkey,
+    vkey: key.vkey,
     insecure: record.insecure,
+    backend: prover,
     computeWitness: (input) => wc.witness(input),
     async prove(input) {
       const t0 = performance.now();
       const wtns = await wc.wtns(input);
       const t1 = performance.now();
-      const { proof, publicSignals } = await snarkjs.groth16.prove(zkey, wtns);
+      const { proof, publicSignals } = await prover.prove(wtns);
       const t2 = performance.now();
       return { proof, publicSignals, timings: { witnessMs: t1 - t0, proveMs: t2 - t1 } };
     },
-    verify: (publicSignals, proof) => verify(vkey, publicSignals, proof),
+    verify: (publicSignals, proof) => verify(key.vkey, publicSignals, proof),
   };
 }
 

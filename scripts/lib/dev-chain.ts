@@ -96,10 +96,10 @@ export interface DevContracts {
 
 /**
  * Deploys TestToken, the generated Groth16Verifier (contracts/generated/, for the
- * circuit built last) and Settlement for `genesis`, published on chain (GenesisPublished)
+ * circuit built last; or `verifier`, already deployed) and Settlement for `genesis`, published on chain (GenesisPublished)
  * so that anyone can rebuild the state from the chain alone; `operator` deploys and operates.
  */
-export async function deployDevContracts(operator: Signer, params: Params, genesis: State, maxOracleDrift = 300): Promise<DevContracts> {
+export async function deployDevContracts(operator: Signer, params: Params, genesis: State, maxOracleDrift = 300, verifierContract?: DeployedContract): Promise<DevContracts> {
   const deployArtifact = async (source: string, name: string): Promise<DeployedContract> => {
     const { abi, bytecode } = readArtifact(source, name);
     const c = await new ContractFactory(abi, bytecode, operator).deploy();
@@ -107,7 +107,7 @@ export async function deployDevContracts(operator: Signer, params: Params, genes
     return c as DeployedContract;
   };
   const token = await deployArtifact("contracts/test/TestToken.sol", "TestToken");
-  const verifier = await deployArtifact("contracts/generated/Groth16Verifier.sol", "Groth16Verifier");
+  const verifier = verifierContract ?? (await deployArtifact("contracts/generated/Groth16Verifier.sol", "Groth16Verifier"));
   const { settlement, poseidon5 } = await deploySettlement(operator, { verifier, token, genesisStateRoot: genesis.stateRoot(), genesis: encodeGenesis(genesis), params, maxOracleDrift });
   const receipt = await settlement.deploymentTransaction()?.wait();
   return { token, verifier, settlement, poseidon5, deployBlock: receipt?.blockNumber ?? 0 };

@@ -1,7 +1,8 @@
 /**
  * "Build what is missing": the circuit of a parameter set (cached by source hash,
  * checked with circom --inspect), its Groth16 keys and Solidity verifier (cached by
- * r1cs hash), and the Hardhat artifacts. Shared by scripts/build.ts, the demo and the
+ * r1cs hash), the Hardhat artifacts, and the native prover addon where cargo is
+ * installed (scripts/lib/native-build.ts; without it proofs use snarkjs). Shared by scripts/build.ts, the demo and the
  * test preparation, so that a fresh clone needs one command.
  */
 import { execFileSync } from "node:child_process";
@@ -9,6 +10,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { compileCircuit, REPO_ROOT, type CompiledCircuit } from "./circom";
 import { BATCH_CIRCUIT, batchMainSource, buildDir, loadParams, type CircuitParams } from "./params";
+import { buildNative, type NativeBuild } from "./native-build";
 import { setupCircuit, type SetupResult } from "./setup";
 import { withSpinner } from "./progress";
 
@@ -48,6 +50,7 @@ export interface Built {
   circuit: CompiledCircuit;
   setup: SetupResult;
   dir: string;
+  native: NativeBuild;
 }
 
 /**
@@ -66,5 +69,7 @@ export async function ensureBuilt(paramsName: string, ptau?: string): Promise<Bu
     verifierOut: path.join(REPO_ROOT, "contracts", "generated", "Groth16Verifier.sol"),
   });
   await compileContracts();
-  return { params, circuit, setup, dir: buildDir(params) };
+  const native = await buildNative();
+  if ("problem" in native) console.error(`native prover not built (${native.problem.split("\n")[0]}): proofs use snarkjs`);
+  return { params, circuit, setup, dir: buildDir(params), native };
 }

@@ -80,12 +80,21 @@ const FIXTURES: Record<string, unknown> = {
     circuit: { params: "ci" },
     series: [
       { batchSize: 1, witnessMs: 900, provingMs: 9000 },
-      { batchSize: 2, witnessMs: 1500, provingMs: 15000 },
+      { batchSize: 2, witnessMs: 1500, provingMs: 15000, constraints: 193650 },
     ],
+    backends: { snarkjs: { proveMs: 33000, peakRssMb: 850 }, native: { proveMs: 6000, peakRssMb: 300 } },
+  },
+  "prod.json": {
+    date: "2026-01-02T07:00:00.000Z",
+    machine: MACHINE,
+    params: "prod",
+    batchSize: 2,
+    constraints: 140000,
+    backends: { snarkjs: { proveMs: 25000, peakRssMb: 700 }, native: { proveMs: 5000, peakRssMb: 250 } },
   },
 };
 
-const FIGURES = ["constraints", "proving", "throughput", "gas", "latency", "margin", "margin-live"];
+const FIGURES = ["constraints", "proving", "backends", "throughput", "gas", "latency", "margin", "margin-live"];
 
 /** Text as vega writes it into SVG. */
 function xml(s: string): string {
@@ -185,6 +194,7 @@ describe("bench/report.ts (--quick)", function () {
       expect(status).to.deep.equal({
         constraints: "not measured in this run",
         proving: "not measured in this run",
+        backends: "not measured in this run",
         throughput: "not measured in this run",
         gas: "not measured in this run",
         latency: "rendered",
@@ -193,7 +203,7 @@ describe("bench/report.ts (--quick)", function () {
       });
       expect(fs.existsSync(path.join(out, "fig-gas.svg"))).to.equal(false);
       const md = fs.readFileSync(r.reportFile, "utf8");
-      expect(md.match(/\*\*Not measured in this run\.\*\*/g)).to.have.length(5);
+      expect(md.match(/\*\*Not measured in this run\.\*\*/g)).to.have.length(6);
       const latency = r.figures.find((f) => f.id === "latency");
       expect(latency?.caption?.find((l) => l.startsWith("Source: "))).to.match(/synthetic trace/);
       for (const f of r.figures.filter((x) => x.status === "rendered")) {

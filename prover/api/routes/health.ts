@@ -54,6 +54,7 @@ export function healthRoutes(ctx: AppContext): FastifyPluginAsync {
                 maxQueued: { type: "integer" },
                 workers: { type: "integer" },
                 busy: { type: "integer" },
+                backend: { type: "string", description: "prover backend of this process's threads: native (arkworks addon) or snarkjs" },
                 accepting: { type: "boolean" },
                 mode: { type: "string" },
                 role: { type: "string", enum: ["single", "leader", "follower"], description: "single: one machine; leader/follower: many machines (--store redis://…)" },
@@ -62,7 +63,7 @@ export function healthRoutes(ctx: AppContext): FastifyPluginAsync {
                   description: "many machines: the prover workers on the shared queue",
                   items: {
                     type: "object",
-                    properties: { id: { type: "string" }, host: { type: "string" }, threads: { type: "integer" }, busy: { type: "integer" }, proofs: { type: "integer" }, lastSeen: { type: "integer" } },
+                    properties: { id: { type: "string" }, host: { type: "string" }, threads: { type: "integer" }, busy: { type: "integer" }, proofs: { type: "integer" }, lastSeen: { type: "integer" }, backend: { type: "string" } },
                   },
                 },
                 sequencer: {

@@ -29,4 +29,10 @@ describe("prover/queue: zksettle worker command line", function () {
     expect(r.status).to.equal(2);
     expect(r.stderr).to.contain("cannot identify the circuit").and.contain("run the setup first");
   });
+
+  it("refuses a --prover that names no backend, listing the ones there are", function () {
+    const r = worker(["--store", "redis://127.0.0.1:1", "--build", CI_CIRCUIT_DIR, "--prover", "gpu"]);
+    expect(r.status).to.not.equal(0);
+    expect(r.stderr).to.contain('prover backend "gpu"').and.contain("auto, native, snarkjs");
+  });
 });

@@ -1,0 +1,137 @@
+//! zksettle's native Groth16 prover as a Node addon (napi-rs).
+//!
+//! `loadZkey(path)` parses a snarkjs zkey once (off the JavaScript thread) into a
+//! `NativeProver`, which holds it for every later `prove(wtns)`. Keys are shared per
+//! process: loading the same path again (another worker thread) reuses the parsed key.
+//! Proofs come back as the JSON snarkjs writes (`{ proof, publicSignals }`, decimal
+//! strings, `"protocol": "groth16", "curve": "bn128"`), plus where the time went.
+//! Errors carry a `PRV_ERR_*` code as their message prefix (error.rs).
+
+mod binfile;
+mod error;
+mod groth16;
+mod json;
+mod wtns;
+mod zkey;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Instant;
+
+use napi::bindgen_prelude::{AsyncTask, Buffer};
+use napi::{Env, Task};
+use napi_derive::napi;
+
+use crate::error::NativeError;
+use crate::zkey::ProvingKey;
+
+/// Parsed keys of this process, by canonical path and file length.
+fn keys() -> &'static Mutex<HashMap<(String, u64), Arc<ProvingKey>>> {
+    static KEYS: OnceLock<Mutex<HashMap<(String, u64), Arc<ProvingKey>>>> = OnceLock::new();
+    KEYS.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+fn load(path: &str) -> Result<Arc<ProvingKey>, NativeError> {
+    let canonical = std::fs::canonicalize(path).map_err(|e| NativeError::format("zkey", format!("{}: {}", path, e)))?;
+    let len = std::fs::metadata(&canonical).map(|m| m.len()).unwrap_or(0);
+    let id = (canonical.to_string_lossy().into_owned(), len);
+    if let Some(k) = keys().lock().unwrap().get(&id) {
+        return Ok(k.clone());
+    }
+    let bytes = std::fs::read(&canonical).map_err(|e| NativeError::format("zkey", format!("{}: {}", path, e)))?;
+    let key = Arc::new(zkey::parse(&bytes)?);
+    keys().lock().unwrap().insert(id, key.clone());
+    Ok(key)
+}
+
+/// A loaded proving key.
+#[napi]
+pub struct NativeProver {
+    key: Arc<ProvingKey>,
+}
+
+#[napi]
+impl NativeProver {
+    /// Wires of the circuit (witness length).
+    #[napi(getter)]
+    pub fn n_vars(&self) -> u32 {
+        self.key.n_vars as u32
+    }
+
+    /// Public signals of the circuit.
+    #[napi(getter)]
+    pub fn n_public(&self) -> u32 {
+        self.key.n_public as u32
+    }
+
+    /// Rows of the evaluation domain (a power of two ≥ constraints + public inputs + 1).
+    #[napi(getter)]
+    pub fn domain_size(&self) -> u32 {
+        self.key.domain_size as u32
+    }
+
+    /// The verification key as snarkjs' `zkey export verificationkey` JSON (without
+    /// `vk_alphabeta_12`), to compare with the circuit's own.
+    #[napi]
+    pub fn verification_key_json(&self) -> String {
+        json::verification_key(&self.key.vk)
+    }
+
+    /// Proves the witness of a `.wtns` image; resolves to the proof JSON.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn prove(&self, wtns: Buffer) -> AsyncTask<ProveTask> {
+        AsyncTask::new(ProveTask { key: self.key.clone(), wtns: wtns.to_vec() })
+    }
+}
+
+pub struct LoadTask {
+    path: String,
+}
+
+impl Task for LoadTask {
+    type Output = Arc<ProvingKey>;
+    type JsValue = NativeProver;
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        Ok(load(&self.path)?)
+    }
+
+    fn resolve(&mut self, _env: Env, key: Self::Output) -> napi::Result<Self::JsValue> {
+        Ok(NativeProver { key })
+    }
+}
+
+/// Reads and parses a zkey on the libuv thread pool.
+#[napi(ts_return_type = "Promise<NativeProver>")]
+pub fn load_zkey(path: String) -> AsyncTask<LoadTask> {
+    AsyncTask::new(LoadTask { path })
+}
+
+pub struct ProveTask {
+    key: Arc<ProvingKey>,
+    wtns: Vec<u8>,
+}
+
+impl Task for ProveTask {
+    type Output = String;
+    type JsValue = String;
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        let t0 = Instant::now();
+        let w = wtns::parse(&self.wtns)?;
+        let parse_ms = t0.elapsed().as_secs_f64() * 1000.0;
+        let (proof, t) = groth16::prove(&self.key, &w)?;
+        Ok(json::prove_result(&proof, &w[1..=self.key.n_public], parse_ms, &t))
+    }
+
+    fn resolve(&mut self, _env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
+        Ok(output)
+    }
+}
+
+/// Threads the prover's parallel loops use (rayon's pool: one per core by default,
+/// RAYON_NUM_THREADS to change).
+#[napi]
+pub fn threads() -> u32 {
+    rayon::current_num_threads() as u32
+}

@@ -1,0 +1,82 @@
+/**
+ * The native backend: the arkworks Groth16 prover of native/ (a napi-rs addon built by
+ * `npm run build:native`). The addon parses the zkey once per process, proves on its
+ * own thread pool (every core) off the JavaScript thread, and checks each proof with a
+ * pairing before it returns it.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { BackendError } from "./backend-errors";
+import type { KeySource, ProvingBackend } from "./backend";
+import { assertSameKey } from "./backend-snarkjs";
+import type { Groth16Proof } from "./snarkjs";
+
+/** Where `npm run build:native` puts the addon. */
+export const NATIVE_ADDON = path.resolve(__dirname, "..", "..", "native", "zksettle_native.node");
+
+interface NativeProver {
+  readonly nVars: number;
+  readonly nPublic: number;
+  readonly domainSize: number;
+  verificationKeyJson(): string;
+  prove(wtns: Uint8Array): Promise<string>;
+}
+
+interface NativeAddon {
+  loadZkey(path: string): Promise<NativeProver>;
+  threads(): number;
+}
+
+interface NativeResult {
+  proof: Groth16Proof;
+  publicSignals: string[];
+  timings: Record<string, number>;
+}
+
+let addon: NativeAddon | undefined;
+let loadProblem: string | undefined;
+
+/** The addon, or why it cannot be used (not built, or built for another platform). */
+export function nativeAddon(): { addon: NativeAddon } | { problem: string } {
+  if (addon) return { addon };
+  if (loadProblem === undefined) {
+    if (!fs.existsSync(NATIVE_ADDON)) {
+      loadProblem = `${path.relative(process.cwd(), NATIVE_ADDON)} is not built (npm run build:native; it needs Rust's cargo)`;
+    } else {
+      try {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        addon = require(NATIVE_ADDON) as NativeAddon;
+        return { addon };
+      } catch (err) {
+        loadProblem = `${NATIVE_ADDON} does not load: ${err instanceof Error ? err.message : String(err)}`;
+      }
+    }
+  }
+  return { problem: loadProblem };
+}
+
+export async function loadNativeBackend(key: KeySource): Promise<ProvingBackend> {
+  const found = nativeAddon();
+  if ("problem" in found) throw new BackendError("PRV_ERR_BACKEND_UNAVAILABLE", `native prover: ${found.problem}`);
+  let prover: NativeProver;
+  try {
+    prover = await found.addon.loadZkey(key.zkeyPath);
+  } catch (err) {
+    throw BackendError.fromNative(err);
+  }
+  assertSameKey(key, JSON.parse(prover.verificationKeyJson()) as Record<string, unknown>);
+  return {
+    name: "native",
+    device: `cpu (arkworks), ${found.addon.threads()} threads`,
+    async prove(wtns) {
+      let text: string;
+      try {
+        text = await prover.prove(wtns);
+      } catch (err) {
+        throw BackendError.fromNative(err);
+      }
+      const r = JSON.parse(text) as NativeResult;
+      return { proof: r.proof, publicSignals: r.publicSignals, phases: r.timings };
+    },
+  };
+}
