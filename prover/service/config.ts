@@ -172,7 +172,9 @@ function parseValue(spec: OptionSpec, raw: unknown, where: string): { value?: un
       return { problem: `${name}: ${show} is not a boolean (true/false)` };
     case "int":
     case "number": {
-      const n = typeof raw === "number" ? raw : typeof raw === "string" && raw.trim() !== "" ? Number(raw) : NaN;
+      // strict decimal: Number() would read "1e3" as 1000 and "0x50" as 80
+      const decimal = spec.kind === "int" ? /^[+-]?\d+$/ : /^[+-]?(\d+\.?\d*|\.\d+)$/;
+      const n = typeof raw === "number" ? raw : typeof raw === "string" && decimal.test(raw.trim()) ? Number(raw) : NaN;
       if (!Number.isFinite(n) || (spec.kind === "int" && !Number.isInteger(n))) return { problem: `${name}: ${show} is not ${spec.kind === "int" ? "an integer" : "a number"}` };
       if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) {
         return { problem: `${name}: ${n} outside ${spec.min ?? "-∞"}..${spec.max ?? "∞"}` };
@@ -241,6 +243,8 @@ export function loadConfig(src: ConfigSources = {}): Config {
   const c = cfg as unknown as Config;
   const store = parseStore(c.store, c.dataDir);
   if ("problem" in store) problems.push(`store: ${store.problem}`);
+  const rpc = rpcUrlProblem(c.rpcUrl);
+  if (rpc !== undefined) problems.push(`rpcUrl: ${rpc}`);
   if (problems.length === 0) {
     if (c.devOracle && c.mode !== "sequencer") problems.push("devOracle: only meaningful with mode sequencer");
     if (c.devGenesis && c.genesis !== "") problems.push("genesis: give either --genesis FILE or --dev-genesis, not both");
@@ -248,6 +252,19 @@ export function loadConfig(src: ConfigSources = {}): Config {
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return c;
+}
+
+/** Why `url` is not an http(s) or ws(s) JSON-RPC endpoint, or undefined. */
+export function rpcUrlProblem(url: string): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return `${JSON.stringify(url)} is not a URL (e.g. http://127.0.0.1:8545)`;
+  }
+  if (!["http:", "https:", "ws:", "wss:"].includes(u.protocol)) return `${JSON.stringify(url)}: the scheme must be http, https, ws or wss`;
+  if (u.hostname === "") return `${JSON.stringify(url)} names no host`;
+  return undefined;
 }
 
 /** Where the jobs are kept (`--store`). */
