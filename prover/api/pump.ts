@@ -45,6 +45,7 @@ export class SequencerPump {
         return;
       }
       this.cutCount++;
+      this.metrics.opLatency.handedOver(batch, job.batchNumber);
       this.log.info({ jobId: job.id, batchNumber: job.batchNumber, ops: batch.ops.length }, "batch cut and queued");
     }
   }

@@ -25,6 +25,8 @@ export interface RiskSource {
   overrides(): Overrides;
   /** Applies, persists and returns the new overrides (throws OverrideError when refused). */
   setOverride(change: OverrideChange): Overrides | Promise<Overrides>;
+  /** Reads the overrides again from where they are persisted (another process may share them). */
+  refreshOverrides?(): Promise<void>;
   /** Clock for the audit log (default Date.now). */
   now?(): number;
 }

@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import os from "node:os";
+import { KEY_ENTRY } from "../api/auth";
 
 type Kind = "int" | "number" | "string" | "bool" | "list";
 
@@ -57,6 +58,9 @@ export interface Config {
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   shutdownTimeout: number;
   riskConfig: string;
+  maxOracleDrift: number;
+  jobRetention: number;
+  storeTimeout: number;
 }
 
 /** Every option, in `--help` order. */
@@ -71,7 +75,12 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: "leaderTtlMs", kind: "int", min: 300, max: 600_000, help: "redis store: leader lease in ms; a dead leader is replaced within it" },
   { key: "genesis", kind: "string", help: "genesis of the settlement contract: a JSON file (docs/operations.md, \"Genesis file\")" },
   { key: "devGenesis", kind: "bool", help: "use the INSECURE dev genesis of prover/dev/fixtures.ts (tests and demo only)" },
-  { key: "apiKeyHashes", kind: "list", pattern: /^[0-9a-f]{64}$/, help: "comma-separated sha256 hex digests of the API keys allowed on write routes (zksettle hash-key <key>)" },
+  {
+    key: "apiKeyHashes",
+    kind: "list",
+    pattern: KEY_ENTRY,
+    help: "comma-separated API keys of the write routes: [role[+role…]:]<sha256 hex> (zksettle hash-key <key>); roles trader, operator, oracle, read-only; a bare digest is trader+operator+oracle",
+  },
   { key: "bodyLimit", kind: "int", min: 1024, max: 64 * 1024 * 1024, help: "largest request body, bytes" },
   { key: "maxQueue", kind: "int", min: 1, max: 1_000_000, help: "most unfinished jobs; beyond it writes get 429" },
   { key: "retryAfter", kind: "int", min: 1, max: 3600, help: "Retry-After seconds on a 429 for a full queue" },
@@ -93,6 +102,9 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: "logLevel", kind: "string", choices: ["fatal", "error", "warn", "info", "debug", "trace", "silent"], help: "log level" },
   { key: "shutdownTimeout", kind: "int", min: 1, max: 3600, help: "seconds a graceful shutdown waits for requests and the engine" },
   { key: "riskConfig", kind: "string", help: "JSON file of the latency-aware margin's parameters (docs/risk.md section 5); empty: the defaults" },
+  { key: "maxOracleDrift", kind: "int", min: 0, max: 86_400, help: "sequencer: seconds an oracle header's timestamp may run ahead of this clock (set it to the contract's MAX_ORACLE_DRIFT)" },
+  { key: "jobRetention", kind: "int", min: 0, max: 10 * 365 * 86_400, help: "seconds a confirmed or cancelled job (and an idempotency record) is kept after it finished; 0: forever" },
+  { key: "storeTimeout", kind: "int", min: 100, max: 600_000, help: "milliseconds a request waits for the job store (Redis) before it answers 503 with Retry-After" },
 ];
 
 /** The defaults. */
@@ -130,6 +142,9 @@ export function defaultConfig(): Config {
     logLevel: "info",
     shutdownTimeout: 30,
     riskConfig: "",
+    maxOracleDrift: 300,
+    jobRetention: 7 * 86_400,
+    storeTimeout: 5000,
   };
 }
 

@@ -29,6 +29,7 @@ import { LatencyWindow, chainSample, jobSample, recordSample } from "../risk/lat
 import { NO_OVERRIDES, applyOverride, replayOverrides, type AuditEntry, type OverrideChange, type Overrides } from "../risk/overrides";
 import { planRisk, underlyingPrices, type RiskPlan } from "../risk/plan";
 import type { RiskHistoryPoint, RiskSource } from "../risk/source";
+import type { OverridesLog } from "../store/records";
 import { PriceHistory } from "../risk/volatility";
 
 /** Options of `RiskLoop`. */
@@ -37,6 +38,11 @@ export interface RiskLoopOptions {
   readonly params: Params;
   /** Where the overrides' audit log lives (absent: memory only). */
   readonly overridesFile?: string;
+  /**
+   * The audit log in the job store (prover/store/records.ts), shared by every `serve` on
+   * it; replaces `overridesFile`. Read it with `refreshOverrides` before the first plan.
+   */
+  readonly overridesLog?: OverridesLog;
   readonly log?: Logger;
   /** ms since epoch (default Date.now). */
   readonly clock?: () => number;
@@ -85,13 +91,39 @@ export class RiskLoop implements RiskSource {
     return this.clock();
   }
 
+  /** Reads the overrides again from the store's log (no-op without one). */
+  async refreshOverrides(): Promise<void> {
+    const log = this.o.overridesLog;
+    if (log === undefined) return;
+    const entries = await log.readOverrides();
+    try {
+      this.ov = replayOverrides(entries, this.o.params.markets);
+    } catch (e) {
+      throw new RiskOverridesFileError("in the job store", `entry refused on replay (${(e as Error).message})`);
+    }
+  }
+
   /** Applies and persists one override (throws OverrideError when refused; nothing changes then). */
-  setOverride(change: OverrideChange): Overrides {
+  setOverride(change: OverrideChange): Overrides | Promise<Overrides> {
+    if (this.o.overridesLog !== undefined) return this.setInLog(this.o.overridesLog, change);
     const next = applyOverride(this.ov, change, this.o.params.markets);
     if (this.o.overridesFile !== undefined) writeAtomically(this.o.overridesFile, JSON.stringify({ log: next.log }, null, 2));
     this.ov = next;
     this.o.log?.warn({ override: next.log.at(-1) }, "risk override");
     return next;
+  }
+
+  /** Appends to the shared log on top of what it holds now (another process may have appended since our last read). */
+  private async setInLog(log: OverridesLog, change: OverrideChange): Promise<Overrides> {
+    for (;;) {
+      await this.refreshOverrides();
+      const next = applyOverride(this.ov, change, this.o.params.markets);
+      if (await log.appendOverride(next.log[next.log.length - 1])) {
+        this.ov = next;
+        this.o.log?.warn({ override: next.log.at(-1) }, "risk override");
+        return next;
+      }
+    }
   }
 
   /** The last plans, oldest first (at most the config's historySize). */

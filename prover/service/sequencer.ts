@@ -110,6 +110,7 @@ export class Sequencer {
   private firstOpAt: number | undefined;
   private readonly books = new Map<number, OrderBook>();
   private readonly cut: Batch[] = [];
+  private readonly cutObservers: ((batch: Batch) => void)[] = [];
 
   constructor(opts: SequencerOptions) {
     this.opts = opts;
@@ -177,6 +178,11 @@ export class Sequencer {
     this.books.clear();
     this.cut.length = 0;
     return dropped;
+  }
+
+  /** Calls `fn` with each batch as it is cut (metrics: op-latency.ts). */
+  onCut(fn: (batch: Batch) => void): void {
+    this.cutObservers.push(fn);
   }
 
   /** Takes the oldest cut batch; `requeue` puts it back when the engine refused it. */
@@ -363,6 +369,7 @@ export class Sequencer {
     this.header = undefined;
     this.firstOpAt = undefined;
     this.cut.push(batch);
+    for (const f of this.cutObservers) f(batch);
     return batch;
   }
 
