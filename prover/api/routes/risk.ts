@@ -52,6 +52,8 @@ function notYet(): ApiError {
  * operator role and honours `Idempotency-Key`.
  */
 export function riskRoutes(source: RiskSource, ctx?: AppContext): FastifyPluginAsync {
+  // the shared `Error` schema exists in buildApp's app; a bare app (tests) has none to point at
+  const errors = (...statuses: number[]) => (ctx === undefined ? {} : errorResponses(...statuses));
   return async (app) => {
     app.get(
       "/v1/risk",
@@ -155,7 +157,7 @@ export function riskRoutes(source: RiskSource, ctx?: AppContext): FastifyPluginA
       },
     } as const;
 
-    app.get("/v1/risk/overrides", { schema: { summary: "Operator overrides in force and their audit log", tags: ["risk"], response: { 200: overridesSchema, ...errorResponses(429, 503) } } }, async () => {
+    app.get("/v1/risk/overrides", { schema: { summary: "Operator overrides in force and their audit log", tags: ["risk"], response: { 200: overridesSchema, ...errors(429, 503) } } }, async () => {
       await source.refreshOverrides?.(); // another serve on the same store may have changed them
       return source.overrides();
     });
@@ -180,7 +182,7 @@ export function riskRoutes(source: RiskSource, ctx?: AppContext): FastifyPluginA
               operator: { type: "string", maxLength: 100 },
             },
           },
-          response: { 200: overridesSchema, ...errorResponses(400, 401, 403, 413, 415, 422, 429, 503) },
+          response: { 200: overridesSchema, ...errors(400, 401, 403, 413, 415, 422, 429, 503) },
         },
       },
       async (req, reply) => {

@@ -4,6 +4,8 @@
  * jobs in memory and moves them along the pipeline when told to.
  */
 import type { LeadershipPort } from "../../../prover/service/leadership";
+import type { RiskSource } from "../../../prover/risk/source";
+import type { IdempotencyRecords } from "../../../prover/store/records";
 import { randomUUID } from "node:crypto";
 import { Writable } from "node:stream";
 import type { FastifyInstance } from "fastify";
@@ -124,7 +126,16 @@ export interface TestService {
 
 /** A service over fakes; `mode` picks the way in. Close `app` after reading every body. */
 export async function testService(
-  opts: { mode?: Config["mode"]; config?: Partial<Config>; maxQueued?: number; devOracle?: boolean; engine?: (genesis: State) => FakeEngine; leadership?: LeadershipPort } = {},
+  opts: {
+    mode?: Config["mode"];
+    config?: Partial<Config>;
+    maxQueued?: number;
+    devOracle?: boolean;
+    engine?: (genesis: State) => FakeEngine;
+    leadership?: LeadershipPort;
+    risk?: RiskSource;
+    records?: IdempotencyRecords;
+  } = {},
 ): Promise<TestService> {
   const genesis = await devGenesis(PARAMS);
   const engine = opts.engine?.(genesis) ?? new FakeEngine(genesis, opts.maxQueued);
@@ -149,7 +160,7 @@ export async function testService(
   });
   const logger = createLogger("info", sink);
   const metrics = new ServiceMetrics({ defaults: false });
-  const app = await buildApp({ engine, ledger: engine, sequencer, config, metrics, logger, leadership: opts.leadership });
+  const app = await buildApp({ engine, ledger: engine, sequencer, config, metrics, logger, leadership: opts.leadership, risk: opts.risk, records: opts.records });
   await app.ready();
   return { app, engine, sequencer, genesis, metrics, logs };
 }
