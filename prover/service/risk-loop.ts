@@ -117,7 +117,9 @@ export class RiskLoop implements RiskSource {
   private async setInLog(log: OverridesLog, change: OverrideChange): Promise<Overrides> {
     for (;;) {
       await this.refreshOverrides();
-      const next = applyOverride(this.ov, change, this.o.params.markets);
+      // another process (another clock) may have appended after this change was asked for: it goes after that entry
+      const last = this.ov.log[this.ov.log.length - 1];
+      const next = applyOverride(this.ov, last !== undefined && change.when < last.when ? { ...change, when: last.when } : change, this.o.params.markets);
       if (await log.appendOverride(next.log[next.log.length - 1])) {
         this.ov = next;
         this.o.log?.warn({ override: next.log.at(-1) }, "risk override");

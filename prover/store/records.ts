@@ -37,10 +37,19 @@ export interface OverridesLog {
   appendOverride(entry: AuditEntry): Promise<boolean>;
 }
 
-/** Both, and the pruning of old records. */
+/** Both, and the pruning of old records and finished jobs. */
 export interface ServiceRecords extends IdempotencyRecords, OverridesLog {
   /** Deletes idempotency records recorded before `cutoffMs`; returns how many. */
   pruneReplies(cutoffMs: number): Promise<number>;
+  /**
+   * Deletes the job records that finished before `cutoffMs`: cancelled jobs, and
+   * confirmed jobs below the newest confirmed batch (the engine reads that one before
+   * it submits the next batch). The ledger keeps every batch (it is the state's
+   * history, replayed at start); a pruned job's id stays in its ledger entry as a
+   * reference to what no longer exists. Failed jobs are kept: they wait for a retry or
+   * a cancel. Returns how many were deleted.
+   */
+  pruneJobs(cutoffMs: number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -82,6 +91,11 @@ export class MemoryRecords implements ServiceRecords {
       }
     }
     return n;
+  }
+
+  /** No jobs here. */
+  async pruneJobs(): Promise<number> {
+    return 0;
   }
 
   async close(): Promise<void> {}

@@ -14,6 +14,36 @@ if redis.call('LLEN', KEYS[1]) ~= tonumber(ARGV[1]) then return 0 end
 redis.call('RPUSH', KEYS[1], ARGV[2])
 return 1`;
 
+/**
+ * Deletes finished jobs older than ARGV[2] (ms) under prefix ARGV[1], at most ARGV[3]
+ * per call, with every index that names them (state set, batch number, idempotency key).
+ * Keys: redis-lua.ts. Confirmed jobs below the newest confirmed batch only.
+ */
+const PRUNE_JOBS = `
+local p, cutoff, budget = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local newest = -1
+for _, id in ipairs(redis.call('ZRANGE', p .. ':state:confirmed', 0, -1)) do
+  local n = tonumber(redis.call('HGET', p .. ':job:' .. id, 'batchNumber'))
+  if n and n > newest then newest = n end
+end
+local deleted = 0
+for _, state in ipairs({ 'cancelled', 'confirmed' }) do
+  for _, id in ipairs(redis.call('ZRANGE', p .. ':state:' .. state, 0, -1)) do
+    if deleted >= budget then return deleted end
+    local k = p .. ':job:' .. id
+    local f = redis.call('HMGET', k, 'updatedAt', 'batchNumber', 'idempotencyKey')
+    local updated, n = tonumber(f[1]), tonumber(f[2])
+    if updated and updated < cutoff and (state == 'cancelled' or n < newest) then
+      redis.call('DEL', k)
+      redis.call('ZREM', p .. ':state:' .. state, id)
+      if redis.call('HGET', p .. ':batch', tostring(n)) == id then redis.call('HDEL', p .. ':batch', tostring(n)) end
+      if f[3] and redis.call('HGET', p .. ':idem', f[3]) == id then redis.call('HDEL', p .. ':idem', f[3]) end
+      deleted = deleted + 1
+    end
+  end
+end
+return deleted`;
+
 export interface RedisRecordsOptions {
   /** `redis://host:port[/db]` (ignored when `redis` is given). */
   readonly url?: string;
@@ -51,6 +81,16 @@ export class RedisRecords implements ServiceRecords {
   /** Redis expires the records itself (EX retention): nothing to do. */
   async pruneReplies(): Promise<number> {
     return 0;
+  }
+
+  async pruneJobs(cutoffMs: number): Promise<number> {
+    let total = 0;
+    for (;;) {
+      // a thousand at a time: one script blocks Redis while it runs
+      const n = Number(await this.redis.eval(PRUNE_JOBS, 0, this.o.prefix, String(cutoffMs), "1000"));
+      total += n;
+      if (n < 1000) return total;
+    }
   }
 
   async readOverrides(): Promise<AuditEntry[]> {

@@ -20,6 +20,7 @@ export class SqliteRecords implements ServiceRecords {
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = FULL");
     this.db.pragma("busy_timeout = 5000");
+    this.db.pragma("foreign_keys = OFF");
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS idempotency (key TEXT PRIMARY KEY, record_json TEXT NOT NULL, at INTEGER NOT NULL);
       CREATE INDEX IF NOT EXISTS idempotency_at ON idempotency (at);
@@ -37,6 +38,25 @@ export class SqliteRecords implements ServiceRecords {
 
   async pruneReplies(cutoffMs: number): Promise<number> {
     return this.db.prepare("DELETE FROM idempotency WHERE at < ?").run(cutoffMs).changes;
+  }
+
+  /**
+   * This connection does not enforce foreign keys (the job store's does): the ledger's
+   * `job_id` of a pruned confirmed job is kept as a plain reference, the batch itself
+   * stays in the ledger.
+   */
+  async pruneJobs(cutoffMs: number): Promise<number> {
+    if (!this.hasJobs()) return 0;
+    return this.db
+      .prepare(
+        `DELETE FROM jobs WHERE updated_at < ? AND (state = 'cancelled'
+           OR (state = 'confirmed' AND batch_number < (SELECT MAX(batch_number) FROM jobs WHERE state = 'confirmed')))`,
+      )
+      .run(cutoffMs).changes;
+  }
+
+  private hasJobs(): boolean {
+    return this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'jobs'").get() !== undefined;
   }
 
   async readOverrides(): Promise<AuditEntry[]> {

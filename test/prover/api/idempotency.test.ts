@@ -70,7 +70,7 @@ describe("# api idempotency", function () {
       const headers = { ...AUTH, "idempotency-key": "reorder-1" };
       const first = await app.inject({ method: "POST", url: "/v1/batches", payload: body, headers });
       expect(first.statusCode, first.body).to.equal(202);
-      const reordered = JSON.parse(JSON.stringify({ deposits: body.deposits, ops: body.ops, header: { signatures: body.header.signatures, ...body.header } }));
+      const reordered = JSON.parse(JSON.stringify({ deposits: body.deposits, ops: body.ops, header: Object.fromEntries(Object.entries(body.header).reverse()) }));
       const again = await app.inject({ method: "POST", url: "/v1/batches", payload: reordered, headers });
       expect(again.statusCode, again.body).to.equal(202);
       expect(again.headers["idempotent-replayed"]).to.equal("true");
