@@ -17,6 +17,7 @@ import { ApiKeys, presentedKey, type Role } from "./auth";
 import { ApiError, queueFull, toApiError } from "./errors";
 import { IdempotencyCache } from "./idempotency";
 import { withStoreTimeout } from "./store-timeout";
+import { documentStatuses } from "./openapi-statuses";
 import type { IdempotencyRecords } from "../store/records";
 import type { EnginePort, LedgerPort } from "./ports";
 import { SequencerPump } from "./pump";
@@ -142,6 +143,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false, discriminator: true } },
   });
   for (const s of SHARED_SCHEMAS) app.addSchema(s);
+  app.addHook("onRoute", (route) => documentStatuses(route, RATE_LIMIT_EXEMPT));
 
   app.setErrorHandler((err, req, reply) => {
     const e = toApiError(err, config.retryAfter);

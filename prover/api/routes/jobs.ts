@@ -70,11 +70,15 @@ export function jobRoutes(ctx: AppContext): FastifyPluginAsync {
           response: {
             200: {
               type: "object",
+              required: ["format", "proof", "publicSignals"],
               properties: {
-                format: { type: "string" },
-                proof: {},
-                publicSignals: { type: "array", items: { type: "string" } },
-                calldata: { type: "string" },
+                format: { type: "string", enum: ["snarkjs", "calldata"] },
+                proof: {
+                  description: "snarkjs: the proof object; calldata: the uint256[8] of the Solidity verifier, 0x-hex",
+                  oneOf: [ref("Groth16Proof"), { type: "array", items: { type: "string", pattern: "^0x[0-9a-f]{64}$" }, minItems: 8, maxItems: 8 }],
+                },
+                publicSignals: { type: "array", items: { type: "string" }, description: "snarkjs: decimal strings; calldata: 0x-hex" },
+                calldata: { type: "string", description: "calldata only: [proof],[publicSignals] as a Solidity call argument list" },
               },
             },
             ...errorResponses(400, 404, 409),
