@@ -31,16 +31,25 @@ export async function pruneOnce(records: ServiceRecords, retentionS: number, now
 /** Starts the chores (a prune at once); `stop` ends them. */
 export function startHousekeeping(o: HousekeepingOptions): { stop(): void } {
   const now = o.now ?? Date.now;
-  const prune = (): void => {
+  // with Redis away a call waits for it: one of each chore at a time, never a pile of them
+  const once = (run: () => Promise<void>): (() => void) => {
+    let busy = false;
+    return () => {
+      if (busy) return;
+      busy = true;
+      void run().finally(() => (busy = false));
+    };
+  };
+  const prune = once(() =>
     pruneOnce(o.records, o.retentionS, now())
       .then((n) => {
         if (n.jobs + n.replies > 0) o.log.info(n, "pruned finished jobs and idempotency records past --job-retention");
       })
-      .catch((err: unknown) => o.log.warn({ err }, "prune failed; trying again later"));
-  };
-  const refresh = (): void => {
-    o.refreshOverrides?.().catch((err: unknown) => o.log.warn({ err }, "cannot read the risk overrides from the store; keeping the last ones"));
-  };
+      .catch((err: unknown) => o.log.warn({ err }, "prune failed; trying again later")),
+  );
+  const refresh = once(async () => {
+    await o.refreshOverrides?.().catch((err: unknown) => o.log.warn({ err }, "cannot read the risk overrides from the store; keeping the last ones"));
+  });
   const timers: NodeJS.Timeout[] = [];
   if (o.retentionS > 0) {
     prune();
