@@ -62,6 +62,8 @@ export class RedisRecords implements ServiceRecords {
     if (o.redis === undefined && o.url === undefined) throw new RangeError("RedisRecords needs a url or a connection");
     this.owned = o.redis === undefined;
     this.redis = o.redis ?? new Redis(o.url as string, { maxRetriesPerRequest: null });
+    // ioredis reconnects by itself; a lost connection is not an error of any one call
+    if (this.owned) this.redis.on("error", () => undefined);
   }
 
   private idem(key: string): string {

@@ -159,3 +159,39 @@ for (const [name, make] of backends) {
     });
   });
 }
+
+describe("# Redis down: records behind the store timeout", function () {
+  this.timeout(60_000);
+
+  it("answers 503 PRV_ERR_STORE_UNAVAILABLE while Redis is down and works again, on the same connection, once it is back", async function () {
+    const { startRedis, freePort } = await import("../../helpers/redis-server");
+    const { withStoreTimeout } = await import("../../../prover/api/store-timeout");
+    const { ApiError } = await import("../../../prover/api/errors");
+    const server = await startRedis({ port: await freePort(), dir: mkdtempSync(join(tmpdir(), "zksettle-redis-down-")) });
+    const raw = new RedisRecords({ url: server.url, prefix: "down", retentionS: 60 });
+    const records = withStoreTimeout(raw, 300, 2);
+    try {
+      await records.putReply("a", { bodyHash: "h", statusCode: 200, body: { ok: true }, at: Date.now() });
+      await server.stop({ kill: true });
+      let refused: unknown;
+      try {
+        await records.getReply("a");
+      } catch (e) {
+        refused = e;
+      }
+      expect(refused).to.be.instanceOf(ApiError);
+      expect((refused as InstanceType<typeof ApiError>).code).to.equal("PRV_ERR_STORE_UNAVAILABLE");
+      expect((refused as InstanceType<typeof ApiError>).headers).to.deep.equal({ "retry-after": "2" });
+      await server.restart();
+      let back: unknown;
+      for (let i = 0; i < 50 && back === undefined; i++) {
+        back = await records.getReply("a").catch(() => undefined);
+        if (back === undefined) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(back, "the append-only file kept the record and the connection came back by itself").to.deep.include({ statusCode: 200 });
+    } finally {
+      await raw.close();
+      await server.stop();
+    }
+  });
+});
