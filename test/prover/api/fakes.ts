@@ -5,6 +5,7 @@
  */
 import type { LeadershipPort } from "../../../prover/service/leadership";
 import type { RiskSource } from "../../../prover/risk/source";
+import { NO_OVERRIDES, applyOverride, type Overrides } from "../../../prover/risk/overrides";
 import type { IdempotencyRecords } from "../../../prover/store/records";
 import { randomUUID } from "node:crypto";
 import { Writable } from "node:stream";
@@ -168,4 +169,15 @@ export async function testService(
 /** A header for the engine's ledger at `timestamp` (batch mode). */
 export function headerFor(state: State, timestamp: bigint) {
   return signedHeader(state, timestamp);
+}
+
+/** A risk source in memory (no plan) whose overrides the routes change; `current` is what they are now. */
+export function memoryRisk(markets = PARAMS.markets): RiskSource & { current: Overrides } {
+  const r = {
+    current: NO_OVERRIDES,
+    plan: () => undefined,
+    overrides: () => r.current,
+    setOverride: (c: Parameters<typeof applyOverride>[1]) => (r.current = applyOverride(r.current, c, markets)),
+  };
+  return r;
 }

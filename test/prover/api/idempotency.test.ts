@@ -12,13 +12,11 @@ import fc from "fast-check";
 import { canonicalJson, requestHash } from "../../../prover/api/idempotency";
 import { encodeBatch } from "../../../prover/api/wire";
 import { depositNew } from "../../../prover/dev/fixtures";
-import { NO_OVERRIDES, applyOverride, type Overrides } from "../../../prover/risk/overrides";
-import type { RiskSource } from "../../../prover/risk/source";
 import { RedisRecords } from "../../../prover/store/redis-records";
 import type { ServiceRecords } from "../../../prover/store/records";
 import { SqliteRecords } from "../../../prover/store/sqlite-records";
 import { ensureRedis } from "../../helpers/redis-server";
-import { AUTH, FakeEngine, headerFor, testService } from "./fakes";
+import { AUTH, FakeEngine, headerFor, testService, memoryRisk } from "./fakes";
 
 const USDC = 1_000_000n;
 
@@ -34,15 +32,6 @@ function shuffled(v: unknown, rnd: () => number): unknown {
   return Object.fromEntries(entries.map(([k, x]) => [k, shuffled(x, rnd)]));
 }
 
-function memoryRisk(): RiskSource & { current: Overrides } {
-  const r = {
-    current: NO_OVERRIDES,
-    plan: () => undefined,
-    overrides: () => r.current,
-    setOverride: (c: Parameters<typeof applyOverride>[1]) => (r.current = applyOverride(r.current, c, 4)),
-  };
-  return r;
-}
 
 describe("# api idempotency", function () {
   it("compares bodies canonically: any order of the JSON keys is the same request, any other value is not (property)", function () {

@@ -14,9 +14,7 @@ import type { Job } from "../../../prover/api/ports";
 import { encodeBatch, encodeHeader, encodeOrder } from "../../../prover/api/wire";
 import { depositNew, devOrder, signedHeader } from "../../../prover/dev/fixtures";
 import type { Config } from "../../../prover/service/config";
-import { NO_OVERRIDES, applyOverride, type Overrides } from "../../../prover/risk/overrides";
-import type { RiskSource } from "../../../prover/risk/source";
-import { FakeEngine, headerFor, testService } from "./fakes";
+import { FakeEngine, headerFor, testService, memoryRisk } from "./fakes";
 
 const RUNS = Number(process.env.OPENAPI_RUNS ?? 250);
 const KEYS = ["k-trader", "k-operator", "k-oracle", "k-read", "k-all"];
@@ -46,10 +44,6 @@ class DownEngine extends FakeEngine {
   }
 }
 
-function memoryRisk(): RiskSource {
-  let o: Overrides = NO_OVERRIDES;
-  return { plan: () => undefined, overrides: () => o, setOverride: (c) => (o = applyOverride(o, c, 4)) };
-}
 
 /** `/v1/jobs/{id}` → a concrete URL with `value` for every parameter. */
 function fill(path: string, value: string): string {

@@ -8,9 +8,7 @@ import { expect } from "chai";
 import { hashApiKey } from "../../../prover/api/auth";
 import { encodeBatch, encodeDeposit, encodeHeader, encodeOp, encodeOrder } from "../../../prover/api/wire";
 import { depositNew, devOrder, devWithdrawal, forcedRequest, signedHeader } from "../../../prover/dev/fixtures";
-import { NO_OVERRIDES, applyOverride, type Overrides } from "../../../prover/risk/overrides";
-import type { RiskSource } from "../../../prover/risk/source";
-import { headerFor, testService } from "./fakes";
+import { headerFor, testService, memoryRisk } from "./fakes";
 
 const USDC = 1_000_000n;
 const KEYS = { trader: "k-trader", operator: "k-operator", oracle: "k-oracle", readOnly: "k-read", all: "k-all" } as const;
@@ -23,15 +21,6 @@ const API_KEY_HASHES = [
 ];
 const as = (key: string) => ({ authorization: `Bearer ${key}` });
 
-function memoryRisk(): RiskSource & { current: Overrides } {
-  const r = {
-    current: NO_OVERRIDES,
-    plan: () => undefined,
-    overrides: () => r.current,
-    setOverride: (c: Parameters<typeof applyOverride>[1]) => (r.current = applyOverride(r.current, c, 4)),
-  };
-  return r;
-}
 
 type Who = keyof typeof KEYS | "none" | "unknown";
 const ALL: readonly Who[] = ["trader", "operator", "oracle", "readOnly", "all", "none", "unknown"];
