@@ -31,8 +31,9 @@ export function withinTime<T>(p: Promise<T>, what: string, ms: number, retryAfte
  */
 export function withStoreTimeout<T extends object>(target: T, ms: number, retryAfterS: number): T {
   return new Proxy(target, {
-    get(t, prop, receiver) {
-      const v: unknown = Reflect.get(t, prop, receiver);
+    get(t, prop) {
+      // the target is the receiver: a getter or private field sees the real object
+      const v: unknown = Reflect.get(t, prop, t);
       if (typeof v !== "function") return v;
       return (...args: unknown[]) => {
         const r: unknown = (v as (...a: unknown[]) => unknown).apply(t, args);
