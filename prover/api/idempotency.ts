@@ -77,6 +77,7 @@ export class IdempotencyCache {
     const entry: Entry = { bodyHash };
     const running = this.runOnce(key, bodyHash, fn);
     entry.running = running.then((r) => r.reply);
+    entry.running.catch(() => undefined); // a failure is the caller's below; one that no retry awaits is not unhandled
     this.entries.set(key, entry);
     try {
       const { reply, replayed } = await running;

@@ -114,6 +114,24 @@ describe("# api operations", function () {
     expect(total("final")).to.equal(9);
   });
 
+  it("op latency: an op acknowledged after the journal write, when its batch is a job already, is still observed proven and final", async function () {
+    const registry = new Registry();
+    const h = new Histogram({ name: "lat2", help: "h", labelNames: ["stage"], buckets: [1, 10, 100], registers: [registry] });
+    let now = 0;
+    const lat = new OpLatency(h, () => now);
+    const m = lat.mark();
+    const b = {};
+    lat.cut(b); // the op's own call cut b
+    lat.handedOver(b, 1); // the intake stored it before the request was answered
+    now = 1000;
+    lat.acknowledged(m);
+    now = 9000;
+    lat.job({ batchNumber: 1, state: "confirmed", proof: {} });
+    const v = (await h.get()).values;
+    const count = (stage: string) => v.find((x) => x.metricName === "lat2_count" && x.labels.stage === stage)?.value ?? 0;
+    expect([count("cut"), count("proven"), count("final")]).to.deep.equal([1, 1, 1]);
+  });
+
   it("sequencer: /metrics has the outbox and the op latency from the API's acknowledgements; no zksettle_leader on one machine", async function () {
     const { app, genesis, sequencer, metrics } = await testService({ mode: "sequencer", config: { batchInterval: 3600 } });
     try {
