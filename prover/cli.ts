@@ -13,6 +13,7 @@
 import { Command, Option } from "commander";
 import { hashApiKey } from "./api/auth";
 import { ConfigError, OPTIONS, defaultConfig, envOf, flagOf, loadConfig, redacted, type Config } from "./service/config";
+import { fileProblems } from "./service/config-files";
 import { createLogger, type Logger } from "./service/log";
 import { ServiceMetrics } from "./service/metrics";
 import { GenesisError, StartupError, startService } from "./service/bootstrap";
@@ -33,10 +34,16 @@ function withConfigOptions(cmd: Command): Command {
   return cmd;
 }
 
-/** The config from the command's flags, the environment and the file; exits 2 with the problems. */
-function configOf(cmd: Command): Config {
+/**
+ * The config from the command's flags, the environment and the file, with the paths it
+ * names checked (config-files.ts); exits 2 with the problems.
+ */
+async function configOf(cmd: Command): Promise<Config> {
   try {
-    return loadConfig({ flags: cmd.opts(), env: process.env });
+    const config = loadConfig({ flags: cmd.opts(), env: process.env });
+    const files = await fileProblems(config);
+    if (files.length > 0) throw new ConfigError(files);
+    return config;
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`zksettle: ${e.message}\n`);
@@ -69,14 +76,14 @@ export function program(): Command {
   const prog = new Command("zksettle").description("zksettle prover service").showHelpAfterError();
 
   withConfigOptions(prog.command("serve").description("run the prover service (HTTP API, sequencer or batch mode)")).action(async (_opts, cmd: Command) => {
-    const config = configOf(cmd);
+    const config = await configOf(cmd);
     const log = createLogger(config.logLevel);
     log.info({ config: redacted(config) }, "configuration");
     await wireServices(config, log, new ServiceMetrics());
   });
 
-  withConfigOptions(prog.command("config").description("print the resolved configuration (secrets redacted) or every problem in it")).action((_opts, cmd: Command) => {
-    process.stdout.write(JSON.stringify(redacted(configOf(cmd)), null, 2) + "\n");
+  withConfigOptions(prog.command("config").description("print the resolved configuration (secrets redacted) or every problem in it")).action(async (_opts, cmd: Command) => {
+    process.stdout.write(JSON.stringify(redacted(await configOf(cmd)), null, 2) + "\n");
   });
 
   prog

@@ -14,9 +14,12 @@ import type { LeadershipPort } from "../service/leadership";
 import type { ServiceMetrics } from "../service/metrics";
 import type { Sequencer } from "../service/sequencer";
 import type { SequencerIntake } from "../service/sequencer-intake";
-import { ApiKeys, presentedKey } from "./auth";
+import { ApiKeys, presentedKey, type Role } from "./auth";
 import { ApiError, queueFull, toApiError } from "./errors";
 import { IdempotencyCache } from "./idempotency";
+import { withStoreTimeout } from "./store-timeout";
+import { documentStatuses } from "./openapi-statuses";
+import type { IdempotencyRecords } from "../store/records";
 import type { EnginePort, LedgerPort } from "./ports";
 import { pipelineStall, registerPipelineGauge } from "./pipeline-health";
 import { SHARED_SCHEMAS } from "./schemas";
@@ -44,6 +47,8 @@ export interface AppDeps {
   readonly tickMs?: number;
   /** Many machines (`--store redis://…`): writes only on the leader; absent on one machine. */
   readonly leadership?: LeadershipPort;
+  /** Durable answers of idempotent writes (the job store's records); absent: memory only. */
+  readonly records?: IdempotencyRecords;
 }
 
 /** Shared by the route modules. */
@@ -57,19 +62,36 @@ export interface AppContext extends AppDeps {
   requireMode(mode: Config["mode"], what: string): void;
 }
 
-/** Route options `config` of a write route. */
+/** Route options `config` of a route that needs any valid API key. */
 export const WRITE = { write: true } as const;
-/** Route options `config` of a sequencer-mode write route. */
-export const SEQUENCER_WRITE = { write: true, mode: "sequencer" } as const;
-/** Route options `config` of a batch-mode write route. */
-export const BATCH_WRITE = { write: true, mode: "batch" } as const;
+/** Route options `config` of a write route for the role (auth.ts). */
+export const writeAs = (role: Role) => ({ write: true, role }) as const;
+/** Route options `config` of a sequencer-mode write route for the role. */
+export const sequencerWrite = (role: Role) => ({ write: true, mode: "sequencer", role }) as const;
+/** Route options `config` of a batch-mode write route (the operator's). */
+export const BATCH_WRITE = { write: true, mode: "batch", role: "operator" } as const;
+/** Probes and metrics: never refused by the client rate limit (a scraper or balancer must not be locked out). */
+const RATE_LIMIT_EXEMPT = new Set(["/health", "/ready", "/metrics"]);
 
 declare module "fastify" {
   interface FastifyContextConfig {
     /** Needs an API key. */
     write?: boolean;
+    /** The key must carry this role (PRV_ERR_FORBIDDEN otherwise). */
+    role?: Role;
     /** Only in this mode (PRV_ERR_WRONG_MODE otherwise, before the body is read). */
     mode?: "sequencer" | "batch";
+  }
+  interface FastifyRequest {
+    /** The roles of the presented API key (write routes, once checked). */
+    apiRoles?: ReadonlySet<Role>;
+  }
+}
+
+/** @throws ApiError PRV_ERR_FORBIDDEN when `roles` lacks `role` */
+export function requireRole(roles: ReadonlySet<Role>, role: Role, what: string): void {
+  if (!roles.has(role)) {
+    throw new ApiError("PRV_ERR_FORBIDDEN", `${what} needs an API key with the role ${role}; this key has ${[...roles].join(", ") || "no role"}`, { role, roles: [...roles].join(",") });
   }
 }
 
@@ -83,15 +105,21 @@ function routeLabel(req: FastifyRequest): string {
  * the journal for the next start).
  */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const { config, metrics, engine, intake, leadership } = deps;
+  const { config, metrics, intake } = deps;
   if (config.mode === "sequencer" && intake === undefined) throw new Error("buildApp: mode sequencer needs the sequencer's intake");
   const sequencer = intake?.sequencer;
   const log = deps.logger.child({ component: "api" });
+  // what a request awaits from the store answers within --store-timeout (503 + Retry-After otherwise)
+  const bounded = <T extends object>(t: T): T => withStoreTimeout(t, config.storeTimeout, config.retryAfter);
+  const engine = bounded(deps.engine);
+  const leadership = deps.leadership && bounded(deps.leadership);
   const ctx: AppContext = {
     ...deps,
+    engine,
+    leadership,
     sequencer,
     keys: new ApiKeys(config.apiKeyHashes),
-    idempotency: new IdempotencyCache(config.idempotencyCache),
+    idempotency: new IdempotencyCache(config.idempotencyCache, deps.records && bounded(deps.records)),
     lifecycle: { shuttingDown: false },
     async checkCapacity() {
       const c = await engine.capacity();
@@ -102,6 +130,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       if (config.mode !== mode) throw new ApiError("PRV_ERR_WRONG_MODE", `${what} needs mode ${mode}; this service runs in mode ${config.mode}`, { mode: config.mode });
     },
   };
+  sequencer?.onCut((batch) => metrics.opLatency.cut(batch));
+  intake?.onStored((batch, batchNumber) => metrics.opLatency.handedOver(batch, batchNumber));
   metrics.bind({
     counts: () => engine.counts(),
     capacity: () => engine.capacity(),
@@ -118,6 +148,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false, discriminator: true } },
   });
   for (const s of SHARED_SCHEMAS) app.addSchema(s);
+  app.addHook("onRoute", (route) => documentStatuses(route, RATE_LIMIT_EXEMPT));
 
   app.setErrorHandler((err, req, reply) => {
     const e = toApiError(err, config.retryAfter);
@@ -132,13 +163,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     void reply.code(404).send(e.body());
   });
   app.addHook("onRequest", async (req) => {
-    const { write, mode } = req.routeOptions.config;
+    const { write, mode, role } = req.routeOptions.config;
     if (mode !== undefined) ctx.requireMode(mode, `${req.method} ${req.routeOptions.url ?? ""}`);
     if (write !== true) return;
     if (ctx.lifecycle.shuttingDown) throw new ApiError("PRV_ERR_NOT_READY", "the service is shutting down");
-    if (!ctx.keys.check(presentedKey(req.headers))) {
+    const roles = ctx.keys.roles(presentedKey(req.headers));
+    if (roles === undefined) {
       throw new ApiError("PRV_ERR_UNAUTHORIZED", "write routes need a valid API key (Authorization: Bearer <key> or X-API-Key)");
     }
+    req.apiRoles = roles;
+    if (role !== undefined) requireRole(roles, role, `${req.method} ${req.routeOptions.url ?? ""}`);
     // a follower changes nothing: only the leader cuts batches and moves jobs (GET /v1/auth/check changes nothing)
     if (leadership !== undefined && req.method !== "GET" && !leadership.isLeader()) {
       const leader = (await leadership.leader()) ?? "";
@@ -156,6 +190,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await app.register(rateLimit, {
       max: config.rateLimit,
       timeWindow: 60_000,
+      allowList: (req) => RATE_LIMIT_EXEMPT.has(req.routeOptions.url ?? ""),
       errorResponseBuilder: (_req, c) => new ApiError("PRV_ERR_RATE_LIMITED", `rate limit of ${c.max} requests per minute reached; retry in ${Math.ceil(c.ttl / 1000)} s`, undefined, { "retry-after": String(Math.ceil(c.ttl / 1000)) }),
     });
   }
@@ -172,7 +207,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(jobRoutes(ctx));
   await app.register(opRoutes(ctx));
   await app.register(stateRoutes(ctx));
-  if (deps.risk !== undefined) await app.register(riskRoutes(deps.risk));
+  if (deps.risk !== undefined) await app.register(riskRoutes(bounded(deps.risk), ctx));
   await app.register((await import("./routes/ui")).uiRoutes(ctx)); // operator dashboard at /ui (docs/ui.md)
 
   app.addHook("onClose", async () => {

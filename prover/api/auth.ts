@@ -1,10 +1,34 @@
 /**
- * API keys of the write routes. Only sha256 digests of the keys are configured and
- * kept; a presented key is hashed and compared with every digest in constant time
- * (no early exit, so the time does not say which digest or how much of it matched).
- * A key travels as `Authorization: Bearer <key>` or `X-API-Key: <key>`.
+ * API keys and their roles. Only sha256 digests of the keys are configured and kept; a
+ * presented key is hashed and compared with every digest in constant time (no early
+ * exit, so the time does not say which digest or how much of it matched). A key
+ * travels as `Authorization: Bearer <key>` or `X-API-Key: <key>`.
+ *
+ * Each configured entry is `<digest>` or `<role>[+<role>…]:<digest>` (docs/api.md,
+ * "Roles"):
+ *
+ * | role      | may                                                                  |
+ * |-----------|----------------------------------------------------------------------|
+ * | trader    | POST /v1/ops (orders, withdrawals, liquidations, settlements)        |
+ * | operator  | POST /v1/batches, POST /v1/jobs/:id/cancel, POST /v1/risk/overrides  |
+ * | oracle    | POST /v1/oracle/headers                                              |
+ * | read-only | nothing that writes (GET /v1/auth/check answers with its roles)       |
+ *
+ * A bare digest has the roles of a one-operator deployment: trader, operator and
+ * oracle. Reads need no key.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
+
+/** The roles a key may carry. */
+export const ROLES = ["trader", "operator", "oracle", "read-only"] as const;
+/** One of `ROLES`. */
+export type Role = (typeof ROLES)[number];
+/** The roles of an entry that is a bare digest. */
+export const BARE_KEY_ROLES: readonly Role[] = ["trader", "operator", "oracle"];
+
+const ROLE = `(?:${ROLES.join("|")})`;
+/** One `--api-key-hashes` entry: `[role[+role…]:]<sha256 hex>`. */
+export const KEY_ENTRY = new RegExp(`^(?:${ROLE}(?:\\+${ROLE})*:)?[0-9a-f]{64}$`);
 
 /** The sha256 hex digest of an API key (what `--api-key-hashes` takes). */
 export function hashApiKey(key: string): string {
@@ -22,21 +46,40 @@ export function presentedKey(headers: Record<string, string | string[] | undefin
   return typeof x === "string" && x !== "" ? x : undefined;
 }
 
+/** A configured entry: its digest and roles. */
+export function parseKeyEntry(entry: string): { readonly digest: string; readonly roles: readonly Role[] } {
+  if (!KEY_ENTRY.test(entry)) throw new RangeError(`API key entry ${JSON.stringify(entry)} is not [role[+role…]:]<64 lowercase hex> (roles: ${ROLES.join(", ")})`);
+  const colon = entry.lastIndexOf(":");
+  if (colon < 0) return { digest: entry, roles: BARE_KEY_ROLES };
+  return { digest: entry.slice(colon + 1), roles: [...new Set(entry.slice(0, colon).split("+") as Role[])] };
+}
+
 export class ApiKeys {
   private readonly digests: Buffer[];
+  private readonly roleSets: ReadonlySet<Role>[];
 
-  /** @param hashes - sha256 hex digests (64 lowercase hex characters each) */
-  constructor(hashes: readonly string[]) {
-    for (const h of hashes) if (!/^[0-9a-f]{64}$/.test(h)) throw new RangeError(`API key hash ${JSON.stringify(h)} is not 64 lowercase hex characters`);
-    this.digests = hashes.map((h) => Buffer.from(h, "hex"));
+  /** @param entries - `[role[+role…]:]<sha256 hex>` each */
+  constructor(entries: readonly string[]) {
+    const parsed = entries.map(parseKeyEntry);
+    this.digests = parsed.map((p) => Buffer.from(p.digest, "hex"));
+    this.roleSets = parsed.map((p) => new Set(p.roles));
   }
 
   /** True when `key` hashes to one of the configured digests. */
   check(key: string | undefined): boolean {
-    if (key === undefined || key.length > 512) return false;
+    return this.roles(key) !== undefined;
+  }
+
+  /** The roles of `key` (the union when several entries name its digest), or undefined for an unknown key. */
+  roles(key: string | undefined): ReadonlySet<Role> | undefined {
+    if (key === undefined || key.length > 512) return undefined;
     const d = createHash("sha256").update(key, "utf8").digest();
-    let ok = false;
-    for (const h of this.digests) ok = timingSafeEqual(d, h) || ok;
-    return ok;
+    const hits: boolean[] = this.digests.map((h) => timingSafeEqual(d, h));
+    if (!hits.includes(true)) return undefined;
+    const roles = new Set<Role>();
+    hits.forEach((hit, i) => {
+      if (hit) for (const r of this.roleSets[i]) roles.add(r);
+    });
+    return roles;
   }
 }

@@ -13,6 +13,8 @@ export const API_ERRORS = {
   PRV_ERR_BAD_JSON: [400, "Bad Request"], // the body is not JSON
   PRV_ERR_BAD_VALUE: [400, "Bad Request"], // a value passes the schema but cannot be used (e.g. account index outside the tree)
   PRV_ERR_UNAUTHORIZED: [401, "Unauthorized"], // a write route without a valid API key
+  PRV_ERR_FORBIDDEN: [403, "Forbidden"], // the API key is valid but lacks the route's role (details.role, details.roles)
+  PRV_ERR_L1_QUEUE_ONLY: [403, "Forbidden"], // sequencer: deposits and forced withdrawals come only from the L1 priority queue, never from the API
   PRV_ERR_NOT_FOUND: [404, "Not Found"], // no such route
   PRV_ERR_JOB_NOT_FOUND: [404, "Not Found"], // no job with that id
   PRV_ERR_JOB_FINAL: [409, "Conflict"], // cancel of a job that is confirmed
@@ -21,6 +23,7 @@ export const API_ERRORS = {
   PRV_ERR_PROOF_NOT_READY: [409, "Conflict"], // proof download before the job has a proof
   PRV_ERR_WRONG_MODE: [409, "Conflict"], // a route of the other mode (sequencer vs batch)
   PRV_ERR_NO_ORACLE_HEADER: [409, "Conflict"], // an op needs an oracle header for the next batch and there is none
+  PRV_ERR_ORACLE_DRIFT: [422, "Unprocessable Entity"], // an oracle header's timestamp is later than now + --max-oracle-drift (the contract would refuse its batch)
   PRV_ERR_BODY_TOO_LARGE: [413, "Payload Too Large"], // the body is over --body-limit
   PRV_ERR_UNSUPPORTED_MEDIA: [415, "Unsupported Media Type"], // a body that is not application/json
   PRV_ERR_RULE: [422, "Unprocessable Entity"], // the reference rules refuse the op or batch (details.rule names the rule, details.op the op type)
@@ -30,6 +33,7 @@ export const API_ERRORS = {
   PRV_ERR_RATE_LIMITED: [429, "Too Many Requests"], // too many requests from this client; Retry-After
   PRV_ERR_INTERNAL: [500, "Internal Server Error"], // a bug; logged with the request id
   PRV_ERR_NOT_READY: [503, "Service Unavailable"], // readiness: the engine is not ready or the service is shutting down
+  PRV_ERR_STORE_UNAVAILABLE: [503, "Service Unavailable"], // the job store (Redis) did not answer within --store-timeout; Retry-After
   PRV_ERR_NOT_LEADER: [503, "Service Unavailable"], // many machines: this process is a follower; details.leader names the leader to write to (empty while none is elected)
 } as const;
 

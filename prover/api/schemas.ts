@@ -54,7 +54,23 @@ const DELEVERAGE_OP = {
 } as const;
 
 /** Every shared schema; `$id`s are referenced as `<id>#`. */
+const FQ = { type: "string", pattern: "^(0|[1-9][0-9]{0,77})$" } as const;
+const G1 = { type: "array", items: FQ, minItems: 3, maxItems: 3 } as const;
+
 export const SHARED_SCHEMAS = [
+  {
+    $id: "Groth16Proof",
+    description: "a Groth16 proof as snarkjs writes it (projective coordinates, decimal strings)",
+    type: "object",
+    required: ["pi_a", "pi_b", "pi_c", "protocol", "curve"],
+    properties: {
+      pi_a: G1,
+      pi_b: { type: "array", items: { type: "array", items: FQ, minItems: 2, maxItems: 2 }, minItems: 3, maxItems: 3 },
+      pi_c: G1,
+      protocol: { type: "string", const: "groth16" },
+      curve: { type: "string", const: "bn128" },
+    },
+  },
   { $id: "Uint", ...UINT },
   { $id: "Int", ...INT },
   {

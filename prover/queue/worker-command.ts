@@ -29,13 +29,13 @@ interface WorkerFlags {
 }
 
 function positiveInt(v: string): number {
-  const n = Number(v);
+  const n = /^\+?\d+$/.test(v) ? Number(v) : NaN; // decimal only: Number() takes 1e3 and 0x50
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a positive integer");
   return n;
 }
 
 function nonNegative(v: string): number {
-  const n = Number(v);
+  const n = /^\+?(\d+\.?\d*|\.\d+)$/.test(v) ? Number(v) : NaN;
   if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError("expected a number ≥ 0");
   return n;
 }

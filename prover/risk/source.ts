@@ -35,6 +35,8 @@ export interface RiskSource {
   setOverride(change: OverrideChange): Overrides | Promise<Overrides>;
   /** The settlement node's `web3_clientVersion` (absent or undefined: not read). */
   clientVersion?(): ClientVersionView | undefined;
+  /** Reads the overrides again from where they are persisted (another process may share them). */
+  refreshOverrides?(): Promise<void>;
   /** Clock for the audit log (default Date.now). */
   now?(): number;
 }

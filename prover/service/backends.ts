@@ -17,6 +17,9 @@ import type { JobStore } from "../store/job-store";
 import { RedisJobStore } from "../store/redis-store";
 import { SqliteJobStore } from "../store/sqlite-store";
 import { backendProblem } from "../zk/load-backend";
+import type { ServiceRecords } from "../store/records";
+import { RedisRecords } from "../store/redis-records";
+import { SqliteRecords } from "../store/sqlite-records";
 import { parseStore, type Config } from "./config";
 import type { ProverPort } from "./ports";
 
@@ -31,6 +34,8 @@ export class StartupError extends Error {
 /** What `serve` runs on. */
 export interface Backends {
   readonly store: JobStore;
+  /** Idempotent answers, risk overrides and pruning, next to the jobs (prover/store/records.ts). */
+  readonly records: ServiceRecords;
   /** The Redis URL when the jobs are in Redis (many machines). */
   readonly redisUrl?: string;
   /** Many machines: from now on the store writes only while the lease holds `owner` (RedisJobStore.fence). */
@@ -82,12 +87,15 @@ export async function openBackends(config: Config, log: Logger): Promise<Backend
     if (problem !== undefined) throw new StartupError([problem]);
     const unlock = lockDataDir(config.dataDir);
     const store = new SqliteJobStore(where.file);
+    const records = new SqliteRecords(where.file);
     return {
       store,
+      records,
       fence: () => undefined, // one machine: one writer, by the data directory's pid file
       pool: () => (pool ??= new ProverPool({ maxThreads: config.workers, backend: config.prover })),
       async close() {
         await pool?.close();
+        await records.close();
         await store.close();
         unlock();
       },
@@ -95,14 +103,17 @@ export async function openBackends(config: Config, log: Logger): Promise<Backend
   }
   const store = new RedisJobStore({ url: where.url, prefix: config.storePrefix });
   for (const p of await store.durabilityProblems()) log.warn({ store: where.url }, `jobs in Redis: ${p}`);
+  const records = new RedisRecords({ url: where.url, prefix: config.storePrefix, retentionS: config.jobRetention });
   return {
     store,
+    records,
     redisUrl: where.url,
     fence: (owner) => store.fence(owner),
     // --workers: the proofs this process keeps in flight on the shared prove queue
     pool: () => (pool ??= new RemoteProver({ url: where.url, prefix: config.storePrefix, maxInFlight: config.workers })),
     async close() {
       await pool?.close();
+      await records.close();
       await store.close();
     },
   };

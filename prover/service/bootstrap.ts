@@ -50,6 +50,9 @@ import { RiskLoop, attachRiskLoop, loadRiskConfig } from "./risk-loop";
 import { registerRiskMetrics } from "../risk/metrics";
 import { registerWorkerMetrics } from "../queue/metrics";
 import { resolveBackend } from "../zk/load-backend";
+import type { AuditEntry } from "../risk/overrides";
+import type { OverridesLog } from "../store/records";
+import { startHousekeeping } from "./housekeeping";
 
 /** The repository root (build/, artifacts/, circuits/params/). */
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
@@ -158,11 +161,15 @@ export async function startService(config: Config, log: Logger, metrics: Service
 
   let risk: RiskLoop;
   try {
-    risk = new RiskLoop({ config: loadRiskConfig(config.riskConfig, params.markets), params, overridesFile: path.join(config.dataDir, "risk-overrides.json"), log: log.child({ component: "risk" }) });
+    // the overrides live in the job store, so every serve on one Redis sees the same
+    risk = new RiskLoop({ config: loadRiskConfig(config.riskConfig, params.markets), params, overridesLog: backends.records, log: log.child({ component: "risk" }) });
+    await importOverridesFile(path.join(config.dataDir, "risk-overrides.json"), backends.records, log);
+    await risk.refreshOverrides();
   } catch (e) {
     await undo();
     throw new StartupError([`riskConfig: ${(e as Error).message}`]);
   }
+  const chores = startHousekeeping({ records: backends.records, refreshOverrides: () => risk.refreshOverrides(), retentionS: config.jobRetention, refreshMs: config.pollInterval, log: log.child({ component: "housekeeping" }) });
   registerRiskMetrics(metrics.registry, risk);
 
   const chainLog = log.child({ component: "submitter" });
@@ -300,14 +307,16 @@ export async function startService(config: Config, log: Logger, metrics: Service
     try {
       log.info(await intake.restore(), "sequencer restored from the journal");
     } catch (e) {
+      chores.stop();
       await engine.close();
       await undo();
       throw e;
     }
   }
-  const app = await buildApp({ engine, ledger, intake, config, metrics, logger: log, leadership: port, risk });
+  const app = await buildApp({ engine, ledger, intake, config, metrics, logger: log, leadership: port, risk, records: backends.records });
   const stop = async (): Promise<void> => {
     stopChainWatch();
+    chores.stop();
     if (follower !== undefined) clearInterval(follower);
     await leadership?.stop();
     await stopRoles();
@@ -339,6 +348,17 @@ export async function startService(config: Config, log: Logger, metrics: Service
     follower.unref();
   }
   return { url: server.url, config, engine, ledger, store, sequencer, intake, risk, leadership, server };
+}
+
+/**
+ * Before the overrides lived in the job store they were `<dataDir>/risk-overrides.json`:
+ * its log moves into an empty store log once (the file is left as it was).
+ */
+async function importOverridesFile(file: string, records: OverridesLog, log: Logger): Promise<void> {
+  if (!fs.existsSync(file) || (await records.readOverrides()).length > 0) return;
+  const entries = (JSON.parse(fs.readFileSync(file, "utf8")) as { log?: AuditEntry[] }).log ?? [];
+  for (const e of entries) if (!(await records.appendOverride(e))) throw new Error(`${file}: entry ${e.seq} is out of order`);
+  log.warn({ file, entries: entries.length }, "risk overrides imported from the data directory's file into the job store");
 }
 
 /** eth_chainId with a timeout (ethers would retry an unreachable node forever). */

@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import os from "node:os";
+import { KEY_ENTRY } from "../api/auth";
 
 type Kind = "int" | "number" | "string" | "bool" | "list";
 
@@ -58,6 +59,9 @@ export interface Config {
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   shutdownTimeout: number;
   riskConfig: string;
+  maxOracleDrift: number;
+  jobRetention: number;
+  storeTimeout: number;
 }
 
 /** Every option, in `--help` order. */
@@ -72,7 +76,12 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: "leaderTtlMs", kind: "int", min: 300, max: 600_000, help: "redis store: leader lease in ms; a dead leader is replaced within it" },
   { key: "genesis", kind: "string", help: "genesis of the settlement contract: a JSON file (docs/operations.md, \"Genesis file\")" },
   { key: "devGenesis", kind: "bool", help: "use the INSECURE dev genesis of prover/dev/fixtures.ts (tests and demo only)" },
-  { key: "apiKeyHashes", kind: "list", pattern: /^[0-9a-f]{64}$/, help: "comma-separated sha256 hex digests of the API keys allowed on write routes (zksettle hash-key <key>)" },
+  {
+    key: "apiKeyHashes",
+    kind: "list",
+    pattern: KEY_ENTRY,
+    help: "comma-separated API keys of the write routes: [role[+role…]:]<sha256 hex> (zksettle hash-key <key>); roles trader, operator, oracle, read-only; a bare digest is trader+operator+oracle",
+  },
   { key: "bodyLimit", kind: "int", min: 1024, max: 64 * 1024 * 1024, help: "largest request body, bytes" },
   { key: "maxQueue", kind: "int", min: 1, max: 1_000_000, help: "most unfinished jobs; beyond it writes get 429" },
   { key: "retryAfter", kind: "int", min: 1, max: 3600, help: "Retry-After seconds on a 429 for a full queue" },
@@ -95,6 +104,9 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: "logLevel", kind: "string", choices: ["fatal", "error", "warn", "info", "debug", "trace", "silent"], help: "log level" },
   { key: "shutdownTimeout", kind: "int", min: 1, max: 3600, help: "seconds a graceful shutdown waits for requests and the engine" },
   { key: "riskConfig", kind: "string", help: "JSON file of the latency-aware margin's parameters (docs/risk.md section 5); empty: the defaults" },
+  { key: "maxOracleDrift", kind: "int", min: 0, max: 86_400, help: "sequencer: seconds an oracle header's timestamp may run ahead of this clock (set it to the contract's MAX_ORACLE_DRIFT)" },
+  { key: "jobRetention", kind: "int", min: 0, max: 10 * 365 * 86_400, help: "seconds a confirmed or cancelled job (and an idempotency record) is kept after it finished; 0: forever" },
+  { key: "storeTimeout", kind: "int", min: 100, max: 600_000, help: "milliseconds a request waits for the job store (Redis) before it answers 503 with Retry-After" },
 ];
 
 /** The defaults. */
@@ -133,6 +145,9 @@ export function defaultConfig(): Config {
     logLevel: "info",
     shutdownTimeout: 30,
     riskConfig: "",
+    maxOracleDrift: 300,
+    jobRetention: 7 * 86_400,
+    storeTimeout: 5000,
   };
 }
 
@@ -175,7 +190,9 @@ function parseValue(spec: OptionSpec, raw: unknown, where: string): { value?: un
       return { problem: `${name}: ${show} is not a boolean (true/false)` };
     case "int":
     case "number": {
-      const n = typeof raw === "number" ? raw : typeof raw === "string" && raw.trim() !== "" ? Number(raw) : NaN;
+      // strict decimal: Number() would read "1e3" as 1000 and "0x50" as 80
+      const decimal = spec.kind === "int" ? /^[+-]?\d+$/ : /^[+-]?(\d+\.?\d*|\.\d+)$/;
+      const n = typeof raw === "number" ? raw : typeof raw === "string" && decimal.test(raw.trim()) ? Number(raw) : NaN;
       if (!Number.isFinite(n) || (spec.kind === "int" && !Number.isInteger(n))) return { problem: `${name}: ${show} is not ${spec.kind === "int" ? "an integer" : "a number"}` };
       if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) {
         return { problem: `${name}: ${n} outside ${spec.min ?? "-∞"}..${spec.max ?? "∞"}` };
@@ -244,6 +261,8 @@ export function loadConfig(src: ConfigSources = {}): Config {
   const c = cfg as unknown as Config;
   const store = parseStore(c.store, c.dataDir);
   if ("problem" in store) problems.push(`store: ${store.problem}`);
+  const rpc = rpcUrlProblem(c.rpcUrl);
+  if (rpc !== undefined) problems.push(`rpcUrl: ${rpc}`);
   if (problems.length === 0) {
     if (c.devOracle && c.mode !== "sequencer") problems.push("devOracle: only meaningful with mode sequencer");
     if (c.devGenesis && c.genesis !== "") problems.push("genesis: give either --genesis FILE or --dev-genesis, not both");
@@ -251,6 +270,19 @@ export function loadConfig(src: ConfigSources = {}): Config {
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return c;
+}
+
+/** Why `url` is not an http(s) or ws(s) JSON-RPC endpoint, or undefined. */
+export function rpcUrlProblem(url: string): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return `${JSON.stringify(url)} is not a URL (e.g. http://127.0.0.1:8545)`;
+  }
+  if (!["http:", "https:", "ws:", "wss:"].includes(u.protocol)) return `${JSON.stringify(url)}: the scheme must be http, https, ws or wss`;
+  if (u.hostname === "") return `${JSON.stringify(url)} names no host`;
+  return undefined;
 }
 
 /** Where the jobs are kept (`--store`). */

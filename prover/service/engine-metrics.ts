@@ -10,6 +10,7 @@ import type { ServiceMetrics } from "./metrics";
 export function attachEngineMetrics(engine: Engine, metrics: ServiceMetrics): void {
   const seen = new Map<string, { state: JobState; stages: Set<string> }>();
   engine.on("job", (job: Job) => {
+    metrics.opLatency.job(job);
     const prev = seen.get(job.id);
     const stages = prev?.stages ?? new Set<string>();
     for (const [stage, ms] of Object.entries(job.stageMs) as [JobState, number][]) {

@@ -7,6 +7,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { Capacity, JobState } from "../api/ports";
 import { JOB_STATES } from "../api/ports";
+import { OpLatency } from "./op-latency";
 
 /** What the scrape-time gauges read. */
 export interface MetricSources {
@@ -38,6 +39,10 @@ export class ServiceMetrics {
   readonly sequencerPending: Gauge;
   readonly sequencerResting: Gauge;
   readonly leader: Gauge;
+  readonly sequencerOutbox: Gauge;
+  readonly opLatencySeconds: Histogram<"stage">;
+  /** Where the sequencer and the engine report an op's way to finality (op-latency.ts). */
+  readonly opLatency: OpLatency;
 
   /**
    * @param opts.defaults - also collect the process metrics (CPU, memory, event loop)
@@ -117,10 +122,28 @@ export class ServiceMetrics {
         if (s !== undefined) this.set(s.restingOrders);
       },
     });
+    this.sequencerOutbox = new Gauge({
+      name: "zksettle_sequencer_outbox",
+      help: "Batches the sequencer cut that the engine has not yet taken",
+      registers,
+      collect() {
+        const s = self.sources.sequencer?.();
+        if (s !== undefined) this.set(s.outbox);
+      },
+    });
+    this.opLatencySeconds = new Histogram({
+      name: "zksettle_op_latency_seconds",
+      help: "Sequencer: time from an op's acknowledgement to its batch being cut, proven and final",
+      labelNames: ["stage"],
+      buckets: [0.01, 0.1, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1800],
+      registers,
+    });
+    this.opLatency = new OpLatency(this.opLatencySeconds, this.now);
+    // registered by `bind` only when there is a lease (one machine: not reported, docs/operations.md)
     this.leader = new Gauge({
       name: "zksettle_leader",
       help: "Many machines: 1 while this process holds the leader lease, else 0 (one machine: not reported)",
-      registers,
+      registers: [],
       collect() {
         const l = self.sources.leader?.();
         if (l !== undefined) this.set(l ? 1 : 0);
@@ -131,6 +154,7 @@ export class ServiceMetrics {
   /** Sets what the scrape-time gauges read (merged with earlier sources). */
   bind(sources: MetricSources): void {
     this.sources = { ...this.sources, ...sources };
+    if (this.sources.leader !== undefined && this.registry.getSingleMetric("zksettle_leader") === undefined) this.registry.registerMetric(this.leader);
   }
 
   /** A job left a stage after `ms`. */

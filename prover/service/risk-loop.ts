@@ -19,8 +19,9 @@
  * block (`observeHead`) places height-based upgrade windows; the node's client version
  * (`observeClientVersion`) is shown, and a change is flagged and logged.
  *
- * Overrides are persisted as their audit log, one JSON file written atomically, and
- * replayed at start (a log that does not replay is a start-up error, not a silent reset).
+ * Overrides are persisted as their audit log, in the job store (`overridesLog`, shared by
+ * every serve on it) or one JSON file written atomically, and replayed at start (a log
+ * that does not replay is a start-up error, not a silent reset).
  */
 import type { Logger } from "pino";
 import type { SubmitterEvent } from "../chain/submitter-types";
@@ -32,11 +33,12 @@ import { RiskConfigError, sigmasOf, type RiskConfig } from "../risk/controls";
 import { LatencyWindow, chainSample, jobSample, recordSample } from "../risk/latency-window";
 import { stallSeconds } from "../risk/horizon";
 import { checkUpgrades, upgradeEffect, type UpgradeWindow } from "../risk/upgrades";
-import { EMERGENCY_KEY, NO_OVERRIDES, applyOverride, type OverrideChange, type Overrides } from "../risk/overrides";
+import { EMERGENCY_KEY, NO_OVERRIDES, applyOverride, replayOverrides, type OverrideChange, type Overrides } from "../risk/overrides";
 import { planRisk, underlyingIndices, underlyingPrices, type RiskPlan } from "../risk/plan";
 import type { ClientVersionView, RiskHistoryPoint, RiskSource } from "../risk/source";
+import type { OverridesLog } from "../store/records";
 import { PriceHistory } from "../risk/volatility";
-import { loadOverrides, writeAtomically } from "./risk-files";
+import { RiskOverridesFileError, loadOverrides, writeAtomically } from "./risk-files";
 
 export { RiskOverridesFileError, loadRiskConfig } from "./risk-files";
 
@@ -46,6 +48,11 @@ export interface RiskLoopOptions {
   readonly params: Params;
   /** Where the overrides' audit log lives (absent: memory only). */
   readonly overridesFile?: string;
+  /**
+   * The audit log in the job store (prover/store/records.ts), shared by every `serve` on
+   * it; replaces `overridesFile`. Read it with `refreshOverrides` before the first plan.
+   */
+  readonly overridesLog?: OverridesLog;
   readonly log?: Logger;
   /** ms since epoch (default Date.now). */
   readonly clock?: () => number;
@@ -99,14 +106,31 @@ export class RiskLoop implements RiskSource {
     return this.clock();
   }
 
+  /** Reads the overrides again from the store's log (no-op without one). */
+  async refreshOverrides(): Promise<void> {
+    const log = this.o.overridesLog;
+    if (log === undefined) return;
+    const entries = await log.readOverrides();
+    try {
+      this.ov = replayOverrides(entries, this.o.params.markets);
+    } catch (e) {
+      throw new RiskOverridesFileError("in the job store", `entry refused on replay (${(e as Error).message})`);
+    }
+  }
+
   /** Applies and persists one override (throws OverrideError when refused; nothing changes then). */
-  setOverride(change: OverrideChange): Overrides {
+  setOverride(change: OverrideChange): Overrides | Promise<Overrides> {
+    if (this.o.overridesLog !== undefined) return this.setInLog(this.o.overridesLog, change);
     const next = applyOverride(this.ov, change, this.o.params.markets);
     if (this.o.overridesFile !== undefined) writeAtomically(this.o.overridesFile, JSON.stringify({ log: next.log }, null, 2));
     this.ov = next;
+    this.logOverride(change, next);
+    return next;
+  }
+
+  private logOverride(change: OverrideChange, next: Overrides): void {
     if (change.key === EMERGENCY_KEY) this.o.log?.error({ override: next.log.at(-1) }, change.value === null ? "risk EMERGENCY override cleared: the step bound is back" : "risk EMERGENCY override: risk rows move to their targets without the step bound");
     else this.o.log?.warn({ override: next.log.at(-1) }, "risk override");
-    return next;
   }
 
   /** A reorg took back `depth` blocks holding a batch (1 when the depth is not known). */
@@ -146,6 +170,21 @@ export class RiskLoop implements RiskSource {
   /** The client version as last seen (undefined: not read yet). */
   clientVersion(): ClientVersionView | undefined {
     return this.client;
+  }
+
+  /** Appends to the shared log on top of what it holds now (another process may have appended since our last read). */
+  private async setInLog(log: OverridesLog, change: OverrideChange): Promise<Overrides> {
+    for (;;) {
+      await this.refreshOverrides();
+      // another process (another clock) may have appended after this change was asked for: it goes after that entry
+      const last = this.ov.log[this.ov.log.length - 1];
+      const next = applyOverride(this.ov, last !== undefined && change.when < last.when ? { ...change, when: last.when } : change, this.o.params.markets);
+      if (await log.appendOverride(next.log[next.log.length - 1])) {
+        this.ov = next;
+        this.logOverride(change, next);
+        return next;
+      }
+    }
   }
 
   /** The last plans, oldest first (at most the config's historySize). */

@@ -70,6 +70,7 @@ export class SequencerIntake {
   private restored: Promise<void> = Promise.resolve();
   /** Batches handed to the engine so far. */
   submitted = 0;
+  private readonly storedObservers: ((batch: Batch, batchNumber: number) => void)[] = [];
 
   constructor(
     readonly sequencer: Sequencer,
@@ -119,6 +120,11 @@ export class SequencerIntake {
     return this.commit().catch((err: unknown) => this.log.error({ err }, "sequencer journal write failed; retrying on the next tick"));
   }
 
+  /** Calls `fn` with each cut batch once the engine has stored it as job `batchNumber` (metrics: op-latency.ts). */
+  onStored(fn: (batch: Batch, batchNumber: number) => void): void {
+    this.storedObservers.push(fn);
+  }
+
   /** True while a cut batch cannot be stored or the journal cannot be written. */
   get stalled(): { readonly reason: string; readonly since: number } | undefined {
     return this.stall;
@@ -155,6 +161,7 @@ export class SequencerIntake {
       }
       this.submitted++;
       this.sequencer.takeCut();
+      for (const f of this.storedObservers) f(h.batch, job.batchNumber);
       for (const ids of h.ids) for (const id of ids) this.sequencer.setFate(id, { status: "batched", batchNumber: job.batchNumber, jobId: job.id });
       this.log.info({ jobId: job.id, batchNumber: job.batchNumber, ops: h.batch.ops.length }, "batch cut and queued");
     }

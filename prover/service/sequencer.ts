@@ -142,6 +142,7 @@ export class Sequencer {
   private firstOpAt: number | undefined;
   private readonly books = new Map<number, OrderBook>();
   private cut: HeldBatch[] = [];
+  private readonly cutObservers: ((batch: Batch) => void)[] = [];
   /** Key of the batch being filled. */
   private k = 1;
   private changedOrders = new Set<string>();
@@ -264,6 +265,11 @@ export class Sequencer {
     this.changedBatches.clear();
     this.fates.clear();
     return dropped;
+  }
+
+  /** Calls `fn` with each batch as it is cut (metrics: op-latency.ts). */
+  onCut(fn: (batch: Batch) => void): void {
+    this.cutObservers.push(fn);
   }
 
   private clearBatches(): void {
@@ -577,6 +583,7 @@ export class Sequencer {
     this.deposits = [];
     this.header = undefined;
     this.firstOpAt = undefined;
+    for (const f of this.cutObservers) f(batch);
     return batch;
   }
 

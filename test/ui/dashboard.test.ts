@@ -261,7 +261,7 @@ describe("# ui dashboard (headless chromium)", function () {
     expect((await fetch(`${base}/v1/auth/check`, { headers: { "x-api-key": "nope" } })).status).to.equal(401);
     const ok = await fetch(`${base}/v1/auth/check`, { headers: AUTH });
     expect(ok.status).to.equal(200);
-    expect(await ok.json()).to.deep.equal({ valid: true });
+    expect(await ok.json()).to.deep.include({ valid: true, roles: ["trader", "operator", "oracle"] });
   });
 
   it("a service without the risk routes: those panels say 'not available' and are not polled every time", async function () {

@@ -93,7 +93,14 @@ export function healthRoutes(ctx: AppContext): FastifyPluginAsync {
 
     app.get(
       "/metrics",
-      { schema: { summary: "Prometheus metrics (text exposition)", tags: ["ops"], response: { 200: { type: "string" } } } },
+      {
+        schema: {
+          summary: "Prometheus metrics (text exposition)",
+          tags: ["ops"],
+          produces: ["text/plain"],
+          response: { 200: { description: "Prometheus text exposition format 0.0.4", content: { "text/plain": { schema: { type: "string" } } } } },
+        },
+      },
       async (_req, reply) => reply.type(ctx.metrics.contentType).send(await ctx.metrics.text()),
     );
   };

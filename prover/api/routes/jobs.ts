@@ -4,7 +4,7 @@
  */
 import type { FastifyPluginAsync } from "fastify";
 import { toSolidityCalldata } from "../../zk/prover";
-import { BATCH_WRITE, WRITE, type AppContext } from "../app";
+import { BATCH_WRITE, writeAs, type AppContext } from "../app";
 import { ApiError } from "../errors";
 import type { Job } from "../ports";
 import { JOB_ID_PARAMS, WRITE_HEADERS, errorResponses, ref } from "../schemas";
@@ -70,11 +70,15 @@ export function jobRoutes(ctx: AppContext): FastifyPluginAsync {
           response: {
             200: {
               type: "object",
+              required: ["format", "proof", "publicSignals"],
               properties: {
-                format: { type: "string" },
-                proof: {},
-                publicSignals: { type: "array", items: { type: "string" } },
-                calldata: { type: "string" },
+                format: { type: "string", enum: ["snarkjs", "calldata"] },
+                proof: {
+                  description: "snarkjs: the proof object; calldata: the uint256[8] of the Solidity verifier, 0x-hex",
+                  oneOf: [ref("Groth16Proof"), { type: "array", items: { type: "string", pattern: "^0x[0-9a-f]{64}$" }, minItems: 8, maxItems: 8 }],
+                },
+                publicSignals: { type: "array", items: { type: "string" }, description: "snarkjs: decimal strings; calldata: 0x-hex" },
+                calldata: { type: "string", description: "calldata only: [proof],[publicSignals] as a Solidity call argument list" },
               },
             },
             ...errorResponses(400, 404, 409),
@@ -98,25 +102,27 @@ export function jobRoutes(ctx: AppContext): FastifyPluginAsync {
     app.post<{ Params: { id: string } }>(
       "/v1/jobs/:id/cancel",
       {
-        config: WRITE,
+        config: writeAs("operator"),
         schema: {
-          summary: "Cancel a job that is not final",
+          summary: "Cancel a job that is not final (operator)",
           tags: ["jobs"],
           security: [{ apiKey: [] }],
+          headers: WRITE_HEADERS,
           params: JOB_ID_PARAMS,
-          response: { 200: ref("Job"), ...errorResponses(400, 401, 404, 409) },
+          response: { 200: ref("Job"), ...errorResponses(400, 401, 403, 404, 409, 422, 503) },
         },
       },
-      async (req) => {
-        const before = await jobOr404(req.params.id);
-        if (before.state === "cancelled") return jobView(before); // cancelling twice is harmless
-        if (before.state === "confirmed") throw new ApiError("PRV_ERR_JOB_FINAL", `job ${before.id} is confirmed; it cannot be cancelled`, { state: before.state });
-        const after = (await engine.cancel(before.id)) ?? before;
-        if (after.state !== "cancelled") {
-          throw new ApiError("PRV_ERR_JOB_FINAL", `job ${after.id} is ${after.state}; it could not be cancelled`, { state: after.state });
-        }
-        return jobView(after);
-      },
+      async (req, reply) =>
+        sendIdempotent(ctx, req, reply, async () => {
+          const before = await jobOr404(req.params.id);
+          if (before.state === "cancelled") return { statusCode: 200, body: jobView(before) }; // cancelling twice is harmless
+          if (before.state === "confirmed") throw new ApiError("PRV_ERR_JOB_FINAL", `job ${before.id} is confirmed; it cannot be cancelled`, { state: before.state });
+          const after = (await engine.cancel(before.id)) ?? before;
+          if (after.state !== "cancelled") {
+            throw new ApiError("PRV_ERR_JOB_FINAL", `job ${after.id} is ${after.state}; it could not be cancelled`, { state: after.state });
+          }
+          return { statusCode: 200, body: jobView(after) };
+        }),
     );
   };
 }

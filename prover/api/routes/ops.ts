@@ -6,9 +6,10 @@
 import type { FastifyPluginAsync } from "fastify";
 import { SequencerError, type Sequencer } from "../../service/sequencer";
 import type { SequencerIntake } from "../../service/sequencer-intake";
-import { SEQUENCER_WRITE, type AppContext } from "../app";
+import { sequencerWrite, type AppContext } from "../app";
 import { ApiError } from "../errors";
 import { WRITE_HEADERS, errorResponses, ref } from "../schemas";
+import { withinTime } from "../store-timeout";
 import { decodeHeader, decodeSubmitOp, type HeaderJson, type SubmitOpJson } from "../wire";
 import { sendIdempotent } from "./write";
 
@@ -36,6 +37,28 @@ function fromSequencer(e: unknown, retryAfter: number): unknown {
   return new ApiError("PRV_ERR_NO_ORACLE_HEADER", e.message);
 }
 
+/**
+ * Deposits and forced withdrawals are the L1 priority queue's: the service reads them
+ * from the contract (deposit-feeder.ts). One posted here would be proven and then
+ * refused on chain (DepositsOutOfRange), stalling every batch after it.
+ */
+function refuseL1Entries(body: SubmitOpJson): void {
+  if (body.type === "DEPOSIT" || body.type === "FORCED_WITHDRAW") {
+    throw new ApiError("PRV_ERR_L1_QUEUE_ONLY", `${body.type} comes only from the L1 priority queue (the service reads it from the contract); it cannot be posted`, { type: body.type });
+  }
+}
+
+/**
+ * A header the contract would refuse for its clock (timestamp > block.timestamp +
+ * MAX_ORACLE_DRIFT) would be proven and never land: refused here against this clock.
+ */
+function checkOracleClock(timestamp: bigint, maxDriftS: number, nowMs = Date.now()): void {
+  const limit = BigInt(Math.floor(nowMs / 1000) + maxDriftS);
+  if (timestamp > limit) {
+    throw new ApiError("PRV_ERR_ORACLE_DRIFT", `header timestamp ${timestamp} is later than now + ${maxDriftS} s (${limit}); the contract would refuse its batch`, { timestamp: timestamp.toString(), limit: limit.toString() });
+  }
+}
+
 export function opRoutes(ctx: AppContext): FastifyPluginAsync {
   const seq = (): Sequencer => {
     ctx.requireMode("sequencer", "this route");
@@ -45,35 +68,41 @@ export function opRoutes(ctx: AppContext): FastifyPluginAsync {
     ctx.requireMode("sequencer", "this route");
     return ctx.intake as SequencerIntake;
   };
+  /** Applies `f` and waits for its journal write, within --store-timeout (503 PRV_ERR_STORE_UNAVAILABLE otherwise). */
+  const durable = <T>(desk: SequencerIntake, f: (s: Sequencer) => T): Promise<T> =>
+    withinTime(desk.run(f), "the sequencer journal write", ctx.config.storeTimeout, ctx.config.retryAfter);
 
   return async (app) => {
     app.post<{ Body: SubmitOpJson }>(
       "/v1/ops",
       {
-        config: SEQUENCER_WRITE,
+        config: sequencerWrite("trader"),
         schema: {
           summary: "Sequencer mode: submit one op: a signed order, withdrawal or liquidation, a settlement, or the next L1 priority-queue entry",
           tags: ["sequencer"],
           security: [{ apiKey: [] }],
           headers: WRITE_HEADERS,
           body: ref("SubmitOp"),
-          response: { 200: OP_RESULT, ...errorResponses(400, 401, 409, 413, 415, 422, 429, 503) },
+          response: { 200: OP_RESULT, ...errorResponses(400, 401, 403, 409, 413, 415, 422, 429, 503) },
         },
       },
       async (req, reply) => {
         const desk = intake();
+        refuseL1Entries(req.body);
         return sendIdempotent(ctx, req, reply, async () => {
           await ctx.checkCapacity();
+          const mark = ctx.metrics.opLatency.mark();
           try {
             const op = decodeSubmitOp(req.body);
             // answered only once the journal holds the op (and a batch it completes is a job)
             if (op.kind === "ORDER") {
-              const r = await desk.run((s) => s.submitOrder(op.order));
+              const r = await durable(desk, (s) => s.submitOrder(op.order));
+              if (r.status === "filled") ctx.metrics.opLatency.acknowledged(mark);
               const trade = r.trade && { makerOrderId: r.trade.makerOrderId, q: r.trade.q.toString(), price: r.trade.price.toString() };
               const body = { status: r.status, op: r.status === "filled" ? "TRADE" : undefined, orderId: r.orderId, replaced: r.replaced, trade, pendingOps: r.pendingOps };
               return { statusCode: 200, body };
             }
-            const r = await desk.run((s) =>
+            const r = await durable(desk, (s) =>
               op.kind === "DEPOSIT"
                 ? s.submitDeposit(op.entry)
                 : op.kind === "FORCED_WITHDRAW"
@@ -84,6 +113,7 @@ export function opRoutes(ctx: AppContext): FastifyPluginAsync {
                       ? s.submitLiquidate(op.op)
                       : s.submitSettle(op.op),
             );
+            ctx.metrics.opLatency.acknowledged(mark);
             const d = r.deleverage;
             const deleverage = d && { bankrupt: d.bankrupt, counterparty: d.counterparty, marketId: d.marketId, q: d.q.toString(), price: d.price.toString() };
             return { statusCode: 200, body: { status: r.status, op: r.op, opId: r.opId, deleverage, pendingOps: r.pendingOps } };
@@ -97,24 +127,29 @@ export function opRoutes(ctx: AppContext): FastifyPluginAsync {
     app.post<{ Body: HeaderJson }>(
       "/v1/oracle/headers",
       {
-        config: SEQUENCER_WRITE,
+        config: sequencerWrite("oracle"),
         schema: {
-          summary: "Sequencer mode: the oracle's signed header (timestamp, mark prices, funding rates) for the next batch",
+          summary: "Sequencer mode: the oracle's signed header (timestamp, mark prices, funding rates) for the next batch; checked (signatures, quorum, ranges, clock) before it is accepted",
           tags: ["sequencer"],
           security: [{ apiKey: [] }],
+          headers: WRITE_HEADERS,
           body: ref("Header"),
           response: {
             200: { type: "object", properties: { timestamp: { type: "string" }, cut: { type: "boolean" } } },
-            ...errorResponses(400, 401, 409, 413, 415, 422),
+            ...errorResponses(400, 401, 403, 409, 413, 415, 422, 429, 503),
           },
         },
       },
-      async (req) => {
+      async (req, reply) => {
         const desk = intake();
-        const header = decodeHeader(req.body);
-        const before = desk.submitted + desk.sequencer.outbox.length;
-        await desk.run((s) => s.setHeader(header)); // fundingRates included: one signed rate per market
-        return { timestamp: req.body.timestamp, cut: desk.submitted + desk.sequencer.outbox.length > before };
+        return sendIdempotent(ctx, req, reply, async () => {
+          const header = decodeHeader(req.body);
+          checkOracleClock(header.timestamp, ctx.config.maxOracleDrift);
+          const before = desk.submitted + desk.sequencer.outbox.length;
+          // setHeader checks it with the reference rules (prover/state/header.ts): signatures, quorum, ranges
+          await durable(desk, (s) => s.setHeader(header)); // fundingRates included: one signed rate per market
+          return { statusCode: 200, body: { timestamp: req.body.timestamp, cut: desk.submitted + desk.sequencer.outbox.length > before } };
+        });
       },
     );
 

@@ -16,7 +16,10 @@
  */
 import type { FastifyPluginAsync } from "fastify";
 import { hashApiKey, presentedKey } from "../auth";
+import { writeAs, type AppContext } from "../app";
 import { ApiError } from "../errors";
+import { WRITE_HEADERS, errorResponses } from "../schemas";
+import { sendIdempotent } from "./write";
 import { OverrideError } from "../../risk/overrides";
 import type { RiskPlan } from "../../risk/plan";
 import type { ClientVersionView, RiskSource } from "../../risk/source";
@@ -50,8 +53,13 @@ function notYet(): ApiError {
   return new ApiError("PRV_ERR_NOT_READY", "no risk update has been computed yet");
 }
 
-/** The routes; see the file comment. */
-export function riskRoutes(source: RiskSource): FastifyPluginAsync {
+/**
+ * The routes; see the file comment. With `ctx` (buildApp), the override route needs the
+ * operator role and honours `Idempotency-Key`.
+ */
+export function riskRoutes(source: RiskSource, ctx?: AppContext): FastifyPluginAsync {
+  // the shared `Error` schema exists in buildApp's app; a bare app (tests) has none to point at
+  const errors = (...statuses: number[]) => (ctx === undefined ? {} : errorResponses(...statuses));
   return async (app) => {
     app.get(
       "/v1/risk",
@@ -171,16 +179,20 @@ export function riskRoutes(source: RiskSource): FastifyPluginAsync {
       },
     } as const;
 
-    app.get("/v1/risk/overrides", { schema: { summary: "Operator overrides in force and their audit log", tags: ["risk"], response: { 200: overridesSchema } } }, async () => source.overrides());
+    app.get("/v1/risk/overrides", { schema: { summary: "Operator overrides in force and their audit log", tags: ["risk"], response: { 200: overridesSchema, ...errors(429, 503) } } }, async () => {
+      await source.refreshOverrides?.(); // another serve on the same store may have changed them
+      return source.overrides();
+    });
 
     app.post<{ Body: { key: string; value: number | null; reason: string; operator?: string } }>(
       "/v1/risk/overrides",
       {
-        config: { write: true },
+        config: writeAs("operator"),
         schema: {
-          summary: "Set (value) or clear (null) one risk override; logged with who, when, the previous value and the reason",
+          summary: "Set (value) or clear (null) one risk override (operator); logged with who, when, the previous value and the reason",
           tags: ["risk"],
           security: [{ apiKey: [] }],
+          headers: WRITE_HEADERS,
           body: {
             type: "object",
             required: ["key", "value", "reason"],
@@ -192,20 +204,27 @@ export function riskRoutes(source: RiskSource): FastifyPluginAsync {
               operator: { type: "string", maxLength: 100 },
             },
           },
-          response: { 200: overridesSchema },
+          response: { 200: overridesSchema, ...errors(400, 401, 403, 413, 415, 422, 429, 503) },
         },
       },
-      async (req) => {
+      async (req, reply) => {
         // The audit log names the API key by its hash prefix, never the key itself.
         const key = presentedKey(req.headers);
         const id = key === undefined ? "anonymous" : `key ${hashApiKey(key).slice(0, 12)}`;
         const who = req.body.operator === undefined ? id : `${req.body.operator} (${id})`;
-        try {
-          return await source.setOverride({ who, when: source.now?.() ?? Date.now(), key: req.body.key, value: req.body.value, reason: req.body.reason });
-        } catch (e) {
-          if (e instanceof OverrideError) throw new ApiError("PRV_ERR_BAD_VALUE", e.message, { key: req.body.key });
-          throw e;
+        const set = async () => {
+          try {
+            return { statusCode: 200, body: await source.setOverride({ who, when: source.now?.() ?? Date.now(), key: req.body.key, value: req.body.value, reason: req.body.reason }) };
+          } catch (e) {
+            if (e instanceof OverrideError) throw new ApiError("PRV_ERR_BAD_VALUE", e.message, { key: req.body.key });
+            throw e;
+          }
+        };
+        if (ctx === undefined) {
+          const r = await set();
+          return reply.code(r.statusCode).send(r.body);
         }
+        return sendIdempotent(ctx, req, reply, set);
       },
     );
   };

@@ -157,10 +157,10 @@ export function uiRoutes(ctx: AppContext, opts: { dir?: string } = {}): FastifyP
           summary: "Checks the presented API key (changes nothing)",
           tags: ["ops"],
           security: [{ apiKey: [] }],
-          response: { 200: { type: "object", properties: { valid: { type: "boolean" } } }, ...errorResponses(401, 503) },
+          response: { 200: { type: "object", properties: { valid: { type: "boolean" }, roles: { type: "array", items: { type: "string" } } } }, ...errorResponses(401, 429, 503) },
         },
       },
-      async () => ({ valid: true }),
+      async (req) => ({ valid: true, roles: [...(req.apiRoles ?? [])] }),
     );
   };
 }

@@ -4,6 +4,9 @@
  * jobs in memory and moves them along the pipeline when told to.
  */
 import type { LeadershipPort } from "../../../prover/service/leadership";
+import type { RiskSource } from "../../../prover/risk/source";
+import { NO_OVERRIDES, applyOverride, type Overrides } from "../../../prover/risk/overrides";
+import type { IdempotencyRecords } from "../../../prover/store/records";
 import { randomUUID } from "node:crypto";
 import { Writable } from "node:stream";
 import type { FastifyInstance } from "fastify";
@@ -128,7 +131,16 @@ export interface TestService {
 
 /** A service over fakes; `mode` picks the way in. Close `app` after reading every body. */
 export async function testService(
-  opts: { mode?: Config["mode"]; config?: Partial<Config>; maxQueued?: number; devOracle?: boolean; engine?: (genesis: State) => FakeEngine; leadership?: LeadershipPort } = {},
+  opts: {
+    mode?: Config["mode"];
+    config?: Partial<Config>;
+    maxQueued?: number;
+    devOracle?: boolean;
+    engine?: (genesis: State) => FakeEngine;
+    leadership?: LeadershipPort;
+    risk?: RiskSource;
+    records?: IdempotencyRecords;
+  } = {},
 ): Promise<TestService> {
   const genesis = await devGenesis(PARAMS);
   const engine = opts.engine?.(genesis) ?? new FakeEngine(genesis, opts.maxQueued);
@@ -162,7 +174,7 @@ export async function testService(
       { submitBatch: async (b) => engine.submitBatch(b), ledgerState: () => engine.state, ledgerBatches: async () => [...engine.jobs.values()].map((j) => ({ batchNumber: j.batchNumber, jobId: j.id, batch: serializeBatch(j.batch) })) },
       logger,
     );
-  const app = await buildApp({ engine, ledger: engine, intake, config, metrics, logger, leadership: opts.leadership });
+  const app = await buildApp({ engine, ledger: engine, intake, config, metrics, logger, leadership: opts.leadership, risk: opts.risk, records: opts.records });
   await app.ready();
   return { app, engine, sequencer, intake, genesis, metrics, logs };
 }
@@ -170,4 +182,15 @@ export async function testService(
 /** A header for the engine's ledger at `timestamp` (batch mode). */
 export function headerFor(state: State, timestamp: bigint) {
   return signedHeader(state, timestamp);
+}
+
+/** A risk source in memory (no plan) whose overrides the routes change; `current` is what they are now. */
+export function memoryRisk(markets = PARAMS.markets): RiskSource & { current: Overrides } {
+  const r = {
+    current: NO_OVERRIDES,
+    plan: () => undefined,
+    overrides: () => r.current,
+    setOverride: (c: Parameters<typeof applyOverride>[1]) => (r.current = applyOverride(r.current, c, markets)),
+  };
+  return r;
 }

@@ -5,7 +5,7 @@
  * parameters tell), and the arrays reach the batch the sequencer cuts.
  */
 import { expect } from "chai";
-import { encodeDeposit, encodeHeader } from "../../../prover/api/wire";
+import { encodeHeader } from "../../../prover/api/wire";
 import { depositNew, signedHeader } from "../../../prover/dev/fixtures";
 import { parseBatch, serializeBatch } from "../../../prover/service/serialize";
 import { AUTH, testService } from "./fakes";
@@ -31,7 +31,7 @@ describe("# api oracle header with risk arrays", function () {
   });
 
   it("accepts new arrays, puts them in the cut batch, and refuses bad shapes naming the field", async function () {
-    const { app, engine, genesis } = await testService({ mode: "sequencer" });
+    const { app, engine, genesis, sequencer } = await testService({ mode: "sequencer" });
     const postHeader = (payload: object) => app.inject({ method: "POST", url: "/v1/oracle/headers", payload, headers: AUTH });
     let closed = false;
     try {
@@ -58,8 +58,7 @@ describe("# api oracle header with risk arrays", function () {
 
       const ok = await postHeader(good);
       expect(ok.statusCode, ok.body).to.equal(200);
-      const dep = await app.inject({ method: "POST", url: "/v1/ops", payload: { type: "DEPOSIT", entry: encodeDeposit(depositNew(1, 100n * USDC)) }, headers: AUTH });
-      expect(dep.json().status).to.equal("accepted");
+      expect(sequencer!.submitDeposit(depositNew(1, 100n * USDC)).status).to.equal("accepted"); // as the L1 deposit feeder does
       await app.close();
       closed = true;
       const [job] = [...engine.jobs.values()];

@@ -97,11 +97,12 @@ describe("# api routes", function () {
     const post = (payload: object) => app.inject({ method: "POST", url: "/v1/ops", payload, headers: AUTH });
     let closed = false;
     try {
-      const noHeader = await post({ type: "DEPOSIT", entry: encodeDeposit(depositNew(1, 1n)) });
+      const noHeader = await post(encodeOp(devWithdrawal(genesis, 1, 1n)));
       expect(noHeader.json().code).to.equal("PRV_ERR_NO_ORACLE_HEADER");
       const h = await app.inject({ method: "POST", url: "/v1/oracle/headers", payload: encodeHeader(signedHeader(genesis, 2000n)), headers: AUTH });
       expect(h.statusCode, h.body).to.equal(200);
-      for (const i of [1, 2]) expect((await post({ type: "DEPOSIT", entry: encodeDeposit(depositNew(i, 100_000n * USDC)) })).json().status).to.equal("accepted");
+      // deposits come from the L1 queue (the deposit feeder calls the sequencer), never from the API
+      for (const i of [1, 2]) expect(sequencer!.submitDeposit(depositNew(i, 100_000n * USDC)).status).to.equal("accepted");
       const pending = sequencer!.pendingState();
       const sell = await post({ type: "ORDER", order: encodeOrder(devOrder(pending, { accountIndex: 1, marketId: 1, isBuy: false, size: 2n, limitPrice: 60_000_000n })) });
       expect(sell.json()).to.include({ status: "resting", pendingOps: 2 });
@@ -147,7 +148,7 @@ describe("# api routes", function () {
       expect(h.statusCode, h.body).to.equal(200);
       expect(seq.currentHeader()?.fundingRates[0]).to.equal(-5n);
 
-      for (const i of [1, 2]) expect((await post({ type: "DEPOSIT", entry: encodeDeposit(depositNew(i, 10_000n * USDC)) })).json().status).to.equal("accepted");
+      for (const i of [1, 2]) expect(seq.submitDeposit(depositNew(i, 10_000n * USDC)).status).to.equal("accepted");
       const s = seq.pendingState();
 
       // refusals: 422 naming the rule, 400 naming the field; nothing changes
@@ -159,8 +160,9 @@ describe("# api routes", function () {
       expect(healthy.json().details).to.include({ rule: "NOT_LIQUIDATABLE", op: "LIQUIDATE" });
       const live = await post({ type: "SETTLE", accountIndex: 1, marketId: 1 });
       expect(live.json().details).to.include({ rule: "MARKET_NOT_SETTLED", op: "SETTLE" });
-      const notRequest = await post({ type: "FORCED_WITHDRAW", entry: encodeDeposit(depositNew(3, 1n)) });
-      expect(notRequest.json().details).to.include({ rule: "DEPOSIT_QUEUE", op: "FORCED_WITHDRAW" });
+      const fromApi = await post({ type: "FORCED_WITHDRAW", entry: encodeDeposit(forcedRequest(2, 50n * USDC)) });
+      expect(fromApi.statusCode).to.equal(403);
+      expect(fromApi.json().code).to.equal("PRV_ERR_L1_QUEUE_ONLY");
       const noSig = await post({ type: "WITHDRAW", accountIndex: 1, amount: "1", nonce: "0" });
       expect(noSig.statusCode).to.equal(400);
       expect(noSig.json().message).to.match(/^body must have required property 'signature'/);
@@ -174,8 +176,8 @@ describe("# api routes", function () {
       const w = await post(encodeOp(devWithdrawal(s, 1, 100n * USDC)));
       expect(w.statusCode, w.body).to.equal(200);
       expect(w.json()).to.deep.include({ status: "accepted", op: "WITHDRAW", pendingOps: 3 });
-      const f = await post({ type: "FORCED_WITHDRAW", entry: encodeDeposit(forcedRequest(2, 50n * USDC)) });
-      expect(f.json()).to.deep.include({ status: "accepted", op: "FORCED_WITHDRAW", pendingOps: 0 });
+      const f = seq.submitForcedWithdraw(forcedRequest(2, 50n * USDC));
+      expect(f).to.deep.include({ status: "accepted", op: "FORCED_WITHDRAW", pendingOps: 0 });
       await app.inject({ method: "POST", url: "/v1/oracle/headers", payload: encodeHeader(signedHeader(seq.pendingState(), 2001n)), headers: AUTH }); // hands the cut batch over
       await new Promise((r) => setTimeout(r, 50));
       expect(engine.jobs.size).to.equal(1);
@@ -312,12 +314,16 @@ describe("# api routes", function () {
       const codes: number[] = [];
       let last;
       for (let i = 0; i < 4; i++) {
-        last = await app.inject({ url: "/health" });
+        last = await app.inject({ url: "/v1/capacity" });
         codes.push(last.statusCode);
       }
       expect(codes).to.deep.equal([200, 200, 200, 429]);
       expect(last!.json().code).to.equal("PRV_ERR_RATE_LIMITED");
       expect(Number(last!.headers["retry-after"])).to.be.above(0);
+      // probes and the scrape are exempt: a limited client address is not locked out of them
+      for (const url of ["/health", "/ready", "/metrics"]) {
+        for (let i = 0; i < 5; i++) expect((await app.inject({ url })).statusCode, url).to.equal(200);
+      }
     } finally {
       await app.close();
     }
