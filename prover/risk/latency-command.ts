@@ -61,9 +61,9 @@ export function registerLatencyCommand(program: Command, io: LatencyIo = default
     .option("--confirmations <n>", "N of the confirmations rule (1..10000)", int("--confirmations"), 3)
     .addOption(new Option("--finality <rule>", "finality rule: the node's finalized tag when it has one (auto), or N confirmations").choices(["auto", "confirmations", "finalized"]).default("auto"))
     .option("--proving <seconds>", "add a proving time (seconds) to print a whole T", (v) => {
-      const x = Number(v);
-      if (!Number.isFinite(x) || x < 0) throw new InvalidArgumentError("--proving must be a number of seconds ≥ 0");
-      return x;
+      // Plain decimals only: Number() would also read "1e3" as 1000 and "0x50" as 80.
+      if (!/^\d+(\.\d+)?$/.test(v)) throw new InvalidArgumentError("--proving must be a number of seconds ≥ 0, in decimal digits (e.g. 30 or 12.5)");
+      return Number(v);
     })
     .option("--json", "print the report as JSON")
     .option("--expect-client <version>", "the web3_clientVersion last seen: a different one is flagged (exit code 3)")

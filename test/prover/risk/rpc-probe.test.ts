@@ -213,6 +213,18 @@ describe("prover/risk latency probe (JSON-RPC, read-only, bounded)", () => {
       }
     });
 
+    it("refuses a --proving that is not plain decimal seconds (1e3, 0x50, -1), naming the option", async () => {
+      for (const bad of ["1e3", "0x50", "-1", " ", "12."]) {
+        let message = "";
+        try {
+          await run(["--rpc", "http://127.0.0.1:9/", "--proving", bad]);
+        } catch (e) {
+          message = e instanceof Error ? e.message : String(e);
+        }
+        expect(message, bad).to.match(/--proving must be a number of seconds/);
+      }
+    });
+
     it("prints JSON with --json", async () => {
       const ep = await endpoint("chain");
       try {
