@@ -16,9 +16,20 @@ pub struct BinFile<'a> {
 
 impl<'a> BinFile<'a> {
     /// Splits `bytes` into sections; `magic` is "zkey" or "wtns".
-    pub fn parse(bytes: &'a [u8], magic: &[u8; 4], what: &'static str) -> Result<Self, NativeError> {
+    pub fn parse(
+        bytes: &'a [u8],
+        magic: &[u8; 4],
+        what: &'static str,
+    ) -> Result<Self, NativeError> {
         if bytes.len() < 12 || &bytes[0..4] != magic {
-            return Err(NativeError::format(what, format!("not a {} file (magic {:?} expected)", what, std::str::from_utf8(magic).unwrap_or("?"))));
+            return Err(NativeError::format(
+                what,
+                format!(
+                    "not a {} file (magic {:?} expected)",
+                    what,
+                    std::str::from_utf8(magic).unwrap_or("?")
+                ),
+            ));
         }
         let n_sections = u32_at(bytes, 8) as usize;
         let mut sections = HashMap::new();
@@ -30,16 +41,30 @@ impl<'a> BinFile<'a> {
             let kind = u32_at(bytes, pos);
             let size = u64::from_le_bytes(bytes[pos + 4..pos + 12].try_into().unwrap()) as usize;
             let start = pos + 12;
-            let end = start.checked_add(size).filter(|e| *e <= bytes.len()).ok_or_else(|| NativeError::format(what, format!("section {} runs past the end of the file", kind)))?;
+            let end = start
+                .checked_add(size)
+                .filter(|e| *e <= bytes.len())
+                .ok_or_else(|| {
+                    NativeError::format(
+                        what,
+                        format!("section {} runs past the end of the file", kind),
+                    )
+                })?;
             sections.insert(kind, (start, end));
             pos = end;
         }
-        Ok(BinFile { bytes, sections, what })
+        Ok(BinFile {
+            bytes,
+            sections,
+            what,
+        })
     }
 
     /// The bytes of section `kind`; an error naming it when it is missing.
     pub fn section(&self, kind: u32) -> Result<&'a [u8], NativeError> {
-        let (s, e) = self.sections.get(&kind).ok_or_else(|| NativeError::format(self.what, format!("section {} is missing", kind)))?;
+        let (s, e) = self.sections.get(&kind).ok_or_else(|| {
+            NativeError::format(self.what, format!("section {} is missing", kind))
+        })?;
         Ok(&self.bytes[*s..*e])
     }
 }
@@ -58,11 +83,24 @@ pub struct Cursor<'a> {
 
 impl<'a> Cursor<'a> {
     pub fn new(bytes: &'a [u8], what: &'static str) -> Self {
-        Cursor { bytes, pos: 0, what }
+        Cursor {
+            bytes,
+            pos: 0,
+            what,
+        }
     }
 
     pub fn take(&mut self, n: usize) -> Result<&'a [u8], NativeError> {
-        let end = self.pos.checked_add(n).filter(|e| *e <= self.bytes.len()).ok_or_else(|| NativeError::format(self.what, "a section is shorter than its header says".into()))?;
+        let end = self
+            .pos
+            .checked_add(n)
+            .filter(|e| *e <= self.bytes.len())
+            .ok_or_else(|| {
+                NativeError::format(
+                    self.what,
+                    "a section is shorter than its header says".into(),
+                )
+            })?;
         let s = &self.bytes[self.pos..end];
         self.pos = end;
         Ok(s)

@@ -13,17 +13,30 @@ pub struct NativeError {
 impl NativeError {
     /// A file that is not a well-formed zkey/wtns of BN254.
     pub fn format(what: &str, message: String) -> Self {
-        NativeError { code: if what == "wtns" { "PRV_ERR_WITNESS" } else { "PRV_ERR_ZKEY" }, message: format!("{}: {}", what, message) }
+        NativeError {
+            code: if what == "wtns" {
+                "PRV_ERR_WITNESS"
+            } else {
+                "PRV_ERR_ZKEY"
+            },
+            message: format!("{}: {}", what, message),
+        }
     }
 
     /// A zkey that belongs to another circuit than the one it is loaded for.
     pub fn mismatch(message: String) -> Self {
-        NativeError { code: "PRV_ERR_CIRCUIT_MISMATCH", message }
+        NativeError {
+            code: "PRV_ERR_CIRCUIT_MISMATCH",
+            message,
+        }
     }
 
     /// A witness that does not fit or does not satisfy the circuit.
     pub fn witness(message: String) -> Self {
-        NativeError { code: "PRV_ERR_WITNESS", message }
+        NativeError {
+            code: "PRV_ERR_WITNESS",
+            message,
+        }
     }
 }
 

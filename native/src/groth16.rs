@@ -46,7 +46,11 @@ fn evaluate_rows(pk: &ProvingKey, w: &[Fr]) -> (Vec<Fr>, Vec<Fr>, Vec<Fr>) {
         let row = if c.matrix == 0 { &mut a } else { &mut b };
         row[c.constraint as usize] += c.value * w[c.signal as usize];
     }
-    let c = a.par_iter().zip(b.par_iter()).map(|(x, y)| *x * y).collect();
+    let c = a
+        .par_iter()
+        .zip(b.par_iter())
+        .map(|(x, y)| *x * y)
+        .collect();
     (a, b, c)
 }
 
@@ -59,11 +63,24 @@ fn to_coset(domain: &Radix2EvaluationDomain<Fr>, shift: Fr, v: &mut Vec<Fr>) {
 
 /// h on the coset: A·B − C, point by point.
 fn quotient(pk: &ProvingKey, w: &[Fr]) -> Vec<Fr> {
-    let domain = Radix2EvaluationDomain::<Fr>::new(pk.domain_size).expect("domain size checked at load");
-    let shift = Fr::get_root_of_unity(2 * pk.domain_size as u64).expect("BN254 has 2^28 roots of unity");
+    let domain =
+        Radix2EvaluationDomain::<Fr>::new(pk.domain_size).expect("domain size checked at load");
+    let shift =
+        Fr::get_root_of_unity(2 * pk.domain_size as u64).expect("BN254 has 2^28 roots of unity");
     let (mut a, mut b, mut c) = evaluate_rows(pk, w);
-    rayon::join(|| to_coset(&domain, shift, &mut a), || rayon::join(|| to_coset(&domain, shift, &mut b), || to_coset(&domain, shift, &mut c)));
-    a.par_iter_mut().zip(b.par_iter()).zip(c.par_iter()).for_each(|((x, y), z)| *x = *x * y - z);
+    rayon::join(
+        || to_coset(&domain, shift, &mut a),
+        || {
+            rayon::join(
+                || to_coset(&domain, shift, &mut b),
+                || to_coset(&domain, shift, &mut c),
+            )
+        },
+    );
+    a.par_iter_mut()
+        .zip(b.par_iter())
+        .zip(c.par_iter())
+        .for_each(|((x, y), z)| *x = *x * y - z);
     a
 }
 
@@ -79,7 +96,9 @@ pub fn prove(pk: &ProvingKey, w: &[Fr]) -> Result<(Proof, Timings), NativeError>
         )));
     }
     if w[0] != Fr::ONE {
-        return Err(NativeError::witness("wire 0 of the witness is not 1".into()));
+        return Err(NativeError::witness(
+            "wire 0 of the witness is not 1".into(),
+        ));
     }
     let mut t = Timings::default();
     let t0 = Instant::now();
@@ -91,14 +110,33 @@ pub fn prove(pk: &ProvingKey, w: &[Fr]) -> Result<(Proof, Timings), NativeError>
     let (r, s) = (Fr::rand(&mut rng), Fr::rand(&mut rng));
     let private = &w[pk.n_public + 1..];
     let ((msm_a, msm_b1), (msm_b2, (msm_c, msm_h))) = rayon::join(
-        || rayon::join(|| G1Projective::msm_unchecked(&pk.a, w), || G1Projective::msm_unchecked(&pk.b1, w)),
-        || rayon::join(|| G2Projective::msm_unchecked(&pk.b2, w), || rayon::join(|| G1Projective::msm_unchecked(&pk.c, private), || G1Projective::msm_unchecked(&pk.h, &h))),
+        || {
+            rayon::join(
+                || G1Projective::msm_unchecked(&pk.a, w),
+                || G1Projective::msm_unchecked(&pk.b1, w),
+            )
+        },
+        || {
+            rayon::join(
+                || G2Projective::msm_unchecked(&pk.b2, w),
+                || {
+                    rayon::join(
+                        || G1Projective::msm_unchecked(&pk.c, private),
+                        || G1Projective::msm_unchecked(&pk.h, &h),
+                    )
+                },
+            )
+        },
     );
     let a = pk.vk.alpha1.into_group() + msm_a + pk.delta1 * r;
     let b1 = pk.beta1.into_group() + msm_b1 + pk.delta1 * s;
     let b = pk.vk.beta2.into_group() + msm_b2 + pk.vk.delta2 * s;
     let c = msm_c + msm_h + a * s + b1 * r - pk.delta1 * (r * s);
-    let proof = Proof { a: a.into_affine(), b: b.into_affine(), c: c.into_affine() };
+    let proof = Proof {
+        a: a.into_affine(),
+        b: b.into_affine(),
+        c: c.into_affine(),
+    };
     t.msm_ms = ms(t1);
 
     let t2 = Instant::now();
@@ -116,7 +154,12 @@ pub fn verify(vk: &VerifyingKey, public: &[Fr], p: &Proof) -> bool {
         return false;
     }
     let ic = vk.ic[0].into_group() + G1Projective::msm_unchecked(&vk.ic[1..], public);
-    let lhs = [(-p.a.into_group()).into_affine(), vk.alpha1, ic.into_affine(), p.c];
+    let lhs = [
+        (-p.a.into_group()).into_affine(),
+        vk.alpha1,
+        ic.into_affine(),
+        p.c,
+    ];
     let rhs = [p.b, vk.beta2, vk.gamma2, vk.delta2];
     Bn254::multi_pairing(lhs, rhs).is_zero()
 }

@@ -25,20 +25,25 @@ use napi_derive::napi;
 use crate::error::NativeError;
 use crate::zkey::ProvingKey;
 
-/// Parsed keys of this process, by canonical path and file length.
-fn keys() -> &'static Mutex<HashMap<(String, u64), Arc<ProvingKey>>> {
-    static KEYS: OnceLock<Mutex<HashMap<(String, u64), Arc<ProvingKey>>>> = OnceLock::new();
+/// A zkey file's identity: canonical path and length.
+type KeyId = (String, u64);
+
+/// Parsed keys of this process, by file identity.
+fn keys() -> &'static Mutex<HashMap<KeyId, Arc<ProvingKey>>> {
+    static KEYS: OnceLock<Mutex<HashMap<KeyId, Arc<ProvingKey>>>> = OnceLock::new();
     KEYS.get_or_init(|| Mutex::new(HashMap::new()))
 }
 
 fn load(path: &str) -> Result<Arc<ProvingKey>, NativeError> {
-    let canonical = std::fs::canonicalize(path).map_err(|e| NativeError::format("zkey", format!("{}: {}", path, e)))?;
+    let canonical = std::fs::canonicalize(path)
+        .map_err(|e| NativeError::format("zkey", format!("{}: {}", path, e)))?;
     let len = std::fs::metadata(&canonical).map(|m| m.len()).unwrap_or(0);
     let id = (canonical.to_string_lossy().into_owned(), len);
     if let Some(k) = keys().lock().unwrap().get(&id) {
         return Ok(k.clone());
     }
-    let bytes = std::fs::read(&canonical).map_err(|e| NativeError::format("zkey", format!("{}: {}", path, e)))?;
+    let bytes = std::fs::read(&canonical)
+        .map_err(|e| NativeError::format("zkey", format!("{}: {}", path, e)))?;
     let key = Arc::new(zkey::parse(&bytes)?);
     keys().lock().unwrap().insert(id, key.clone());
     Ok(key)
@@ -80,7 +85,10 @@ impl NativeProver {
     /// Proves the witness of a `.wtns` image; resolves to the proof JSON.
     #[napi(ts_return_type = "Promise<string>")]
     pub fn prove(&self, wtns: Buffer) -> AsyncTask<ProveTask> {
-        AsyncTask::new(ProveTask { key: self.key.clone(), wtns: wtns.to_vec() })
+        AsyncTask::new(ProveTask {
+            key: self.key.clone(),
+            wtns: wtns.to_vec(),
+        })
     }
 }
 
@@ -121,7 +129,12 @@ impl Task for ProveTask {
         let w = wtns::parse(&self.wtns)?;
         let parse_ms = t0.elapsed().as_secs_f64() * 1000.0;
         let (proof, t) = groth16::prove(&self.key, &w)?;
-        Ok(json::prove_result(&proof, &w[1..=self.key.n_public], parse_ms, &t))
+        Ok(json::prove_result(
+            &proof,
+            &w[1..=self.key.n_public],
+            parse_ms,
+            &t,
+        ))
     }
 
     fn resolve(&mut self, _env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {

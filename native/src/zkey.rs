@@ -49,7 +49,6 @@ pub struct ProvingKey {
     pub h: Vec<G1Affine>,
 }
 
-
 fn fq(bytes: &[u8]) -> Fq {
     Fq::new_unchecked(le_bigint(bytes))
 }
@@ -76,14 +75,28 @@ fn g2(bytes: &[u8]) -> G2Affine {
 
 fn g1_vec(bytes: &[u8], n: usize) -> Result<Vec<G1Affine>, NativeError> {
     if bytes.len() != n * 2 * N8 {
-        return Err(NativeError::format("zkey", format!("a G1 section holds {} bytes, {} points expected", bytes.len(), n)));
+        return Err(NativeError::format(
+            "zkey",
+            format!(
+                "a G1 section holds {} bytes, {} points expected",
+                bytes.len(),
+                n
+            ),
+        ));
     }
     Ok(bytes.par_chunks_exact(2 * N8).map(g1).collect())
 }
 
 fn g2_vec(bytes: &[u8], n: usize) -> Result<Vec<G2Affine>, NativeError> {
     if bytes.len() != n * 4 * N8 {
-        return Err(NativeError::format("zkey", format!("a G2 section holds {} bytes, {} points expected", bytes.len(), n)));
+        return Err(NativeError::format(
+            "zkey",
+            format!(
+                "a G2 section holds {} bytes, {} points expected",
+                bytes.len(),
+                n
+            ),
+        ));
     }
     Ok(bytes.par_chunks_exact(4 * N8).map(g2).collect())
 }
@@ -93,7 +106,10 @@ pub fn parse(bytes: &[u8]) -> Result<ProvingKey, NativeError> {
     let file = BinFile::parse(bytes, b"zkey", "zkey")?;
     let protocol = Cursor::new(file.section(1)?, "zkey").u32()?;
     if protocol != 1 {
-        return Err(NativeError::format("zkey", format!("protocol {} is not Groth16 (1)", protocol)));
+        return Err(NativeError::format(
+            "zkey",
+            format!("protocol {} is not Groth16 (1)", protocol),
+        ));
     }
     let mut h = Cursor::new(file.section(2)?, "zkey");
     let n8q = h.u32()? as usize;
@@ -101,16 +117,25 @@ pub fn parse(bytes: &[u8]) -> Result<ProvingKey, NativeError> {
     let n8r = h.u32()? as usize;
     let r = h.take(n8r)?;
     if n8q != N8 || n8r != N8 || le_bigint(q) != Fq::MODULUS || le_bigint(r) != Fr::MODULUS {
-        return Err(NativeError::format("zkey", "the curve is not bn128 (BN254)".into()));
+        return Err(NativeError::format(
+            "zkey",
+            "the curve is not bn128 (BN254)".into(),
+        ));
     }
     let n_vars = h.u32()? as usize;
     let n_public = h.u32()? as usize;
     let domain_size = h.u32()? as usize;
     if !domain_size.is_power_of_two() {
-        return Err(NativeError::format("zkey", format!("domain size {} is not a power of two", domain_size)));
+        return Err(NativeError::format(
+            "zkey",
+            format!("domain size {} is not a power of two", domain_size),
+        ));
     }
     if n_vars <= n_public {
-        return Err(NativeError::format("zkey", format!("{} wires cannot hold {} public signals", n_vars, n_public)));
+        return Err(NativeError::format(
+            "zkey",
+            format!("{} wires cannot hold {} public signals", n_vars, n_public),
+        ));
     }
     let alpha1 = g1(h.take(2 * N8)?);
     let beta1 = g1(h.take(2 * N8)?);
@@ -135,8 +160,16 @@ pub fn parse(bytes: &[u8]) -> Result<ProvingKey, NativeError> {
             }
         })
         .collect();
-    if let Some(bad) = coeffs.iter().find(|c| c.matrix > 1 || c.constraint as usize >= domain_size || c.signal as usize >= n_vars) {
-        return Err(NativeError::format("zkey", format!("coefficient (matrix {}, constraint {}, signal {}) is out of range", bad.matrix, bad.constraint, bad.signal)));
+    if let Some(bad) = coeffs.iter().find(|c| {
+        c.matrix > 1 || c.constraint as usize >= domain_size || c.signal as usize >= n_vars
+    }) {
+        return Err(NativeError::format(
+            "zkey",
+            format!(
+                "coefficient (matrix {}, constraint {}, signal {}) is out of range",
+                bad.matrix, bad.constraint, bad.signal
+            ),
+        ));
     }
     Ok(ProvingKey {
         n_vars,
@@ -144,7 +177,13 @@ pub fn parse(bytes: &[u8]) -> Result<ProvingKey, NativeError> {
         domain_size,
         beta1,
         delta1,
-        vk: VerifyingKey { alpha1, beta2, gamma2, delta2, ic },
+        vk: VerifyingKey {
+            alpha1,
+            beta2,
+            gamma2,
+            delta2,
+            ic,
+        },
         coeffs,
         a: g1_vec(file.section(5)?, n_vars)?,
         b1: g1_vec(file.section(6)?, n_vars)?,
