@@ -81,14 +81,24 @@ export interface FallbackOptions {
 }
 
 /**
- * The revert's error name, when the contract's ABI can decode it. ethers decodes only
- * Error(string) and Panic when a send fails at estimateGas (`revert` is null there, the
- * custom error's bytes are in `data`), so the ABI decodes `data` itself.
+ * The revert data in an ethers error. ethers decodes only Error(string) and Panic when a
+ * send fails at estimateGas (`revert` is null, the custom error's bytes are in `data`); a
+ * hardhat node that automines a reverting transaction fails eth_sendRawTransaction itself,
+ * which ethers wraps as UNKNOWN_ERROR with the bytes at `error.data.data`.
  */
+function revertData(e: unknown, depth = 0): string | undefined {
+  if (typeof e === "string") return /^0x[0-9a-fA-F]{8}/.test(e) ? e : undefined;
+  if (e === null || typeof e !== "object" || depth > 3) return undefined;
+  const { data, error } = e as { data?: unknown; error?: unknown };
+  return revertData(data, depth + 1) ?? revertData(error, depth + 1);
+}
+
+/** The revert's error name, when the contract's ABI can decode it. */
 export function revertName(e: unknown, abi: Interface): string | undefined {
-  const { revert, data } = e as { revert?: { name?: string } | null; data?: unknown };
-  if (revert?.name !== undefined) return revert.name;
-  if (typeof data !== "string" || !/^0x[0-9a-fA-F]{8}/.test(data)) return undefined;
+  const decoded = (e as { revert?: { name?: string } | null }).revert?.name;
+  if (decoded !== undefined) return decoded;
+  const data = revertData(e);
+  if (data === undefined) return undefined;
   try {
     return abi.parseError(data)?.name;
   } catch {

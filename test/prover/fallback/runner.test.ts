@@ -42,6 +42,13 @@ describe("fallback prover rounds", function () {
       expect(revertName({ code: "CALL_EXCEPTION", revert: null, data }, abi)).to.equal("StateRootMismatch");
     });
 
+    it("names a custom error of a transaction a hardhat node mined and reverted while sending it (UNKNOWN_ERROR)", () => {
+      // The shape `zksettle fallback` met in the e2e when two provers entered fallback mode at once.
+      const data = abi.encodeErrorResult("AlreadyInFallback", []);
+      const e = { code: "UNKNOWN_ERROR", error: { code: -32603, data: { data, message: "reverted with custom error 'AlreadyInFallback()'", txHash: "0x12" } } };
+      expect(revertName(e, abi)).to.equal("AlreadyInFallback");
+    });
+
     it("takes the name ethers decoded, and names nothing it cannot decode", () => {
       expect(revertName({ revert: { name: "Frozen" } }, abi)).to.equal("Frozen");
       expect(revertName({ revert: null, data: "0xdeadbeef" }, abi)).to.equal(undefined);
