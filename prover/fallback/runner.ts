@@ -95,7 +95,7 @@ function revertData(e: unknown, depth = 0): string | undefined {
 
 /** The revert's error name, when the contract's ABI can decode it. */
 export function revertName(e: unknown, abi: Interface): string | undefined {
-  const decoded = (e as { revert?: { name?: string } | null }).revert?.name;
+  const decoded = typeof e === "object" && e !== null ? (e as { revert?: { name?: string } | null }).revert?.name : undefined;
   if (decoded !== undefined) return decoded;
   const data = revertData(e);
   if (data === undefined) return undefined;

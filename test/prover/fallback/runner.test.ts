@@ -54,6 +54,7 @@ describe("fallback prover rounds", function () {
       expect(revertName({ revert: null, data: "0xdeadbeef" }, abi)).to.equal(undefined);
       expect(revertName({ revert: null, data: "0x" }, abi)).to.equal(undefined);
       expect(revertName(new Error("socket hang up"), abi)).to.equal(undefined);
+      expect(revertName(undefined, abi)).to.equal(undefined);
     });
   });
 
