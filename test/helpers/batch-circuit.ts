@@ -9,6 +9,7 @@ import { compileCircuit } from "../../scripts/lib/circom";
 import { BATCH_CIRCUIT, batchMainSource, buildDir, loadParams } from "../../scripts/lib/params";
 import { applyBatch, type Batch, type BatchResult } from "../../prover/state/batch";
 import type { State } from "../../prover/state/state";
+import type { AccountUpdateTrace } from "../../prover/state/trace";
 import { buildBatchInput, type CircuitInput, type InputValue } from "../../prover/witness/batch-input";
 import { batchOnChain } from "../../prover/witness/batch-data";
 import { WitnessCalculator, WitnessError } from "../../prover/zk/witness";
@@ -93,4 +94,27 @@ export function tamper(input: CircuitInput, path: string, value: bigint | number
   const v = typeof value === "bigint" || typeof value === "number" ? value.toString() : value;
   (node as Record<string, InputValue>)[last] = v;
   return copy;
+}
+
+/**
+ * The input of a dishonest prover who applies a batch the rules refuse only because of
+ * the accounts it starts from: the rules' trace of `base` (a batch they accepted), re-run
+ * on `forged` (the same state with some accounts changed). Each update starts from the
+ * forged account and moves its nonce and collateral by the honest steps; siblings and
+ * roots are recomputed, so the tree openings hold and the circuit fails for the rule.
+ */
+export function forgedInput(base: ProvenCase, forged: State): CircuitInput {
+  const s = forged.clone();
+  const redo = (u: AccountUpdateTrace) => {
+    const before = s.account(u.index);
+    const moved = u.after === u.before ? before : { ...u.after, nonce: u.after.nonce + before.nonce - u.before.nonce, collateral: u.after.collateral + before.collateral - u.before.collateral };
+    const siblings = s.tree.siblings(u.index);
+    const rootBefore = s.accountsRoot();
+    s.setAccount(u.index, moved);
+    return { index: u.index, before, after: moved, siblings, rootBefore, rootAfter: s.accountsRoot() };
+  };
+  const oldAccountsRoot = s.accountsRoot();
+  const slots = base.trace.slots.map((slot) => ({ ...slot, a: redo(slot.a), b: redo(slot.b) }));
+  const feeUpdate = redo(base.trace.feeUpdate);
+  return buildBatchInput(CI_PARAMS, { ...base.trace, oldAccountsRoot, slots, feeUpdate });
 }
