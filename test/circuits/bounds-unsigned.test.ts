@@ -19,11 +19,11 @@ import { decodeBatchData } from "../../prover/state/layout";
 import { replayBatch } from "../../prover/state/replay";
 import { previewMarkets } from "../../prover/state/header";
 import { planDeleverage } from "../../prover/state/ops/deleverage";
-import { signOrder, signWithdrawal, type Order, type SignedOrder } from "../../prover/state/signing";
+import { signWithdrawal, type Order, type SignedOrder } from "../../prover/state/signing";
 import { batchOnChain } from "../../prover/witness/batch-data";
 import type { CircuitInput } from "../../prover/witness/batch-input";
 import type { State } from "../../prover/state/state";
-import { ciBatchCircuit, forgedInput, fundedGenesis, honest, tamper, type BatchCircuit, type ProvenCase } from "../helpers/batch-circuit";
+import { ciBatchCircuit, forgedInput, fundedGenesis, honest, tamper, withHeader, withOrder, type BatchCircuit, type ProvenCase } from "../helpers/batch-circuit";
 import { CI_PARAMS, depositNew, devOrder, devWithdrawal, forcedRequest, insecureDevAccountKey, signedHeader, trade } from "../prover/state/fixtures";
 
 const USDC = 1_000_000n;
@@ -45,12 +45,6 @@ const verdictOf = (f: () => unknown): string => {
 };
 const accepts = (f: () => unknown): boolean => verdictOf(f) === "ok";
 
-/** Replaces a slot's maker or taker order by `order`, signed by its account's dev key. */
-function withOrder(input: CircuitInput, side: "maker" | "taker", order: Order): CircuitInput {
-  const o = signOrder(insecureDevAccountKey(order.accountIndex), order);
-  const signals = [o.marketId, o.isBuy ? 1 : 0, o.size, o.limitPrice, o.expiry, o.nonce, o.maxFeeBps].map((x) => encodeSigned(BigInt(x)).toString());
-  return tamper(tamper(input, `${side}Order.0`, signals), `${side === "maker" ? "sigA" : "sigB"}.0`, [o.R8x, o.R8y, o.S].map(String));
-}
 
 /** Replaces slot 0's withdrawal by one of `amount` at `nonce`, signed by account 1. */
 function withWithdrawal(input: CircuitInput, amount: bigint, nonce: bigint): CircuitInput {
@@ -227,13 +221,7 @@ describe("circuits and rules: one set of bounds for the unsigned values", functi
       hi: U32 - 1n,
       codes: ["ORACLE_TIMESTAMP", "RANGE"],
       build: (t) => ({ state: funded, batch: { header: signedHeader(funded, t, funded.global.markets.map(() => 60n * USDC)), ops: [devWithdrawal(funded, 1, USDC)], deposits: [] } }),
-      forge: (end, t) => {
-        const h = signedHeader(funded, t, funded.global.markets.map(() => 60n * USDC));
-        let bad = tamper(end.input, "timestamp", encodeSigned(t));
-        bad = tamper(bad, "oracleSigR8x", h.signatures.map((x) => x.R8x.toString()));
-        bad = tamper(bad, "oracleSigR8y", h.signatures.map((x) => x.R8y.toString()));
-        return tamper(bad, "oracleSigS", h.signatures.map((x) => x.S.toString()));
-      },
+      forge: (end, t) => withHeader(end.input, signedHeader(funded, t, funded.global.markets.map(() => 60n * USDC))),
       whereLo: /^(LessThan < )?Header < BatchSettle$/,
       whereHi: /^Num2Bits < BytesBE < Header\b/,
     },
@@ -245,13 +233,7 @@ describe("circuits and rules: one set of bounds for the unsigned values", functi
         const prices = funded.global.markets.map((m, i) => (i === 0 ? p : m.markPrice));
         return { state: funded, batch: { header: signedHeader(funded, T, prices), ops: [devWithdrawal(funded, 1, USDC)], deposits: [] } };
       },
-      forge: (end, p) => {
-        const h = atX(BOUNDS[9], p).batch.header;
-        let bad = tamper(end.input, "price.0", encodeSigned(p));
-        bad = tamper(bad, "oracleSigR8x", h.signatures.map((x) => x.R8x.toString()));
-        bad = tamper(bad, "oracleSigR8y", h.signatures.map((x) => x.R8y.toString()));
-        return tamper(bad, "oracleSigS", h.signatures.map((x) => x.S.toString()));
-      },
+      forge: (end, p) => withHeader(end.input, atX(BOUNDS[9], p).batch.header),
       whereLo: /^MarketUpdate < Header\b/,
       whereHi: /^Num2Bits < BytesBE < MarketUpdate < Header\b/,
     },

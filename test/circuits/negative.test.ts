@@ -6,8 +6,7 @@
 import { expect } from "chai";
 import type { State } from "../../prover/state/state";
 import { EMPTY_SLOT, type Account } from "../../prover/state/account";
-import { encodeSigned } from "../../prover/state/field";
-import { signOrder, signWithdrawal, type Order, type SignedOrder } from "../../prover/state/signing";
+import { signWithdrawal, type Order, type SignedOrder } from "../../prover/state/signing";
 import { applyBatch, type Batch } from "../../prover/state/batch";
 import { previewMarkets } from "../../prover/state/header";
 import { decodeBatchData } from "../../prover/state/layout";
@@ -15,24 +14,14 @@ import { replayBatch } from "../../prover/state/replay";
 import { planDeleverage } from "../../prover/state/ops/deleverage";
 import { batchOnChain } from "../../prover/witness/batch-data";
 import type { BatchHeader } from "../../prover/state/trace";
-import { ciBatchCircuit, forgedInput, fundedGenesis, honest, tamper, type BatchCircuit, type ProvenCase } from "../helpers/batch-circuit";
+import { ciBatchCircuit, forgedInput, fundedGenesis, honest, tamper, withHeader, withOrder, type BatchCircuit, type ProvenCase } from "../helpers/batch-circuit";
 import { CI_PARAMS, depositNew, devLiquidation, devOrder, devWithdrawal, forcedRequest, insecureDevAccountKey, signedHeader, topUp, trade } from "../prover/state/fixtures";
-import type { CircuitInput } from "../../prover/witness/batch-input";
 
 const EXPIRY = 86_400n; // the dated markets of the dev genesis expire a day after t = 0
 const PERP = 1;
 const FUT = 2;
 const CALL = 3;
 
-/** Replaces the header of an input by `h` (timestamp, prices, rates and oracle signatures). */
-function withHeader(input: CircuitInput, h: BatchHeader): CircuitInput {
-  let out = tamper(input, "timestamp", h.timestamp);
-  out = tamper(out, "price", h.markPrices.map(String));
-  out = tamper(out, "fundingRate", h.fundingRates.map((r) => encodeSigned(r).toString()));
-  out = tamper(out, "oracleSigR8x", h.signatures.map((x) => x.R8x.toString()));
-  out = tamper(out, "oracleSigR8y", h.signatures.map((x) => x.R8y.toString()));
-  return tamper(out, "oracleSigS", h.signatures.map((x) => x.S.toString()));
-}
 
 /** The code of the RuleError the rules refuse a batch with ("ok" if they take it). */
 function ruleVerdict(state: State, batch: Batch): string {
@@ -54,12 +43,6 @@ function withAccount(state: State, i: number, edit: (a: Account) => Account): St
 const USDC = 1_000_000n;
 const BTC = 60_000_000n;
 
-/** Replaces a slot's maker or taker order by `fields`, properly signed by the account. */
-function withOrder(input: CircuitInput, side: "maker" | "taker", order: Order): CircuitInput {
-  const o = signOrder(insecureDevAccountKey(order.accountIndex), order);
-  const signals = [o.marketId, o.isBuy ? 1 : 0, o.size, o.limitPrice, o.expiry, o.nonce, o.maxFeeBps].map((x) => encodeSigned(BigInt(x)).toString());
-  return tamper(tamper(input, `${side}Order.0`, signals), `${side === "maker" ? "sigA" : "sigB"}.0`, [o.R8x, o.R8y, o.S].map(String));
-}
 
 describe("circuits: more rules refused by the batch circuit, each in its template", function () {
   let circuit: BatchCircuit;
