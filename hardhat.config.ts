@@ -32,7 +32,7 @@ const config: HardhatUserConfig = {
   // Real networks come from the environment (tasks/networks.ts), with serve's names.
   networks: {
     hardhat: { allowUnlimitedContractSize: false, chainId: hardhatChainId() },
-    ...networksFromEnv(),
+    ...networksFromEnv(process.env, (m) => console.warn(m)),
   },
 };
 

@@ -10,8 +10,9 @@
  *   ZKSETTLE_HARDHAT_CHAIN_ID  chain id of the in-process chain and `hardhat node`
  *                           (default 31337; another value rehearses a remote deployment)
  *
- * `localhost` (a node on 127.0.0.1:8545) is always there. A value that is set but wrong
- * stops Hardhat with an error naming the variable, before anything is sent.
+ * `localhost` (a node on 127.0.0.1:8545) is always there. With ZKSETTLE_RPC_URL set, a
+ * value that is wrong stops Hardhat with an error naming the variable, before anything is
+ * sent.
  */
 import type { NetworksUserConfig } from "hardhat/types";
 
@@ -46,22 +47,23 @@ export function hardhatChainId(env: NodeJS.ProcessEnv = process.env): number {
 }
 
 /** `localhost`, and `zksettle` when ZKSETTLE_RPC_URL is set. */
-export function networksFromEnv(env: NodeJS.ProcessEnv = process.env): NetworksUserConfig {
+export function networksFromEnv(env: NodeJS.ProcessEnv = process.env, warn?: (message: string) => void): NetworksUserConfig {
   const networks: NetworksUserConfig = { localhost: { url: "http://127.0.0.1:8545" } };
   const url = env.ZKSETTLE_RPC_URL;
-  if (url === undefined || url === "") {
-    for (const name of ["ZKSETTLE_SIGNER_KEY", "ZKSETTLE_CHAIN_ID"]) {
-      if (env[name] !== undefined && env[name] !== "") throw new NetworkConfigError(name, "set without ZKSETTLE_RPC_URL, the endpoint it is for");
-    }
-    return networks;
-  }
+  // A signer key alone is serve's business (its rpcUrl may come from a config file).
+  if (url === undefined || url === "") return networks;
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
     throw new NetworkConfigError("ZKSETTLE_RPC_URL", `${JSON.stringify(url)} is not a URL`);
   }
-  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new NetworkConfigError("ZKSETTLE_RPC_URL", `${parsed.protocol} is not http: or https:`);
+  if (parsed.protocol === "ws:" || parsed.protocol === "wss:") {
+    // serve takes a WebSocket endpoint, Hardhat does not: every other task still runs.
+    if (warn) warn(`ZKSETTLE_RPC_URL is a ${parsed.protocol} endpoint, which Hardhat cannot use: no network "zksettle" (give an http(s) URL for deployments)`);
+    return networks;
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new NetworkConfigError("ZKSETTLE_RPC_URL", `${parsed.protocol} is not http(s): or ws(s):`);
   const key = env.ZKSETTLE_SIGNER_KEY;
   if (key !== undefined && key !== "" && !/^0x[0-9a-fA-F]{64}$/.test(key)) throw new NetworkConfigError("ZKSETTLE_SIGNER_KEY", "not 0x followed by 64 hex digits");
   networks.zksettle = {

@@ -41,11 +41,18 @@ describe("networks from the environment", function () {
 
   it("names the variable that is wrong", function () {
     expect(refusal({ ZKSETTLE_RPC_URL: "not a url" })).to.match(/^ZKSETTLE_RPC_URL: /);
-    expect(refusal({ ZKSETTLE_RPC_URL: "ws://127.0.0.1:8546" })).to.match(/^ZKSETTLE_RPC_URL: ws: is not http/);
+    expect(refusal({ ZKSETTLE_RPC_URL: "ftp://127.0.0.1:8546" })).to.match(/^ZKSETTLE_RPC_URL: ftp: is not http/);
     expect(refusal({ ZKSETTLE_RPC_URL: "http://127.0.0.1:8545", ZKSETTLE_SIGNER_KEY: "0x12" })).to.match(/^ZKSETTLE_SIGNER_KEY: /);
     expect(refusal({ ZKSETTLE_RPC_URL: "http://127.0.0.1:8545", ZKSETTLE_CHAIN_ID: "1e3" })).to.match(/^ZKSETTLE_CHAIN_ID: "1e3" is not/);
-    expect(refusal({ ZKSETTLE_SIGNER_KEY: DEV_KEY })).to.match(/^ZKSETTLE_SIGNER_KEY: set without ZKSETTLE_RPC_URL/);
     expect(() => deployConfirmations({ ZKSETTLE_CONFIRMATIONS: "0" })).to.throw(NetworkConfigError, /^ZKSETTLE_CONFIRMATIONS: /);
+  });
+
+  it("leaves serve's settings alone: a signer key without a URL, a WebSocket URL (with a warning)", function () {
+    expect(Object.keys(networksFromEnv({ ZKSETTLE_SIGNER_KEY: DEV_KEY }))).to.deep.equal(["localhost"]);
+    const warnings: string[] = [];
+    expect(Object.keys(networksFromEnv({ ZKSETTLE_RPC_URL: "ws://127.0.0.1:8546" }, (m) => warnings.push(m)))).to.deep.equal(["localhost"]);
+    expect(warnings).to.have.length(1);
+    expect(warnings[0]).to.include("ws:");
   });
 
   it("counts Hardhat's and Ganache's chain ids as local, and no other", function () {
