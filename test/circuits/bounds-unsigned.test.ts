@@ -2,7 +2,8 @@
  * One set of bounds for the unsigned values (issue 15, item 2; decisions.md "One set of
  * bounds"), through the real batch circuit and the rules: fill size, order size, trade
  * price, taker limit, fee bps, maxFeeBps, order expiry, account nonce, header timestamp,
- * header price, withdrawal amount, deposit amount and a forced withdrawal's amount. For
+ * header price, withdrawal amount, deposit amount, a forced withdrawal's amount, a
+ * perpetual's funding rate, a liquidation message's maxSize and a deleverage's price. For
  * each: the rules take both ends and refuse one past each; the circuit proves the honest
  * input at both ends (with the rules' inputHash) and refuses the dishonest prover's input
  * one past each, in the template that holds the bound. Then a property: near the nonce
@@ -19,12 +20,13 @@ import { decodeBatchData } from "../../prover/state/layout";
 import { replayBatch } from "../../prover/state/replay";
 import { previewMarkets } from "../../prover/state/header";
 import { planDeleverage } from "../../prover/state/ops/deleverage";
+import { DEFAULT_MAX_FUNDING_RATE } from "../../prover/state/genesis";
 import { signWithdrawal, type Order, type SignedOrder } from "../../prover/state/signing";
 import { batchOnChain } from "../../prover/witness/batch-data";
 import type { CircuitInput } from "../../prover/witness/batch-input";
 import type { State } from "../../prover/state/state";
 import { ciBatchCircuit, forgedInput, fundedGenesis, honest, tamper, withHeader, withOrder, type BatchCircuit, type ProvenCase } from "../helpers/batch-circuit";
-import { CI_PARAMS, depositNew, devOrder, devWithdrawal, forcedRequest, insecureDevAccountKey, signedHeader, trade } from "../prover/state/fixtures";
+import { CI_PARAMS, depositNew, devLiquidation, devOrder, devWithdrawal, forcedRequest, insecureDevAccountKey, signedHeader, trade } from "../prover/state/fixtures";
 
 const USDC = 1_000_000n;
 const T = 2_000n; // the batch timestamp (the funded genesis is at 1,000)
@@ -96,6 +98,28 @@ describe("circuits and rules: one set of bounds for the unsigned values", functi
   const makerOf = (b: Batch) => (b.ops[0] as { maker: SignedOrder }).maker;
   const takerOf = (b: Batch) => (b.ops[0] as { taker: SignedOrder }).taker;
   const atX = (bound: Bound, x: bigint) => bound.build(x);
+  /** The state's mark prices with market 1 at `price`. */
+  const markAt = (s: State, price: bigint) => s.global.markets.map((m, i) => (i === 0 ? price : m.markPrice));
+  const fundingHeader = (rate: bigint) => signedHeader(funded, T, markAt(funded, 60n * USDC), undefined, funded.global.markets.map((_, i) => (i === 0 ? rate : 0n)));
+  const LIQUIDATION = { liquidatorIndex: 2, liquidateeIndex: 1, marketId: 1 };
+  /** Account 1 long 10,000 lots of market 1 with 1,000 units of equity at mark 10,000: below maintenance (5,000 units). */
+  const liquidatable = () => tradeState((st) => st.setAccount(1, { ...st.account(1), collateral: 1_000n - 10_000n * 10_000n, positions: [{ marketId: 1, size: 10_000n, fundingSnapshot: 0n }, EMPTY_SLOT] }));
+  /**
+   * Account 1 bankrupt against account 2 in market 1, deleveraged at `price` (the
+   * bankruptcy price for price in 0..2^48): at 0 a short of 10 lots with 5 units at mark
+   * 10,000 (see "a deleverage at price 0"); above, a long of 1 lot with equity −1 at mark
+   * price − 1, closed at mark + 1.
+   */
+  const deleverageAt = (price: bigint): { state: State; batch: Batch } => {
+    const s = funded.clone();
+    const short = price <= 0n;
+    const mark = short ? 10_000n : price - 1n;
+    const [size, q] = short ? [-10n, 10n] : [1n, 1n];
+    s.setAccount(1, { ...s.account(1), collateral: short ? 5n : -1n - mark, positions: [{ marketId: 1, size, fundingSnapshot: 0n }, EMPTY_SLOT] });
+    s.setAccount(2, { ...s.account(2), collateral: pow2(50), positions: [{ marketId: 1, size: -size, fundingSnapshot: 0n }, EMPTY_SLOT] });
+    const header = signedHeader(s, T, markAt(s, mark), undefined, undefined, PNL);
+    return { state: s, batch: { header, ops: [{ type: "DELEVERAGE", bankrupt: 1, counterparty: 2, marketId: 1, q, price }], deposits: [] } };
+  };
 
   const BOUNDS: Bound[] = [
     {
@@ -272,6 +296,41 @@ describe("circuits and rules: one set of bounds for the unsigned values", functi
         return tamper(tamper(forgedInput(end, state), "depositAmount.0", encodeSigned(amount)), "value.0", encodeSigned(amount));
       },
       whereLo: /./,
+      whereHi: /^Num2Bits < UnsignedRange < OpSlot\b/,
+    },
+    {
+      name: "a perpetual's funding rate (|rate| ≤ maxFundingRate)",
+      lo: -DEFAULT_MAX_FUNDING_RATE,
+      hi: DEFAULT_MAX_FUNDING_RATE,
+      codes: ["FUNDING_RATE", "FUNDING_RATE"],
+      build: (rate) => ({ state: funded, batch: { header: fundingHeader(rate), ops: [devWithdrawal(funded, 1, USDC)], deposits: [] } }),
+      forge: (end, rate) => withHeader(end.input, fundingHeader(rate)),
+      // maxFundingRate ± rate ≥ 0, each as a 25-bit UnsignedRange (market-update.circom)
+      whereLo: /^Num2Bits < UnsignedRange < MarketUpdate < Header\b/,
+      whereHi: /^Num2Bits < UnsignedRange < MarketUpdate < Header\b/,
+    },
+    {
+      name: "a liquidation message's maxSize",
+      lo: 1n,
+      hi: U32 - 1n,
+      build: (maxSize) => {
+        const s = liquidatable();
+        return { state: s, batch: { header: signedHeader(s, T, markAt(s, 10_000n), undefined, undefined, PNL), ops: [devLiquidation(s, { ...LIQUIDATION, maxSize }, 1n)], deposits: [] } };
+      },
+      forge: (end, maxSize) => {
+        const msg = devLiquidation(liquidatable(), { ...LIQUIDATION, maxSize }, 1n).liquidator;
+        return tamper(tamper(end.input, "liquidation.0", [maxSize, msg.expiry].map(String)), "sigB.0", [msg.R8x, msg.R8y, msg.S].map(String));
+      },
+      whereLo: /^LiquidateOp < OpSlot\b/,
+      whereHi: /^Num2Bits < UnsignedRange < LiquidateOp\b/,
+    },
+    {
+      name: "a deleverage's price (the bankruptcy price, below 2^48)",
+      lo: 0n,
+      hi: U48 - 1n,
+      build: (price) => deleverageAt(price),
+      forge: (end, price) => tamper(end.input, "value.0", encodeSigned(price)),
+      whereLo: /^Num2Bits < UnsignedRange < OpSlot\b/,
       whereHi: /^Num2Bits < UnsignedRange < OpSlot\b/,
     },
   ];
