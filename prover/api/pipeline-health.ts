@@ -17,7 +17,7 @@ export async function pipelineStall(engine: EnginePort, intake: SequencerIntake 
   const retrying = engine.stalled?.();
   if (retrying !== undefined) return retrying;
   const failed = (await engine.counts()).failed;
-  if (failed > 0) return `${failed} failed job(s) hold back the batches after them: retry or cancel them (POST /v1/jobs/{id}/retry, /cancel)`;
+  if (failed > 0) return `${failed} failed job(s) hold back the batches after them: cancel the newest (POST /v1/jobs/{id}/cancel) or find what failed`;
   return undefined;
 }
 
