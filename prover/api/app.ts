@@ -15,6 +15,7 @@ import type { ServiceMetrics } from "../service/metrics";
 import type { Sequencer } from "../service/sequencer";
 import type { SequencerIntake } from "../service/sequencer-intake";
 import { ApiKeys, presentedKey, type Role } from "./auth";
+import { checkRead, type ReadScope } from "./read-scope";
 import { ApiError, queueFull, toApiError } from "./errors";
 import { IdempotencyCache } from "./idempotency";
 import { withStoreTimeout } from "./store-timeout";
@@ -81,6 +82,8 @@ declare module "fastify" {
     role?: Role;
     /** Only in this mode (PRV_ERR_WRONG_MODE otherwise, before the body is read). */
     mode?: "sequencer" | "batch";
+    /** A read of account data: who may, once reads are private (read-scope.ts). */
+    read?: ReadScope;
   }
   interface FastifyRequest {
     /** The roles of the presented API key (write routes, once checked). */
@@ -163,8 +166,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     void reply.code(404).send(e.body());
   });
   app.addHook("onRequest", async (req) => {
-    const { write, mode, role } = req.routeOptions.config;
+    const { write, mode, role, read } = req.routeOptions.config;
     if (mode !== undefined) ctx.requireMode(mode, `${req.method} ${req.routeOptions.url ?? ""}`);
+    if (read !== undefined) checkRead(ctx.keys, req, read);
     if (write !== true) return;
     if (ctx.lifecycle.shuttingDown) throw new ApiError("PRV_ERR_NOT_READY", "the service is shutting down");
     const roles = ctx.keys.roles(presentedKey(req.headers));

@@ -85,7 +85,8 @@ export class ChainAdapter implements Submitter {
       r = await this.o.chain.submit(job.batchNumber, BigInt(job.newStateRoot), data, toSolidityCalldata(proof));
     } catch (err) {
       if (err instanceof SubmitError && err.code === "SUBMIT_REVERTED" && err.revert !== undefined && refusesForGood(err.revert)) {
-        throw new BatchRefusedError(`the contract refuses batch ${job.batchNumber} for good: ${err.message.replace(/^SUBMIT_REVERTED: /, "")}`, { cause: err });
+        const { name, args } = err.revert;
+        throw new BatchRefusedError(`the contract refuses batch ${job.batchNumber} for good: ${name}(${args.map(String).join(", ")})`, { cause: err });
       }
       throw err;
     }
