@@ -16,20 +16,18 @@ import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { expect } from "chai";
 import { hashApiKey } from "../../prover/api/auth";
-import { depositNew } from "../../prover/dev/fixtures";
 import type { State } from "../../prover/state/state";
 import type { LedgerEntry } from "../../prover/store/job-store";
 import { RedisJobStore } from "../../prover/store/redis-store";
 import { SqliteJobStore } from "../../prover/store/sqlite-store";
-import { deployDevContracts, hardhatKey, hardhatSigner, l1Deposit, startHardhatNode, type DevChain } from "../../scripts/lib/dev-chain";
-import { CI_PARAMS, ciGenesis, tempDir } from "../prover/service/fixtures";
-import { OrderStream } from "../helpers/order-stream";
+import { hardhatKey, type DevChain } from "../../scripts/lib/dev-chain";
+import { tempDir } from "../prover/service/fixtures";
+import { OrderStream, openVenue } from "../helpers/order-stream";
 import { freePort, startRedis, type RedisServer } from "../helpers/redis-server";
-import { sleep, startServiceProcess, type ServiceProcess } from "../helpers/service-process";
+import { http, sleep, startServiceProcess, type ServiceProcess } from "../helpers/service-process";
 import { kill9, teardown } from "../helpers/teardown";
 
 const KEY = "sequencer-crash-key";
-const USDC = 1_000_000n;
 const KILLS = 3;
 
 for (const store of ["sqlite", "redis"] as const) {
@@ -55,6 +53,12 @@ for (const store of ["sqlite", "redis"] as const) {
         ...(redis ? ["--store", redis.url, "--store-prefix", prefix, "--leader-ttl-ms", "3000"] : []),
       ];
       svc = await startServiceProcess(args, { ZKSETTLE_SIGNER_KEY: hardhatKey(0) });
+      // with Redis the restarted process leads once the killed one's lease has expired
+      const t0 = Date.now();
+      while (redis && (await http<{ role: string }>(`${svc.url}/v1/capacity`)).body.role !== "leader") {
+        if (Date.now() - t0 > 15_000) throw new Error("the restarted service was not elected");
+        await sleep(100);
+      }
       return svc;
     };
     /** The ledger as the store holds it (the stream has stopped). */
@@ -68,12 +72,7 @@ for (const store of ["sqlite", "redis"] as const) {
     };
 
     before(async function () {
-      genesis = await ciGenesis();
-      chain = await startHardhatNode();
-      const contracts = await deployDevContracts(hardhatSigner(0, chain.provider), CI_PARAMS, genesis);
-      settlement = contracts.settlement.target as string;
-      fromBlock = contracts.deployBlock;
-      for (const i of [1, 2]) await l1Deposit(contracts, hardhatSigner(i, chain.provider), depositNew(i, 100_000n * USDC));
+      ({ genesis, chain, settlement, fromBlock } = await openVenue());
       dataDir = tempDir("zksettle-seq-crash-");
       if (store === "redis") redis = await startRedis({ port: await freePort(), dir: tempDir("zksettle-seq-crash-redis-") });
     });
@@ -88,6 +87,7 @@ for (const store of ["sqlite", "redis"] as const) {
       for (let k = 0; k < KILLS; k++) {
         await start();
         await client.check();
+        await client.funded();
         const running = client.run();
         await sleep(1500 + Math.floor(Math.random() * 2500));
         await kill9(svc!);

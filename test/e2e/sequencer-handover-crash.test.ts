@@ -11,18 +11,16 @@
 import { randomUUID } from "node:crypto";
 import { expect } from "chai";
 import { hashApiKey } from "../../prover/api/auth";
-import { depositNew } from "../../prover/dev/fixtures";
 import type { State } from "../../prover/state/state";
 import { RedisJobStore } from "../../prover/store/redis-store";
-import { deployDevContracts, hardhatKey, hardhatSigner, l1Deposit, startHardhatNode, type DevChain } from "../../scripts/lib/dev-chain";
-import { CI_PARAMS, ciGenesis, tempDir } from "../prover/service/fixtures";
-import { OrderStream } from "../helpers/order-stream";
+import { hardhatKey, type DevChain } from "../../scripts/lib/dev-chain";
+import { tempDir } from "../prover/service/fixtures";
+import { OrderStream, openVenue } from "../helpers/order-stream";
 import { freePort, startRedis, type RedisServer } from "../helpers/redis-server";
 import { http, sleep, startServiceProcess, type ServiceProcess } from "../helpers/service-process";
 import { kill9, teardown } from "../helpers/teardown";
 
 const KEY = "handover-crash-key";
-const USDC = 1_000_000n;
 const TTL_MS = 3000;
 const HANDOVERS = 3;
 
@@ -66,12 +64,7 @@ describe("e2e: the sequencer's leader handover loses no acknowledged order to SI
   };
 
   before(async function () {
-    genesis = await ciGenesis();
-    chain = await startHardhatNode();
-    const contracts = await deployDevContracts(hardhatSigner(0, chain.provider), CI_PARAMS, genesis);
-    settlement = contracts.settlement.target as string;
-    fromBlock = contracts.deployBlock;
-    for (const i of [1, 2]) await l1Deposit(contracts, hardhatSigner(i, chain.provider), depositNew(i, 100_000n * USDC));
+    ({ genesis, chain, settlement, fromBlock } = await openVenue());
     redis = await startRedis({ port: await freePort(), dir: tempDir("zksettle-handover-redis-") });
   });
 
@@ -85,6 +78,7 @@ describe("e2e: the sequencer's leader handover loses no acknowledged order to SI
     let leader = await leaderOf(services, 2 * TTL_MS);
     const client = new OrderStream(genesis, KEY, () => leader.url);
     const elections: number[] = [];
+    await client.funded();
     for (let k = 0; k < HANDOVERS; k++) {
       const running = client.run();
       await sleep(1500 + Math.floor(Math.random() * 2500));

@@ -5,14 +5,32 @@
  * the service says later (GET /v1/ops/{id}) and against the ledger in the store.
  */
 import { expect } from "chai";
-import { devOrder } from "../../prover/dev/fixtures";
+import { depositNew, devOrder } from "../../prover/dev/fixtures";
 import { OrderBook } from "../../prover/service/sequencer-book";
 import { parseBatch, serializeOrder } from "../../prover/service/serialize";
 import type { State } from "../../prover/state/state";
 import type { LedgerEntry } from "../../prover/store/job-store";
+import { deployDevContracts, hardhatSigner, l1Deposit, startHardhatNode, type DevChain } from "../../scripts/lib/dev-chain";
+import { CI_PARAMS, ciGenesis } from "../prover/service/fixtures";
 import { http, sleep } from "./service-process";
 
 const USDC = 1_000_000n;
+
+/** The chain the stream trades on: a hardhat node with the dev deployment, accounts 1 and 2 in the L1 queue. */
+export interface Venue {
+  readonly genesis: State;
+  readonly chain: DevChain;
+  readonly settlement: string;
+  readonly fromBlock: number;
+}
+
+export async function openVenue(): Promise<Venue> {
+  const genesis = await ciGenesis();
+  const chain = await startHardhatNode();
+  const contracts = await deployDevContracts(hardhatSigner(0, chain.provider), CI_PARAMS, genesis);
+  for (const i of [1, 2]) await l1Deposit(contracts, hardhatSigner(i, chain.provider), depositNew(i, 100_000n * USDC));
+  return { genesis, chain, settlement: contracts.settlement.target as string, fromBlock: contracts.deployBlock };
+}
 
 /** One acknowledged order: its id and the status it was answered with. */
 export interface Ack {
@@ -41,6 +59,15 @@ export class OrderStream {
     const order = devOrder(this.genesis, { accountIndex: i, ...spec, nonce: n });
     const r = await http<{ orderId: string; status: string }>(`${this.url()}/v1/ops`, { method: "POST", key: this.key, body: { type: "ORDER", order: serializeOrder(order) } });
     if (r.status === 200) this.acks.push({ id: r.body.orderId, status: r.body.status });
+  }
+
+  /** Resolves once accounts 1 and 2 exist in the pending view (their deposits are in). */
+  async funded(ms = 120_000): Promise<void> {
+    const t0 = Date.now();
+    while ((await this.nonce(1)) < 0n || (await this.nonce(2)) < 0n) {
+      if (Date.now() - t0 > ms) throw new Error(`accounts 1 and 2 are not funded after ${ms} ms`);
+      await sleep(100);
+    }
   }
 
   /** Posts orders until a request fails (the service is gone) or `stop()` says so. */
