@@ -89,7 +89,7 @@ for (const store of ["sqlite", "redis"] as const) {
         await client.check();
         await client.funded();
         const running = client.run();
-        await sleep(1500 + Math.floor(Math.random() * 2500));
+        await sleep(2500 + Math.floor(Math.random() * 3000));
         await kill9(svc!);
         await running;
         svc = undefined;

@@ -81,7 +81,7 @@ describe("e2e: the sequencer's leader handover loses no acknowledged order to SI
     await client.funded();
     for (let k = 0; k < HANDOVERS; k++) {
       const running = client.run();
-      await sleep(1500 + Math.floor(Math.random() * 2500));
+      await sleep(2500 + Math.floor(Math.random() * 3000));
       await kill9(leader);
       await running;
       services.splice(services.indexOf(leader), 1);

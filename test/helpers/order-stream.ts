@@ -79,9 +79,10 @@ export class OrderStream {
           await sleep(100); // the deposits are not in yet
           continue;
         }
-        await this.post(1, { marketId: 2, isBuy: true, size: 1n, limitPrice: 40n * USDC }, n1);
+        // the crossing pair first: on a loaded machine a short window may hold only two posts
         await this.post(1, { marketId: 1, isBuy: false, size: 2n, limitPrice: 60n * USDC }, n1);
         await this.post(2, { marketId: 1, isBuy: true, size: 2n, limitPrice: 60n * USDC }, n2);
+        await this.post(1, { marketId: 2, isBuy: true, size: 1n, limitPrice: 40n * USDC }, n1 + 1n);
       }
     } catch {
       // the service is gone
