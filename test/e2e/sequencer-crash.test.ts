@@ -28,7 +28,8 @@ import { http, sleep, startServiceProcess, type ServiceProcess } from "../helper
 import { kill9, teardown } from "../helpers/teardown";
 
 const KEY = "sequencer-crash-key";
-const KILLS = 3;
+// Each kill costs a restart (~12 s on an idle machine): 6 per store, 12 crash points in all.
+const KILLS = 6;
 
 for (const store of ["sqlite", "redis"] as const) {
   describe(`e2e: zksettle serve in sequencer mode loses no acknowledged order to SIGKILL (${store})`, function () {
@@ -56,7 +57,10 @@ for (const store of ["sqlite", "redis"] as const) {
       // with Redis the restarted process leads once the killed one's lease has expired
       const t0 = Date.now();
       while (redis && (await http<{ role: string }>(`${svc.url}/v1/capacity`)).body.role !== "leader") {
-        if (Date.now() - t0 > 60_000) throw new Error("the restarted service was not elected within 60 s");
+        if (Date.now() - t0 > 60_000) {
+          const log = svc.lines.slice(-40).map((l) => JSON.stringify(l)).join("\n");
+          throw new Error(`the restarted service was not elected within 60 s; its last log lines:\n${log}`);
+        }
         await sleep(100);
       }
       return svc;
