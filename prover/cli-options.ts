@@ -208,8 +208,9 @@ export function withVocabulary(cmd: Command, oldFlags: readonly string[] = []): 
  */
 export function refuseRenamed(cmd: Command, oldFlags: readonly string[]): void {
   const opts = cmd.opts();
+  const who = [cmd.parent?.name(), cmd.name()].filter((n) => n !== undefined && n !== "").join(" ");
   const problems = [...oldFlags.filter((old) => opts[attributeOf(old)] !== undefined).map(renamedFlagMessage), ...renamedEnvProblems(process.env)];
-  if (problems.length > 0) cmd.error(`${cmd.name()}: ${problems.join("; ")}`, { exitCode: 2, code: "zksettle.renamed" });
+  if (problems.length > 0) cmd.error(`${who}: ${problems.join("; ")}`, { exitCode: 2, code: "zksettle.renamed" });
   for (const o of cmd.options) {
     const check = secretChecks.get(o);
     const v: unknown = opts[o.attributeName()];
@@ -217,7 +218,7 @@ export function refuseRenamed(cmd: Command, oldFlags: readonly string[]): void {
     try {
       check(v);
     } catch (e) {
-      cmd.error(`${cmd.name()}: ${(e as Error).message}${cmd.getOptionValueSource(o.attributeName()) === "env" ? ` (from env ${o.envVar})` : ""}`, { exitCode: 2, code: "commander.invalidArgument" });
+      cmd.error(`${who}: ${(e as Error).message}${cmd.getOptionValueSource(o.attributeName()) === "env" ? ` (from env ${o.envVar})` : ""}`, { exitCode: 2, code: "commander.invalidArgument" });
     }
   }
 }

@@ -5,7 +5,7 @@
  */
 import { expect } from "chai";
 import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import hre from "hardhat";
 import { Command, CommanderError, type Option } from "commander";
 import { program } from "../../prover/cli";
@@ -13,7 +13,7 @@ import { RENAMED_ENV, RENAMED_FLAGS, localEnvOf, renamedEnvMessage, renamedFlagM
 import { FALLBACK_RENAMED, registerFallbackCommand } from "../../prover/fallback/command";
 import { WORKER_RENAMED, workerCommand } from "../../prover/queue/worker-command";
 import { LATENCY_RENAMED, registerLatencyCommand } from "../../prover/risk/latency-command";
-import { OPTIONS, envOf, flagOf } from "../../prover/service/config";
+import { OPTIONS, circuitDir, envOf, flagOf } from "../../prover/service/config";
 import { deployConfirmations, networksFromEnv } from "../../tasks/networks";
 
 const ROOT = join(__dirname, "..", "..");
@@ -178,6 +178,11 @@ describe("prover/cli-options: one vocabulary on every command", function () {
       if (saved === undefined) delete process.env.ZKSETTLE_SIGNER_KEY;
       else process.env.ZKSETTLE_SIGNER_KEY = saved;
     }
+  });
+
+  it("resolves --params and --build-dir to the same circuit folder on every command", function () {
+    expect(circuitDir({ params: "ci", buildDir: "" })).to.equal(join(ROOT, "build", "ci"));
+    expect(circuitDir({ params: "ci", buildDir: "elsewhere/ci" })).to.equal(resolve("elsewhere/ci"));
   });
 
   it("reads the shared options from their env names (worker)", async function () {

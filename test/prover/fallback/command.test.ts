@@ -3,6 +3,7 @@
  * it, before any chain or circuit is touched.
  */
 import { expect } from "chai";
+import path from "node:path";
 import { Command } from "commander";
 import { registerFallbackCommand } from "../../../prover/fallback/command";
 
@@ -72,6 +73,12 @@ describe("zksettle fallback options", () => {
     const r = await run([...base, "--settlement", ADDRESS, "--signer-key", KEY, "--insecure-dev-oracle"]);
     expect(r.code).to.equal(2);
     expect(r.err).to.contain("/nonexistent-build/setup.json not found");
+  });
+
+  it("finds the circuit of --params in build/<params>/ as serve does", async () => {
+    const r = await run(["--params", "no_such_set", "--settlement", ADDRESS, "--signer-key", KEY, "--insecure-dev-oracle"]);
+    expect(r.code).to.equal(2);
+    expect(r.err).to.contain(`${path.join("build", "no_such_set", "setup.json")} not found`).and.contain("--params");
   });
 
   it("refuses a poll interval out of range", async () => {
