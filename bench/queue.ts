@@ -64,7 +64,7 @@ async function benchRedis(appendfsync: "always" | "everysec" = "always"): Promis
  * so that both sides give each proof one core.
  */
 async function spawnWorker(url: string, prefix: string, id: string, singleThreadCurve: boolean): Promise<{ child: ChildProcess; exited: Promise<unknown> }> {
-  const args = ["worker", "--store", url, "--prefix", prefix, "--threads", "1", "--build", CIRCUIT_DIR, "--id", id, ...(singleThreadCurve ? ["--single-thread-curve"] : [])];
+  const args = ["worker", "--store", url, "--store-prefix", prefix, "--workers", "1", "--build-dir", CIRCUIT_DIR, "--id", id, ...(singleThreadCurve ? ["--single-thread-curve"] : [])];
   const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(REPO_ROOT, "prover", "cli.ts"), ...args], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "inherit"] });
   const exited = new Promise((r) => child.once("exit", r));
   await new Promise<void>((resolve, reject) => {

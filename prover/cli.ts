@@ -6,13 +6,14 @@
  *   zksettle serve [options]     run the HTTP service (docs/api.md)
  *   zksettle config [options]    print the configuration the options resolve to, or its problems
  *   zksettle hash-key [key]      sha256 of an API key, for --api-key-hashes (reads stdin without key)
- *   zksettle latency --rpc URL   probe a chain's JSON-RPC endpoint: block interval, time to finality p50/p95/p99
+ *   zksettle latency --rpc-url URL   probe a chain's JSON-RPC endpoint: block interval, time to finality p50/p95/p99
  *   zksettle worker [options]    a prover worker on the shared Redis prove queue (prover/queue)
- *   zksettle fallback --rpc URL --settlement ADDRESS   when the operator is gone: anyone proves (prover/fallback)
+ *   zksettle fallback --rpc-url URL --settlement ADDRESS   when the operator is gone: anyone proves (prover/fallback)
  */
 import { Command, Option } from "commander";
 import { hashApiKey } from "./api/auth";
 import { ConfigError, OPTIONS, defaultConfig, envOf, flagOf, loadConfig, redacted, type Config } from "./service/config";
+import { helpLine, placeholder, shownDefault, withVocabulary, type DefaultPart } from "./cli-options";
 import { fileProblems } from "./service/config-files";
 import { createLogger, type Logger } from "./service/log";
 import { ServiceMetrics } from "./service/metrics";
@@ -22,16 +23,19 @@ import { registerLatencyCommand } from "./risk/latency-command";
 import { workerCommand } from "./queue/worker-command";
 import { registerFallbackCommand } from "./fallback/command";
 
-/** Adds one commander option per config option: flag, env name and default in the help. */
+/**
+ * Adds one commander option per config option: flag, default and env name in the help
+ * (cli-options.ts style). No commander default or env: loadConfig layers flags, the
+ * environment, the config file and the defaults, and names where a bad value came from.
+ */
 function withConfigOptions(cmd: Command): Command {
   const defaults = defaultConfig() as unknown as Record<string, unknown>;
-  cmd.addOption(new Option("--config <file>", "JSON config file (camelCase keys)").env("ZKSETTLE_CONFIG"));
+  cmd.addOption(new Option("--config <file>", helpLine("JSON config file (camelCase keys)", { dflt: { text: "none" }, env: "ZKSETTLE_CONFIG" })));
   for (const o of OPTIONS) {
-    const shown = o.secret ? "" : ` (default ${JSON.stringify(defaults[o.key])})`;
-    const help = `${o.help}${o.choices ? ` [${o.choices.join("|")}]` : ""}${shown}; env ${envOf(o.key)}`;
-    cmd.addOption(new Option(o.kind === "bool" ? flagOf(o.key) : `${flagOf(o.key)} <value>`, help));
+    const dflt: DefaultPart = o.secret === true ? { secret: true } : { text: o.defaultText ?? shownDefault(defaults[o.key], o.unit) };
+    cmd.addOption(new Option(o.kind === "bool" ? flagOf(o.key) : `${flagOf(o.key)} ${placeholder(o)}`, helpLine(o.help, { choices: o.choices, dflt, env: envOf(o.key) })));
   }
-  return cmd;
+  return withVocabulary(cmd);
 }
 
 /**

@@ -2,7 +2,7 @@
  * Rebuilds the zksettle state from the chain alone (issue 6, data availability) and
  * compares it with the settlement contract's state root:
  *
- *   npx ts-node scripts/rebuild-state.ts --rpc http://127.0.0.1:8545 --settlement 0x… [--out state.json]
+ *   npx ts-node scripts/rebuild-state.ts --rpc-url http://127.0.0.1:8545 --settlement 0x… [--out state.json]
  *
  * Reads only the contract's events (GenesisPublished, DepositQueued, BatchFinalized) and
  * the calldata of each batch's submitBatch transaction (prover/chain/rebuild.ts), replays
@@ -13,6 +13,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { Command } from "commander";
+import { refuseRenamed, sharedOption, withVocabulary } from "../prover/cli-options";
 import { JsonRpcProvider, type Provider } from "ethers";
 import { RebuildError, rebuildState, type RebuildResult } from "../prover/chain/rebuild";
 import { stateSnapshot, type StateSnapshot } from "../prover/state/snapshot";
@@ -67,19 +68,21 @@ const int = (name: string) => (v: string): number => {
 };
 
 async function main(): Promise<void> {
-  const opts = new Command()
+  const cmd = new Command()
     .name("rebuild-state")
     .description("Rebuild the zksettle state from the chain alone (events and submitBatch calldata) and compare it with the contract's root")
-    .requiredOption("--rpc <url>", "JSON-RPC endpoint")
-    .requiredOption("--settlement <address>", "settlement contract address")
+    .addOption(sharedOption("rpcUrl"))
+    .addOption(sharedOption("settlement", { required: true }))
     .option("--out <file>", "write a state.json snapshot here")
     .option("--genesis <file>", "genesis encoding (prover/state/genesis-codec.ts) when GenesisPublished carries none")
     .option("--from-block <n>", "first block to read logs from (the deployment block)", int("from-block"))
     .option("--to-block <n>", "rebuild the state as of this block", int("to-block"))
-    .option("--log-chunk <n>", "blocks per eth_getLogs call, for RPCs that cap the range", int("log-chunk"))
+    .option("--log-chunk <n>", "blocks per eth_getLogs call, for RPCs that cap the range", int("log-chunk"));
+  const opts = withVocabulary(cmd, ["--rpc"])
     .parse()
-    .opts<{ rpc: string; settlement: string; out?: string; genesis?: string; fromBlock?: number; toBlock?: number; logChunk?: number }>();
-  const provider = new JsonRpcProvider(opts.rpc);
+    .opts<{ rpcUrl: string; settlement: string; out?: string; genesis?: string; fromBlock?: number; toBlock?: number; logChunk?: number }>();
+  refuseRenamed(cmd, ["--rpc"]);
+  const provider = new JsonRpcProvider(opts.rpcUrl);
   try {
     const { result } = await runRebuild(provider, opts.settlement, {
       out: opts.out,

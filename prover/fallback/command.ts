@@ -1,19 +1,20 @@
 /**
- * `zksettle fallback --rpc URL --settlement ADDRESS`: the fallback prover anyone can run
+ * `zksettle fallback --rpc-url URL --settlement ADDRESS`: the fallback prover anyone can run
  * when the operator is gone (docs/operations.md, "When the operator is gone"). It rebuilds
  * the state from the chain alone, enters fallback mode once the oldest queue entry is past
  * FORCED_DEADLINE, and proves and submits batches that serve the queue, with the
  * deployment's public circuit files. It keeps no state of its own: restart it any time.
  * The integrator adds `registerFallbackCommand(prog)` to prover/cli.ts.
  */
-import { Command, Option } from "commander";
+import { type Command, type Option } from "commander";
 import { JsonRpcProvider, Wallet, isAddress } from "ethers";
 import { FallbackError } from "./errors";
 import { fileHeaderSource, insecureDevOracle, urlHeaderSource, type HeaderSource } from "./header-source";
 import { circuitFiles, loadBatchProver } from "./prove";
 import { FallbackProver } from "./runner";
 import { terminateCurves } from "../zk/snarkjs";
-import { intArg } from "../cli-args";
+import { localOption, sharedOption, withVocabulary, type LocalSpec } from "../cli-options";
+import { circuitDir } from "../service/config";
 
 /** Where the command writes; tests pass their own. */
 export interface FallbackIo {
@@ -24,19 +25,23 @@ export interface FallbackIo {
 const defaultIo: FallbackIo = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
 
 interface Flags {
-  rpc: string;
+  rpcUrl: string;
   settlement: string;
-  key?: string;
-  build: string;
+  signerKey?: string;
+  params: string;
+  buildDir: string;
   wasm?: string;
   zkey?: string;
   fromBlock: number;
-  pollMs: number;
+  pollInterval: number;
   headerFile?: string;
   headerUrl?: string;
   insecureDevOracle?: boolean;
   untilServed?: boolean;
 }
+
+/** The old flags `fallback` refuses, naming the new ones (cli-options.ts). */
+export const FALLBACK_RENAMED = ["--rpc", "--key", "--build", "--poll-ms"] as const;
 
 /** The header source the flags name (exactly one). */
 function headerSource(f: Flags): HeaderSource {
@@ -55,36 +60,39 @@ function headerSource(f: Flags): HeaderSource {
  * fix) exits 1 with its code.
  */
 export function registerFallbackCommand(program: Command, io: FallbackIo = defaultIo): Command {
-  return program
+  const local = (o: LocalSpec): Option => localOption("fallback", o);
+  const cmd = program
     .command("fallback")
     .description("when the operator is gone: rebuild the state from the chain, enter fallback mode after FORCED_DEADLINE, prove and submit batches that serve the queue")
-    .requiredOption("--rpc <url>", "JSON-RPC endpoint of the settlement chain")
-    .requiredOption("--settlement <address>", "the settlement contract")
-    .addOption(new Option("--key <hex>", "private key of the account that pays for the transactions (prefer the env variable)").env("ZKSETTLE_FALLBACK_KEY"))
-    .addOption(new Option("--build <dir>", "circuit build folder with setup.json (the deployment's public keys)").env("ZKSETTLE_BUILD").default("build/ci"))
-    .option("--wasm <file>", "the witness calculator's wasm (default: from --build)")
-    .option("--zkey <file>", "the Groth16 proving key (default: from --build)")
-    .option("--from-block <n>", "first block of the rebuild (the deployment block)", intArg("--from-block", 0), 0)
-    .option("--poll-ms <ms>", "pause between rounds with nothing to do", intArg("--poll-ms", 10, 3_600_000), 5000)
-    .option("--header-file <file>", "the oracle's latest signed header (JSON of POST /v1/oracle/headers), re-read per batch")
-    .option("--header-url <url>", "where to GET the oracle's latest signed header (same JSON)")
-    .option("--insecure-dev-oracle", "dev deployments only: sign headers with the public dev oracle keys at the last marks")
-    .option("--until-served", "exit 0 once the queue is empty (default: keep watching)")
+    .addOption(sharedOption("rpcUrl"))
+    .addOption(sharedOption("settlement", { required: true }))
+    .addOption(sharedOption("signerKey"))
+    .addOption(sharedOption("params"))
+    .addOption(sharedOption("buildDir"))
+    .addOption(local({ key: "wasm", kind: "string", help: "the witness calculator's wasm", defaultText: "from the circuit build folder" }))
+    .addOption(local({ key: "zkey", kind: "string", help: "the Groth16 proving key", defaultText: "from the circuit build folder" }))
+    .addOption(sharedOption("fromBlock"))
+    .addOption(sharedOption("pollInterval", { default: 5000 }))
+    .addOption(local({ key: "headerFile", kind: "string", help: "the oracle's latest signed header (JSON of POST /v1/oracle/headers), re-read per batch" }))
+    .addOption(local({ key: "headerUrl", kind: "string", help: "where to GET the oracle's latest signed header (same JSON)" }))
+    .addOption(local({ key: "insecureDevOracle", kind: "bool", help: "dev deployments only: sign headers with the public dev oracle keys at the last marks" }))
+    .addOption(local({ key: "untilServed", kind: "bool", help: "exit 0 once the queue is empty (else keep watching)" }));
+  return withVocabulary(cmd, FALLBACK_RENAMED)
     .action(async (f: Flags) => {
       const fail = (code: number, msg: string): void => {
         io.err(`zksettle fallback: ${msg}\n`);
         process.exitCode = code;
       };
       if (!isAddress(f.settlement)) return fail(2, `--settlement ${f.settlement} is not an address`);
-      if (f.key === undefined || !/^(0x)?[0-9a-fA-F]{64}$/.test(f.key)) return fail(2, "--key (or ZKSETTLE_FALLBACK_KEY) must be a 32-byte hex private key");
+      if (f.signerKey === undefined || !/^0x[0-9a-fA-F]{64}$/.test(f.signerKey)) return fail(2, "--signer-key (better: env ZKSETTLE_SIGNER_KEY) must be the paying account's 32-byte hex private key");
       let runner: FallbackProver;
       try {
         const headers = headerSource(f);
-        const files = circuitFiles(f.build, { wasm: f.wasm, zkey: f.zkey });
-        const provider = new JsonRpcProvider(f.rpc, undefined, { staticNetwork: true, pollingInterval: 200 });
-        const signer = new Wallet(f.key, provider);
+        const files = circuitFiles(circuitDir(f), { wasm: f.wasm, zkey: f.zkey });
+        const provider = new JsonRpcProvider(f.rpcUrl, undefined, { staticNetwork: true, pollingInterval: 200 });
+        const signer = new Wallet(f.signerKey, provider);
         io.out(`fallback prover ${signer.address} on ${f.settlement}; headers from ${headers.describe}; circuit ${files.zkey}\n`);
-        runner = new FallbackProver({ provider, signer, settlement: f.settlement, prover: await loadBatchProver(files), headers, fromBlock: f.fromBlock, pollMs: f.pollMs, log: (line) => io.out(line + "\n") });
+        runner = new FallbackProver({ provider, signer, settlement: f.settlement, prover: await loadBatchProver(files), headers, fromBlock: f.fromBlock, pollMs: f.pollInterval, log: (line) => io.out(line + "\n") });
       } catch (e) {
         return fail(2, (e as Error).message);
       }

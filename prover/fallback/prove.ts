@@ -31,7 +31,7 @@ export function circuitFiles(dir: string, overrides: Partial<CircuitFiles> = {})
   if (wasm === undefined || zkey === undefined) {
     const record = path.join(dir, "setup.json");
     if (!fs.existsSync(record)) {
-      throw new FallbackError("PRV_ERR_FALLBACK_CIRCUIT", `${record} not found: pass --build with the circuit build folder, or --wasm and --zkey`);
+      throw new FallbackError("PRV_ERR_FALLBACK_CIRCUIT", `${record} not found: pass --params NAME (build/NAME/) or --build-dir with the circuit build folder, or --wasm and --zkey`);
     }
     const r = JSON.parse(fs.readFileSync(record, "utf8")) as SetupRecord;
     wasm ??= path.join(dir, `${r.circuit}_js`, `${r.circuit}.wasm`);

@@ -38,7 +38,7 @@ export class CircuitMismatchError extends QueueError {
     readonly wanted: string,
     readonly loaded: string,
   ) {
-    super("PRV_ERR_CIRCUIT_MISMATCH", `PRV_ERR_CIRCUIT_MISMATCH: the job is for circuit ${wanted} but this worker loaded ${loaded} (start it with the same --build as the service)`);
+    super("PRV_ERR_CIRCUIT_MISMATCH", `PRV_ERR_CIRCUIT_MISMATCH: the job is for circuit ${wanted} but this worker loaded ${loaded} (start it with the same --params, or --build-dir, as the service)`);
     this.name = "CircuitMismatchError";
   }
 }

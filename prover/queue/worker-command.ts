@@ -4,19 +4,22 @@
  * running proofs finish for `--drain` seconds, a second one puts them back in the queue
  * at once. Exits 2 on a bad option or a circuit mismatch, 0 after a clean stop.
  */
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, type Option } from "commander";
+import { localOption, sharedOption, withVocabulary, type LocalSpec } from "../cli-options";
+import { circuitDir } from "../service/config";
 import { createLogger } from "../service/log";
 import type { BackendChoice } from "../zk/backend";
-import { backendProblem, parseBackendChoice, resolveBackend } from "../zk/load-backend";
+import { backendProblem, resolveBackend } from "../zk/load-backend";
 import { circuitId, redisUrl } from "./circuit-id";
 import { QueueError } from "./errors";
 import { QueueWorker } from "./worker";
 
 interface WorkerFlags {
   store: string;
-  prefix: string;
-  threads: number;
-  build: string;
+  storePrefix: string;
+  workers: number;
+  params: string;
+  buildDir: string;
   id?: string;
   lockDuration: number;
   stalledInterval: number;
@@ -28,52 +31,35 @@ interface WorkerFlags {
   logLevel: string;
 }
 
-function positiveInt(v: string): number {
-  const n = /^\+?\d+$/.test(v) ? Number(v) : NaN; // decimal only: Number() takes 1e3 and 0x50
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a positive integer");
-  return n;
-}
-
-function nonNegative(v: string): number {
-  const n = /^\+?(\d+\.?\d*|\.\d+)$/.test(v) ? Number(v) : NaN;
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError("expected a number ≥ 0");
-  return n;
-}
+/** The old flags `worker` refuses, naming the new ones (cli-options.ts). */
+export const WORKER_RENAMED = ["--prefix", "--threads", "--build"] as const;
 
 /** The `worker` command, for `program().addCommand(...)`. */
 export function workerCommand(): Command {
-  return new Command("worker")
+  const local = (s: LocalSpec): Option => localOption("worker", s);
+  const cmd = new Command("worker")
     .description("run a prover worker on the shared Redis prove queue (BullMQ)")
-    .addOption(new Option("--store <url>", "Redis URL, redis://HOST:PORT[/DB]").env("ZKSETTLE_STORE").makeOptionMandatory())
-    .addOption(new Option("--prefix <p>", "key prefix shared with the service").env("ZKSETTLE_PREFIX").default("zksettle"))
-    .addOption(new Option("--threads <n>", "proofs at once (prover threads)").env("ZKSETTLE_WORKER_THREADS").argParser(positiveInt).default(1))
-    .addOption(new Option("--build <dir>", "circuit build folder (must match the service's)").env("ZKSETTLE_BUILD").default("build/ci"))
-    .addOption(new Option("--id <id>", "worker id in the registry and metrics (default <hostname>-<pid>)").env("ZKSETTLE_WORKER_ID"))
-    .addOption(new Option("--lock-duration <ms>", "job lock; a dead worker's job is re-delivered after it").argParser(positiveInt).default(30_000))
-    .addOption(new Option("--stalled-interval <ms>", "how often to look for stalled jobs").argParser(positiveInt).default(15_000))
-    .addOption(new Option("--max-stalled <n>", "stalls a job survives before it fails").argParser(nonNegative).default(2))
-    .addOption(new Option("--heartbeat <ms>", "registry refresh (TTL: three of these)").argParser(positiveInt).default(5000))
-    .addOption(new Option("--drain <s>", "on SIGTERM, seconds running proofs may finish before they go back to the queue").argParser(nonNegative).default(60))
-    .addOption(new Option("--single-thread-curve", "one core per proof even with --threads 1 (several workers on one machine)"))
-    .addOption(
-      new Option("--prover <backend>", "prover backend: native (arkworks addon, npm run build:native), snarkjs, or auto (native where built)")
-        .env("ZKSETTLE_PROVER")
-        .argParser((v) => {
-          try {
-            return parseBackendChoice(v);
-          } catch (e) {
-            throw new InvalidArgumentError((e as Error).message);
-          }
-        })
-        .default("auto"),
-    )
-    .addOption(new Option("--log-level <level>", "pino level").env("ZKSETTLE_LOG_LEVEL").default("info"))
+    .addOption(sharedOption("store", { required: true }))
+    .addOption(sharedOption("storePrefix"))
+    .addOption(sharedOption("workers", { default: 1 }))
+    .addOption(sharedOption("params"))
+    .addOption(sharedOption("buildDir"))
+    .addOption(local({ key: "id", kind: "string", help: "worker id in the registry and metrics", defaultText: "<hostname>-<pid>" }))
+    .addOption(local({ key: "lockDuration", kind: "int", unit: "ms", min: 1, help: "job lock; a dead worker's job is re-delivered after it", default: 30_000 }))
+    .addOption(local({ key: "stalledInterval", kind: "int", unit: "ms", min: 1, help: "how often to look for stalled jobs", default: 15_000 }))
+    .addOption(local({ key: "maxStalled", kind: "int", min: 0, help: "stalls a job survives before it fails", default: 2 }))
+    .addOption(local({ key: "heartbeat", kind: "int", unit: "ms", min: 1, help: "registry refresh (TTL: three of these)", default: 5000 }))
+    .addOption(local({ key: "drain", kind: "number", unit: "s", min: 0, help: "on SIGTERM, seconds running proofs may finish before they go back to the queue", default: 60 }))
+    .addOption(local({ key: "singleThreadCurve", kind: "bool", help: "one core per proof even with --workers 1 (several workers on one machine)" }))
+    .addOption(sharedOption("prover"))
+    .addOption(sharedOption("logLevel"));
+  return withVocabulary(cmd, WORKER_RENAMED)
     .action(async (f: WorkerFlags) => {
       const log = createLogger(f.logLevel);
       let worker: QueueWorker;
       try {
         redisUrl(f.store);
-        circuitId(f.build);
+        circuitId(circuitDir(f));
         const problem = backendProblem(f.prover);
         if (problem !== undefined) {
           process.stderr.write(`zksettle worker: ${problem}\n`);
@@ -81,9 +67,9 @@ export function workerCommand(): Command {
         }
         worker = new QueueWorker({
           url: f.store,
-          prefix: f.prefix,
-          threads: f.threads,
-          circuitDir: f.build,
+          prefix: f.storePrefix,
+          threads: f.workers,
+          circuitDir: circuitDir(f),
           id: f.id,
           lockDurationMs: f.lockDuration,
           stalledIntervalMs: f.stalledInterval,

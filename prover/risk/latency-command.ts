@@ -1,11 +1,14 @@
 /**
- * `zksettle latency --rpc URL`: probes a settlement chain's JSON-RPC endpoint (read
+ * `zksettle latency --rpc-url URL`: probes a settlement chain's JSON-RPC endpoint (read
  * only, bounded) and prints the latency breakdown that margin is sized by. The
  * integrator adds `registerLatencyCommand(prog)` to prover/cli.ts.
  */
-import { Command, InvalidArgumentError, Option } from "commander";
+import type { Command, Option } from "commander";
 import { ProbeError, probeRpc, type ProbeReport } from "./rpc-probe";
-import { intArg } from "../cli-args";
+import { localOption, sharedOption, withVocabulary, type LocalSpec } from "../cli-options";
+
+/** The old flags `latency` refuses, naming the new ones (cli-options.ts). */
+export const LATENCY_RENAMED = ["--rpc"] as const;
 
 /** Where the command writes; tests pass their own. */
 export interface LatencyIo {
@@ -45,25 +48,23 @@ export function formatReport(r: ProbeReport, provingSeconds?: number): string {
  * the method and the problem, and set exit code 1 (2 for bad options).
  */
 export function registerLatencyCommand(program: Command, io: LatencyIo = defaultIo): Command {
-  return program
+  const local = (o: LocalSpec): Option => localOption("latency", o);
+  const cmd = program
     .command("latency")
     .description("probe a chain's JSON-RPC endpoint (read-only, bounded) and print block interval and time to finality as p50/p95/p99")
-    .requiredOption("--rpc <url>", "JSON-RPC endpoint (http or https)")
-    .option("--blocks <n>", "recent blocks to read (2..1024)", intArg("--blocks", 2, 1024), 32)
-    .option("--timeout <ms>", "per-request timeout, ms (1..120000)", intArg("--timeout", 1, 120_000), 5000)
-    .option("--deadline <ms>", "whole-probe deadline, ms (1..600000)", intArg("--deadline", 1, 600_000), 30_000)
-    .option("--confirmations <n>", "N of the confirmations rule (1..10000)", intArg("--confirmations", 1, 10_000), 3)
-    .addOption(new Option("--finality <rule>", "finality rule: the node's finalized tag when it has one (auto), or N confirmations").choices(["auto", "confirmations", "finalized"]).default("auto"))
-    .option("--proving <seconds>", "add a proving time (seconds) to print a whole T", (v) => {
-      // Plain decimals only: Number() would also read "1e3" as 1000 and "0x50" as 80.
-      if (!/^\d+(\.\d+)?$/.test(v)) throw new InvalidArgumentError("--proving must be a number of seconds ≥ 0, in decimal digits (e.g. 30 or 12.5)");
-      return Number(v);
-    })
-    .option("--json", "print the report as JSON")
-    .option("--expect-client <version>", "the web3_clientVersion last seen: a different one is flagged (exit code 3)")
-    .action(async (o: { rpc: string; blocks: number; timeout: number; deadline: number; confirmations: number; finality: "auto" | "confirmations" | "finalized"; proving?: number; json?: boolean; expectClient?: string }) => {
+    .addOption(sharedOption("rpcUrl"))
+    .addOption(local({ key: "blocks", kind: "int", unit: "blocks", min: 2, max: 1024, help: "recent blocks to read", default: 32 }))
+    .addOption(local({ key: "timeout", kind: "int", unit: "ms", min: 1, max: 120_000, help: "per-request timeout", default: 5000 }))
+    .addOption(local({ key: "deadline", kind: "int", unit: "ms", min: 1, max: 600_000, help: "whole-probe deadline", default: 30_000 }))
+    .addOption(sharedOption("confirmations", { default: 3 }))
+    .addOption(local({ key: "finality", kind: "string", choices: ["auto", "confirmations", "finalized"], help: "finality rule: the node's finalized tag when it has one (auto), or --confirmations blocks", default: "auto" }))
+    .addOption(local({ key: "proving", kind: "number", unit: "s", min: 0, help: "add a proving time to print a whole T" }))
+    .addOption(local({ key: "json", kind: "bool", help: "print the report as JSON" }))
+    .addOption(local({ key: "expectClient", kind: "string", help: "the web3_clientVersion last seen: a different one is flagged (exit code 3)" }));
+  return withVocabulary(cmd, LATENCY_RENAMED)
+    .action(async (o: { rpcUrl: string; blocks: number; timeout: number; deadline: number; confirmations: number; finality: "auto" | "confirmations" | "finalized"; proving?: number; json?: boolean; expectClient?: string }) => {
       try {
-        const r = await probeRpc({ url: o.rpc, blocks: o.blocks, timeoutMs: o.timeout, deadlineMs: o.deadline, confirmations: o.confirmations, finality: o.finality, fetch: io.fetch });
+        const r = await probeRpc({ url: o.rpcUrl, blocks: o.blocks, timeoutMs: o.timeout, deadlineMs: o.deadline, confirmations: o.confirmations, finality: o.finality, fetch: io.fetch });
         io.out(o.json === true ? JSON.stringify(r, null, 2) + "\n" : formatReport(r, o.proving));
         if (o.expectClient !== undefined && r.clientVersion !== o.expectClient) {
           io.err(`zksettle latency: the node's client version changed: expected ${o.expectClient}, it reports ${r.clientVersion ?? "none"} (an upgrade?)\n`);

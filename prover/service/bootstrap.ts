@@ -32,7 +32,7 @@ import { JobConflictError, type JobStore } from "../store/job-store";
 import type { SetupRecord, VerificationKey } from "../zk/prover";
 import { openBackends, StartupError } from "./backends";
 import { ChainAdapter, recordSubmitterEvents } from "./chain-adapter";
-import type { Config } from "./config";
+import { circuitDir, type Config } from "./config";
 import { DepositFeeder } from "./deposit-feeder";
 import { Engine } from "./engine";
 import { attachEngineMetrics } from "./engine-metrics";
@@ -79,11 +79,14 @@ export interface StartOptions {
   readonly exit?: (code: number) => void;
 }
 
-/** `build/<params>/` with its verification key (from setup.json). */
-function circuitOf(params: string): { dir: string; vkey: VerificationKey; insecure: boolean } {
-  const dir = path.join(REPO_ROOT, "build", params);
+/** The circuit build folder (`build/<params>/` or `--build-dir`) with its verification key (from setup.json). */
+function circuitOf(c: Config): { dir: string; vkey: VerificationKey; insecure: boolean } {
+  const dir = circuitDir(c);
   const recordPath = path.join(dir, "setup.json");
-  if (!fs.existsSync(recordPath)) throw new StartupError([`params: no circuit build in ${dir} (run \`npx ts-node scripts/build.ts --params ${params}\` and the setup first)`]);
+  if (!fs.existsSync(recordPath)) {
+    const which = c.buildDir !== "" ? "buildDir (--build-dir)" : "params";
+    throw new StartupError([`${which}: no circuit build in ${dir} (run \`npx ts-node scripts/build.ts --params ${c.params}\` and the setup first)`]);
+  }
   const record = JSON.parse(fs.readFileSync(recordPath, "utf8")) as SetupRecord;
   const vkey = JSON.parse(fs.readFileSync(path.resolve(dir, record.verificationKey), "utf8")) as VerificationKey;
   return { dir, vkey, insecure: record.insecure };
@@ -128,7 +131,7 @@ export async function startService(config: Config, log: Logger, metrics: Service
   } catch (e) {
     throw new StartupError([`params: ${(e as Error).message}`]);
   }
-  const circuit = circuitOf(config.params);
+  const circuit = circuitOf(config);
   if (circuit.insecure) log.warn("!!! the circuit's keys are the INSECURE development keys (dev powers of tau): tests and demo only !!!");
   const { state: genesis, insecure } = await loadGenesis({ file: config.genesis, dev: config.devGenesis, params, paramsName: config.params });
   if (insecure) log.warn("!!! --dev-genesis: INSECURE dev genesis with public keys (prover/dev/fixtures.ts): tests and demo only !!!");

@@ -5,7 +5,7 @@
  * every problem is reported at once, naming the option and where its value came from.
  */
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import os from "node:os";
 import { KEY_ENTRY } from "../api/auth";
 
@@ -22,7 +22,14 @@ export interface OptionSpec {
   readonly pattern?: RegExp;
   /** Never printed (logs, `config` command). */
   readonly secret?: boolean;
+  /** Unit of a number, printed after its default in `--help` ("(default 2000 ms)"). */
+  readonly unit?: Unit;
+  /** The default in words where it is computed (`--help`). */
+  readonly defaultText?: string;
 }
+
+/** Units of numeric options, as `--help` prints them. */
+export type Unit = "ms" | "s" | "bytes" | "blocks" | "bps" | "requests/min";
 
 /** The validated configuration. */
 export interface Config {
@@ -30,6 +37,7 @@ export interface Config {
   host: string;
   port: number;
   params: string;
+  buildDir: string;
   dataDir: string;
   store: string;
   storePrefix: string;
@@ -70,10 +78,11 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: "host", kind: "string", help: "address to listen on" },
   { key: "port", kind: "int", min: 0, max: 65535, help: "TCP port (0: any free port)" },
   { key: "params", kind: "string", pattern: /^[A-Za-z0-9_-]+$/, help: "circuit parameter set (circuits/params/<name>.json, build/<name>/)" },
+  { key: "buildDir", kind: "string", defaultText: "build/<params>/", help: "override: a circuit build folder (setup.json, wasm, zkey) kept elsewhere than build/<params>/" },
   { key: "dataDir", kind: "string", help: "directory of the job store (SQLite file)" },
   { key: "store", kind: "string", help: "job store: sqlite (DATA_DIR/jobs.sqlite), sqlite:PATH or a path, or redis://HOST:PORT[/DB] for many machines (jobs in Redis, one leader, remote workers)" },
   { key: "storePrefix", kind: "string", pattern: /^[A-Za-z0-9_.-]+$/, help: "redis store: key prefix of this deployment (jobs, leader lease, prove queue)" },
-  { key: "leaderTtlMs", kind: "int", min: 300, max: 600_000, help: "redis store: leader lease in ms; a dead leader is replaced within it" },
+  { key: "leaderTtlMs", kind: "int", unit: "ms", min: 300, max: 600_000, help: "redis store: leader lease in ms; a dead leader is replaced within it" },
   { key: "genesis", kind: "string", help: "genesis of the settlement contract: a JSON file (docs/operations.md, \"Genesis file\")" },
   { key: "devGenesis", kind: "bool", help: "use the INSECURE dev genesis of prover/dev/fixtures.ts (tests and demo only)" },
   {
@@ -82,31 +91,31 @@ export const OPTIONS: readonly OptionSpec[] = [
     pattern: KEY_ENTRY,
     help: "comma-separated API keys of the write routes: [role[+role…]:]<sha256 hex> (zksettle hash-key <key>); roles trader, operator, oracle, read-only; a bare digest is trader+operator+oracle",
   },
-  { key: "bodyLimit", kind: "int", min: 1024, max: 64 * 1024 * 1024, help: "largest request body, bytes" },
+  { key: "bodyLimit", kind: "int", unit: "bytes", min: 1024, max: 64 * 1024 * 1024, help: "largest request body, bytes" },
   { key: "maxQueue", kind: "int", min: 1, max: 1_000_000, help: "most unfinished jobs; beyond it writes get 429" },
-  { key: "retryAfter", kind: "int", min: 1, max: 3600, help: "Retry-After seconds on a 429 for a full queue" },
-  { key: "rateLimit", kind: "int", min: 0, max: 1_000_000, help: "requests per minute per client address (0: no limit)" },
+  { key: "retryAfter", kind: "int", unit: "s", min: 1, max: 3600, help: "Retry-After seconds on a 429 for a full queue" },
+  { key: "rateLimit", kind: "int", unit: "requests/min", min: 0, max: 1_000_000, help: "requests per minute per client address (0: no limit)" },
   { key: "idempotencyCache", kind: "int", min: 1, max: 10_000_000, help: "idempotency keys of ops remembered (oldest forgotten first)" },
-  { key: "batchInterval", kind: "number", min: 0.01, max: 86_400, help: "sequencer: seconds after its first op a batch is cut even when not full" },
+  { key: "batchInterval", kind: "number", unit: "s", min: 0.01, max: 86_400, help: "sequencer: seconds after its first op a batch is cut even when not full" },
   { key: "maxRestingOrders", kind: "int", min: 1, max: 10_000_000, help: "sequencer: most resting orders over all markets" },
-  { key: "makerFeeBps", kind: "int", min: 0, max: 255, help: "sequencer: maker fee, basis points" },
-  { key: "takerFeeBps", kind: "int", min: 0, max: 255, help: "sequencer: taker fee, basis points" },
+  { key: "makerFeeBps", kind: "int", unit: "bps", min: 0, max: 255, help: "sequencer: maker fee, basis points" },
+  { key: "takerFeeBps", kind: "int", unit: "bps", min: 0, max: 255, help: "sequencer: taker fee, basis points" },
   { key: "devOracle", kind: "bool", help: "sign batch headers with the INSECURE dev oracle keys (tests and demo only)" },
-  { key: "workers", kind: "int", min: 1, max: 1024, help: "prover worker threads" },
+  { key: "workers", kind: "int", defaultText: "cores − 1", min: 1, max: 1024, help: "proofs at once (prover worker threads)" },
   { key: "prover", kind: "string", choices: ["auto", "native", "snarkjs"], help: "prover backend: native (arkworks addon, npm run build:native), snarkjs, or auto (native where built)" },
   { key: "rpcUrl", kind: "string", help: "JSON-RPC endpoint of the chain" },
   { key: "settlement", kind: "string", pattern: /^(0x[0-9a-fA-F]{40})?$/, help: "address of the settlement contract" },
   { key: "signerKey", kind: "string", secret: true, pattern: /^(0x[0-9a-fA-F]{64})?$/, help: "private key of the submitting account (prefer ZKSETTLE_SIGNER_KEY)" },
-  { key: "confirmations", kind: "int", min: 1, max: 1000, help: "blocks a batch needs before it is confirmed" },
-  { key: "replaceAfter", kind: "int", min: 1, max: 86_400, help: "seconds before an unmined transaction is replaced with higher fees" },
-  { key: "pollInterval", kind: "int", min: 10, max: 600_000, help: "milliseconds between chain polls (receipts, confirmations, reorgs, the deposit queue)" },
+  { key: "confirmations", kind: "int", unit: "blocks", min: 1, max: 1000, help: "blocks a batch needs before it is confirmed" },
+  { key: "replaceAfter", kind: "int", unit: "s", min: 1, max: 86_400, help: "seconds before an unmined transaction is replaced with higher fees" },
+  { key: "pollInterval", kind: "int", unit: "ms", min: 10, max: 600_000, help: "milliseconds between chain polls (receipts, confirmations, reorgs, the deposit queue; fallback: between rounds with nothing to do)" },
   { key: "fromBlock", kind: "int", min: 0, max: Number.MAX_SAFE_INTEGER, help: "first block scanned for the contract's events (its deployment block)" },
   { key: "logLevel", kind: "string", choices: ["fatal", "error", "warn", "info", "debug", "trace", "silent"], help: "log level" },
-  { key: "shutdownTimeout", kind: "int", min: 1, max: 3600, help: "seconds a graceful shutdown waits for requests and the engine" },
+  { key: "shutdownTimeout", kind: "int", unit: "s", min: 1, max: 3600, help: "seconds a graceful shutdown waits for requests and the engine" },
   { key: "riskConfig", kind: "string", help: "JSON file of the latency-aware margin's parameters (docs/risk.md section 5); empty: the defaults" },
-  { key: "maxOracleDrift", kind: "int", min: 0, max: 86_400, help: "sequencer: seconds an oracle header's timestamp may run ahead of this clock (set it to the contract's MAX_ORACLE_DRIFT)" },
-  { key: "jobRetention", kind: "int", min: 0, max: 10 * 365 * 86_400, help: "seconds a confirmed or cancelled job (and an idempotency record) is kept after it finished; 0: forever" },
-  { key: "storeTimeout", kind: "int", min: 100, max: 600_000, help: "milliseconds a request waits for the job store (Redis) before it answers 503 with Retry-After" },
+  { key: "maxOracleDrift", kind: "int", unit: "s", min: 0, max: 86_400, help: "sequencer: seconds an oracle header's timestamp may run ahead of this clock (set it to the contract's MAX_ORACLE_DRIFT)" },
+  { key: "jobRetention", kind: "int", unit: "s", min: 0, max: 10 * 365 * 86_400, help: "seconds a confirmed or cancelled job (and an idempotency record) is kept after it finished; 0: forever" },
+  { key: "storeTimeout", kind: "int", unit: "ms", min: 100, max: 600_000, help: "milliseconds a request waits for the job store (Redis) before it answers 503 with Retry-After" },
 ];
 
 /** The defaults. */
@@ -116,6 +125,7 @@ export function defaultConfig(): Config {
     host: "127.0.0.1",
     port: 8080,
     params: "ci",
+  buildDir: "",
     dataDir: "./data",
     store: "sqlite",
     storePrefix: "zksettle",
@@ -159,6 +169,17 @@ export function flagOf(key: string): string {
 /** `dataDir` → `ZKSETTLE_DATA_DIR`. */
 export function envOf(key: string): string {
   return "ZKSETTLE_" + key.replace(/[A-Z]/g, (c) => "_" + c).toUpperCase();
+}
+
+/** The repository root, where `build/<params>/` lies. */
+const ROOT = join(__dirname, "..", "..");
+
+/**
+ * The circuit build folder of `--params` and `--build-dir`, the same for every command:
+ * `--build-dir` when given, else `build/<params>/` of the repository.
+ */
+export function circuitDir(c: { readonly params: string; readonly buildDir: string }): string {
+  return c.buildDir !== "" ? resolve(c.buildDir) : join(ROOT, "build", c.params);
 }
 
 /** Thrown at start when the configuration is not valid; `problems` lists each. */

@@ -39,7 +39,7 @@ interface WorkerProcess {
 
 /** `zksettle worker` as a child (ts-node, transpile only); resolves once it is ready. */
 async function startWorker(url: string, id: string): Promise<WorkerProcess> {
-  const args = ["worker", "--store", url, "--prefix", PREFIX, "--threads", "1", "--build", CI_CIRCUIT_DIR, "--id", id, "--lock-duration", "4000", "--stalled-interval", "2000", "--heartbeat", "1000", "--drain", "0"];
+  const args = ["worker", "--store", url, "--store-prefix", PREFIX, "--workers", "1", "--build-dir", CI_CIRCUIT_DIR, "--id", id, "--lock-duration", "4000", "--stalled-interval", "2000", "--heartbeat", "1000", "--drain", "0"];
   const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(REPO_ROOT, "prover", "cli.ts"), ...args], { cwd: REPO_ROOT, env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" }, stdio: ["ignore", "pipe", "inherit"] });
   const lines: Record<string, unknown>[] = [];
   const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));

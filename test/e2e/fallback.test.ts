@@ -45,11 +45,11 @@ const children: FallbackProcess[] = [];
 
 /** `zksettle fallback` as a child process (ts-node, transpile only), paying from hardhat account `keyIndex`. */
 function startFallback(chain: DevChain, contracts: DevContracts, keyIndex: number): FallbackProcess {
-  const args = ["fallback", "--rpc", chain.url, "--settlement", contracts.settlement.target as string, "--build", CI_CIRCUIT_DIR];
-  args.push("--from-block", String(contracts.deployBlock), "--poll-ms", "200", "--insecure-dev-oracle", "--until-served");
+  const args = ["fallback", "--rpc-url", chain.url, "--settlement", contracts.settlement.target as string, "--build-dir", CI_CIRCUIT_DIR];
+  args.push("--from-block", String(contracts.deployBlock), "--poll-interval", "200", "--insecure-dev-oracle", "--until-served");
   const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(REPO_ROOT, "prover", "cli.ts"), ...args], {
     cwd: REPO_ROOT,
-    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true", ZKSETTLE_FALLBACK_KEY: hardhatKey(keyIndex) },
+    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true", ZKSETTLE_SIGNER_KEY: hardhatKey(keyIndex) },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const lines: string[] = [];

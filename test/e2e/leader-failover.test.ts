@@ -99,7 +99,7 @@ describe("e2e: two zksettle serve on one Redis: one leader, a SIGKILLed leader r
     redis = await startRedis({ port: await freePort(), dir: tempDir("zksettle-failover-redis-") });
     worker = spawn(
       process.execPath,
-      ["-r", "ts-node/register/transpile-only", path.join(REPO_ROOT, "prover", "cli.ts"), "worker", "--store", redis.url, "--prefix", prefix, "--threads", "1", "--build", CI_CIRCUIT_DIR, "--id", "w1", "--heartbeat", "1000", "--drain", "0"],
+      ["-r", "ts-node/register/transpile-only", path.join(REPO_ROOT, "prover", "cli.ts"), "worker", "--store", redis.url, "--store-prefix", prefix, "--workers", "1", "--build-dir", CI_CIRCUIT_DIR, "--id", "w1", "--heartbeat", "1000", "--drain", "0"],
       { cwd: REPO_ROOT, env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" }, stdio: ["ignore", "pipe", "inherit"] },
     );
     await new Promise<void>((resolve, reject) => {

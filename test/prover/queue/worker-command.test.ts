@@ -19,20 +19,20 @@ describe("prover/queue: zksettle worker command line", function () {
   this.timeout(120_000);
 
   it("refuses a --store that is not a Redis URL (PRV_ERR_STORE_URL) with exit 2", function () {
-    const r = worker(["--store", "sqlite:/tmp/jobs.sqlite", "--build", CI_CIRCUIT_DIR]);
+    const r = worker(["--store", "sqlite:/tmp/jobs.sqlite", "--params", "ci"]);
     expect(r.status).to.equal(2);
     expect(r.stderr).to.contain("not a Redis URL").and.contain("sqlite:/tmp/jobs.sqlite");
   });
 
-  it("refuses a --build folder without a circuit setup (PRV_ERR_CIRCUIT_ID) with exit 2", function () {
-    const r = worker(["--store", "redis://127.0.0.1:1", "--build", os.tmpdir()]);
+  it("refuses a --build-dir folder without a circuit setup (PRV_ERR_CIRCUIT_ID) with exit 2", function () {
+    const r = worker(["--store", "redis://127.0.0.1:1", "--build-dir", os.tmpdir()]);
     expect(r.status).to.equal(2);
     expect(r.stderr).to.contain("cannot identify the circuit").and.contain("run the setup first");
   });
 
   it("refuses a --prover that names no backend, listing the ones there are", function () {
-    const r = worker(["--store", "redis://127.0.0.1:1", "--build", CI_CIRCUIT_DIR, "--prover", "gpu"]);
+    const r = worker(["--store", "redis://127.0.0.1:1", "--build-dir", CI_CIRCUIT_DIR, "--prover", "gpu"]);
     expect(r.status).to.not.equal(0);
-    expect(r.stderr).to.contain('prover backend "gpu"').and.contain("auto, native, snarkjs");
+    expect(r.stderr).to.contain('--prover "gpu"').and.contain("auto, native, snarkjs");
   });
 });

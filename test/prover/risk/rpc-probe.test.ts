@@ -189,7 +189,7 @@ describe("prover/risk latency probe (JSON-RPC, read-only, bounded)", () => {
     it("prints the breakdown: block interval, inclusion, confirmations, chain total as p50/p95/p99", async () => {
       const ep = await endpoint("no-finalized-tag");
       try {
-        const { out, err } = await run(["--rpc", ep.url, "--blocks", "21", "--confirmations", "3", "--proving", "30"]);
+        const { out, err } = await run(["--rpc-url", ep.url, "--blocks", "21", "--confirmations", "3", "--proving", "30"]);
         expect(err).to.equal("");
         expect(out).to.match(/chain 31337, head 100, 21 blocks/);
         expect(out).to.match(/finality rule: 3 confirmations/);
@@ -204,7 +204,7 @@ describe("prover/risk latency probe (JSON-RPC, read-only, bounded)", () => {
     it("prints one line naming the endpoint and the failure, and exits 1", async () => {
       const ep = await endpoint("hang");
       try {
-        const { out, err } = await run(["--rpc", ep.url, "--timeout", "100"]);
+        const { out, err } = await run(["--rpc-url", ep.url, "--timeout", "100"]);
         expect(out).to.equal("");
         expect(err).to.match(/^zksettle latency: http:\/\/127\.0\.0\.1:\d+\/: eth_chainId timed out after 100 ms \[PROBE_TIMEOUT\]\n$/);
         expect(process.exitCode).to.equal(1);
@@ -217,19 +217,19 @@ describe("prover/risk latency probe (JSON-RPC, read-only, bounded)", () => {
       for (const bad of ["1e3", "0x50", "-1", " ", "12."]) {
         let message = "";
         try {
-          await run(["--rpc", "http://127.0.0.1:9/", "--proving", bad]);
+          await run(["--rpc-url", "http://127.0.0.1:9/", "--proving", bad]);
         } catch (e) {
           message = e instanceof Error ? e.message : String(e);
         }
-        expect(message, bad).to.match(/--proving must be a number of seconds/);
+        expect(message, bad).to.contain(`--proving ${JSON.stringify(bad)}: expected a decimal number in 0..∞ (s)`);
       }
     });
 
     it("refuses an integer option out of its range or not in decimal digits, naming it (prover/cli-args.ts)", async () => {
-      for (const [flag, bad, range] of [["--blocks", "1", "2..1024"], ["--blocks", "1e3", "2..1024"], ["--timeout", "0x50", "1..120000"], ["--confirmations", "0", "1..10000"]]) {
+      for (const [flag, bad, range] of [["--blocks", "1", "2..1024"], ["--blocks", "1e3", "2..1024"], ["--timeout", "0x50", "1..120000"], ["--confirmations", "0", "1..1000"]]) {
         let message = "";
         try {
-          await run(["--rpc", "http://127.0.0.1:9/", flag, bad]);
+          await run(["--rpc-url", "http://127.0.0.1:9/", flag, bad]);
         } catch (e) {
           message = e instanceof Error ? e.message : String(e);
         }
@@ -240,7 +240,7 @@ describe("prover/risk latency probe (JSON-RPC, read-only, bounded)", () => {
     it("prints JSON with --json", async () => {
       const ep = await endpoint("chain");
       try {
-        const { out } = await run(["--rpc", ep.url, "--blocks", "8", "--json"]);
+        const { out } = await run(["--rpc-url", ep.url, "--blocks", "8", "--json"]);
         expect(JSON.parse(out)).to.include({ chainId: 31337, clientVersion: "Geth/v1.14.0", head: 100, blocksSampled: 8 });
       } finally {
         await ep.close();
@@ -250,11 +250,11 @@ describe("prover/risk latency probe (JSON-RPC, read-only, bounded)", () => {
     it("reports the node's client version and flags a change from --expect-client with exit code 3", async () => {
       const ep = await endpoint("chain");
       try {
-        const same = await run(["--rpc", ep.url, "--blocks", "8", "--expect-client", "Geth/v1.14.0"]);
+        const same = await run(["--rpc-url", ep.url, "--blocks", "8", "--expect-client", "Geth/v1.14.0"]);
         expect(same.out).to.match(/client: Geth\/v1\.14\.0/);
         expect(same.err).to.equal("");
         expect(process.exitCode).to.equal(undefined);
-        const changed = await run(["--rpc", ep.url, "--blocks", "8", "--expect-client", "Geth/v1.13.9"]);
+        const changed = await run(["--rpc-url", ep.url, "--blocks", "8", "--expect-client", "Geth/v1.13.9"]);
         expect(changed.err).to.match(/client version changed: expected Geth\/v1\.13\.9, it reports Geth\/v1\.14\.0/);
         expect(process.exitCode).to.equal(3);
       } finally {

@@ -11,7 +11,7 @@ import path from "node:path";
 import { expect } from "chai";
 import { createLogger } from "../../../prover/service/log";
 import { ServiceMetrics } from "../../../prover/service/metrics";
-import { attachEngineMetrics, serveProblems } from "../../../prover/service/bootstrap";
+import { StartupError, attachEngineMetrics, serveProblems, startService } from "../../../prover/service/bootstrap";
 import { defaultConfig } from "../../../prover/service/config";
 import { DepositFeeder } from "../../../prover/service/deposit-feeder";
 import type { Engine } from "../../../prover/service/engine";
@@ -54,6 +54,18 @@ describe("prover/service: bootstrap of zksettle serve", function () {
     const problems = serveProblems({ ...defaultConfig(), store: "redis://127.0.0.1:6390" });
     expect(problems.map((p) => p.split(":")[0])).to.deep.equal(["settlement", "signerKey", "genesis"]);
     expect(serveProblems({ ...defaultConfig(), settlement: "0x" + "1".repeat(40), signerKey: "0x" + "2".repeat(64), devGenesis: true })).to.deep.equal([]);
+  });
+
+  it("takes its circuit from --build-dir when given (the other commands' override), naming it when empty", async function () {
+    const config = { ...defaultConfig(), devGenesis: true, settlement: "0x" + "1".repeat(40), signerKey: "0x" + "2".repeat(64), buildDir: "/nonexistent-build" };
+    let problems: readonly string[] = [];
+    try {
+      await startService(config, createLogger("silent"), new ServiceMetrics());
+    } catch (e) {
+      expect(e).to.be.instanceOf(StartupError);
+      problems = (e as StartupError).problems;
+    }
+    expect(problems.join("\n")).to.contain("buildDir (--build-dir): no circuit build in /nonexistent-build");
   });
 
   it("`zksettle serve` exits 2 naming every missing option before it touches anything", function () {

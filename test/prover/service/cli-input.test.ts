@@ -115,10 +115,10 @@ describe("# cli input", function () {
     for (const v of ["1e3", "0x10", "-1", "."]) expect(() => secs(v), v).to.throw(InvalidArgumentError, "--drain");
   });
 
-  it("`zksettle worker` refuses --threads 1e3 and 0x50 before it connects anywhere", function () {
+  it("`zksettle worker` refuses --workers 1e3 and 0x50 before it connects anywhere", function () {
     for (const v of ["1e3", "0x50", "2.5"]) {
       const cmd = workerCommand().exitOverride().configureOutput({ writeErr: () => undefined });
-      expect(() => cmd.parse(["--store", "redis://127.0.0.1:1", "--threads", v], { from: "user" }), v).to.throw(/--threads/);
+      expect(() => cmd.parse(["--store", "redis://127.0.0.1:1", "--workers", v], { from: "user" }), v).to.throw(/--workers/);
     }
   });
 });
