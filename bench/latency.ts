@@ -15,7 +15,9 @@
  * come back within 2% of the baseline:
  *   slow blocks     block every 6 s (evm_setIntervalMining)
  *   late finality   the proxy answers the `finalized` / `safe` tags 12 blocks behind the head
- *   slow proving    one busy-loop process per core competes with the prover
+ *   slow proving    every proof first waits twice the warm-up's median proving time
+ *                   (bench/report/prover-gate.ts; busy processes beside the prover
+ *                   barely slowed it on the shared machine)
  *   prover stall    proofs wait (bench/report/prover-gate.ts) while a trade every 5 s is cut
  *                   into a batch with its header, until the stall has set T for 4 headers
  *   upgrade window  an upgrade window (scan ×1.5) opens, scheduled at run time
@@ -31,9 +33,8 @@
  * `conditions` holds the verdicts (bench/report/live-verdict.ts); `steps`, `parameters`
  * and `summary` keep the report's experiment shape (fig-margin-live).
  *
- * Usage: npx ts-node bench/latency.ts [--quick]   (quick: W 5, B 1, R 40; full: W 10, B 3, R 45)
+ * Usage: npx ts-node bench/latency.ts [--quick]   (quick: W 5, B 1, R 40; full: W 8, B 3, R 45)
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -70,18 +71,12 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 const EFFECT: Record<LiveCondition, string> = {
   "slow blocks": "block interval ×6 (1 → 6 s)",
   "late finality": "the finalized / safe tags answered 12 blocks (≈ 12 s) behind the head",
-  "slow proving": "one busy process per core beside the prover",
+  "slow proving": "every proof waits twice the warm-up's median proving time before it starts (a prover 3× slower)",
   "prover stall": "proofs wait while a trade every 5 s is cut into a batch, until the stall has set T for 4 headers",
   "upgrade window": "an upgrade window opens: scan ×1.5",
 };
 const STALL_INTERVALS = 4;
 const STALL_INTERVAL_MS = 5000;
-/** Batches left out of the warm-up history: the deposit batch and the first trade (cold starts: keys loaded, code compiled). */
-const COLD_BATCHES = 2;
-
-function cpuHogs(): ChildProcess[] {
-  return Array.from({ length: os.cpus().length }, () => spawn(process.execPath, ["-e", "for(;;){}"], { stdio: "ignore" }));
-}
 
 /** What the run gives: the report's experiment shape plus the issue's rows and a verdict per condition. */
 export interface LiveResult extends ExperimentResult {
@@ -92,7 +87,7 @@ export interface LiveResult extends ExperimentResult {
 
 export async function runLiveExperiment(quick: boolean): Promise<LiveResult> {
   // W warm-up batches, B per condition, at most R to come back, at most S to settle after the history
-  const [W, B, R, S] = quick ? [5, 1, 40, 20] : [10, 3, 45, 25];
+  const [W, B, R, S] = quick ? [5, 1, 40, 20] : [8, 3, 45, 25];
   const cfg = parseRiskConfig({}, CI_PARAMS.markets);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "zksettle-latency-"));
   const now = BigInt(Math.floor(Date.now() / 1000));
@@ -109,7 +104,6 @@ export async function runLiveExperiment(quick: boolean): Promise<LiveResult> {
   const proxy = await startLagProxy(chain.url);
   const key = "bench-key";
   let svc: Awaited<ReturnType<typeof startService>> | undefined;
-  let hogs: ChildProcess[] = [];
   try {
     const contracts = await deployDevContracts(hardhatSigner(0, chain.provider), CI_PARAMS, genesis);
     await chain.provider.send("evm_setAutomine", [false]);
@@ -213,10 +207,15 @@ export async function runLiveExperiment(quick: boolean): Promise<LiveResult> {
     for (const i of [1, 2]) await l1Deposit(contracts, hardhatSigner(i, chain.provider), depositNew(i, 100_000n * BigInt(USDC)));
     await until(() => confirmed.has(1), 600_000, "the deposit batch");
     previous = s.ledger.pendingState().global.risk;
-    for (let k = 0; k < W; k++) await batch("baseline");
-    // a history of windowSize batches like the warm-up's (the cold starts left out)
+    // the deposit batches and the first trade are cold starts (keys loaded, code compiled): not in the history
+    await batch("baseline");
+    const cold = LATENCY_STAGES.map((stage) => s.risk.window.samples(stage).length);
+    for (let k = 1; k < W; k++) await batch("baseline");
+    const proving = [...s.risk.window.samples("proving").slice(cold[0])].sort((a, b) => a - b);
+    const medianProvingMs = proving[Math.floor(proving.length / 2)] * 1000;
+    // a history of windowSize batches like the warm-up's
     LATENCY_STAGES.forEach((stage, i) => {
-      const measured = s.risk.window.samples(stage).slice(COLD_BATCHES);
+      const measured = s.risk.window.samples(stage).slice(cold[i]);
       for (const x of logNormalHistory(measured, cfg.windowSize, 20261203 + i)) s.risk.window.record(stage, x);
     });
     const settled = (): boolean => Math.abs(steps.at(-1)!.initialMarginUSDC / steps.at(-1)!.targetInitialMarginUSDC - 1) <= 0.01;
@@ -228,7 +227,7 @@ export async function runLiveExperiment(quick: boolean): Promise<LiveResult> {
       const from = steps.length;
       if (condition === "slow blocks") await chain.provider.send("evm_setIntervalMining", [6 * BLOCK_MS]);
       if (condition === "late finality") proxy.finalizedLag = 12;
-      if (condition === "slow proving") hogs = cpuHogs();
+      if (condition === "slow proving") gate.slowDown(2 * medianProvingMs);
       if (condition === "upgrade window") {
         const t = Math.floor(Date.now() / 1000);
         s.risk.scheduleUpgrades([{ name: "bench-upgrade", fromTime: t, toTime: t + 86_400, marginMultiplier: 1.5 }]);
@@ -254,8 +253,7 @@ export async function runLiveExperiment(quick: boolean): Promise<LiveResult> {
       injections.push({ name: condition, from, to: steps.length, effect: EFFECT[condition] });
       await chain.provider.send("evm_setIntervalMining", [BLOCK_MS]);
       proxy.finalizedLag = 0;
-      for (const h of hogs) h.kill("SIGKILL");
-      hogs = [];
+      gate.slowDown(0);
       s.risk.scheduleUpgrades([]);
       for (let r = 0; r < R; r++) {
         await batch("baseline");
@@ -267,7 +265,6 @@ export async function runLiveExperiment(quick: boolean): Promise<LiveResult> {
     const conditions = liveVerdicts(final, baseline);
     return { ...resultOf(cfg, steps, injections, rowsOk), baselineUsdc: baseline, rows: final, conditions };
   } finally {
-    for (const h of hogs) h.kill("SIGKILL");
     await svc?.server.shutdown("bench done");
     await proxy.close();
     await chain.stop();
