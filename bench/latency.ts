@@ -42,10 +42,10 @@ import { Command } from "commander";
 import { hashApiKey } from "../prover/api/auth";
 import { encodeOrder } from "../prover/api/wire";
 import { CI_PARAMS, depositNew, devGenesis, devOrder } from "../prover/dev/fixtures";
-import { parseRiskConfig, sigmasOf, type RiskConfig } from "../prover/risk/controls";
+import { parseRiskConfig, sigmasOf } from "../prover/risk/controls";
 import { LATENCY_STAGES, type LatencyStage } from "../prover/risk/latency-window";
 import { openingRisk, underlyingPrices } from "../prover/risk/plan";
-import { SAMPLE_PORTFOLIO, samplePortfolio } from "../prover/dev/sample-portfolio";
+import { samplePortfolio } from "../prover/dev/sample-portfolio";
 import type { Risk } from "../prover/state/global";
 import { startService } from "../prover/service/bootstrap";
 import { defaultConfig, type Config } from "../prover/service/config";
@@ -56,10 +56,11 @@ import { initialMargin, maintenanceMargin } from "../prover/state/margin";
 import type { Job } from "../prover/store/job-store";
 import { terminateCurves } from "../prover/zk/prover";
 import { deployDevContracts, hardhatKey, hardhatSigner, l1Deposit, startHardhatNode } from "../scripts/lib/dev-chain";
-import { rowsWithinStep, summarize, type ExperimentResult, type ExperimentStep, type Injection } from "./report/experiment";
+import { rowsWithinStep, type ExperimentResult, type ExperimentStep, type Injection } from "./report/experiment";
 import { BACK_WITHIN, LIVE_CONDITIONS, liveVerdicts, verdictLine, type LatencyRow, type LiveCondition, type LiveVerdict } from "./report/live-verdict";
 import { gateProver } from "./report/prover-gate";
 import { logNormalHistory } from "./report/warm-history";
+import { liveExperimentResult } from "./report/live-result";
 import { startLagProxy } from "./report/rpc-lag-proxy";
 import { benchOut } from "./out";
 
@@ -263,42 +264,13 @@ export async function runLiveExperiment(quick: boolean): Promise<LiveResult> {
     // the stall's rows were recorded before their batches were final
     const final = rows.map((r, k) => ({ ...r, endToEndSeconds: endToEnd(batchOf[k]) }));
     const conditions = liveVerdicts(final, baseline);
-    return { ...resultOf(cfg, steps, injections, rowsOk), baselineUsdc: baseline, rows: final, conditions };
+    return { ...liveExperimentResult(cfg, { steps, injections, rowsOk, blockIntervalS: BLOCK_MS / 1000 }), baselineUsdc: baseline, rows: final, conditions };
   } finally {
     await svc?.server.shutdown("bench done");
     await proxy.close();
     await chain.stop();
     fs.rmSync(work, { recursive: true, force: true });
   }
-}
-
-/** The report's experiment shape (fig-margin-live) of a live run. */
-function resultOf(cfg: RiskConfig, steps: readonly ExperimentStep[], injections: readonly Injection[], rowsOk: boolean): ExperimentResult {
-  return {
-    parameters: {
-      params: "ci",
-      markets: CI_PARAMS.markets,
-      marketNames: ["BTC-PERP", "BTC-FUT", "BTC-CALL", "BTC-PUT"].slice(0, CI_PARAMS.markets),
-      scenarios: CI_PARAMS.scenarios,
-      steps: steps.length,
-      windowSize: cfg.windowSize,
-      percentile: cfg.percentile,
-      z: cfg.z,
-      sigmaAnnual: cfg.markets.map((m) => (m.volatility.mode === "fixed" ? m.volatility.sigmaAnnual : NaN)),
-      floor: cfg.floor,
-      maxStepUp: cfg.maxStepUp,
-      maxStepDown: cfg.maxStepDown,
-      referenceSeconds: cfg.referenceSeconds,
-      baseline: { blockIntervalS: BLOCK_MS / 1000, provingS: NaN, submissionS: NaN },
-      confirmations: cfg.confirmations,
-      injections,
-      portfolio: SAMPLE_PORTFOLIO,
-      start: `genesis riskPnl = openingRisk (the shipped defaults' arrays at the seed latency); warm-up batches, then a window history of ${cfg.windowSize} batches drawn from a log-normal fitted to the warm-up's stage times, then baseline batches until margin reached its target`,
-      seed: 20261203,
-    },
-    steps,
-    summary: summarize(steps, { injections }, cfg, rowsOk),
-  };
 }
 
 async function main(): Promise<void> {
