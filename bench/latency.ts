@@ -174,8 +174,11 @@ export async function runLiveExperiment(quick: boolean): Promise<LiveResult> {
     const record = (condition: LatencyRow["condition"], n: number): void => {
       const plan = s.risk.plan()!;
       const inForce: Risk = plan.publish ? plan.next : s.ledger.pendingState().global.risk;
-      if (!rowsWithinStep(previous, inForce, cfg)) rowsOk = false;
-      previous = inForce;
+      // the step bound holds between headers as signed, and from the last one to the plan; two
+      // rows may lie two steps apart where something changed between a row and the next cut
+      const signed = s.ledger.pendingState().global.risk;
+      if (!rowsWithinStep(previous, signed, cfg) || !rowsWithinStep(signed, inForce, cfg)) rowsOk = false;
+      previous = signed;
       const latency = plan.latency;
       const last = (stage: LatencyStage): number => round(s.risk.window.samples(stage).at(-1) ?? 0);
       steps.push({
