@@ -3,6 +3,7 @@ import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task
 import "@nomicfoundation/hardhat-toolbox";
 import "./tasks/settlement";
 import "./tasks/rebuild-state";
+import { hardhatChainId, networksFromEnv } from "./tasks/networks";
 import type { HardhatUserConfig } from "hardhat/config";
 
 const SOLC_VERSION = "0.8.30";
@@ -28,8 +29,10 @@ const config: HardhatUserConfig = {
   },
   paths: { tests: "./test", sources: "./contracts" },
   mocha: { timeout: 600_000 },
+  // Real networks come from the environment (tasks/networks.ts), with serve's names.
   networks: {
-    hardhat: { allowUnlimitedContractSize: false },
+    hardhat: { allowUnlimitedContractSize: false, chainId: hardhatChainId() },
+    ...networksFromEnv(process.env, (m) => console.warn(m)),
   },
 };
 

@@ -1,6 +1,6 @@
 /**
- * Constraint counts per parameter set, measured on small circuits (DESIGN.md section
- * 10: "measure prod-size costs on a one-op circuit rather than a whole prod batch").
+ * Constraint counts per parameter set, measured on small circuits (prod-size
+ * costs come from a one-op circuit: a whole prod batch does not compile in a bench's time).
  *
  * For each set it compiles (circom2 --O2, cached in build/bench/<set>/<name>/):
  *   - OpSlot(D,P,M,S) alone, the universal slot every op type runs in;
@@ -20,7 +20,7 @@ import { compileCircuit, REPO_ROOT } from "../scripts/lib/circom";
 import { batchMainSource, CircuitParams, loadParams } from "../scripts/lib/params";
 import { benchOut } from "./out";
 
-/** Sha256, per 64-byte block (DESIGN.md section 11, circomlib 2.0.5 at --O2). */
+/** Sha256, per 64-byte block (measured with snarkjs r1cs info, circomlib 2.0.5 at --O2). */
 const SHA_BLOCK = 30328;
 const SHA_BYTE = SHA_BLOCK / 64;
 /** Batch size the per-op figure is quoted at (prod batchSize). */

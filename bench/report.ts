@@ -1,5 +1,5 @@
 /**
- * The benchmark report (DESIGN.md section 10): reads whatever result files the other
+ * The benchmark report (docs/benchmarks.md): reads whatever result files the other
  * benches wrote, runs the margin-vs-latency experiment itself, merges everything into
  * results.json (raw numbers, machine, date, parameters), renders one SVG per figure with
  * Vega-Lite and writes report.md embedding them.

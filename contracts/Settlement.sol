@@ -55,6 +55,7 @@ contract Settlement is SettlementBase, PriorityQueue, Withdrawals, EscapeHatch, 
     uint256 private constant DEPOSITS_END_OFFSET = 64; // depositsEnd starts after the two roots
     uint256 private constant HEADER_OFFSET = 68; // header starts after depositsEnd (4 bytes)
 
+    /// @notice Deploys the settlement of one parameter set and publishes its genesis state.
     /// @param config The parameters (ISettlement.Config)
     /// @param genesis The genesis state, encoded by prover/state/genesis-codec.ts (opaque here,
     /// only logged in GenesisPublished so that the state can be rebuilt from the chain; may be empty)
@@ -142,6 +143,9 @@ contract Settlement is SettlementBase, PriorityQueue, Withdrawals, EscapeHatch, 
         uint256 opsLength = DATA_BYTES - opsOffset;
         bool ok;
         uint256 digest;
+        // sha256 over slices of calldata and a stored word: assembly copies each slice once
+        // into scratch memory, where Solidity would build the preimage with abi.encodePacked copies.
+        // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             let ptr := mload(0x40)
             calldatacopy(ptr, data.offset, DEPOSITS_END_OFFSET)

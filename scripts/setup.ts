@@ -24,7 +24,7 @@ async function main(): Promise<void> {
     label: params.name,
     verifierOut: path.join(REPO_ROOT, "contracts", "generated", "Groth16Verifier.sol"),
   });
-  console.log(`params ${params.name}: ${res.constraints} constraints, power 2^${res.power}${res.cached ? " (cached)" : ""}`);
+  console.log(`params ${params.name}: ${res.constraints} constraints, power 2^${res.power}, made by ${res.madeBy}${res.cached ? " (cached)" : ""}`);
   console.log(`  zkey ${path.join(buildDir(params), res.zkey)}${res.insecure ? "   <-- INSECURE" : ""}`);
   console.log(`  verifier contracts/generated/Groth16Verifier.sol`);
 }

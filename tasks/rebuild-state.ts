@@ -1,9 +1,9 @@
 /**
- * Hardhat task `rebuild-state`: rebuilds the zksettle state from the chain alone and
+ * Hardhat task `zk:rebuild-state`: rebuilds the zksettle state from the chain alone and
  * compares it with the settlement contract's root (issue 6, data availability).
  *
- *   npx hardhat rebuild-state --network localhost --settlement 0x… [--out state.json]
- *   npx hardhat rebuild-state --rpc http://… --settlement 0x…
+ *   npx hardhat zk:rebuild-state --network localhost --settlement 0x… [--out state.json]
+ *   npx hardhat zk:rebuild-state --rpc http://… --settlement 0x…
  *
  * Runs scripts/rebuild-state.ts's `runRebuild` on the selected network's provider (or
  * --rpc). Fails when the replay diverges or the rebuilt root is not the contract's.
@@ -21,7 +21,7 @@ interface RebuildTaskArgs {
   logChunk?: number;
 }
 
-task("rebuild-state", "Rebuild the zksettle state from events and submitBatch calldata alone, and compare it with the contract's root")
+task("zk:rebuild-state", "Rebuild the zksettle state from events and submitBatch calldata alone, and compare it with the contract's root")
   .addParam("settlement", "settlement contract address")
   .addOptionalParam("rpc", "JSON-RPC endpoint (default: the --network's provider)")
   .addOptionalParam("out", "write a state.json snapshot here")

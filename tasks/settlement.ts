@@ -1,7 +1,7 @@
 /**
  * Hardhat tasks for operators and traders (docs/security.md):
  *
- *   npx hardhat zk:deploy   --params ci [--verifier 0x…] [--token 0x…] [--genesis-root 0x…] [--forced-deadline 604800]
+ *   npx hardhat zk:deploy   --params ci [--verifier 0x…] [--token 0x…] [--genesis-root 0x…] [--forced-deadline 604800] [--out serve.json]
  *   npx hardhat zk:inspect  --settlement 0x…
  *   npx hardhat zk:request-forced-withdrawal --settlement 0x… --account 3 --amount 1000000
  *   npx hardhat zk:freeze   --settlement 0x…
@@ -10,7 +10,9 @@
  *
  * `zk:exit` without `--proof` builds the exit proof from chain data alone
  * (prover/chain/exit-proof.ts `buildExitProofFromChain`, over `rebuildState` of
- * prover/chain/rebuild.ts). The signer is the network's first account.
+ * prover/chain/rebuild.ts). The signer is the network's first account; networks other
+ * than the in-process one come from the environment (tasks/networks.ts: `--network
+ * zksettle` with ZKSETTLE_RPC_URL, ZKSETTLE_SIGNER_KEY, ZKSETTLE_CHAIN_ID).
  */
 import fs from "node:fs";
 import { task, types } from "hardhat/config";
@@ -27,24 +29,35 @@ function readProof(file: string): unknown {
   return JSON.parse(fs.readFileSync(file, "utf8"));
 }
 
-task("zk:deploy", "Deploys Poseidon(1..5), ExitVerifier and Settlement")
+task("zk:deploy", "Deploys Poseidon(1..5), ExitVerifier and Settlement; prints the deployment as JSON")
   .addOptionalParam("params", "parameter set (circuits/params/<name>.json)", "ci")
   .addOptionalParam("verifier", "Groth16 verifier address (default: deploy contracts/generated/Groth16Verifier.sol)")
-  .addOptionalParam("token", "collateral ERC-20 (default: deploy the test token; dev only)")
-  .addOptionalParam("genesisRoot", "genesis state root (default: the dev genesis)")
+  .addOptionalParam("token", "collateral ERC-20 (required off a local chain; default there: deploy the test token)")
+  .addOptionalParam("genesisRoot", "genesis state root (required off a local chain; default there: the INSECURE dev genesis)")
   .addOptionalParam("genesis", "file with the genesis bytes (prover/state/genesis-codec.ts) to publish")
   .addOptionalParam("forcedDeadline", "seconds to serve a queue entry", 7 * 24 * 3600, types.int)
   .addOptionalParam("maxOracleDrift", "seconds a header may run ahead", 300, types.int)
   .addOptionalParam("operator", "operator address (default: the signer)")
   .addOptionalParam("minDeposit", "least deposit, collateral units (default 1 USDC)")
   .addOptionalParam("maxPendingRequests", "unconsumed forced-withdrawal requests per account, 1..8", 2, types.int)
-  .setAction(async (args: Record<string, string | number | undefined>, hre) => {
+  .addOptionalParam("out", "also write a `zksettle serve --config` file (rpcUrl, settlement, fromBlock, params, confirmations)")
+  .addFlag("insecureDev", "allow the test token and the INSECURE dev genesis on a chain that is not local")
+  .setAction(async (args: Record<string, string | number | boolean | undefined>, hre) => {
     const { deploySettlement } = await import("../prover/chain/deploy");
     const { loadParams } = await import("../prover/state/params");
+    const { deployConfirmations, isLocalChain } = await import("./networks");
     const [signer] = await hre.ethers.getSigners();
+    const { chainId } = await hre.ethers.provider.getNetwork();
+    const devDefaults = [args.token === undefined ? "--token" : "", args.genesisRoot === undefined ? "--genesis-root" : ""].filter((x) => x !== "");
+    if (devDefaults.length > 0 && !isLocalChain(chainId) && args.insecureDev !== true) {
+      throw new Error(
+        `zk:deploy on chain ${chainId} (network ${hre.network.name}): ${devDefaults.join(" and ")} missing; the test token and the INSECURE dev genesis are for local chains (pass --insecure-dev to deploy them here anyway)`,
+      );
+    }
+    const confirmations = deployConfirmations();
     const params = loadParams(String(args.params));
-    const verifier = (args.verifier as string | undefined) ?? (await (await hre.ethers.deployContract("Groth16Verifier")).getAddress());
-    const token = (args.token as string | undefined) ?? (await (await hre.ethers.deployContract("TestToken")).getAddress());
+    // Everything slow comes before the first transaction: a node may close an idle
+    // keep-alive connection (Hardhat's after 5 s) while the genesis is being hashed.
     let genesisStateRoot: bigint;
     if (args.genesisRoot !== undefined) genesisStateRoot = BigInt(args.genesisRoot as string);
     else {
@@ -52,6 +65,8 @@ task("zk:deploy", "Deploys Poseidon(1..5), ExitVerifier and Settlement")
       genesisStateRoot = (await devGenesis(params)).stateRoot();
     }
     const genesis = args.genesis ? fs.readFileSync(String(args.genesis)) : undefined;
+    const verifier = (args.verifier as string | undefined) ?? (await (await hre.ethers.deployContract("Groth16Verifier")).getAddress());
+    const token = (args.token as string | undefined) ?? (await (await hre.ethers.deployContract("TestToken")).getAddress());
     const d = await deploySettlement(signer, {
       verifier,
       token,
@@ -64,7 +79,17 @@ task("zk:deploy", "Deploys Poseidon(1..5), ExitVerifier and Settlement")
       minDeposit: args.minDeposit === undefined ? undefined : BigInt(args.minDeposit),
       maxPendingRequests: Number(args.maxPendingRequests),
     });
-    console.log(JSON.stringify({ settlement: await d.settlement.getAddress(), exitVerifier: d.exitVerifier, poseidons: d.poseidons, verifier, token }, null, 2));
+    const receipt = await d.settlement.deploymentTransaction()?.wait(confirmations);
+    const settlement = await d.settlement.getAddress();
+    const fromBlock = receipt?.blockNumber ?? (await hre.ethers.provider.getBlockNumber());
+    const deployment = { chainId: Number(chainId), network: hre.network.name, settlement, fromBlock, exitVerifier: d.exitVerifier, poseidons: d.poseidons, verifier, token };
+    if (args.out !== undefined) {
+      const url = "url" in hre.network.config ? hre.network.config.url : undefined;
+      const serveConfig = { ...(url !== undefined ? { rpcUrl: url } : {}), settlement, fromBlock, params: String(args.params), confirmations };
+      fs.writeFileSync(String(args.out), JSON.stringify(serveConfig, null, 2) + "\n");
+    }
+    console.log(JSON.stringify(deployment, null, 2));
+    return deployment;
   });
 
 task("zk:inspect", "Prints the settlement contract's state")

@@ -68,7 +68,6 @@ export function wrap(lines: readonly string[], width = 110): string[] {
 // ---------------------------------------------------------------------------
 // vega / vega-lite are ESM only (top-level await): a CommonJS module (ts-node) must load
 // them with a real dynamic import(), which TypeScript would turn into require().
-// eslint-disable-next-line @typescript-eslint/no-implied-eval
 const esmImport = new Function("specifier", "return import(specifier)") as (s: string) => Promise<unknown>;
 
 interface VegaModules {

@@ -2,7 +2,9 @@
 pragma solidity ^0.8.28;
 
 /// @title The part of ERC-20 that the settlement contract uses
+/// @notice balanceOf, transfer and transferFrom, as the settlement contract calls them.
 interface IERC20Minimal {
+    /// @notice The token balance of `account`.
     /// @param account The holder
     /// @return The holder's balance
     function balanceOf(address account) external view returns (uint256);

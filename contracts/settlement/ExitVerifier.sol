@@ -42,6 +42,7 @@ contract ExitVerifier is IExitVerifier {
     address private immutable POSEIDON5;
     address private immutable POSEIDON6;
 
+    /// @notice Binds the exit verifier to its Poseidon contracts and the shape of the state.
     /// @param poseidons poseidons[n − 1] is circomlibjs' Poseidon contract for n inputs; 5 or 6 addresses
     /// @param accountDepth D, 1..15
     /// @param positionSlots P, 1..(number of Poseidon contracts)
@@ -94,6 +95,9 @@ contract ExitVerifier is IExitVerifier {
         // poseidon(uint256[n]): the static array is n words after the selector.
         bytes4 selector = _selector(n);
         bool ok;
+        // n is only known at run time and the Poseidon contracts take uint256[n]: the call data
+        // is laid out by hand, since abi.encode needs a static array type per n.
+        // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             let ptr := mload(0x40)
             mstore(ptr, selector)

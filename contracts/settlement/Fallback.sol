@@ -58,7 +58,7 @@ abstract contract Fallback is SettlementBase, IFallback {
         return _fallbackMode;
     }
 
-    /// @dev Who may submit a batch: the operator, or anyone in fallback mode.
+    /// @notice Who may submit a batch: the operator, or anyone in fallback mode.
     /// @return fallbackBatch True when the batch must pass `_checkQueueFirst` (every batch in
     /// fallback mode, the operator's included: the mode ends only through resumeOperator)
     function _authorizeSubmitter() internal view returns (bool fallbackBatch) {
@@ -67,7 +67,7 @@ abstract contract Fallback is SettlementBase, IFallback {
         return false;
     }
 
-    /// @dev The queue-first rule of a fallback batch (see the contract's notice). `depositsEnd`
+    /// @notice The queue-first rule of a fallback batch (see the contract's notice). `depositsEnd`
     /// is already checked to be in [depositsConsumed, queue length].
     /// @param data The batch data
     /// @param opsOffset Where the op data starts in `data`

@@ -80,6 +80,8 @@ abstract contract PriorityQueue is SettlementBase {
         _enqueue(accountIndex, ax, ay, amount, uint64(amount));
 
         uint256 balanceBefore = COLLATERAL.balanceOf(address(this));
+        // Low-level for tokens that return nothing (USDT), as in SettlementBase._pay.
+        // solhint-disable-next-line avoid-low-level-calls
         (bool ok, bytes memory ret) = address(COLLATERAL).call(
             abi.encodeCall(IERC20Minimal.transferFrom, (msg.sender, address(this), amount))
         );

@@ -123,6 +123,7 @@ abstract contract SettlementBase is ISettlement {
 
     bool private transient _locked;
 
+    /// @notice Checks the deployment's contracts and fixes its parameters.
     /// @param c The deployment's parameters (ISettlement.Config)
     constructor(Config memory c) {
         if (c.verifier.code.length == 0) revert InvalidAddress(c.verifier);
@@ -247,8 +248,13 @@ abstract contract SettlementBase is ISettlement {
     /// @dev Pays collateral out; a failing transfer's revert data is bubbled up (so a
     /// re-entered call's error surfaces), a transfer that returns false is TokenTransferFailed.
     function _pay(address to, uint256 amount) internal {
+        // A low-level call, as OpenZeppelin's SafeERC20 makes it: tokens that return nothing
+        // (USDT) must be accepted, and a reverting token's own error must reach the caller.
+        // solhint-disable-next-line avoid-low-level-calls
         (bool ok, bytes memory ret) = address(COLLATERAL).call(abi.encodeCall(IERC20Minimal.transfer, (to, amount)));
         if (!ok && ret.length > 0) {
+            // Re-throws the token's revert data unchanged; Solidity has no statement for that.
+            // solhint-disable-next-line no-inline-assembly
             assembly ("memory-safe") {
                 revert(add(ret, 32), mload(ret))
             }

@@ -32,14 +32,18 @@ abstract contract Withdrawals is SettlementBase {
         emit AccountOwnerChanged(accountIndex, owner, newOwner);
     }
 
-    /// @dev Credits every WITHDRAW and FORCED_WITHDRAW of a finalized batch to the account's owner.
+    /// @notice Credits every WITHDRAW and FORCED_WITHDRAW of a finalized batch to the account's owner.
     /// Op slot: type (1) ‖ aIndex (IDX) ‖ bIndex (IDX) ‖ market (1) ‖ q (4) ‖ value (6) ‖ feeA (1) ‖ feeB (1);
     /// the type byte is read with one calldataload per slot, since most slots are not withdrawals.
+    /// @param data The batch data
     /// @param opsOffset Where the op data starts in `data`
+    /// @param batchNumber The batch's number, logged with each credit
     function _creditWithdrawals(bytes calldata data, uint256 opsOffset, uint256 batchNumber) internal {
         uint256 idxBytes = IDX_BYTES;
         uint256 opBytes = OP_BYTES;
         uint256 start;
+        // Raw calldata pointers: the slots are read word by word without copying the op data.
+        // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             start := add(data.offset, opsOffset)
         }
@@ -48,6 +52,7 @@ abstract contract Withdrawals is SettlementBase {
         uint256 p = start;
         while (true) {
             // Skip to the next WITHDRAW or FORCED_WITHDRAW slot (about a dozen opcodes a slot).
+            // solhint-disable-next-line no-inline-assembly
             assembly ("memory-safe") {
                 for {} lt(p, end) { p := add(p, opBytes) } {
                     let t := shr(248, calldataload(p))
@@ -57,6 +62,7 @@ abstract contract Withdrawals is SettlementBase {
             if (p >= end) break;
             uint256 word;
             uint256 valueWord;
+            // solhint-disable-next-line no-inline-assembly
             assembly ("memory-safe") {
                 word := calldataload(p)
                 valueWord := calldataload(add(p, add(6, mul(2, idxBytes))))

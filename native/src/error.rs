@@ -23,6 +23,35 @@ impl NativeError {
         }
     }
 
+    /// Bad input to the dev setup (an r1cs, a secret, a power), or a failed write.
+    pub fn setup(message: String) -> Self {
+        NativeError {
+            code: "SETUP_ERR_INPUT",
+            message,
+        }
+    }
+
+    /// The same error re-coded as the dev setup's: the readers it shares with the
+    /// prover (binfile.rs) give prover codes.
+    pub fn into_setup(self) -> Self {
+        NativeError {
+            code: if self.code == "SETUP_ERR_IO" {
+                self.code
+            } else {
+                "SETUP_ERR_INPUT"
+            },
+            message: self.message,
+        }
+    }
+
+    /// A file the dev setup could not write.
+    pub fn io(message: String) -> Self {
+        NativeError {
+            code: "SETUP_ERR_IO",
+            message,
+        }
+    }
+
     /// A zkey that belongs to another circuit than the one it is loaded for.
     pub fn mismatch(message: String) -> Self {
         NativeError {

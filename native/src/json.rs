@@ -53,3 +53,20 @@ pub fn verification_key(vk: &VerifyingKey) -> String {
         ic.join(",")
     )
 }
+
+/// The dev setup's report: sizes, the csHash (hex) and where the time went.
+pub fn setup_report(r: &crate::setup::SetupReport, read_ms: f64) -> String {
+    let hash: String = r.cs_hash.iter().map(|b| format!("{:02x}", b)).collect();
+    format!(
+        r#"{{"nVars":{},"nPublic":{},"constraints":{},"domainSize":{},"csHash":"{}","timings":{{"r1csMs":{:.3},"scalarsMs":{:.3},"pointsMs":{:.3},"writeMs":{:.3}}}}}"#,
+        r.n_vars,
+        r.n_public,
+        r.n_constraints,
+        r.domain_size,
+        hash,
+        read_ms,
+        r.lagrange_ms,
+        r.points_ms,
+        r.write_ms
+    )
+}

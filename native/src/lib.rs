@@ -10,9 +10,13 @@
 mod binfile;
 mod error;
 mod groth16;
+mod hash_quirk;
 mod json;
+mod r1cs;
+mod setup;
 mod wtns;
 mod zkey;
+mod zkey_write;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -147,4 +151,77 @@ impl Task for ProveTask {
 #[napi]
 pub fn threads() -> u32 {
     rayon::current_num_threads() as u32
+}
+
+pub struct DevSetupTask {
+    r1cs: String,
+    zkey: String,
+    secrets: [String; 3],
+    power: u32,
+}
+
+fn secret(name: &str, text: &str) -> Result<ark_bn254::Fr, NativeError> {
+    use ark_ff::PrimeField;
+    let parsed = (!text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| text.parse::<ark_ff::BigInt<4>>().ok())
+        .flatten()
+        .and_then(ark_bn254::Fr::from_bigint);
+    parsed.ok_or_else(|| {
+        NativeError::setup(format!(
+            "{} must be a decimal integer below the BN254 scalar field prime, got {:?}",
+            name, text
+        ))
+    })
+}
+
+impl DevSetupTask {
+    fn run(&self) -> Result<String, NativeError> {
+        let [tau, alpha, beta] = &self.secrets;
+        let secrets = setup::DevSecrets {
+            tau: secret("tau", tau)?,
+            alpha: secret("alpha", alpha)?,
+            beta: secret("beta", beta)?,
+        };
+        let t0 = Instant::now();
+        let bytes = std::fs::read(&self.r1cs)
+            .map_err(|e| NativeError::setup(format!("r1cs {}: {}", self.r1cs, e)))?;
+        let r1cs = r1cs::parse(&bytes)?;
+        drop(bytes);
+        let read_ms = t0.elapsed().as_secs_f64() * 1000.0;
+        let r = setup::dev_setup(&r1cs, &secrets, self.power, &self.zkey)?;
+        Ok(json::setup_report(&r, read_ms))
+    }
+}
+
+impl Task for DevSetupTask {
+    type Output = String;
+    type JsValue = String;
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        Ok(self.run().map_err(NativeError::into_setup)?)
+    }
+
+    fn resolve(&mut self, _env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
+        Ok(output)
+    }
+}
+
+/// INSECURE development setup (setup.rs): writes to `zkey` the key snarkjs `zkey new`
+/// writes for `r1cs` over the dev ptau of 2^`power` whose secrets are `tau`, `alpha`
+/// and `beta` (decimal). Resolves to a JSON report (sizes, csHash, timings).
+#[napi(ts_return_type = "Promise<string>")]
+pub fn dev_setup(
+    r1cs: String,
+    zkey: String,
+    tau: String,
+    alpha: String,
+    beta: String,
+    power: u32,
+) -> AsyncTask<DevSetupTask> {
+    AsyncTask::new(DevSetupTask {
+        r1cs,
+        zkey,
+        secrets: [tau, alpha, beta],
+        power,
+    })
 }

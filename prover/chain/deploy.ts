@@ -23,7 +23,7 @@ export const POSEIDON5_ABI: InterfaceAbi = poseidonContract.generateABI(5);
 /** ABI of circomlibjs' Poseidon contract for n inputs. */
 export const poseidonAbi = (n: number): InterfaceAbi => poseidonContract.generateABI(n);
 
-/** The forced-withdrawal deadline of a production deployment: 7 days (DESIGN.md section 6). */
+/** The forced-withdrawal deadline of a production deployment: 7 days (docs/protocol.md section 8). */
 export const DEFAULT_FORCED_DEADLINE = 7 * 24 * 3600;
 
 /**

@@ -6,13 +6,14 @@
  * deployment's public circuit files. It keeps no state of its own: restart it any time.
  * The integrator adds `registerFallbackCommand(prog)` to prover/cli.ts.
  */
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
 import { JsonRpcProvider, Wallet, isAddress } from "ethers";
 import { FallbackError } from "./errors";
 import { fileHeaderSource, insecureDevOracle, urlHeaderSource, type HeaderSource } from "./header-source";
 import { circuitFiles, loadBatchProver } from "./prove";
 import { FallbackProver } from "./runner";
 import { terminateCurves } from "../zk/snarkjs";
+import { intArg } from "../cli-args";
 
 /** Where the command writes; tests pass their own. */
 export interface FallbackIo {
@@ -35,13 +36,6 @@ interface Flags {
   headerUrl?: string;
   insecureDevOracle?: boolean;
   untilServed?: boolean;
-}
-
-function int(name: string, min: number, max: number): (v: string) => number {
-  return (v) => {
-    if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new InvalidArgumentError(`${name} must be an integer in ${min}..${max}`);
-    return Number(v);
-  };
 }
 
 /** The header source the flags name (exactly one). */
@@ -70,8 +64,8 @@ export function registerFallbackCommand(program: Command, io: FallbackIo = defau
     .addOption(new Option("--build <dir>", "circuit build folder with setup.json (the deployment's public keys)").env("ZKSETTLE_BUILD").default("build/ci"))
     .option("--wasm <file>", "the witness calculator's wasm (default: from --build)")
     .option("--zkey <file>", "the Groth16 proving key (default: from --build)")
-    .option("--from-block <n>", "first block of the rebuild (the deployment block)", int("--from-block", 0, Number.MAX_SAFE_INTEGER), 0)
-    .option("--poll-ms <ms>", "pause between rounds with nothing to do", int("--poll-ms", 10, 3_600_000), 5000)
+    .option("--from-block <n>", "first block of the rebuild (the deployment block)", intArg("--from-block", 0), 0)
+    .option("--poll-ms <ms>", "pause between rounds with nothing to do", intArg("--poll-ms", 10, 3_600_000), 5000)
     .option("--header-file <file>", "the oracle's latest signed header (JSON of POST /v1/oracle/headers), re-read per batch")
     .option("--header-url <url>", "where to GET the oracle's latest signed header (same JSON)")
     .option("--insecure-dev-oracle", "dev deployments only: sign headers with the public dev oracle keys at the last marks")

@@ -10,13 +10,14 @@
  *   (prover/chain/rebuild.ts), take an oracle-signed header, serve the next
  *   min(N, pending) entries (plan.ts), prove with the deployment's public keys, submit.
  *
- * The loop keeps no state between rounds: every round starts from the chain, so a
- * restarted prover carries on where the chain is, and a round lost to a competing
+ * The loop keeps no state between rounds but the block of its own last transaction (a
+ * floor for the rebuild): every round starts from the chain, so a restarted prover
+ * carries on where the chain is, and a round lost to a competing
  * prover (StateRootMismatch: the other batch moved the root first) or to a new entry
  * (FallbackQueueNotServed) ends in a rebuild and a retry.
  */
-import { Contract, type Provider, type Signer } from "ethers";
-import { rebuildState } from "../chain/rebuild";
+import { Contract, Interface, type Provider, type Signer } from "ethers";
+import { rebuildState, type RebuildResult } from "../chain/rebuild";
 import { applyBatch } from "../state/batch";
 import { buildBatchInput } from "../witness/batch-input";
 import { batchOnChain } from "../witness/batch-data";
@@ -79,15 +80,42 @@ export interface FallbackOptions {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
+/**
+ * The revert data in an ethers error. ethers decodes only Error(string) and Panic when a
+ * send fails at estimateGas (`revert` is null, the custom error's bytes are in `data`); a
+ * hardhat node that automines a reverting transaction fails eth_sendRawTransaction itself,
+ * which ethers wraps as UNKNOWN_ERROR with the bytes at `error.data.data`.
+ */
+function revertData(e: unknown, depth = 0): string | undefined {
+  if (typeof e === "string") return /^0x[0-9a-fA-F]{8}/.test(e) ? e : undefined;
+  if (e === null || typeof e !== "object" || depth > 3) return undefined;
+  const { data, error } = e as { data?: unknown; error?: unknown };
+  return revertData(data, depth + 1) ?? revertData(error, depth + 1);
+}
+
 /** The revert's error name, when the contract's ABI can decode it. */
-function revertName(e: unknown): string | undefined {
-  const r = (e as { revert?: { name?: string } }).revert;
-  return r?.name;
+export function revertName(e: unknown, abi: Interface): string | undefined {
+  const decoded = typeof e === "object" && e !== null ? (e as { revert?: { name?: string } | null }).revert?.name : undefined;
+  if (decoded !== undefined) return decoded;
+  const data = revertData(e);
+  if (data === undefined) return undefined;
+  try {
+    return abi.parseError(data)?.name;
+  } catch {
+    return undefined; // a selector of the ABI with arguments it cannot decode: not ours to name
+  }
 }
 
 export class FallbackProver {
   private readonly contract: Contract;
   private readonly sleep: (ms: number) => Promise<void>;
+  /**
+   * The block of this prover's last mined transaction. A rebuild reads at least up to it:
+   * a provider may answer the head from before it (ethers caches getBlockNumber, and
+   * fetches it while broadcasting), and a rebuild at that head would plan the batch just
+   * submitted once more, on a root the chain has left.
+   */
+  private lastMinedBlock = 0;
 
   constructor(private readonly o: FallbackOptions) {
     this.contract = new Contract(o.settlement, FALLBACK_ABI as unknown as string[], o.signer);
@@ -139,10 +167,14 @@ export class FallbackProver {
   }
 
   private async serve(): Promise<RoundOutcome> {
-    const rebuilt = await rebuildState(this.o.provider, this.o.settlement, { fromBlock: this.o.fromBlock });
+    const rebuild = async (): Promise<RebuildResult> => {
+      const toBlock = Math.max(await this.o.provider.getBlockNumber(), this.lastMinedBlock);
+      return rebuildState(this.o.provider, this.o.settlement, { fromBlock: this.o.fromBlock, toBlock });
+    };
+    const rebuilt = await rebuild();
     if (!rebuilt.matchesChain) {
       // The chain may have moved between the reads; a second mismatch in a row is real.
-      const again = await rebuildState(this.o.provider, this.o.settlement, { fromBlock: this.o.fromBlock });
+      const again = await rebuild();
       if (!again.matchesChain) {
         throw new FallbackError("PRV_ERR_FALLBACK_REBUILD", `the rebuilt root ${again.state.stateRoot()} is not the contract's stateRoot ${again.chainStateRoot}`);
       }
@@ -170,15 +202,18 @@ export class FallbackProver {
   /** Sends a transaction; a revert that a rebuild can get past is a lost round, any other is thrown. */
   private async send(
     what: string,
-    call: () => Promise<{ wait(): Promise<{ hash: string; gasUsed: bigint; status: number | null } | null> }>,
+    call: () => Promise<{ wait(): Promise<{ hash: string; blockNumber: number; gasUsed: bigint; status: number | null } | null> }>,
     done: (txHash: string, gasUsed: bigint) => RoundOutcome,
   ): Promise<RoundOutcome> {
     try {
       const receipt = await (await call()).wait();
+      if (receipt !== null) this.lastMinedBlock = Math.max(this.lastMinedBlock, receipt.blockNumber);
       if (receipt === null || receipt.status !== 1) return { kind: "lost", reason: `${what} was not mined successfully` };
       return done(receipt.hash, receipt.gasUsed);
     } catch (e) {
-      const name = revertName(e);
+      const mined = (e as { receipt?: { blockNumber?: number } | null }).receipt?.blockNumber;
+      if (mined !== undefined) this.lastMinedBlock = Math.max(this.lastMinedBlock, mined);
+      const name = revertName(e, this.contract.interface);
       if (name !== undefined && RETRYABLE.has(name)) return { kind: "lost", reason: `${what} reverted ${name}` };
       // Mined but reverted (another batch landed between the estimate and the block): the receipt carries no reason.
       if (name === undefined && (e as { code?: string; receipt?: unknown }).code === "CALL_EXCEPTION" && (e as { receipt?: unknown }).receipt != null) {

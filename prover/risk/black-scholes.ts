@@ -1,7 +1,7 @@
 /**
  * Black–Scholes prices of European calls and puts, in TypeScript only: the circuit
  * never prices an option, it takes the risk arrays that this module helps compute as
- * inputs signed by the oracle quorum (DESIGN.md section 4).
+ * inputs signed by the oracle quorum (docs/risk.md section 2).
  *
  * ```
  * d1 = (ln(S/K) + (r + σ²/2)·τ) / (σ·√τ)        d2 = d1 − σ·√τ

@@ -5,6 +5,7 @@
  */
 import { Command, InvalidArgumentError, Option } from "commander";
 import { ProbeError, probeRpc, type ProbeReport } from "./rpc-probe";
+import { intArg } from "../cli-args";
 
 /** Where the command writes; tests pass their own. */
 export interface LatencyIo {
@@ -14,13 +15,6 @@ export interface LatencyIo {
 }
 
 const defaultIo: LatencyIo = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
-
-function int(name: string): (v: string) => number {
-  return (v) => {
-    if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`${name} must be a positive integer`);
-    return Number(v);
-  };
-}
 
 const sec = (x: number): string => `${x.toFixed(x < 10 ? 2 : 1)} s`.padStart(10);
 
@@ -55,10 +49,10 @@ export function registerLatencyCommand(program: Command, io: LatencyIo = default
     .command("latency")
     .description("probe a chain's JSON-RPC endpoint (read-only, bounded) and print block interval and time to finality as p50/p95/p99")
     .requiredOption("--rpc <url>", "JSON-RPC endpoint (http or https)")
-    .option("--blocks <n>", "recent blocks to read (2..1024)", int("--blocks"), 32)
-    .option("--timeout <ms>", "per-request timeout, ms (1..120000)", int("--timeout"), 5000)
-    .option("--deadline <ms>", "whole-probe deadline, ms (1..600000)", int("--deadline"), 30_000)
-    .option("--confirmations <n>", "N of the confirmations rule (1..10000)", int("--confirmations"), 3)
+    .option("--blocks <n>", "recent blocks to read (2..1024)", intArg("--blocks", 2, 1024), 32)
+    .option("--timeout <ms>", "per-request timeout, ms (1..120000)", intArg("--timeout", 1, 120_000), 5000)
+    .option("--deadline <ms>", "whole-probe deadline, ms (1..600000)", intArg("--deadline", 1, 600_000), 30_000)
+    .option("--confirmations <n>", "N of the confirmations rule (1..10000)", intArg("--confirmations", 1, 10_000), 3)
     .addOption(new Option("--finality <rule>", "finality rule: the node's finalized tag when it has one (auto), or N confirmations").choices(["auto", "confirmations", "finalized"]).default("auto"))
     .option("--proving <seconds>", "add a proving time (seconds) to print a whole T", (v) => {
       // Plain decimals only: Number() would also read "1e3" as 1000 and "0x50" as 80.

@@ -1,6 +1,6 @@
 /**
  * Rolling windows of latency samples, one per stage of a batch's way to finality,
- * and the time to finality T that sizes the scan range (DESIGN.md section 4).
+ * and the time to finality T that sizes the scan range (docs/risk.md section 1).
  *
  * ```
  * stages    proving      queue wait + witness + proof + local verification (service)

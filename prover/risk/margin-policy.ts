@@ -181,7 +181,7 @@ export function atRiskAccounts(state: AccountsView, currentRisk: Risk, next: Ris
 
 /**
  * Whether `next` differs enough from `current` to ride in a header (risk arrays are
- * hashed into the public input only when they change, DESIGN.md section 5): mmBps
+ * hashed into the public input only when they change, docs/decisions.md, "Risk arrays"): mmBps
  * changed, or some entry moved by more than `minChange` of its row's scale.
  */
 export function shouldPublish(current: Risk, next: Risk, minChange: number): boolean {

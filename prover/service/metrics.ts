@@ -51,6 +51,9 @@ export class ServiceMetrics {
   constructor(opts: { defaults?: boolean; now?: () => number } = {}) {
     this.now = opts.now ?? Date.now;
     const registers = [this.registry];
+    // prom-client calls collect() with the metric as `this`; the collectors reach the
+    // service through this name.
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
     const self = this;
     if (opts.defaults ?? true) collectDefaultMetrics({ register: this.registry, prefix: "zksettle_" });
     this.queueDepth = new Gauge({

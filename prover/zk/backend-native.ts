@@ -25,6 +25,8 @@ interface NativeProver {
 interface NativeAddon {
   loadZkey(path: string): Promise<NativeProver>;
   threads(): number;
+  /** The INSECURE dev setup (native/src/setup.rs; scripts/lib/setup-native.ts); absent from addons built before it. */
+  devSetup?(r1cs: string, zkey: string, tau: string, alpha: string, beta: string, power: number): Promise<string>;
 }
 
 interface NativeResult {

@@ -160,6 +160,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   fs.mkdirSync(o.outDir, { recursive: true });
   const circuit = await loadCircuit(o.circuitDir);
   if (circuit.insecure) log("!!! INSECURE development keys (dev powers of tau): demo only !!!");
+  log(`proving with the ${circuit.backend.name} backend (${circuit.backend.device})`);
   const start = BigInt((await o.provider.getBlock("latest"))?.timestamp ?? 0);
   const genesis = await devGenesis(o.params, { timestamp: start, expiry: start + 2n * 86_400n });
   const { settlement, token } = await deploy(o, genesis);

@@ -1,5 +1,5 @@
 /**
- * Circuit parameter sets (DESIGN.md section 8) kept as data in
+ * Circuit parameter sets (docs/protocol.md section 1) kept as data in
  * `circuits/params/<name>.json`, and the main source that instantiates
  * `BatchSettle` with them.
  */

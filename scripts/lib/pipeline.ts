@@ -61,6 +61,10 @@ export interface Built {
 export async function ensureBuilt(paramsName: string, ptau?: string): Promise<Built> {
   const params = loadParams(paramsName);
   const circuit = await buildCircuit(params);
+  // The addon before the keys: it makes the INSECURE dev key in seconds where snarkjs
+  // takes minutes (scripts/lib/setup-native.ts).
+  const native = await buildNative();
+  if ("problem" in native) console.error(`native prover not built (${native.problem.split("\n")[0]}): proofs and the dev setup use snarkjs`);
   const setup = await setupCircuit({
     dir: buildDir(params),
     circuit: BATCH_CIRCUIT,
@@ -69,7 +73,5 @@ export async function ensureBuilt(paramsName: string, ptau?: string): Promise<Bu
     verifierOut: path.join(REPO_ROOT, "contracts", "generated", "Groth16Verifier.sol"),
   });
   await compileContracts();
-  const native = await buildNative();
-  if ("problem" in native) console.error(`native prover not built (${native.problem.split("\n")[0]}): proofs use snarkjs`);
   return { params, circuit, setup, dir: buildDir(params), native };
 }

@@ -1,5 +1,5 @@
 /**
- * INSECURE development powers of tau (DESIGN.md section 9).
+ * INSECURE development powers of tau (docs/security.md, "The insecure development setup").
  *
  * `snarkjs powersoftau prepare phase2` needs minutes at 2^14 and hours at 2^20 on
  * two cores, because it runs an FFT over curve points. Here τ, α and β are known

@@ -167,7 +167,13 @@ describe("bench/report.ts (--quick)", function () {
         for (const line of f.caption ?? []) expect(md).to.include(`> ${line}`);
       }
       expect(md).not.to.include("Not measured in this run");
-      const results = JSON.parse(fs.readFileSync(r.resultsFile, "utf8")) as Record<string, any>;
+      const results = JSON.parse(fs.readFileSync(r.resultsFile, "utf8")) as {
+        quick: boolean;
+        machine: { cpus: number };
+        inputs: { gas: { data: { fixedPerBatch: number } }; constraints: { data: { ci: { perOpAt32: number } } } };
+        experiment: { steps: unknown[]; parameters: { steps: number } };
+        figures: unknown[];
+      };
       expect(results.quick).to.equal(true);
       expect(results.machine.cpus).to.be.a("number");
       expect(results.inputs.gas.data.fixedPerBatch).to.equal(241110);

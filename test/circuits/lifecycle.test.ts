@@ -10,8 +10,7 @@ import type { State } from "../../prover/state/state";
 import { previewMarkets } from "../../prover/state/header";
 import { planDeleverage } from "../../prover/state/ops/deleverage";
 import { signWithdrawal } from "../../prover/state/signing";
-import { ciBatchCircuit, honest, tamper, type BatchCircuit, type ProvenCase } from "../helpers/batch-circuit";
-import type { CircuitInput } from "../../prover/witness/batch-input";
+import { ciBatchCircuit, honest, tamper, withHeader, type BatchCircuit, type ProvenCase } from "../helpers/batch-circuit";
 import type { BatchHeader } from "../../prover/state/trace";
 import {
   depositNew,
@@ -29,16 +28,6 @@ const USDC = 1_000_000n;
 const EXPIRY = 86_400n; // the dated markets of the dev genesis expire a day after t = 0
 const PERP = 1;
 const FUT = 2;
-
-/** Replaces the header of an input by `h` (prices, rates, timestamp and signatures). */
-function withHeader(input: CircuitInput, h: BatchHeader): CircuitInput {
-  let out = tamper(input, "timestamp", h.timestamp);
-  out = tamper(out, "price", h.markPrices.map(String));
-  out = tamper(out, "fundingRate", h.fundingRates.map((r) => ((r + 21888242871839275222246405745257275088548364400416034343698204186575808495617n) % 21888242871839275222246405745257275088548364400416034343698204186575808495617n).toString()));
-  out = tamper(out, "oracleSigR8x", h.signatures.map((x) => x.R8x.toString()));
-  out = tamper(out, "oracleSigR8y", h.signatures.map((x) => x.R8y.toString()));
-  return tamper(out, "oracleSigS", h.signatures.map((x) => x.S.toString()));
-}
 
 function prices(state: State, perp: bigint, fut?: bigint): bigint[] {
   return state.global.markets.map((m, i) => (i === 0 ? perp : i === 1 && fut !== undefined ? fut : m.markPrice));

@@ -70,7 +70,7 @@ describe("e2e: the demo flow at ci parameters", function () {
     for (const c of result.claims) expect(await result.settlement.claimable((await hre.ethers.getSigners())[c.account])).to.equal(0n);
   });
 
-  it("writes a state.json that keeps the invariants of DESIGN.md section 2", function () {
+  it("writes a state.json that keeps the invariants of docs/protocol.md section 3", function () {
     const s = JSON.parse(fs.readFileSync(path.join(outDir, "state.json"), "utf8"));
     expect(s.stateRoot).to.equal(result.state.stateRoot().toString());
     // collateral net of funding not yet applied = deposits − withdrawals, to the unit

@@ -9,10 +9,13 @@ import { compileCircuit } from "../../scripts/lib/circom";
 import { BATCH_CIRCUIT, batchMainSource, buildDir, loadParams } from "../../scripts/lib/params";
 import { applyBatch, type Batch, type BatchResult } from "../../prover/state/batch";
 import type { State } from "../../prover/state/state";
+import type { AccountUpdateTrace, BatchHeader } from "../../prover/state/trace";
+import { encodeSigned } from "../../prover/state/field";
+import { signOrder, type Order } from "../../prover/state/signing";
 import { buildBatchInput, type CircuitInput, type InputValue } from "../../prover/witness/batch-input";
 import { batchOnChain } from "../../prover/witness/batch-data";
 import { WitnessCalculator, WitnessError } from "../../prover/zk/witness";
-import { CI_PARAMS, depositNew, devGenesis, signedHeader } from "../prover/state/fixtures";
+import { CI_PARAMS, depositNew, devGenesis, insecureDevAccountKey, signedHeader } from "../prover/state/fixtures";
 
 export interface BatchCircuit {
   readonly constraints: number;
@@ -93,4 +96,44 @@ export function tamper(input: CircuitInput, path: string, value: bigint | number
   const v = typeof value === "bigint" || typeof value === "number" ? value.toString() : value;
   (node as Record<string, InputValue>)[last] = v;
   return copy;
+}
+
+/**
+ * The input of a dishonest prover who applies a batch the rules refuse only because of
+ * the accounts it starts from: the rules' trace of `base` (a batch they accepted), re-run
+ * on `forged` (the same state with some accounts changed). Each update starts from the
+ * forged account and moves its nonce and collateral by the honest steps; siblings and
+ * roots are recomputed, so the tree openings hold and the circuit fails for the rule.
+ */
+export function forgedInput(base: ProvenCase, forged: State): CircuitInput {
+  const s = forged.clone();
+  const redo = (u: AccountUpdateTrace) => {
+    const before = s.account(u.index);
+    const moved = u.after === u.before ? before : { ...u.after, nonce: u.after.nonce + before.nonce - u.before.nonce, collateral: u.after.collateral + before.collateral - u.before.collateral };
+    const siblings = s.tree.siblings(u.index);
+    const rootBefore = s.accountsRoot();
+    s.setAccount(u.index, moved);
+    return { index: u.index, before, after: moved, siblings, rootBefore, rootAfter: s.accountsRoot() };
+  };
+  const oldAccountsRoot = s.accountsRoot();
+  const slots = base.trace.slots.map((slot) => ({ ...slot, a: redo(slot.a), b: redo(slot.b) }));
+  const feeUpdate = redo(base.trace.feeUpdate);
+  return buildBatchInput(CI_PARAMS, { ...base.trace, oldAccountsRoot, slots, feeUpdate });
+}
+
+/** Replaces slot `slot`'s maker or taker order by `order`, signed by its account's dev key. */
+export function withOrder(input: CircuitInput, side: "maker" | "taker", order: Order, slot = 0): CircuitInput {
+  const o = signOrder(insecureDevAccountKey(order.accountIndex), order);
+  const signals = [o.marketId, o.isBuy ? 1 : 0, o.size, o.limitPrice, o.expiry, o.nonce, o.maxFeeBps].map((x) => encodeSigned(BigInt(x)).toString());
+  return tamper(tamper(input, `${side}Order.${slot}`, signals), `${side === "maker" ? "sigA" : "sigB"}.${slot}`, [o.R8x, o.R8y, o.S].map(String));
+}
+
+/** Replaces the header of an input by `h` (timestamp, prices, rates and oracle signatures). */
+export function withHeader(input: CircuitInput, h: BatchHeader): CircuitInput {
+  let out = tamper(input, "timestamp", h.timestamp);
+  out = tamper(out, "price", h.markPrices.map(String));
+  out = tamper(out, "fundingRate", h.fundingRates.map((r) => encodeSigned(r).toString()));
+  out = tamper(out, "oracleSigR8x", h.signatures.map((x) => x.R8x.toString()));
+  out = tamper(out, "oracleSigR8y", h.signatures.map((x) => x.R8y.toString()));
+  return tamper(out, "oracleSigS", h.signatures.map((x) => x.S.toString()));
 }

@@ -38,7 +38,7 @@ export interface DeleverageOp {
   readonly marketId: number;
   /** Lots closed, 1 ≤ q ≤ min(|a's size|, |b's size|). */
   readonly q: bigint;
-  /** a's bankruptcy price, 0 < p < 2^48 (see `bankruptcyPrice`). */
+  /** a's bankruptcy price, 0 ≤ p < 2^48 (see `bankruptcyPrice`). */
   readonly price: bigint;
 }
 
@@ -59,7 +59,7 @@ export interface DeleverageResult {
  * a's bankruptcy price for closing q lots of market `marketId`:
  * `p = markPrice − σ · floor(E / q)`, E = a's equity (unapplied funding subtracted, so a
  * stored account will do), σ = +1 if a is long, −1 if short. After closing q lots at p,
- * `0 ≤ equity_a < q`. The result may fall outside 0 < p < 2^48 (then no deleverage of q
+ * `0 ≤ equity_a < q`. The result may fall outside 0 ≤ p < 2^48 (then no deleverage of q
  * lots is possible).
  * @param a - the bankrupt account (as stored, or funded)
  * @param markets - the markets after the batch's header
@@ -168,7 +168,9 @@ export function applyDeleverage(ctx: OpContext, aBefore: Account, bBefore: Accou
   checkParty("DELEVERAGE", "bankrupt", ai, aBefore, ctx.capacity);
   checkParty("DELEVERAGE", "counterparty", bi, bBefore, ctx.capacity);
   requireOpenRange("DELEVERAGE", "q", op.q, 0n, pow2(32));
-  requireOpenRange("DELEVERAGE", "price", op.price, 0n, pow2(48));
+  // 0 is a bankruptcy price like any other (a short whose collateral is below q units
+  // closes at 0); the circuit and the replay take it (decisions.md, "One set of bounds").
+  requireOpenRange("DELEVERAGE", "price", op.price, -1n, pow2(48));
   requireLive("DELEVERAGE", id, market);
 
   const aF = applyFunding(aBefore, ctx.markets);

@@ -7,7 +7,8 @@
  * signature and no nonce: the L1 owner authorized it, and the queue orders it.
  */
 import type { Account } from "../account";
-import { RuleError } from "../errors";
+import { RuleError, requireOpenRange } from "../errors";
+import { pow2 } from "../field";
 import { applyFunding, marginState } from "../margin";
 import { checkParty, type OpContext } from "./common";
 import type { DepositEntry } from "./deposit";
@@ -39,7 +40,7 @@ export interface ForcedWithdrawResult {
  * Serves a forced-withdrawal request.
  * @param before - the account at `entry.accountIndex`, as stored
  * @param entry - the queue entry (must carry the request key (0, 1))
- * @throws RuleError DEPOSIT_QUEUE when the entry is not a request; UNKNOWN_ACCOUNT, FUND_ACCOUNT
+ * @throws RuleError DEPOSIT_QUEUE when the entry is not a request; UNKNOWN_ACCOUNT, FUND_ACCOUNT; RANGE
  */
 export function applyForcedWithdraw(ctx: OpContext, before: Account, entry: DepositEntry): ForcedWithdrawResult {
   const i = entry.accountIndex;
@@ -47,9 +48,13 @@ export function applyForcedWithdraw(ctx: OpContext, before: Account, entry: Depo
     throw new RuleError("DEPOSIT_QUEUE", "FORCED_WITHDRAW", `queue entry for account ${i} is a deposit, not a forced-withdrawal request`, { accountIndex: i });
   }
   checkParty("FORCED_WITHDRAW", "", i, before, ctx.capacity);
+  // The circuit's bounds: the entry amount as any queue entry's (< 2^63), the amount paid
+  // as the op data's value (< 2^48). The contract queues requests below 2^48 only.
+  requireOpenRange("FORCED_WITHDRAW", "requested", entry.amount, -1n, pow2(63), `account ${i}`);
   const funded = applyFunding(before, ctx.markets);
   const m = marginState(funded, ctx.markets, ctx.risk);
   const spare = m.equity > m.requirement ? m.equity - m.requirement : 0n;
   const amount = entry.amount < spare ? entry.amount : spare;
+  requireOpenRange("FORCED_WITHDRAW", "amount", amount, -1n, pow2(48), `account ${i}`);
   return { funded, after: { ...funded, collateral: funded.collateral - amount }, amount };
 }

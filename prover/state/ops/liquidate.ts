@@ -78,7 +78,7 @@ export interface LiquidationMoveResult {
  * @param market - the market after the header
  * @param aF - the liquidatee after funding; `slotA` holds the market
  * @param bF - the liquidator after funding; `slotB` is `findSlot(bF, marketId)`
- * @throws RuleError RANGE when a size or collateral leaves its range
+ * @throws RuleError RANGE when a size, collateral or the liquidator's nonce leaves its range
  */
 export function liquidateMove(
   market: Market,
@@ -112,6 +112,7 @@ export function liquidateMove(
   requireOpenRange("LIQUIDATE", "size", newSizeB, -pow2(48), pow2(48), `liquidator account ${bi} new position`);
   const collateralB = bF.collateral - cash;
   requireOpenRange("LIQUIDATE", "collateral", collateralB, -pow2(63), pow2(63), `liquidator account ${bi} new`);
+  requireOpenRange("LIQUIDATE", "nonce", bF.nonce + 1n, -1n, pow2(32), `liquidator account ${bi} new`);
   const slotBNew = newSizeB === 0n ? EMPTY_SLOT : { marketId: id, size: newSizeB, fundingSnapshot: market.fundingIndex };
   const liquidator: Account = {
     ...bF,

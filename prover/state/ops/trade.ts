@@ -153,6 +153,8 @@ export function fillTradeSide(
   const collateral = a.collateral + (side.isBuy ? -(q * price) - fee : q * price - fee);
   requireOpenRange("TRADE", "size", size, -pow2(48), pow2(48), `${role} account ${i} new position`);
   requireOpenRange("TRADE", "collateral", collateral, -pow2(63), pow2(63), `${role} account ${i} new`);
+  // The circuit range-checks the nonce after the op, so the last usable nonce is 2^32 − 2.
+  requireOpenRange("TRADE", "nonce", a.nonce + 1n, -1n, pow2(32), `${role} account ${i} new`);
   const market = markets[side.marketId - 1];
   const newSlot =
     size === 0n

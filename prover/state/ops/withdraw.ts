@@ -40,11 +40,12 @@ export interface WithdrawResult {
  * those; replaying op data uses this alone).
  * @param funded - the account after funding
  * @param accountIndex - its index (for the error message)
- * @throws RuleError RANGE when the new collateral leaves −2^63 < c < 2^63
+ * @throws RuleError RANGE when the new collateral leaves −2^63 < c < 2^63 or the new nonce reaches 2^32
  */
 export function withdrawState(funded: Account, accountIndex: number, amount: bigint): Account {
   const collateral = funded.collateral - amount;
   requireOpenRange("WITHDRAW", "collateral", collateral, -pow2(63), pow2(63), `account ${accountIndex} new`);
+  requireOpenRange("WITHDRAW", "nonce", funded.nonce + 1n, -1n, pow2(32), `account ${accountIndex} new`);
   return { ...funded, nonce: funded.nonce + 1n, collateral };
 }
 

@@ -61,6 +61,6 @@ describe("zksettle fallback options", () => {
     } catch (e) {
       message = (e as Error).message;
     }
-    expect(message).to.contain("--poll-ms must be an integer in 10..3600000");
+    expect(message).to.contain('--poll-ms "0": expected an integer in 10..3600000');
   });
 });

@@ -225,6 +225,18 @@ describe("prover/risk latency probe (JSON-RPC, read-only, bounded)", () => {
       }
     });
 
+    it("refuses an integer option out of its range or not in decimal digits, naming it (prover/cli-args.ts)", async () => {
+      for (const [flag, bad, range] of [["--blocks", "1", "2..1024"], ["--blocks", "1e3", "2..1024"], ["--timeout", "0x50", "1..120000"], ["--confirmations", "0", "1..10000"]]) {
+        let message = "";
+        try {
+          await run(["--rpc", "http://127.0.0.1:9/", flag, bad]);
+        } catch (e) {
+          message = e instanceof Error ? e.message : String(e);
+        }
+        expect(message, `${flag} ${bad}`).to.contain(`${flag} "${bad}": expected an integer in ${range}`);
+      }
+    });
+
     it("prints JSON with --json", async () => {
       const ep = await endpoint("chain");
       try {

@@ -94,7 +94,7 @@ async function checkAcks(store: Store, node: Node, acks: readonly Ack[]): Promis
       if (a.makerId !== undefined) expect(seen.get(a.makerId), `maker ${a.makerId} of a fill`).to.equal(1);
     } else {
       expect(["resting", "pending", "batched", "cancelled"]).to.include(st!.status);
-      if (st!.status === "cancelled") expect((st as { reason: string }).reason).to.be.a("string").and.not.empty;
+      if (st!.status === "cancelled") expect((st as { reason: string }).reason).to.be.a("string").that.is.not.equal("");
     }
   }
 }

@@ -1,7 +1,7 @@
 /**
  * Property tests: random sequences of every op type — deposits, trades, withdrawals,
  * price moves with funding, liquidations, settlements after expiry, deleverages —
- * keep the invariants of DESIGN.md section 2 after every batch, and a refused batch
+ * keep the invariants of docs/protocol.md section 3 after every batch, and a refused batch
  * changes nothing:
  * 1. open interest nets to 0 per market (in a settled market: the sizes still open
  *    plus the sizes SETTLE closed);
@@ -210,7 +210,7 @@ const absB = (x: bigint): bigint => (x < 0n ? -x : x);
 /** The position in `m` shrank in absolute value without changing sign (closing included). */
 const reduced = (before: Account, after: Account, m: number): boolean => isReduceOnly(sizeIn(before, m), sizeIn(after, m));
 
-/** DESIGN.md section 2 invariants 1–3 after a batch. */
+/** docs/protocol.md section 3, invariants 1–3, after a batch. */
 function checkInvariants(state: State, trace: BatchTrace, net: bigint, settledSize: bigint[]): void {
   const markets = state.global.markets;
   const risk = state.global.risk;

@@ -3,6 +3,7 @@
  * the numbers its message must name, and the promise that a refused batch changes
  * nothing.
  */
+import fs from "node:fs";
 import { expect } from "chai";
 import { applyBatch, type Batch, type Op } from "../../../prover/state/batch";
 import { RULE_CODES, type RuleCode } from "../../../prover/state/errors";
@@ -197,7 +198,6 @@ describe("prover/state rules: every refusal names the op, the rule and the numbe
   });
 
   it("has a test for every rule code, here or in lifecycle.test.ts or risk-update.test.ts", () => {
-    const fs = require("node:fs") as typeof import("node:fs");
     const src = ["rules", "lifecycle", "risk-update"].map((f) => fs.readFileSync(__filename.replace("rules.test.ts", `${f}.test.ts`), "utf8")).join("");
     for (const code of RULE_CODES) expect(src, code).to.contain(`"${code}"`);
   });
