@@ -15,6 +15,7 @@ import type { ServiceMetrics } from "../service/metrics";
 import type { Sequencer } from "../service/sequencer";
 import type { SequencerIntake } from "../service/sequencer-intake";
 import { ApiKeys, presentedKey, type Role } from "./auth";
+import { checkRead, type ReadScope } from "./read-scope";
 import { ApiError, queueFull, toApiError } from "./errors";
 import { IdempotencyCache } from "./idempotency";
 import { withStoreTimeout } from "./store-timeout";
@@ -81,6 +82,10 @@ declare module "fastify" {
     role?: Role;
     /** Only in this mode (PRV_ERR_WRONG_MODE otherwise, before the body is read). */
     mode?: "sequencer" | "batch";
+    /** A read of account data: who may, once reads are private (read-scope.ts). */
+    read?: ReadScope;
+    /** A read of the sequencer's memory, which only the leader has: a follower answers PRV_ERR_NOT_LEADER. */
+    leaderRead?: boolean;
   }
   interface FastifyRequest {
     /** The roles of the presented API key (write routes, once checked). */
@@ -162,9 +167,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     metrics.error(e.code);
     void reply.code(404).send(e.body());
   });
+  const notLeader = async (what: string): Promise<never> => {
+    const leader = (await leadership?.leader()) ?? "";
+    throw new ApiError("PRV_ERR_NOT_LEADER", `${what} ${leader === "" ? "(none is elected yet; retry shortly)" : leader}`, { leader });
+  };
   app.addHook("onRequest", async (req) => {
-    const { write, mode, role } = req.routeOptions.config;
+    const { write, mode, role, read, leaderRead } = req.routeOptions.config;
     if (mode !== undefined) ctx.requireMode(mode, `${req.method} ${req.routeOptions.url ?? ""}`);
+    if (read !== undefined) checkRead(ctx.keys, req, read);
+    // a follower's sequencer is empty: "unknown op" from it would be a lie
+    if (leaderRead === true && leadership !== undefined && !leadership.isLeader()) await notLeader("this process is a follower: ask the leader");
     if (write !== true) return;
     if (ctx.lifecycle.shuttingDown) throw new ApiError("PRV_ERR_NOT_READY", "the service is shutting down");
     const roles = ctx.keys.roles(presentedKey(req.headers));
@@ -174,10 +186,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     req.apiRoles = roles;
     if (role !== undefined) requireRole(roles, role, `${req.method} ${req.routeOptions.url ?? ""}`);
     // a follower changes nothing: only the leader cuts batches and moves jobs (GET /v1/auth/check changes nothing)
-    if (leadership !== undefined && req.method !== "GET" && !leadership.isLeader()) {
-      const leader = (await leadership.leader()) ?? "";
-      throw new ApiError("PRV_ERR_NOT_LEADER", `this process is a follower: send writes to the leader ${leader === "" ? "(none is elected yet; retry shortly)" : leader}`, { leader });
-    }
+    if (leadership !== undefined && req.method !== "GET" && !leadership.isLeader()) await notLeader("this process is a follower: send writes to the leader");
   });
   app.addHook("onResponse", async (req, reply) => {
     const route = routeLabel(req);

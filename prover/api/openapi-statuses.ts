@@ -5,7 +5,7 @@
  * | Status | When | Routes |
  * |---|---|---|
  * | 400 | schema or codec refusal | with params, query, headers or a body |
- * | 401, 403 | no valid key; a key without the role (or an L1-only op) | write routes |
+ * | 401, 403 | no valid key; a key without the role (or an L1-only op); private reads (read-scope.ts) | write routes; reads of account data |
  * | 409 | the other mode | routes of one mode |
  * | 413, 415 | body too large; not JSON | with a body |
  * | 429 | the client rate limit | all but /health, /ready, /metrics |
@@ -30,11 +30,11 @@ interface RouteSchema {
 export function documentStatuses(route: RouteOptions, exemptFromRateLimit: ReadonlySet<string>): void {
   const schema = route.schema as RouteSchema | undefined;
   if (schema === undefined || schema.hide === true) return;
-  const config = (route.config ?? {}) as { write?: boolean; mode?: string };
+  const config = (route.config ?? {}) as { write?: boolean; mode?: string; read?: string };
   const statuses = [500, 503];
   if (!exemptFromRateLimit.has(route.url)) statuses.push(429);
   if (schema.params !== undefined || schema.querystring !== undefined || schema.headers !== undefined || schema.body !== undefined) statuses.push(400);
-  if (config.write === true) statuses.push(401, 403);
+  if (config.write === true || config.read !== undefined) statuses.push(401, 403);
   if (config.mode !== undefined) statuses.push(409);
   if (schema.body !== undefined) statuses.push(400, 413, 415);
   const response = { ...(schema.response ?? {}) };

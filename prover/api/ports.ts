@@ -35,6 +35,8 @@ export interface EnginePort {
   capacity(): Capacity | Promise<Capacity>;
   /** True once the store is open and the pool is warm (readiness). */
   ready?(): boolean | Promise<boolean>;
+  /** Why submissions cannot move on (a failed submission being retried), or undefined. */
+  stalled?(): string | undefined;
 }
 
 export type { AccountProof } from "../service/ledger";

@@ -35,6 +35,23 @@ export interface DecodedRevert {
   readonly data: string;
 }
 
+/**
+ * The contract's refusals of a batch that no retry can turn into an acceptance, given
+ * that the batch before it is confirmed (the engine submits in order): the data is
+ * malformed (BatchDataLength, RiskTailLength, FieldOverflow), the batch consumes queue
+ * entries the L1 queue does not have (DepositsOutOfRange: a later entry cannot make it
+ * valid either, its queue hash would differ), or the verifier refuses the proof for the
+ * input the contract computes from the data (InvalidProof). Every other revert may pass
+ * later: OracleTimestampAhead (time), StateRootMismatch (a reorg under way), NotOperator
+ * (fallback mode ends), Frozen (nothing a rewind could fix), an undecoded one (gas).
+ */
+const REFUSED_FOR_GOOD: ReadonlySet<string> = new Set(["BatchDataLength", "RiskTailLength", "FieldOverflow", "DepositsOutOfRange", "InvalidProof"]);
+
+/** True when the contract refuses the batch for good (see REFUSED_FOR_GOOD). */
+export function refusesForGood(revert: DecodedRevert): boolean {
+  return REFUSED_FOR_GOOD.has(revert.name);
+}
+
 /** A revert whose data is missing or not one of the contract's errors (e.g. out of gas). */
 export const UNKNOWN_REVERT: DecodedRevert = Object.freeze({ name: "unknown", signature: "", args: [], data: "0x" });
 

@@ -45,7 +45,7 @@ import { Sequencer } from "./sequencer";
 import { finalityRuleOf, watchChain } from "./chain-watch";
 import { SequencerIntake } from "./sequencer-intake";
 import { journalOf } from "../store/journal";
-import { parseBatch } from "./serialize";
+import { rebaseOnRewind, type RebaseGate } from "./rebase-on-rewind";
 import { RiskLoop, attachRiskLoop, loadRiskConfig } from "./risk-loop";
 import { registerRiskMetrics } from "../risk/metrics";
 import { registerWorkerMetrics } from "../queue/metrics";
@@ -202,7 +202,7 @@ export async function startService(config: Config, log: Logger, metrics: Service
   attachEngineMetrics(engine, metrics);
   const engineLog = log.child({ component: "engine" });
   engine.on("job", (j) => engineLog.info({ jobId: j.id, batchNumber: j.batchNumber, state: j.state, attempts: j.attempts, txHash: j.txHash, error: j.error }, "job"));
-  engine.on("rewound", (h) => engineLog.warn({ height: h }, "the newest batch was cancelled; the ledger went back"));
+  engine.on("rewound", (h, dropped) => engineLog.warn({ height: h, dropped: dropped.map((j) => j.batchNumber) }, "batches left the ledger; it went back"));
   engine.on("fault", (err) => engineLog.error({ err }, "job store or submitter error outside a request; the job stays where the store has it"));
   const planRisk = attachRiskLoop(risk, engine, () => ledger.pendingState(), log.child({ component: "risk" }));
   const stopChainWatch = watchChain(risk, provider, Math.max(config.pollInterval, 5000), log.child({ component: "risk" }));
@@ -233,6 +233,7 @@ export async function startService(config: Config, log: Logger, metrics: Service
   let sequencer: Sequencer | undefined;
   let intake: SequencerIntake | undefined;
   let feeder: DepositFeeder | undefined;
+  let rebases: RebaseGate | undefined;
   if (config.mode === "sequencer") {
     if (config.devOracle) log.warn("!!! --dev-oracle: batch headers are signed with the INSECURE dev oracle keys: tests and demo only !!!");
     sequencer = new Sequencer({
@@ -262,19 +263,8 @@ export async function startService(config: Config, log: Logger, metrics: Service
       },
       log.child({ component: "sequencer" }),
     );
-    // a cancelled batch leaves the ledger: the sequencer rebases on what is left
-    let lost: { batchNumber: number; batch: ReturnType<typeof parseBatch>; why: string } | undefined;
-    engine.on("job", (j) => {
-      if (j.state === "cancelled") lost = { batchNumber: j.batchNumber, batch: parseBatch(j.batch), why: `batch ${j.batchNumber} was cancelled${j.error ? ` (${j.error.code}: ${j.error.message})` : ""}` };
-    });
-    engine.on("rewound", (height) => {
-      const l = lost?.batchNumber === height + 1 ? lost : undefined;
-      lost = undefined;
-      void intake!
-        .rebase(l?.why ?? `the ledger went back to batch ${height}`, l?.batch)
-        .then((rejected) => log.warn({ height, rejected: rejected.length }, "sequencer rebased on the rewound ledger"))
-        .catch((err: unknown) => log.error({ err }, "sequencer rebase failed"));
-    });
+    // batches taken out of the ledger: the sequencer rebases on what is left
+    rebases = rebaseOnRewind(engine, intake, log.child({ component: "sequencer" }));
   }
 
   /** The roles only the leader plays (on one machine: this process, from the start). */
@@ -283,6 +273,7 @@ export async function startService(config: Config, log: Logger, metrics: Service
     // the book and the pending ops come back from the journal, on the ledger's state
     // (which a previous leader may have moved on)
     if (intake !== undefined) log.info(await intake.restore(), "sequencer restored from the journal");
+    rebases?.release();
     reorgs ??= watchReorgs();
     feeder?.start(config.pollInterval);
   };
@@ -293,6 +284,7 @@ export async function startService(config: Config, log: Logger, metrics: Service
   };
   const follow = async (): Promise<void> => {
     await stopRoles();
+    rebases?.hold();
     // what this process acknowledged is in the journal: the next leader restores it
     sequencer?.reset(ledger.pendingState());
   };
@@ -306,6 +298,7 @@ export async function startService(config: Config, log: Logger, metrics: Service
   if (port === undefined && intake !== undefined) {
     try {
       log.info(await intake.restore(), "sequencer restored from the journal");
+      rebases?.release();
     } catch (e) {
       chores.stop();
       await engine.close();

@@ -10,16 +10,20 @@
  *   another one.
  * - "Already finalized" (the batch is on chain with this root, e.g. sent before a crash)
  *   is success: the job is confirmed with that transaction.
+ * - A revert the contract will give again whatever happens (`refusesForGood`) is a
+ *   BatchRefusedError: the engine rewinds instead of retrying.
  * - `watchReorgs` puts confirmed jobs whose batch a reorg took back through
  *   failed → submitting (engine.retry), so the engine submits them again, in order.
  */
 import type { FinalityRule } from "../chain/finality-rule";
 import type { Provider, TransactionReceipt } from "ethers";
 import type { Logger } from "pino";
-import { Submitter as ChainSubmitter, type SubmitterEvent } from "../chain/submitter";
+import { Submitter as ChainSubmitter, SubmitError, type SubmitterEvent } from "../chain/submitter";
+import { refusesForGood } from "../chain/submitter-errors";
 import { awaitConfirmations } from "../chain/tx-lookup";
 import { JobConflictError, type Job, type JobStore } from "../store/job-store";
 import { toSolidityCalldata, type Groth16Proof } from "../zk/prover";
+import { BatchRefusedError } from "./engine-errors";
 import type { SubmitReceipt, Submitter } from "./ports";
 
 /** How a restarted service treats a transaction it sent before the crash. */
@@ -76,7 +80,16 @@ export class ChainAdapter implements Submitter {
       const earlier = await this.awaitEarlier(job, job.txHash);
       if (earlier) return { txHash: earlier.hash, blockNumber: earlier.blockNumber, gasUsed: earlier.gasUsed };
     }
-    const r = await this.o.chain.submit(job.batchNumber, BigInt(job.newStateRoot), data, toSolidityCalldata(proof));
+    let r;
+    try {
+      r = await this.o.chain.submit(job.batchNumber, BigInt(job.newStateRoot), data, toSolidityCalldata(proof));
+    } catch (err) {
+      if (err instanceof SubmitError && err.code === "SUBMIT_REVERTED" && err.revert !== undefined && refusesForGood(err.revert)) {
+        const { name, args } = err.revert;
+        throw new BatchRefusedError(`the contract refuses batch ${job.batchNumber} for good: ${name}(${args.map(String).join(", ")})`, { cause: err });
+      }
+      throw err;
+    }
     if (r.alreadyFinalized) this.o.log.info({ jobId: job.id, batchNumber: job.batchNumber, txHash: r.txHash }, "batch was already finalized on chain: confirmed without another transaction");
     return { txHash: r.txHash, blockNumber: r.blockNumber, gasUsed: r.gasUsed };
   }

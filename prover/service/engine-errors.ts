@@ -65,3 +65,16 @@ export class EngineFencedError extends Error {
     this.name = "EngineFencedError";
   }
 }
+
+/**
+ * The chain refuses the batch for good (prover/chain/submitter-errors.ts,
+ * `refusesForGood`): the engine takes it and every later batch out of the ledger and
+ * the sequencer rebases, instead of retrying it.
+ */
+export class BatchRefusedError extends Error {
+  readonly code = "PRV_ERR_BATCH_REFUSED";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "BatchRefusedError";
+  }
+}

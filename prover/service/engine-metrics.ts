@@ -1,6 +1,7 @@
 /**
  * The engine's job events as metrics: each stage's duration once per attempt, a proof
- * when a job leaves verifying, gas when it is confirmed, the error code when it fails.
+ * when a job leaves verifying, gas when it is confirmed, the error code when it fails
+ * (also a submission that failed and is retried).
  */
 import type { Job, JobState } from "../store/job-store";
 import type { Engine } from "./engine";
@@ -23,6 +24,9 @@ export function attachEngineMetrics(engine: Engine, metrics: ServiceMetrics): vo
       if (job.state === "submitting" && prev?.state === "verifying") metrics.proofDone();
       if (job.state === "confirmed" && job.gasUsed !== undefined) metrics.gas(job.gasUsed);
       if (job.state === "failed") metrics.error(job.error?.code ?? "PRV_ERR_INTERNAL");
+    } else if (job.state === "submitting" && job.error !== undefined) {
+      // a failed submission that stays submitting, to be retried (engine-retry.ts)
+      metrics.error(job.error.code);
     }
     if (job.state === "confirmed" || job.state === "cancelled") seen.delete(job.id);
     else seen.set(job.id, { state: job.state, stages });

@@ -4,6 +4,7 @@ import type { Job, JobState, JobStore } from "../store/job-store";
 import type { VerificationKey } from "../zk/prover";
 import type { Ledger } from "./ledger";
 import type { ProverPort, ProverWorker, Submitter } from "./ports";
+import type { RetryDelays } from "./engine-retry";
 
 /** Options of `Engine`. */
 export interface EngineOptions {
@@ -17,14 +18,19 @@ export interface EngineOptions {
   readonly params: Params;
   /** Unfinished jobs beyond which `submitBatch` throws QueueFullError (default 1000). */
   readonly maxQueued?: number;
+  /** Delays between attempts of a submission that failed for a reason that may pass (engine-retry.ts). */
+  readonly retryDelays?: RetryDelays;
 }
 
 /** Events of the engine. */
 export interface EngineEvents {
   /** A job changed (after the store has it). */
   job: [job: Job];
-  /** A cancel took the newest batch out of the ledger; `height` is the newest batch now. */
-  rewound: [height: number];
+  /**
+   * Batches left the ledger (a cancel, or a batch the chain refuses for good and those
+   * after it); `height` is the newest batch now, `dropped` the cancelled jobs, oldest first.
+   */
+  rewound: [height: number, dropped: readonly Job[]];
   /** A store or submitter error outside any request (e.g. Redis unreachable); the job stays where the store has it. */
   fault: [err: unknown];
 }

@@ -8,8 +8,13 @@
  * - Verifying: in this thread, with the verification key, and the proof's public input
  *   must be the job's inputHash.
  * - Submitting: strictly in batch order, one at a time: batch n only once batch n−1 is
- *   confirmed (a failed batch blocks the ones after it until it is retried or, if it is
- *   the newest, cancelled). `submitting` also covers "proven, waiting for its turn".
+ *   confirmed. `submitting` also covers "proven, waiting for its turn". A submission
+ *   that fails for a reason that may pass stays `submitting` with the error and is
+ *   retried after a growing delay (engine-retry.ts). A batch the chain refuses for good
+ *   (BatchRefusedError) fails, and it and every later batch leave the ledger
+ *   (`rewindFrom`; `rewound` event: a sequencer must rebase), also when a restart finds
+ *   it failed that way. A failed proof blocks the batches after it until it is retried
+ *   or, the newest, cancelled.
  * - `resume()` (at start, and again at each election): jobs left in
  *   witness/proving/verifying go back to queued and are proven again (re-proving is
  *   safe; a remote prover re-attaches to the running proof by job id); jobs in
@@ -35,7 +40,9 @@ import type { Batch } from "../state/batch";
 import { terminateCurves, verify } from "../zk/prover";
 import { JobConflictError, PROVING_STATES, StoreFencedError, type Job, type JobPatch, type JobState } from "../store/job-store";
 import { errorOf, PROGRESS, type Capacity, type EngineEvents, type EngineOptions, type Running } from "./engine-types";
-import { CancelRefusedError, EngineFencedError, EngineNotReadyError, ProofInvalidError, QueueFullError, RetryRefusedError } from "./engine-errors";
+import { BatchRefusedError, CancelRefusedError, EngineFencedError, EngineNotReadyError, ProofInvalidError, QueueFullError, RetryRefusedError } from "./engine-errors";
+import { SubmitRetries } from "./engine-retry";
+import { REFUSED, rewindFrom } from "./engine-rewind";
 
 export type { Capacity, EngineEvents, EngineOptions } from "./engine-types";
 
@@ -51,11 +58,13 @@ export class Engine extends EventEmitter<EngineEvents> {
   private closing = false;
   /** Set by `standDown`: this process may no longer write job states. */
   private fenced = false;
+  private readonly retries: SubmitRetries;
 
   constructor(opts: EngineOptions) {
     super();
     this.o = opts;
     this.maxQueued = opts.maxQueued ?? 1000;
+    this.retries = new SubmitRetries(opts.retryDelays);
   }
 
   /**
@@ -70,6 +79,10 @@ export class Engine extends EventEmitter<EngineEvents> {
     for (const job of await this.o.store.unfinished()) {
       if (PROVING_STATES.includes(job.state)) await this.tryMove(job.id, PROVING_STATES, "queued", { progress: 0 });
     }
+    // refused for good, then the process stopped before the rewind
+    const refused = (await this.o.store.list({ states: ["failed"], limit: 1000 })).filter((j) => j.error?.code === REFUSED && j.batchNumber <= this.o.ledger.height);
+    const lowest = refused.sort((a, b) => a.batchNumber - b.batchNumber)[0];
+    if (lowest !== undefined && !this.fenced) await this.rewindFrom(lowest);
     if (this.fenced || this.closing) return; // stood down (or closed) while resuming
     this.started = true;
     this.pump();
@@ -81,6 +94,11 @@ export class Engine extends EventEmitter<EngineEvents> {
     return this.started && !this.closing && !this.fenced;
   }
 
+  /** Why submissions cannot move on (a failure being retried), or undefined. */
+  stalled(): string | undefined {
+    return this.retries.stalled();
+  }
+
   /**
    * Stops proving and submitting at once, writing nothing more (see the file comment).
    * A transaction already sent stays sent: the next leader asks `isFinalized` first.
@@ -88,6 +106,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   standDown(): void {
     this.fenced = true;
     this.started = false;
+    this.retries.clear();
     for (const run of this.running.values()) {
       run.reason = "deposed";
       run.controller.abort(new Error("engine stood down: no longer the leader"));
@@ -159,8 +178,9 @@ export class Engine extends EventEmitter<EngineEvents> {
       run.reason = "cancel";
       run.controller.abort(new Error(`job ${id} cancelled`));
     }
+    this.retries.clear(id);
     this.emit("job", cancelled);
-    this.emit("rewound", this.o.ledger.height);
+    this.emit("rewound", this.o.ledger.height, [cancelled]);
     return cancelled;
   }
 
@@ -186,6 +206,7 @@ export class Engine extends EventEmitter<EngineEvents> {
    */
   async close(opts: { drain?: boolean } = {}): Promise<void> {
     this.closing = true;
+    this.retries.clear();
     for (const run of this.running.values()) {
       if (opts.drain || run.reason !== undefined) continue;
       run.reason = "close";
@@ -323,7 +344,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** The lowest unfinished batch, if it is proven and the batch before it is confirmed. */
   private async nextToSubmit(): Promise<Job | undefined> {
     const first = (await this.o.store.unfinished())[0];
-    if (!first || first.state !== "submitting") return undefined;
+    if (!first || first.state !== "submitting" || this.retries.waiting(first.id)) return undefined;
     // a failed batch is not unfinished: without this check the next one would overtake it
     if (first.batchNumber > 1 && (await this.o.store.getByBatchNumber(first.batchNumber - 1))?.state !== "confirmed") return undefined;
     return first;
@@ -333,16 +354,41 @@ export class Engine extends EventEmitter<EngineEvents> {
     const t0 = Date.now();
     try {
       if (!job.proof) throw new ProofInvalidError(`job ${job.id} is submitting without a proof`);
+      // a retried job no longer carries the error of the attempt before
+      const clear = job.error === undefined ? {} : { error: null };
       if (await this.o.submitter.isFinalized(job.batchNumber, BigInt(job.newStateRoot))) {
-        await this.move(job.id, ["submitting"], "confirmed", { stageMs: { submitting: Date.now() - t0 } });
+        await this.move(job.id, ["submitting"], "confirmed", { ...clear, stageMs: { submitting: Date.now() - t0 } });
+        this.retries.clear(job.id);
         return;
       }
       if (!this.active()) return; // deposed while asking the chain: the next leader submits
       const r = await this.o.submitter.submit(job, Buffer.from(job.batchData.slice(2), "hex"), job.proof);
-      await this.move(job.id, ["submitting"], "confirmed", { txHash: r.txHash, blockNumber: r.blockNumber, gasUsed: String(r.gasUsed), stageMs: { submitting: Date.now() - t0 } });
+      await this.move(job.id, ["submitting"], "confirmed", { ...clear, txHash: r.txHash, blockNumber: r.blockNumber, gasUsed: String(r.gasUsed), stageMs: { submitting: Date.now() - t0 } });
+      this.retries.clear(job.id);
     } catch (err) {
       if (err instanceof EngineFencedError || err instanceof StoreFencedError) return;
-      await this.tryMove(job.id, ["submitting"], "failed", { error: errorOf(err, "PRV_ERR_SUBMIT"), stageMs: { submitting: Date.now() - t0 } });
+      const error = errorOf(err, "PRV_ERR_SUBMIT");
+      const stageMs = { submitting: Date.now() - t0 };
+      if (err instanceof BatchRefusedError) {
+        const failed = await this.tryMove(job.id, ["submitting"], "failed", { error, stageMs });
+        if (failed) await this.rewindFrom(failed);
+        return;
+      }
+      // it may pass: the job stays submitting, with the error, until its next attempt
+      await this.tryMove(job.id, ["submitting"], "submitting", { error, stageMs });
+      this.retries.schedule(job, `${error.code}: ${error.message}`, () => this.kickSubmit());
     }
+  }
+
+  /** Takes a batch the chain refuses for good, and every later one, out of the ledger (engine-rewind.ts). */
+  private async rewindFrom(refused: Job): Promise<void> {
+    this.retries.clear();
+    const abort = (id: string, why: string): void => {
+      const run = this.running.get(id);
+      if (!run) return;
+      run.reason = "cancel";
+      run.controller.abort(new Error(`job ${id} cancelled: ${why}`));
+    };
+    await rewindFrom({ ledger: this.o.ledger, store: this.o.store, abort, dropped: (j) => this.emit("job", j), rewound: (h, d) => this.emit("rewound", h, d) }, refused);
   }
 }

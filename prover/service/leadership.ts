@@ -34,6 +34,8 @@ export interface LeadershipPort {
 
 export class Leadership implements LeadershipPort {
   private changes: Promise<void> = Promise.resolve();
+  /** The roles of the last election are running (set at the end of `lead`). */
+  private leading = false;
 
   constructor(
     private readonly lease: LeaderLease,
@@ -45,14 +47,19 @@ export class Leadership implements LeadershipPort {
     lease.on("elected", () => this.change(() => this.lead()));
     lease.on("deposed", (reason) => {
       // stop writing now, not after the queued changes: a deposed leader must not act
+      this.leading = false;
       engine.standDown();
       this.change(() => this.follow(reason));
     });
     lease.on("fault", (err) => log.warn({ err }, "leader lease: Redis error (retrying)"));
   }
 
+  /**
+   * True once this process holds the lease and its roles run (the sequencer restored
+   * from the journal): until then a request would meet an empty sequencer.
+   */
   isLeader(): boolean {
-    return this.lease.isLeader && this.engine.ready();
+    return this.lease.isLeader && this.engine.ready() && this.leading;
   }
 
   leader(): Promise<string | undefined> {
@@ -87,10 +94,12 @@ export class Leadership implements LeadershipPort {
     if (!this.lease.isLeader) return;
     await this.engine.resume();
     await this.roles.lead?.();
+    this.leading = this.lease.isLeader;
     this.log.info({ height: this.ledger.height }, "leading: sequencer and submission running");
   }
 
   private async follow(reason: string): Promise<void> {
+    this.leading = false;
     this.engine.standDown();
     this.log.warn({ reason }, "no longer the leader: stopped submitting and sequencing");
     await this.roles.follow?.(reason);

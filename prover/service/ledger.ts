@@ -35,6 +35,14 @@ export interface AccountProof {
   readonly stateRoot: bigint;
 }
 
+/**
+ * Lets timers and I/O run between two batches of a replay. A replay applies every batch
+ * since genesis (seconds on a loaded machine); run in one piece, it starves the leader
+ * lease's renewals, and a newly elected leader was deposed the moment it finished,
+ * elected again, replayed again, and never led (found by the Redis SIGKILL e2e).
+ */
+const breathe = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /** The stored ledger does not replay to the roots it recorded (or a batch is refused now). */
 export class LedgerReplayError extends Error {
   readonly code = "PRV_ERR_LEDGER_REPLAY";
@@ -127,6 +135,7 @@ export class Ledger {
         state = r.state;
         this.current = state;
         this.newest = entry.batchNumber;
+        await breathe();
       }
       return true;
     });
@@ -153,6 +162,7 @@ export class Ledger {
       if (unproven.has(entry.batchNumber) || entry.batchNumber === upTo) traces.set(entry.batchNumber, r.trace);
       state = r.state;
       n = entry.batchNumber;
+      await breathe();
     }
     if (upTo === Number.POSITIVE_INFINITY) {
       this.current = state;

@@ -24,7 +24,9 @@ export interface Submitter {
   /**
    * Submits `submitBatch(data, proof)` and resolves once it is final (the submitter's
    * confirmations); re-sends, fee bumps and replacements are the submitter's business.
-   * A rejection fails the job with the error's `code` (or PRV_ERR_SUBMIT) and message.
+   * A rejection fails the job with the error's `code` (or PRV_ERR_SUBMIT) and message;
+   * the engine retries it after a backoff, except a BatchRefusedError (engine-errors.ts):
+   * the chain will never take this batch, and the engine rewinds the ledger instead.
    * @param data - the batch's on-chain data (Job.batchData as bytes)
    * @param proof - the verified proof (`toSolidityCalldata` gives the uint256[8])
    */

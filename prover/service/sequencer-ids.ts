@@ -13,7 +13,8 @@ import { serializeDeposit, serializeOp } from "./serialize";
 
 /** What became of an acknowledged op that is neither resting nor waiting in a batch. */
 export type OpFate =
-  | { readonly status: "batched"; readonly batchNumber: number; readonly jobId: string }
+  // jobId: absent when the batch's job was pruned (the ledger keeps the batch)
+  | { readonly status: "batched"; readonly batchNumber: number; readonly jobId?: string }
   | {
       /** `cancelled`: a resting order taken off the book; `rejected`: an op that no longer holds after a rebase. */
       readonly status: "cancelled" | "rejected";

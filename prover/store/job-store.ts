@@ -87,7 +87,8 @@ export interface JobPatch {
 /** One cut batch, as the ledger keeps it. */
 export interface LedgerEntry {
   readonly batchNumber: number;
-  readonly jobId: string;
+  /** Absent once the job was pruned (records.ts `pruneJobs`): the batch stays, its job is gone. */
+  readonly jobId?: string;
   readonly batch: SerializedBatch;
   /** Decimal string: the state root after the batch (checked on replay). */
   readonly newStateRoot: string;

@@ -45,8 +45,8 @@ export interface ServiceRecords extends IdempotencyRecords, OverridesLog {
    * Deletes the job records that finished before `cutoffMs`: cancelled jobs, and
    * confirmed jobs below the newest confirmed batch (the engine reads that one before
    * it submits the next batch). The ledger keeps every batch (it is the state's
-   * history, replayed at start); a pruned job's id stays in its ledger entry as a
-   * reference to what no longer exists. Failed jobs are kept: they wait for a retry or
+   * history, replayed at start); the entry of a pruned job drops its `jobId` in the
+   * same transaction, so no entry names a job that no longer exists. Failed jobs are kept: they wait for a retry or
    * a cancel. Returns how many were deleted.
    */
   pruneJobs(cutoffMs: number): Promise<number>;

@@ -16,7 +16,8 @@ return 1`;
 
 /**
  * Deletes finished jobs older than ARGV[2] (ms) under prefix ARGV[1], at most ARGV[3]
- * per call, with every index that names them (state set, batch number, idempotency key).
+ * per call, with every index that names them (state set, batch number, idempotency key)
+ * and the reference of their ledger entry (the batch itself stays).
  * Keys: redis-lua.ts. Confirmed jobs below the newest confirmed batch only.
  */
 const PRUNE_JOBS = `
@@ -37,6 +38,14 @@ for _, state in ipairs({ 'cancelled', 'confirmed' }) do
       redis.call('DEL', k)
       redis.call('ZREM', p .. ':state:' .. state, id)
       if redis.call('HGET', p .. ':batch', tostring(n)) == id then redis.call('HDEL', p .. ':batch', tostring(n)) end
+      local entry = redis.call('HGET', p .. ':ledger', tostring(n))
+      if entry then
+        local e = cjson.decode(entry)
+        if e.jobId == id then
+          e.jobId = nil
+          redis.call('HSET', p .. ':ledger', tostring(n), cjson.encode(e))
+        end
+      end
       if f[3] and redis.call('HGET', p .. ':idem', f[3]) == id then redis.call('HDEL', p .. ':idem', f[3]) end
       deleted = deleted + 1
     end

@@ -228,8 +228,8 @@ export class RedisJobStore implements JobStore, SequencerJournal {
     const all = await this.redis.hgetall(this.key("ledger"));
     return Object.entries(all)
       .map(([n, json]) => {
-        const e = JSON.parse(json) as { jobId: string; batch: string; newStateRoot: string };
-        return { batchNumber: Number(n), jobId: e.jobId, batch: JSON.parse(e.batch) as SerializedBatch, newStateRoot: e.newStateRoot };
+        const e = JSON.parse(json) as { jobId?: string; batch: string; newStateRoot: string };
+        return { batchNumber: Number(n), ...(e.jobId === undefined ? {} : { jobId: e.jobId }), batch: JSON.parse(e.batch) as SerializedBatch, newStateRoot: e.newStateRoot };
       })
       .sort((a, b) => a.batchNumber - b.batchNumber);
   }

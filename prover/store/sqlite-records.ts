@@ -41,18 +41,27 @@ export class SqliteRecords implements ServiceRecords {
   }
 
   /**
-   * This connection does not enforce foreign keys (the job store's does): the ledger's
-   * `job_id` of a pruned confirmed job is kept as a plain reference, the batch itself
-   * stays in the ledger.
+   * One transaction: the ledger entries of the pruned jobs drop their reference (the
+   * batch stays: it is the state's history), then the jobs go. This connection does not
+   * enforce foreign keys (the job store's does), so the reference is cleared here.
    */
   async pruneJobs(cutoffMs: number): Promise<number> {
     if (!this.hasJobs()) return 0;
-    return this.db
-      .prepare(
-        `DELETE FROM jobs WHERE updated_at < ? AND (state = 'cancelled'
-           OR (state = 'confirmed' AND batch_number < (SELECT MAX(batch_number) FROM jobs WHERE state = 'confirmed')))`,
-      )
-      .run(cutoffMs).changes;
+    return this.db.transaction(() => {
+      const ids = this.db
+        .prepare(
+          `SELECT id FROM jobs WHERE updated_at < ? AND (state = 'cancelled'
+             OR (state = 'confirmed' AND batch_number < (SELECT MAX(batch_number) FROM jobs WHERE state = 'confirmed')))`,
+        )
+        .all(cutoffMs) as { id: string }[];
+      const unlink = this.db.prepare("UPDATE ledger SET job_id = NULL WHERE job_id = ?");
+      const drop = this.db.prepare("DELETE FROM jobs WHERE id = ?");
+      for (const { id } of ids) {
+        unlink.run(id);
+        drop.run(id);
+      }
+      return ids.length;
+    })();
   }
 
   private hasJobs(): boolean {

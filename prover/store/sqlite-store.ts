@@ -63,6 +63,17 @@ const MIGRATIONS: readonly string[] = [
      key TEXT PRIMARY KEY,
      value TEXT NOT NULL
    );`,
+  // a pruned job (sqlite-records.ts) leaves its batch in the ledger without a job: the
+  // entry drops the reference instead of naming a row that no longer exists
+  `CREATE TABLE ledger_v3 (
+     batch_number INTEGER PRIMARY KEY,
+     job_id TEXT UNIQUE REFERENCES jobs (id) ON DELETE SET NULL,
+     batch_json TEXT NOT NULL,
+     new_state_root TEXT NOT NULL
+   );
+   INSERT INTO ledger_v3 SELECT l.batch_number, (SELECT j.id FROM jobs j WHERE j.id = l.job_id), l.batch_json, l.new_state_root FROM ledger l;
+   DROP TABLE ledger;
+   ALTER TABLE ledger_v3 RENAME TO ledger;`,
 ];
 
 interface JobRow {
@@ -300,11 +311,11 @@ export class SqliteJobStore implements JobStore, SequencerJournal {
   async ledger(): Promise<LedgerEntry[]> {
     const rows = this.db.prepare("SELECT * FROM ledger ORDER BY batch_number").all() as {
       batch_number: number;
-      job_id: string;
+      job_id: string | null;
       batch_json: string;
       new_state_root: string;
     }[];
-    return rows.map((r) => ({ batchNumber: r.batch_number, jobId: r.job_id, batch: JSON.parse(r.batch_json) as SerializedBatch, newStateRoot: r.new_state_root }));
+    return rows.map((r) => ({ batchNumber: r.batch_number, ...(r.job_id === null ? {} : { jobId: r.job_id }), batch: JSON.parse(r.batch_json) as SerializedBatch, newStateRoot: r.new_state_root }));
   }
 
   async writeJournal(w: JournalWrite): Promise<void> {

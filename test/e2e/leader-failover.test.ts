@@ -10,7 +10,6 @@
  * at the end equal to the last job's. Times are printed, not asserted (beyond the ttl).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import fs from "node:fs";
 import path from "node:path";
 import readline from "node:readline";
 import { randomUUID } from "node:crypto";
@@ -22,6 +21,7 @@ import { deployDevContracts, hardhatKey, hardhatSigner, l1Deposit, startHardhatN
 import { CI_CIRCUIT_DIR, CI_PARAMS, ciGenesis, scenario, tempDir } from "../prover/service/fixtures";
 import { freePort, startRedis, type RedisServer } from "../helpers/redis-server";
 import { http, sleep, startServiceProcess, type ServiceProcess } from "../helpers/service-process";
+import { teardown } from "../helpers/teardown";
 
 const KEY = "failover-test-key";
 const TTL_MS = 3000;
@@ -109,12 +109,7 @@ describe("e2e: two zksettle serve on one Redis: one leader, a SIGKILLed leader r
   });
 
   after(async function () {
-    for (const s of services) s.kill("SIGKILL");
-    await Promise.all(services.map((s) => s.exited));
-    worker?.kill("SIGKILL");
-    await chain?.stop();
-    await redis?.stop();
-    if (redis) fs.rmSync(redis.dir, { recursive: true, force: true });
+    await teardown({ services, children: [worker], chain, redis: [redis] });
   });
 
   it("elects one, refuses writes on the other, fails over within the ttl and confirms every batch once", async function () {

@@ -24,6 +24,7 @@ import { serializeBatch } from "../../prover/service/serialize";
 import { deployDevContracts, hardhatKey, hardhatSigner, l1Deposit, startHardhatNode, type DevChain, type DevContracts } from "../../scripts/lib/dev-chain";
 import { CI_PARAMS, ciGenesis, scenario } from "../prover/service/fixtures";
 import { http, sleep, startServiceProcess, type ServiceProcess } from "../helpers/service-process";
+import { kill9, teardown } from "../helpers/teardown";
 
 const KEY = "crash-test-key";
 const BATCHES = 5;
@@ -87,10 +88,8 @@ describe("e2e: zksettle serve survives SIGKILL in every stage and shuts down gra
       await sleep(100);
     }
   };
-  const kill9 = async (): Promise<void> => {
-    svc!.kill("SIGKILL");
-    const { signal } = await svc!.exited;
-    expect(signal).to.equal("SIGKILL");
+  const kill = async (): Promise<void> => {
+    expect(await kill9(svc!)).to.equal("SIGKILL");
     svc = undefined;
   };
 
@@ -109,12 +108,7 @@ describe("e2e: zksettle serve survives SIGKILL in every stage and shuts down gra
   });
 
   after(async function () {
-    if (svc) {
-      svc.kill("SIGKILL");
-      await svc.exited;
-    }
-    await chain?.stop();
-    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    await teardown({ services: [svc], chain, dirs: [dataDir] });
   });
 
   it("SIGKILL while queued+proving, submitting, and witness/verifying: every job confirmed once, each batch once on chain", async function () {
@@ -132,20 +126,20 @@ describe("e2e: zksettle serve survives SIGKILL in every stage and shuts down gra
     await sleep(1500);
     js = await jobs();
     killedIn.push(js.map((j) => j.state));
-    await kill9();
+    await kill();
 
     // 2: a job submitting with its transaction sent and not yet confirmed
     await start();
     js = await watch((j) => j.some((x) => x.state === "submitting" && x.txHash !== undefined) || j.every((x) => x.state === "confirmed"), "a transaction in flight");
     killedIn.push(js.map((j) => j.state));
-    await kill9();
+    await kill();
     expect(js.some((x) => x.state === "submitting" && x.txHash !== undefined), "caught a transaction in flight").to.equal(true);
 
     // 3: a job building its witness or verifying its proof
     await start();
     js = await watch((j) => j.some((x) => x.state === "witness" || x.state === "verifying") || j.every((x) => x.state === "confirmed"), "a job in witness or verifying");
     killedIn.push(js.map((j) => j.state));
-    await kill9();
+    await kill();
 
     const seen = new Set(killedIn.flat());
     for (const s of ["queued", "proving", "submitting"]) expect([...seen], `killed with a job ${s}`).to.include(s);

@@ -10,6 +10,7 @@ import type { Job } from "../ports";
 import { JOB_ID_PARAMS, WRITE_HEADERS, errorResponses, ref } from "../schemas";
 import { decodeBatch, jobView, type BatchJson } from "../wire";
 import { sendIdempotent } from "./write";
+import { readOf } from "../read-scope";
 
 const hex = (v: bigint | string): string => "0x" + BigInt(v).toString(16).padStart(64, "0");
 
@@ -49,6 +50,7 @@ export function jobRoutes(ctx: AppContext): FastifyPluginAsync {
     app.get<{ Params: { id: string } }>(
       "/v1/jobs/:id",
       {
+        config: readOf("by-id"),
         schema: {
           summary: "Job status and progress",
           tags: ["jobs"],
@@ -62,6 +64,7 @@ export function jobRoutes(ctx: AppContext): FastifyPluginAsync {
     app.get<{ Params: { id: string }; Querystring: { format?: "snarkjs" | "calldata" } }>(
       "/v1/jobs/:id/proof",
       {
+        config: readOf("by-id"),
         schema: {
           summary: "Proof download: snarkjs JSON (default) or the uint256[8] of the Solidity verifier",
           tags: ["jobs"],

@@ -12,6 +12,7 @@ import { WRITE_HEADERS, errorResponses, ref } from "../schemas";
 import { withinTime } from "../store-timeout";
 import { decodeHeader, decodeSubmitOp, type HeaderJson, type SubmitOpJson } from "../wire";
 import { sendIdempotent } from "./write";
+import { readOf } from "../read-scope";
 
 const OP_RESULT = {
   type: "object",
@@ -156,7 +157,7 @@ export function opRoutes(ctx: AppContext): FastifyPluginAsync {
     app.get<{ Params: { id: string } }>(
       "/v1/ops/:id",
       {
-        config: { mode: "sequencer" },
+        config: { mode: "sequencer", leaderRead: true, ...readOf("by-id") },
         schema: {
           summary: "Sequencer mode: where an acknowledged op is: resting, pending (in a batch not yet a job), batched (with its job), or cancelled / rejected with the reason",
           tags: ["sequencer"],
@@ -188,7 +189,7 @@ export function opRoutes(ctx: AppContext): FastifyPluginAsync {
     app.get<{ Params: { marketId: string } }>(
       "/v1/markets/:marketId/book",
       {
-        config: { mode: "sequencer" },
+        config: { mode: "sequencer", leaderRead: true },
         schema: {
           summary: "Sequencer mode: the top of a market's book",
           tags: ["sequencer"],

@@ -23,6 +23,7 @@ import { sendIdempotent } from "./write";
 import { OverrideError } from "../../risk/overrides";
 import type { RiskPlan } from "../../risk/plan";
 import type { ClientVersionView, RiskSource } from "../../risk/source";
+import { readOf } from "../read-scope";
 
 export type { RiskSource } from "../../risk/source";
 
@@ -143,6 +144,7 @@ export function riskRoutes(source: RiskSource, ctx?: AppContext): FastifyPluginA
     app.get(
       "/v1/risk/at-risk",
       {
+        config: readOf("all"),
         schema: {
           summary: "Accounts that meet maintenance now and would not under the next risk arrays",
           tags: ["risk"],

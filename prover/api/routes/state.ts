@@ -8,6 +8,7 @@ import type { AppContext } from "../app";
 import { ApiError } from "../errors";
 import { ACCOUNT_PARAMS, errorResponses, ref } from "../schemas";
 import { encodeAccount, encodeAccountProof } from "../wire";
+import { readOf } from "../read-scope";
 
 const VIEW_QUERY = { type: "object", additionalProperties: false, properties: { view: { type: "string", enum: ["ledger", "pending"] } } } as const;
 
@@ -24,6 +25,7 @@ export function stateRoutes(ctx: AppContext): FastifyPluginAsync {
     app.get<{ Params: { index: string }; Querystring: { view?: "ledger" | "pending" } }>(
       "/v1/accounts/:index",
       {
+        config: readOf("account"),
         schema: {
           summary: "An account's state",
           tags: ["state"],
@@ -46,6 +48,7 @@ export function stateRoutes(ctx: AppContext): FastifyPluginAsync {
     app.get<{ Params: { index: string } }>(
       "/v1/accounts/:index/proof",
       {
+        config: readOf("account"),
         schema: {
           summary: "Merkle proof of an account leaf against the ledger's state root",
           tags: ["state"],

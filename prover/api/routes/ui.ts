@@ -21,6 +21,7 @@ import { WRITE, type AppContext } from "../app";
 import type { Job } from "../ports";
 import { errorResponses, ref } from "../schemas";
 import { jobView } from "../wire";
+import { readOf } from "../read-scope";
 
 /** Where scripts/build-ui.ts writes the dashboard. */
 export const UI_BUILD_DIR = path.resolve(__dirname, "..", "..", "..", "build", "ui");
@@ -114,6 +115,7 @@ export function uiRoutes(ctx: AppContext, opts: { dir?: string } = {}): FastifyP
     app.get<{ Querystring: { limit?: string } }>(
       "/v1/jobs",
       {
+        config: readOf("all"),
         schema: {
           summary: "The newest jobs (dashboard), newest batch first, with a summary of each batch's ops",
           tags: ["jobs"],

@@ -5,7 +5,7 @@
  * checked before they are accepted. A refusal changes nothing.
  */
 import { expect } from "chai";
-import { hashApiKey } from "../../../prover/api/auth";
+import { hashApiKey, KEY_ENTRY } from "../../../prover/api/auth";
 import { encodeBatch, encodeDeposit, encodeHeader, encodeOp, encodeOrder } from "../../../prover/api/wire";
 import { depositNew, devOrder, devWithdrawal, forcedRequest, signedHeader } from "../../../prover/dev/fixtures";
 import { headerFor, testService, memoryRisk } from "./fakes";
@@ -178,5 +178,85 @@ describe("# api roles", function () {
     } finally {
       await app.close();
     }
+  });
+
+  describe("private reads: once a key is bound to accounts, a trader reads its own", function () {
+    const BOUND = { ...KEYS, bound: "k-bound" } as const;
+    const HASHES = [...API_KEY_HASHES, `trader@1@3:${hashApiKey(BOUND.bound)}`];
+    type Reader = keyof typeof BOUND | "none" | "unknown";
+    const READERS: readonly Reader[] = ["bound", "trader", "operator", "oracle", "readOnly", "all", "none", "unknown"];
+    const headers = (who: Reader): Record<string, string> => (who === "none" ? {} : who === "unknown" ? as("not-a-key") : as(BOUND[who]));
+
+    it("accounts: operator, read-only and bare keys read all; the bound trader its accounts 1 and 3; anyone else is refused", async function () {
+      const { app } = await testService({ config: { apiKeyHashes: HASHES } });
+      try {
+        for (const url of ["/v1/accounts/1", "/v1/accounts/2", "/v1/accounts/3/proof", "/v1/accounts/2/proof"]) {
+          const own = url.startsWith("/v1/accounts/1") || url.startsWith("/v1/accounts/3");
+          for (const who of READERS) {
+            const res = await app.inject({ url, headers: headers(who) });
+            const expected = who === "none" || who === "unknown" ? "401" : who === "operator" || who === "readOnly" || who === "all" || (who === "bound" && own) ? "pass" : "403";
+            expect(gate(res.statusCode, res.json().code), `${who} → ${url}: ${res.body}`).to.equal(expected);
+            if (expected === "pass") expect(res.statusCode, `${who} → ${url}`).to.equal(200);
+            if (expected === "403" && who === "bound") expect(res.json().message).to.contain("not bound to this key (bound: 1, 3)");
+          }
+        }
+      } finally {
+        await app.close();
+      }
+    });
+
+    it("jobs: any valid key reads a job by its id; the job list and the accounts at risk only operator and read-only keys", async function () {
+      const { app, engine, genesis } = await testService({ config: { apiKeyHashes: HASHES }, risk: memoryRisk() });
+      try {
+        for (const who of ["bound", "trader", "oracle"] as const) expect(gate((await app.inject({ url: "/v1/risk/at-risk", headers: headers(who) })).statusCode, "PRV_ERR_FORBIDDEN"), `${who} → at-risk`).to.equal("403");
+        for (const who of ["readOnly", "operator"] as const) expect((await app.inject({ url: "/v1/risk/at-risk", headers: headers(who) })).statusCode, `${who} → at-risk`).to.not.be.oneOf([401, 403]);
+        const job = engine.submitBatch({ header: headerFor(genesis, 2000n), ops: [{ type: "DEPOSIT" }], deposits: [depositNew(1, USDC)] });
+        for (const who of READERS) {
+          const byId = await app.inject({ url: `/v1/jobs/${job.id}`, headers: headers(who) });
+          expect(gate(byId.statusCode, byId.json().code), `${who} → job by id`).to.equal(who === "none" || who === "unknown" ? "401" : "pass");
+          const list = await app.inject({ url: "/v1/jobs?limit=5", headers: headers(who) });
+          const expected = who === "none" || who === "unknown" ? "401" : who === "operator" || who === "readOnly" || who === "all" ? "pass" : "403";
+          expect(gate(list.statusCode, list.json().code), `${who} → job list: ${list.body}`).to.equal(expected);
+        }
+        // market data and aggregates stay public
+        expect((await app.inject({ url: "/v1/capacity" })).statusCode).to.equal(200);
+      } finally {
+        await app.close();
+      }
+    });
+
+    it("sequencer mode: an op's status needs a valid key (its id is the capability); the book stays public", async function () {
+      const { app, sequencer } = await testService({ mode: "sequencer", devOracle: true, config: { apiKeyHashes: HASHES, batchInterval: 3600 } });
+      try {
+        sequencer!.submitDeposit(depositNew(1, 10_000n * USDC));
+        const order = devOrder(sequencer!.pendingState(), { accountIndex: 1, marketId: 1, isBuy: false, size: 1n, limitPrice: 60_000_000n });
+        const posted = await app.inject({ method: "POST", url: "/v1/ops", payload: { type: "ORDER", order: encodeOrder(order) }, headers: headers("bound") });
+        expect(posted.statusCode, posted.body).to.equal(200);
+        const id = posted.json().orderId as string;
+        for (const who of READERS) {
+          const res = await app.inject({ url: `/v1/ops/${id}`, headers: headers(who) });
+          expect(gate(res.statusCode, res.json().code), `${who} → op status`).to.equal(who === "none" || who === "unknown" ? "401" : "pass");
+        }
+        expect((await app.inject({ url: "/v1/markets/1/book" })).statusCode).to.equal(200);
+      } finally {
+        await app.close();
+      }
+    });
+
+    it("without any bound key, reads stay public as before", async function () {
+      const { app } = await testService({ config: { apiKeyHashes: API_KEY_HASHES } });
+      try {
+        expect((await app.inject({ url: "/v1/accounts/2" })).statusCode).to.equal(200);
+        expect((await app.inject({ url: "/v1/jobs" })).statusCode).to.equal(200);
+      } finally {
+        await app.close();
+      }
+    });
+
+    it("a binding is part of the entry's syntax: malformed ones are refused at start", function () {
+      const d = hashApiKey("x");
+      for (const good of [`trader@0:${d}`, `trader+read-only@5@6:${d}`]) expect(KEY_ENTRY.test(good), good).to.equal(true);
+      for (const bad of [`trader@:${d}`, `trader@01:${d}`, `@1:${d}`, `trader@-1:${d}`, `trader@1,2:${d}`]) expect(KEY_ENTRY.test(bad), bad).to.equal(false);
+    });
   });
 });

@@ -244,6 +244,25 @@ describe("# api routes", function () {
     }
   });
 
+  it("many machines, sequencer mode: a follower's sequencer is empty, so it sends op statuses and the book to the leader (503), never an 'unknown op' 404", async function () {
+    let leading = false;
+    const leadership = { isLeader: () => leading, leader: async () => "10.0.0.7:8080#a1b2" };
+    const { app } = await testService({ mode: "sequencer", leadership });
+    try {
+      const id = "0x" + "ab".repeat(32);
+      for (const url of [`/v1/ops/${id}`, "/v1/markets/1/book"]) {
+        const r = await app.inject({ url });
+        expect(r.statusCode, url).to.equal(503);
+        expect(r.json()).to.deep.include({ code: "PRV_ERR_NOT_LEADER", details: { leader: "10.0.0.7:8080#a1b2" } });
+      }
+      leading = true;
+      expect((await app.inject({ url: `/v1/ops/${id}` })).statusCode, "the leader knows which ops it has").to.equal(404);
+      expect((await app.inject({ url: "/v1/markets/1/book" })).statusCode).to.equal(200);
+    } finally {
+      await app.close();
+    }
+  });
+
   it("accounts and Merkle proofs from the ledger; health, readiness, capacity, metrics, OpenAPI", async function () {
     const { app, engine, genesis } = await testService();
     try {

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { Interface, makeError } from "ethers";
-import { classifySendError, decodeRevert } from "../../../prover/chain/submitter-errors";
+import { classifySendError, decodeRevert, refusesForGood, UNKNOWN_REVERT } from "../../../prover/chain/submitter-errors";
 import { bumpFees, maxFees } from "../../../prover/chain/fees";
 
 const iface = new Interface(["error StateRootMismatch(uint256 expected, uint256 given)", "error InvalidProof()"]);
@@ -22,6 +22,12 @@ describe("Submitter helpers (prover/chain/submitter-errors.ts, fees.ts)", () => 
     expect(decodeRevert(iface, nested)).to.deep.include({ name: "StateRootMismatch", args: [5n, 4n], data });
     expect(decodeRevert(iface, { data: "0xdeadbeef" })).to.deep.include({ name: "unknown" });
     expect(decodeRevert(iface, new Error("timeout"))).to.equal(undefined);
+  });
+
+  it("tells a refusal for good (no retry can pass it) from one that may pass later", () => {
+    const named = (name: string) => ({ ...UNKNOWN_REVERT, name });
+    for (const name of ["DepositsOutOfRange", "InvalidProof", "BatchDataLength", "RiskTailLength", "FieldOverflow"]) expect(refusesForGood(named(name)), name).to.equal(true);
+    for (const name of ["OracleTimestampAhead", "StateRootMismatch", "NotOperator", "Frozen", "unknown"]) expect(refusesForGood(named(name)), name).to.equal(false);
   });
 
   it("bumps both fees by the percentage, rounding up, and keeps maxFee ≥ priority fee", () => {

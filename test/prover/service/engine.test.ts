@@ -9,7 +9,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
 import { Engine, type EngineOptions } from "../../../prover/service/engine";
-import { CancelRefusedError, QueueFullError } from "../../../prover/service/engine-errors";
+import { BatchRefusedError, CancelRefusedError, QueueFullError } from "../../../prover/service/engine-errors";
 import { Ledger } from "../../../prover/service/ledger";
 import { ProverPool } from "../../../prover/pool/prover-pool";
 import { WorkerCrashedError } from "../../../prover/pool/errors";
@@ -161,20 +161,67 @@ function describeEngine(kind: StoreKind): void {
       }
     });
 
-    it("submits batch 2 only after batch 1 is confirmed, even when batch 2 is proven first", async function () {
+    it("submits batch 2 only after batch 1 is confirmed, even when batch 2 is proven first; a submission that fails for a reason that may pass is retried by itself", async function () {
+      const pool = new ReplayPool(2);
+      const submitter = new FakeSubmitter();
+      const e = makeEngine(pool, submitter, { retryDelays: { first: 300, max: 1000 } });
+      await e.resume();
+      // batch 1's submission fails twice: batch 2, proven meanwhile, must wait for it
+      const transient = () => Object.assign(new Error("nonce too low"), { code: "PRV_ERR_SUBMIT_NONCE" });
+      submitter.failures.push(transient(), transient());
+      const errors: string[] = [];
+      e.on("job", (j) => j.batchNumber === 1 && j.state === "submitting" && j.error && errors.push(j.error.code));
+      const [a, b] = await submitAll(e, batches);
+      await until(e, async () => errors.length === 1, "batch 1's first submission failed");
+      const held = (await store.get(a.id))!;
+      expect(held.state, "it stays submitting, with the error, until its next attempt").to.equal("submitting");
+      expect(held.error).to.deep.equal({ code: "PRV_ERR_SUBMIT_NONCE", message: "nonce too low" });
+      expect(e.stalled()).to.match(/batch 1 .* failed to submit 1 time\(s\) in a row .* retried automatically: PRV_ERR_SUBMIT_NONCE: nonce too low/);
+      expect(submitter.submitted).to.deep.equal([]);
+      await until(e, async () => (await state(b.id)) === "confirmed", "batch 2 confirmed");
+      expect(errors).to.deep.equal(["PRV_ERR_SUBMIT_NONCE", "PRV_ERR_SUBMIT_NONCE"]);
+      expect(submitter.submitted).to.deep.equal([1, 2]);
+      expect((await store.get(a.id))?.error, "the confirmed job no longer carries the error").to.equal(undefined);
+      expect(e.stalled()).to.equal(undefined);
+    });
+
+    it("takes a batch the chain refuses for good, and the proven batch after it, out of the ledger at once, and reports both in one rewind", async function () {
       const pool = new ReplayPool(2);
       const submitter = new FakeSubmitter();
       const e = makeEngine(pool, submitter);
+      const rewinds: [number, number[]][] = [];
+      e.on("rewound", (h, dropped) => rewinds.push([h, dropped.map((j) => j.batchNumber)]));
       await e.resume();
-      // batch 1's submission fails once: batch 2, proven meanwhile, must wait for it
-      submitter.failures.push(Object.assign(new Error("nonce too low"), { code: "PRV_ERR_SUBMIT_REVERTED" }));
+      pool.hold();
       const [a, b] = await submitAll(e, batches);
-      await until(e, async () => (await state(a.id)) === "failed" && (await state(b.id)) === "submitting", "batch 1 failed, batch 2 proven");
+      submitter.failures.push(new BatchRefusedError("the contract refuses batch 1 for good: DepositsOutOfRange(3, 2, 2)"));
+      pool.release(true);
+      await until(e, async () => (await state(a.id)) === "cancelled" && (await state(b.id)) === "cancelled", "both cancelled");
+      expect((await store.get(a.id))?.error).to.deep.equal({ code: "PRV_ERR_BATCH_REFUSED", message: "the contract refuses batch 1 for good: DepositsOutOfRange(3, 2, 2)" });
+      expect((await store.get(b.id))?.error).to.deep.equal({ code: "PRV_ERR_BATCH_REFUSED", message: "built on batch 1, which the chain refuses for good" });
+      expect(rewinds).to.deep.equal([[0, [1, 2]]]);
+      expect(ledger.height).to.equal(0);
+      expect(await store.ledger()).to.deep.equal([]);
       expect(submitter.submitted).to.deep.equal([]);
-      expect((await store.get(a.id))?.error).to.deep.equal({ code: "PRV_ERR_SUBMIT_REVERTED", message: "nonce too low" });
-      expect((await e.retry(a.id)).state).to.equal("submitting");
-      await until(e, async () => (await state(b.id)) === "confirmed", "batch 2 confirmed");
-      expect(submitter.submitted).to.deep.equal([1, 2]);
+      expect(e.stalled()).to.equal(undefined);
+      expect((await e.counts()).failed, "nothing is left failed: the pipeline is not stalled").to.equal(0);
+      // the venue goes on: the same first batch is cut again as batch 1
+      const again = await e.submitBatch(batches[0]);
+      expect(again.batchNumber).to.equal(1);
+      await until(e, async () => (await state(again.id)) === "confirmed", "the new batch 1 confirmed");
+    });
+
+    it("finishes at start a rewind that a stop cut short: a job failed as refused for good goes, with the batches after it", async function () {
+      const a = (await ledger.append(batches[0])).job;
+      const b = (await ledger.append(batches[1])).job;
+      await store.transition(a.id, ["queued"], "failed", { error: { code: "PRV_ERR_BATCH_REFUSED", message: "the contract refuses batch 1 for good: InvalidProof()" } });
+      const e = makeEngine(new ReplayPool(), new FakeSubmitter());
+      const rewinds: [number, number[]][] = [];
+      e.on("rewound", (h, dropped) => rewinds.push([h, dropped.map((j) => j.batchNumber)]));
+      await e.resume();
+      expect(rewinds).to.deep.equal([[0, [1, 2]]]);
+      expect([await state(a.id), await state(b.id)]).to.deep.equal(["cancelled", "cancelled"]);
+      expect(ledger.height).to.equal(0);
     });
 
     it("resumes after a crash: re-proves a job caught proving, and confirms a submitted batch without sending it again", async function () {
@@ -203,7 +250,7 @@ function describeEngine(kind: StoreKind): void {
       pool.hold();
       const e = makeEngine(pool, new FakeSubmitter());
       const rewound: number[] = [];
-      e.on("rewound", (h) => rewound.push(h));
+      e.on("rewound", (h, dropped) => rewound.push(h, ...dropped.map((j) => j.batchNumber)));
       await e.resume();
       const [a, b] = await submitAll(e, batches);
       await until(e, () => all([a, b], "proving"), "both proving");
@@ -212,7 +259,7 @@ function describeEngine(kind: StoreKind): void {
       expect(cancelled?.state).to.equal("cancelled");
       expect(pool.aborted).to.deep.equal([`job ${b.id} cancelled`]);
       expect(ledger.height).to.equal(1);
-      expect(rewound).to.deep.equal([1]);
+      expect(rewound, "height 1 now, batch 2 dropped").to.deep.equal([1, 2]);
       expect((await store.ledger()).map((x) => x.jobId)).to.deep.equal([a.id]);
       pool.release(true);
       await until(e, async () => (await state(a.id)) === "confirmed", "batch 1 confirmed");

@@ -125,6 +125,39 @@ describe("prover/service: Ledger", function () {
     }
   });
 
+  it("lets timers and I/O run between the batches of a replay (a leader's lease renews while it rebuilds)", async function () {
+    const { batches } = scenario(genesis, 3);
+    const writer = await Ledger.open(store, genesis);
+    for (const b of batches) await writer.append(b);
+    const reader = await Ledger.open(store, genesis);
+    // The SQLite store answers at once: a replay that never yields finishes before any
+    // callback queued behind it, so the counts below stay 0.
+    let done = false;
+    let ranDuringReload = 0;
+    const tick = (): void => {
+      if (done) return;
+      ranDuringReload++;
+      setImmediate(tick);
+    };
+    setImmediate(tick);
+    await reader.reload();
+    done = true;
+    expect(ranDuringReload, "callbacks that ran while reload() replayed 3 batches").to.be.at.least(3);
+    const { batches: more } = scenario(genesis, 5);
+    for (const b of more.slice(3)) await writer.append(b);
+    let ranDuringSync = 0;
+    done = false;
+    const tick2 = (): void => {
+      if (done) return;
+      ranDuringSync++;
+      setImmediate(tick2);
+    };
+    setImmediate(tick2);
+    await reader.sync();
+    done = true;
+    expect(ranDuringSync, "callbacks that ran while sync() applied 2 batches").to.be.at.least(2);
+  });
+
   it("refuses to open a ledger whose recorded root the replay does not reach", async function () {
     const ledger = await Ledger.open(store, genesis);
     const { job } = await ledger.append(scenarioBatch(genesis, 1));

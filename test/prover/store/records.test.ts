@@ -5,6 +5,7 @@
  * every process on the store, and two processes appending at once lose nothing.
  */
 import { expect } from "chai";
+import Database from "better-sqlite3";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -34,6 +35,8 @@ interface Backend {
   /** A new records handle on the same storage (another process). */
   records(): ServiceRecords;
   reopen(): Promise<JobStore>;
+  /** SQLite: what `PRAGMA foreign_key_check` finds. */
+  foreignKeyProblems?(): unknown[];
 }
 
 const backends: [string, () => Promise<Backend>][] = [
@@ -41,7 +44,15 @@ const backends: [string, () => Promise<Backend>][] = [
     "SQLite",
     async () => {
       const file = join(mkdtempSync(join(tmpdir(), "zksettle-records-")), "jobs.sqlite");
-      return { store: new SqliteJobStore(file), records: () => new SqliteRecords(file), reopen: async () => new SqliteJobStore(file) };
+      const foreignKeyProblems = (): unknown[] => {
+        const db = new Database(file, { readonly: true });
+        try {
+          return db.pragma("foreign_key_check") as unknown[];
+        } finally {
+          db.close();
+        }
+      };
+      return { store: new SqliteJobStore(file), records: () => new SqliteRecords(file), reopen: async () => new SqliteJobStore(file), foreignKeyProblems };
     },
   ],
   [
@@ -65,7 +76,7 @@ for (const [name, make] of backends) {
       if (batches.length === 0) batches = scenario(await ciGenesis(), 2).batches.map(serializeBatch);
     });
 
-    it("prunes cancelled jobs and confirmed jobs below the newest confirmed one after the retention; keeps failed, unfinished, the newest confirmed and the whole ledger", async function () {
+    it("prunes cancelled jobs and confirmed jobs below the newest confirmed one after the retention; keeps failed, unfinished, the newest confirmed and the whole ledger, whose entries drop the pruned jobs' ids", async function () {
       const b = await make();
       const records = b.records();
       const s = b.store;
@@ -89,7 +100,12 @@ for (const [name, make] of backends) {
         expect(await s.get(ids[4])).to.equal(undefined);
         expect(await s.findByIdempotencyKey("k1")).to.equal(undefined);
         expect((await s.counts()).confirmed).to.equal(1);
-        expect(await s.ledger()).to.deep.equal(ledgerBefore);
+        // the ledger keeps every batch; the entries of pruned jobs no longer name them
+        const ledgerAfter = await s.ledger();
+        expect(ledgerAfter.map(({ jobId: _, ...e }) => e)).to.deep.equal(ledgerBefore.map(({ jobId: _, ...e }) => e));
+        expect(ledgerAfter.map((e) => e.jobId)).to.deep.equal([undefined, undefined, ids[2], ids[3]]);
+        for (const e of ledgerAfter) if (e.jobId !== undefined) expect(await s.get(e.jobId), `ledger batch ${e.batchNumber} names job ${e.jobId}`).to.not.equal(undefined);
+        expect(b.foreignKeyProblems?.() ?? [], "no dangling reference").to.deep.equal([]);
         // the store opens again with the pruned ledger references
         const again = await b.reopen();
         expect((await again.ledger()).map((e) => e.batchNumber)).to.deep.equal([1, 2, 3, 4]);

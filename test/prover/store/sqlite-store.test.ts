@@ -48,17 +48,41 @@ describe("prover/store: SqliteJobStore on disk", function () {
   });
 
   it("opens in WAL mode with synchronous = FULL and records its schema version", async function () {
-    expect(store.schemaVersion()).to.equal(2);
+    expect(store.schemaVersion()).to.equal(3);
     await store.close();
     // reopening applies no migration twice
     store = new SqliteJobStore(file);
-    expect(store.schemaVersion()).to.equal(2);
+    expect(store.schemaVersion()).to.equal(3);
     // journal_mode is a property of the file: any other connection sees it
     const other = new Database(file, { readonly: true });
     try {
       expect(other.pragma("journal_mode", { simple: true })).to.equal("wal");
     } finally {
       other.close();
+    }
+  });
+
+  it("migrates a version-2 file whose ledger names pruned jobs: those entries drop the reference, the others keep theirs", async function () {
+    const a = await store.create({ batchNumber: 1, batch: { header: {}, ops: [], deposits: [] } as never, batchData: "0x00", oldStateRoot: "0", newStateRoot: "1", inputHash: "1" });
+    const b = await store.create({ batchNumber: 2, batch: { header: {}, ops: [], deposits: [] } as never, batchData: "0x00", oldStateRoot: "1", newStateRoot: "2", inputHash: "2" });
+    await store.close();
+    // back to version 2 as it was: job_id NOT NULL, and a prune that left batch 1's id behind
+    const raw = new Database(file);
+    raw.pragma("foreign_keys = OFF");
+    raw.exec(`CREATE TABLE ledger_v2 (batch_number INTEGER PRIMARY KEY, job_id TEXT NOT NULL UNIQUE REFERENCES jobs (id), batch_json TEXT NOT NULL, new_state_root TEXT NOT NULL);
+      INSERT INTO ledger_v2 SELECT * FROM ledger; DROP TABLE ledger; ALTER TABLE ledger_v2 RENAME TO ledger;
+      DELETE FROM schema_migrations WHERE version = 3;`);
+    raw.prepare("DELETE FROM jobs WHERE id = ?").run(a.id);
+    expect(raw.pragma("foreign_key_check")).to.have.length(1);
+    raw.close();
+    store = new SqliteJobStore(file);
+    expect(store.schemaVersion()).to.equal(3);
+    expect((await store.ledger()).map((e) => [e.batchNumber, e.jobId])).to.deep.equal([[1, undefined], [2, b.id]]);
+    const check = new Database(file, { readonly: true });
+    try {
+      expect(check.pragma("foreign_key_check")).to.deep.equal([]);
+    } finally {
+      check.close();
     }
   });
 
