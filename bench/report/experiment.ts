@@ -157,7 +157,7 @@ function experimentOptions(params: string, s: { windowSize: number; baseline: nu
 }
 
 /** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
