@@ -28,8 +28,8 @@ import { http, sleep, startServiceProcess, type ServiceProcess } from "../helper
 import { kill9, teardown } from "../helpers/teardown";
 
 const KEY = "sequencer-crash-key";
-// Each kill costs a restart (~12 s on an idle machine): 6 per store, 12 crash points in all.
-const KILLS = 6;
+// Each kill costs a restart (~12 s on an idle machine): 5 per store, 10 crash points in all.
+const KILLS = 5;
 
 for (const store of ["sqlite", "redis"] as const) {
   describe(`e2e: zksettle serve in sequencer mode loses no acknowledged order to SIGKILL (${store})`, function () {
