@@ -11,7 +11,8 @@
  * and submitted too, so the trade batch is a real successor on chain.
  *
  * `--batch-size N` keeps every other prod parameter and proves N trades instead of 32:
- * the full batch (~1.9M constraints, 2^21) does not fit a 2-core machine's afternoon.
+ * the full batch (~1.9M constraints, 2^21) does not compile with circom2, whose 32-bit
+ * WebAssembly runs out of its 4 GiB (docs/benchmarks.md, "Prod, measured"); N = 16 does.
  * Writes bench/prod.json; setup time is remembered next to the keys (a cached setup
  * reports the time it took when it ran).
  *
