@@ -12,7 +12,7 @@
  *
  * `--batch-size N` keeps every other prod parameter and proves N trades instead of 32:
  * the full batch (~1.9M constraints, 2^21) does not compile with circom2, whose 32-bit
- * WebAssembly runs out of its 4 GiB (docs/benchmarks.md, "Prod, measured"); N = 16 does.
+ * WebAssembly runs out of its 4 GiB (docs/benchmarks.md, "Prod, measured"); N = 24 does.
  * Writes bench/prod.json; setup time is remembered next to the keys (a cached setup
  * reports the time it took when it ran).
  *
