@@ -11,11 +11,12 @@
  * and submitted too, so the trade batch is a real successor on chain.
  *
  * `--batch-size N` keeps every other prod parameter and proves N trades instead of 32:
- * the full batch (~1.9M constraints, 2^21) does not fit a 2-core machine's afternoon.
+ * the full batch (~1.9M constraints, 2^21) does not compile with circom2, whose 32-bit
+ * WebAssembly runs out of its 4 GiB (docs/benchmarks.md, "Prod, measured"); N = 24 does.
  * Writes bench/prod.json; setup time is remembered next to the keys (a cached setup
  * reports the time it took when it ran).
  *
- * Usage: npx ts-node bench/prod.ts [--batch-size N]
+ * Usage: npx ts-node bench/prod.ts [--batch-size N] [--compile-only]
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -47,14 +48,18 @@ const USDC = 1_000_000n;
 const round = (x: number, d = 1): number => Math.round(x * 10 ** d) / 10 ** d;
 
 /** Compiles and sets up the prod circuit with `batchSize` ops (build/prod for the full one). */
-async function build(paramsName: string, batchSize: number): Promise<{ params: CircuitParams; dir: string; constraints: number; power: number; compileMs: number; setupMs: number; zkeyBytes: number }> {
+async function build(paramsName: string, batchSize: number, compileOnly = false): Promise<{ params: CircuitParams; dir: string; constraints: number; power: number; compileMs: number; setupMs: number; zkeyBytes: number }> {
   const prod = loadParams(paramsName);
   const full = batchSize === prod.batchSize;
   const params: CircuitParams = full ? prod : { ...prod, batchSize, name: `prod-n${batchSize}` };
   const dir = full ? buildDir(prod) : path.join(REPO_ROOT, "build", "bench", "prod", `n${batchSize}`);
   let t = performance.now();
   const compiled = await compileCircuit({ name: BATCH_CIRCUIT, mainSource: batchMainSource(params), outDir: dir, inspect: false });
-  const compileMs = performance.now() - t;
+  // like the setup's below: a cached build reports the time its compilation took
+  const compileTiming = path.join(dir, "bench-compile.json");
+  if (!compiled.cached) fs.writeFileSync(compileTiming, JSON.stringify({ compileMs: performance.now() - t }) + "\n");
+  const compileMs = fs.existsSync(compileTiming) ? (JSON.parse(fs.readFileSync(compileTiming, "utf8")) as { compileMs: number }).compileMs : Number.NaN;
+  if (compileOnly) return { params, dir, constraints: compiled.constraints, power: Number.NaN, compileMs, setupMs: Number.NaN, zkeyBytes: Number.NaN };
   const timing = path.join(dir, "bench-setup.json");
   t = performance.now();
   const setup = await setupCircuit({ dir, circuit: BATCH_CIRCUIT, label: params.name, verifierOut: path.join(dir, "Groth16Verifier.sol") });
@@ -80,14 +85,19 @@ async function main(): Promise<void> {
     .option("--prod", "(what bench/run.ts passes along)")
     .option("--batch-size <n>", "trades in the proven batch (prod's own: 32)")
     .option("--params <name>", "another parameter set (ci: the same flow in minutes, to check the bench itself)", "prod")
+    .option("--compile-only", "compile (and cache) the circuit, then stop: the slow single-core step, run apart from the timed ones")
     .parse()
-    .opts<{ batchSize?: string; params: string }>();
+    .opts<{ batchSize?: string; params: string; compileOnly?: boolean }>();
   const N = o.batchSize === undefined ? loadParams(o.params).batchSize : Number(o.batchSize);
   if (!Number.isInteger(N) || N < 1) throw new Error(`--batch-size ${o.batchSize}: expected a positive integer`);
   const hasNative = !("problem" in nativeAddon());
   const backends: BackendName[] = hasNative ? ["native", "snarkjs"] : ["snarkjs"];
 
-  const b = await build(o.params, N);
+  const b = await build(o.params, N, o.compileOnly === true);
+  if (o.compileOnly === true) {
+    console.log(`${o.params}, N = ${N}: ${b.constraints} constraints, compiled in ${round(b.compileMs / 1000)} s (${b.dir})`);
+    return;
+  }
   console.log(`${o.params}, N = ${N}: ${b.constraints} constraints, 2^${b.power}, zkey ${round(b.zkeyBytes / 2 ** 20)} MiB, setup ${round(b.setupMs / 1000)} s`);
   await compileContracts();
   const { key, wasmPath } = readSetup(b.dir);

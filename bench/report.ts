@@ -260,7 +260,16 @@ function reportMarkdown(r: {
     const t = s.throughput as Record<string, unknown> | undefined;
     if (t !== undefined && typeof t.ratio === "number") L.push(`| service ÷ snarkjs CLI throughput (same run) | ×${t.ratio} | ${r.loaded.service?.file} |`);
     const l = s.latency as Record<string, unknown> | undefined;
-    if (l !== undefined && typeof l.p50Ms === "number") L.push(`| op accepted → batch confirmed, p50 / p99 (measured) | ${(l.p50Ms / 1000).toFixed(1)} s / ${(Number(l.p99Ms) / 1000).toFixed(1)} s | ${r.loaded.service?.file} |`);
+    const perBackend = (v: unknown): [string, Record<string, unknown>][] => (typeof v === "object" && v !== null ? Object.entries(v as Record<string, Record<string, unknown>>) : []);
+    for (const [b, x] of perBackend(t?.byBackend)) if (typeof x.ratio === "number") L.push(`| service (${b}) ÷ snarkjs CLI throughput (same run), default / best threads | ×${x.ratio} / ×${String(x.ratioBest)} | ${r.loaded.service?.file} |`);
+    const lb = perBackend(l?.byBackend);
+    if (lb.length > 0) for (const [b, x] of lb) L.push(`| op accepted → batch confirmed (${b}), p50 / p99 (measured) | ${(Number(x.p50Ms) / 1000).toFixed(1)} s / ${(Number(x.p99Ms) / 1000).toFixed(1)} s | ${r.loaded.service?.file} |`);
+    else if (l !== undefined && typeof l.p50Ms === "number") L.push(`| op accepted → batch confirmed, p50 / p99 (measured) | ${(l.p50Ms / 1000).toFixed(1)} s / ${(Number(l.p99Ms) / 1000).toFixed(1)} s | ${r.loaded.service?.file} |`);
+  }
+  const pr = r.loaded.prod?.data;
+  if (pr !== undefined && typeof pr.backends === "object" && pr.backends !== null) {
+    const times = Object.entries(pr.backends as Record<string, { proveMs?: number; peakRssMb?: number }>).map(([b, x]) => `${b} ${((x.proveMs ?? NaN) / 1000).toFixed(1)} s, ${Math.round(x.peakRssMb ?? NaN)} MB`);
+    L.push(`| ${String(pr.params)} batch of ${String(pr.batchSize)} TRADEs (${fmt(pr.constraints)} constraints${typeof pr.ptauPower === "number" ? `, 2^${pr.ptauPower}` : ""}): proof time, peak RSS | ${times.join("; ")} | ${r.loaded.prod?.file} |`);
   }
   const e = r.experiment.summary;
   L.push(`| experiment T_p99 baseline → peak → end | ${e.baselineT99} → ${e.peakT99} → ${e.finalT99} s | margin experiment |`);

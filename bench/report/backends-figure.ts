@@ -32,13 +32,15 @@ export function backendsFigure(proving: Input | undefined, prod: Input | undefin
   const points = [...pointsOf("ci", ciConstraints, ci?.backends), ...pointsOf(`prod, N = ${String(p?.batchSize)}`, p?.constraints, p?.backends)];
   if (points.length === 0) return { id, title, missing: "no backend times: bench/proving.json `backends` (npm run bench) and bench/prod.json (npm run bench -- --prod) are absent" };
   const sources = [proving, prod].filter((i): i is Input => i !== undefined);
+  // proving.json's backends can be refreshed apart from its series (--backends-only): their own date then
+  const dateOf = (s: Input): string => (s === proving && typeof s.data.backendsDate === "string" ? s.data.backendsDate : typeof s.data.date === "string" ? s.data.date : s.mtime);
   return {
     id,
     title,
     caption: {
       machine: machineText(ci?.machine ?? p?.machine, fallbackMachine),
       parameters: points.map((x) => `${x.circuit} ${x.backend} ${Math.round(x.proveMs)} ms`).join("; "),
-      date: sources.map((s) => (typeof s.data.date === "string" ? s.data.date : s.mtime)).join(", "),
+      date: sources.map(dateOf).join(", "),
       source: sources.map((s) => s.file).join(", "),
       note: "same witness for both backends in each run; a shared CPU makes absolute times noisy, the ratio less so",
     },

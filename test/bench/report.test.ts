@@ -58,14 +58,20 @@ const FIXTURES: Record<string, unknown> = {
     quick: true,
     throughput: {
       proofs: 2,
-      pool: [{ threads: 1, proofs: 2, proofsPerMinute: 4.2 }],
+      // a row without a backend (written before the backend seam: snarkjs) and a native one
+      pool: [
+        { threads: 1, proofs: 2, proofsPerMinute: 4.2 },
+        { backend: "native", threads: 1, proofs: 2, proofsPerMinute: 18.6 },
+      ],
       cli: { tool: "snarkjs 0.7.6 groth16 fullprove (one process per proof)", proofs: 2, proofsPerMinute: 3.1 },
       ratio: 1.355,
+      byBackend: { native: { ratio: 6, ratioBest: 6, bestThreads: 1 } },
     },
     latency: {
       what: "op accepted → batch confirmed",
       p50Ms: 29000,
       p99Ms: 48000,
+      byBackend: { native: { p50Ms: 9000, p99Ms: 14000 }, snarkjs: { p50Ms: 29000, p99Ms: 48000 } },
       stages: {
         proving: { p50Ms: 20000, p99Ms: 30000 },
         submission: { p50Ms: 500, p99Ms: 900 },
@@ -157,7 +163,16 @@ describe("bench/report.ts (--quick)", function () {
     it("measures the throughput comparison as a ratio within one run", function () {
       const t = r.figures.find((f) => f.id === "throughput")?.data as { config: string; ratio: number }[];
       expect(t.find((x) => x.config.startsWith("service pool"))?.ratio).to.be.closeTo(4.2 / 3.1, 1e-3);
+      expect(t.find((x) => x.config === "service pool (native), 1 thread")?.ratio).to.be.closeTo(18.6 / 3.1, 1e-3);
       expect(t.find((x) => x.config.startsWith("snarkjs"))?.ratio).to.equal(1);
+    });
+
+    it("lists each backend's throughput ratio and latency, and the prod batch, under key numbers", function () {
+      const md = fs.readFileSync(r.reportFile, "utf8");
+      expect(md).to.include("| service (native) ÷ snarkjs CLI throughput (same run), default / best threads | ×6 / ×6 |");
+      expect(md).to.include("| op accepted → batch confirmed (native), p50 / p99 (measured) | 9.0 s / 14.0 s |");
+      expect(md).to.include("| op accepted → batch confirmed (snarkjs), p50 / p99 (measured) | 29.0 s / 48.0 s |");
+      expect(md).to.match(/\| prod batch of 2 TRADEs \(140,000 constraints\).*native 5\.0 s, 250 MB/);
     });
 
     it("writes report.md embedding every SVG with its caption, and results.json with the raw numbers", function () {
