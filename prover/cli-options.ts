@@ -17,15 +17,7 @@ import { OPTIONS, defaultConfig, envOf, flagOf, type Config, type OptionSpec, ty
 import { intArg } from "./cli-args";
 
 /** What a parser and a help line need to know of an option. */
-interface ValueSpec {
-  readonly kind: "int" | "number" | "string" | "bool" | "list";
-  readonly min?: number;
-  readonly max?: number;
-  readonly choices?: readonly string[];
-  readonly pattern?: RegExp;
-  readonly secret?: boolean;
-  readonly unit?: Unit;
-}
+type ValueSpec = Pick<OptionSpec, "kind" | "min" | "max" | "choices" | "pattern" | "secret" | "unit">;
 
 /** The table row of `key`. */
 export function specOf(key: keyof Config): OptionSpec {

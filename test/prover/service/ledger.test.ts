@@ -11,6 +11,21 @@ import { SqliteJobStore } from "../../../prover/store/sqlite-store";
 import { ciGenesis, scenario, scenarioBatch, tempDir } from "./fixtures";
 import { devOrder, signedHeader, trade } from "../../../prover/dev/fixtures";
 
+/** How many setImmediate callbacks, each queuing the next, ran while `f` was pending. */
+async function callbacksDuring(f: () => Promise<unknown>): Promise<number> {
+  let done = false;
+  let ran = 0;
+  const tick = (): void => {
+    if (done) return;
+    ran++;
+    setImmediate(tick);
+  };
+  setImmediate(tick);
+  await f();
+  done = true;
+  return ran;
+}
+
 describe("prover/service: Ledger", function () {
   let genesis: State;
   let dir: string;
@@ -132,29 +147,10 @@ describe("prover/service: Ledger", function () {
     const reader = await Ledger.open(store, genesis);
     // The SQLite store answers at once: a replay that never yields finishes before any
     // callback queued behind it, so the counts below stay 0.
-    let done = false;
-    let ranDuringReload = 0;
-    const tick = (): void => {
-      if (done) return;
-      ranDuringReload++;
-      setImmediate(tick);
-    };
-    setImmediate(tick);
-    await reader.reload();
-    done = true;
-    expect(ranDuringReload, "callbacks that ran while reload() replayed 3 batches").to.be.at.least(3);
+    expect(await callbacksDuring(() => reader.reload()), "callbacks that ran while reload() replayed 3 batches").to.be.at.least(3);
     const { batches: more } = scenario(genesis, 5);
     for (const b of more.slice(3)) await writer.append(b);
-    let ranDuringSync = 0;
-    done = false;
-    const tick2 = (): void => {
-      if (done) return;
-      ranDuringSync++;
-      setImmediate(tick2);
-    };
-    setImmediate(tick2);
-    await reader.sync();
-    done = true;
+    const ranDuringSync = await callbacksDuring(() => reader.sync());
     expect(ranDuringSync, "callbacks that ran while sync() applied 2 batches").to.be.at.least(2);
   });
 
