@@ -176,15 +176,23 @@ export function sumStages(stages: Readonly<Record<LatencyStage, Quantiles>>): Ti
 
 /**
  * The service's job stages (prover/api/ports.ts `stageMs`) folded into latency stages:
- * everything before the proof is ready counts as `proving`; the engine's `submitting`
- * covers submission, inclusion and confirmations at once, so it is returned as
- * `submission` only when the chain-side split (`chainSample`) is not recorded too.
+ * the proof itself (witness, proving, verifying) counts as `proving`; the engine's
+ * `submitting` covers submission, inclusion and confirmations at once, so it is returned
+ * as `submission` only when the chain-side split (`chainSample`) is not recorded too.
+ *
+ * Why not the time a batch `queued` for a prover: one slow or stalled proof holds every
+ * batch cut behind it, and each of them would bring that one event into the window again
+ * (seven batches held by one stall are 7 of the 10 samples that set a 1,000-batch p99).
+ * While batches wait, the stall term of T (horizon.ts) already counts the oldest one's
+ * age; a prover that keeps up has no queue to speak of, and one that does not keeps the
+ * oldest waiting batch ageing, which that term sees. docs/decisions.md, "A proving sample
+ * is the proof, not the queue".
  * @returns seconds per latency stage, only for the stages the job has times for
  */
 export function jobSample(stageMs: Readonly<Partial<Record<string, number>>>, opts: { includeSubmitting?: boolean } = {}): Partial<Record<LatencyStage, number>> {
   const out: Partial<Record<LatencyStage, number>> = {};
-  const before = ["queued", "witness", "proving", "verifying"].map((k) => stageMs[k]).filter((v): v is number => v !== undefined);
-  if (before.length > 0) out.proving = before.reduce((a, b) => a + b, 0) / 1000;
+  const proof = ["witness", "proving", "verifying"].map((k) => stageMs[k]).filter((v): v is number => v !== undefined);
+  if (proof.length > 0) out.proving = proof.reduce((a, b) => a + b, 0) / 1000;
   if (opts.includeSubmitting === true && stageMs.submitting !== undefined) out.submission = stageMs.submitting / 1000;
   return out;
 }

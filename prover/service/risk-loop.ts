@@ -6,7 +6,8 @@
  * ones the next header carries.
  *
  * Latency samples per batch:
- *   proving        queued + witness + proving + verifying (the engine's stage times)
+ *   proving        witness + proving + verifying (the engine's stage times; not the
+ *                  queue: one held proof would count once per batch behind it)
  *   submission     proof ready → first transaction sent      (submitter "sent")
  *   inclusion      sent → mined                              (submitter "mined")
  *   confirmations  mined → confirmed under the chain's rule  (job confirmed)

@@ -39,7 +39,7 @@ describe("prover/risk latency window", () => {
   });
 
   it("folds the service's job stages and the submitter's timestamps into latency stages", () => {
-    expect(jobSample({ queued: 500, witness: 1500, proving: 7000, verifying: 1000, submitting: 30_000 })).to.deep.equal({ proving: 10 });
+    expect(jobSample({ queued: 500, witness: 1500, proving: 7000, verifying: 1000, submitting: 30_000 })).to.deep.equal({ proving: 9.5 });
     expect(jobSample({ proving: 2000, submitting: 4000 }, { includeSubmitting: true })).to.deep.equal({ proving: 2, submission: 4 });
     const c = chainSample({ proofReadyMs: 0, sentMs: 500, includedMs: 12_500, finalMs: 36_500 });
     expect(c).to.deep.equal({ submission: 0.5, inclusion: 12, confirmations: 24 });

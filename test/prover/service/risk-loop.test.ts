@@ -22,6 +22,11 @@ const PROOF = { pi_a: [], pi_b: [], pi_c: [], protocol: "groth16", curve: "bn128
 function batch(loop: RiskLoop, clock: { t: number }, n: number, s: { provingS: number; sendS: number; inclusionS: number; confirmS: number }): void {
   clock.t += s.provingS * 1000;
   loop.observeJob(job(n, "submitting", clock.t, { proof: PROOF, stageMs: { queued: 0, witness: 0, proving: s.provingS * 1000, verifying: 0 } }));
+  chainStages(loop, clock, n, s);
+}
+
+/** The chain's part of one batch whose proof is ready now: sent, mined and final after the given delays. */
+function chainStages(loop: RiskLoop, clock: { t: number }, n: number, s: { sendS: number; inclusionS: number; confirmS: number }): void {
   clock.t += s.sendS * 1000;
   loop.observeSubmitter({ type: "sent", batchNumber: n, txHash: "0x1", nonce: n, attempt: 1, reason: "initial", maxFeePerGas: 1n, maxPriorityFeePerGas: 1n } as never);
   clock.t += s.inclusionS * 1000;
@@ -152,6 +157,36 @@ describe("RiskLoop (prover/service/risk-loop.ts)", function () {
     batch(loop, clock, 41, fast);
     expect(loop.stallSeconds()).to.equal(0);
     expect(header() < last).to.equal(true);
+  });
+
+  it("counts a stall once: the batches it held bring their own proofs to the window, not their wait, and T comes back after the short window", function () {
+    const clock = { t: 1_000_000 };
+    const config = parseRiskConfig({ windowSize: 100 }, CI_PARAMS.markets);
+    const loop = new RiskLoop({ config, params: CI_PARAMS, clock: () => clock.t });
+    const fast = { provingS: 10, sendS: 0.2, inclusionS: 2, confirmS: 12 };
+    let n = 0;
+    for (; n < 100; n++) batch(loop, clock, n, fast);
+    const calm = loop.update(genesis).horizon;
+    // one prover: batch 100 is held for 60 s, batches 101..106 are cut every 5 s and wait behind it
+    const t0 = clock.t;
+    const held = [100, 101, 102, 103, 104, 105, 106];
+    held.forEach((b, k) => loop.observeJob(job(b, "queued", t0 + 5000 * k, { createdAt: t0 + 5000 * k })));
+    clock.t = t0 + 30_000;
+    expect(loop.update(genesis).horizon.source).to.equal("stall");
+    let free = t0 + 60_000;
+    for (const [k, b] of held.entries()) {
+      const queuedMs = free - (t0 + 5000 * k) - (k === 0 ? 60_000 : 0);
+      const provingMs = (k === 0 ? 60_000 : 0) + fast.provingS * 1000;
+      clock.t = free + provingMs;
+      loop.observeJob(job(b, "submitting", clock.t, { proof: PROOF, stageMs: { queued: queuedMs, witness: 0, proving: provingMs, verifying: 0 } }));
+      free = clock.t;
+      chainStages(loop, clock, b, fast);
+    }
+    expect(loop.window.samples("proving").filter((s) => s > fast.provingS)).to.deep.equal([70]);
+    for (n = 107; n < 107 + config.shortWindowSize; n++) batch(loop, clock, n, fast);
+    const after = loop.update(genesis).horizon;
+    expect(after.source).to.equal("window");
+    expect(after.windowSeconds).to.be.closeTo(calm.windowSeconds, 1e-9);
   });
 
   it("adds recent reorgs (depth and count) to T, forgets them after the memory, and flags a change of the node's client version", function () {
