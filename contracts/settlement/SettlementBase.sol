@@ -6,6 +6,7 @@ import {IERC20Minimal} from "../interfaces/IERC20Minimal.sol";
 import {IGroth16Verifier} from "../interfaces/IGroth16Verifier.sol";
 import {IPoseidon5} from "../interfaces/IPoseidon5.sol";
 import {IExitVerifier} from "../interfaces/IExitVerifier.sol";
+import {OpLayout} from "../layout/OpLayout.sol";
 
 /// @title Storage, parameters and guards shared by the parts of the settlement contract
 /// @notice The settlement contract is composed of small abstract contracts:
@@ -41,7 +42,8 @@ abstract contract SettlementBase is ISettlement {
 
     uint64 internal constant REQUEST_FLAG = uint64(1) << 63;
 
-    // Parameters (protocol.md section 1) and the widths that follow from them.
+    // Parameters (protocol.md section 1) and the widths that follow from them (OpLayout,
+    // generated from prover/state/layout/spec.ts), evaluated once here.
     /// @notice D, levels of the quaternary account tree.
     uint256 public immutable ACCOUNT_DEPTH;
     /// @notice M, the number of markets.
@@ -159,15 +161,12 @@ abstract contract SettlementBase is ISettlement {
         FREEZE_DEADLINE = 2 * uint256(c.forcedDeadline);
         MAX_ACCOUNTS = 1 << (2 * uint256(c.accountDepth));
 
-        uint256 idx = (2 * uint256(c.accountDepth) + 7) / 8;
-        uint256 opBytes = 14 + 2 * idx; // type 1 + market 1 + q 4 + value 6 + fees 2, and two indices
-        // timestamp, then price 6 + rate 3 per market, then riskHash 32
-        uint256 headerBytes = 4 + 9 * uint256(c.markets) + 32;
+        uint256 idx = OpLayout.idxBytes(c.accountDepth);
         IDX_BYTES = idx;
-        OP_BYTES = opBytes;
-        HEADER_BYTES = headerBytes;
-        DATA_BYTES = 64 + 4 + headerBytes + uint256(c.batchSize) * opBytes;
-        RISK_TAIL_BYTES = uint256(c.markets) * uint256(c.scenarios) * 8; // int64 per pnl[m][s]
+        OP_BYTES = OpLayout.opBytes(idx);
+        HEADER_BYTES = OpLayout.headerBytes(c.markets);
+        DATA_BYTES = OpLayout.dataBytes(c.markets, c.batchSize, idx);
+        RISK_TAIL_BYTES = OpLayout.riskTailBytes(c.markets, c.scenarios);
 
         stateRoot = c.genesisStateRoot;
         operator = c.operator;
