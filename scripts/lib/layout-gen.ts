@@ -11,7 +11,16 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { HEADER_MARKET_BYTES, HEADER_RISK_HASH_BYTES, MARKET_ID_BITS, OP_CODE, OP_SLOT_FIELDS, OP_TYPES, WIDTH } from "../../prover/state/layout/spec";
+import {
+  HEADER_MARKET_BYTES,
+  HEADER_RISK_HASH_BYTES,
+  MARKET_ID_BITS,
+  OP_CODE,
+  OP_SLOT_FIELDS,
+  OP_TYPES,
+  WIDTH,
+  idxBytes,
+} from "../../prover/state/layout/spec";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 const SPEC = "prover/state/layout/spec.ts";
@@ -45,6 +54,17 @@ function opBytesTerms(): { fixed: number; perIdx: number } {
   return { fixed: last.constant + width, perIdx: last.idxCoeff + (last.width === "IDX" ? 1 : 0) };
 }
 
+/**
+ * Both languages have integer division, not ceil: IDX is rendered as (2D + 7) / 8, which
+ * is spec.ts's idxBytes for every depth protocol.md section 1 allows (checked here, so a
+ * change to idxBytes cannot leave the rendered formula behind).
+ */
+function checkIdxFormula(): void {
+  for (let D = 1; D <= 15; D++) {
+    if (Math.floor((2 * D + 7) / 8) !== idxBytes(D)) throw new Error(`${SPEC}: idxBytes(${D}) is no longer (2D + 7) / 8; update ${SCRIPT}`);
+  }
+}
+
 /** `c + k * idx`, without the terms that are zero. */
 function linear(constant: number, coeff: number, variable: string): string {
   if (coeff === 0) return String(constant);
@@ -62,6 +82,7 @@ const HEADER_LINES = [
 
 /** The Circom include: functions, since Circom has no global constants. */
 export function renderCircom(): string {
+  checkIdxFormula();
   // OpType's one-hot compares the type with each t below the count: codes must be 0..count-1.
   OP_TYPES.forEach((t, i) => {
     if (OP_CODE[t] !== i) throw new Error(`${SPEC}: OP_CODE.${t} = ${OP_CODE[t]}, the codes must be 0 .. ${OP_TYPES.length - 1} in order`);
@@ -114,6 +135,7 @@ const pureFn = (name: string, args: string[], body: string, doc: string): string
 
 /** The Solidity library: constants, and pure functions of what the deployment fixes. */
 export function renderSolidity(): string {
+  checkIdxFormula();
   const { fixed, perIdx } = opBytesTerms();
   const B: string[] = [];
   for (const t of OP_TYPES) B.push(...constant(`OP_${t}`, OP_CODE[t], `Op type code of ${t}.`));
