@@ -28,8 +28,9 @@ abstract contract SettlementBase is ISettlement {
         21888242871839275222246405745257275088548364400416034343698204186575808495617;
     /// @notice Deposits are below 2^63 (protocol.md section 2).
     uint256 public constant MAX_DEPOSIT = 1 << 63;
-    /// @notice Withdrawal and forced-withdrawal amounts are below 2^48 (protocol.md section 2).
-    uint256 public constant MAX_WITHDRAWAL = 1 << 48;
+    /// @notice Withdrawal and forced-withdrawal amounts are below 2^48 (protocol.md section 2):
+    /// the width of an op slot's value, which carries them.
+    uint256 public constant MAX_WITHDRAWAL = 1 << (8 * OpLayout.OP_VALUE_BYTES);
 
     /// @notice One priority-queue entry, packed in one slot: who made it, its amount and when.
     /// @dev Bit 63 of `amount` (REQUEST_FLAG) marks a forced-withdrawal request (deposits are
