@@ -26,7 +26,8 @@ include "generated/layout.circom";
  * @input rate - {Int24} - the header's funding rate, 10^-12 per second
  * @input maxFundingRate - {Uint23} - bound on |rate| (range-checked by the header)
  * @output markPrice, fundingIndex, settlementPrice, settled - the market after
- * @output bits[8 * LAYOUT_HEADER_MARKET_BYTES()] - {Bool} - header bytes: price uint48, rate + 2^23 uint24, MSB first
+ * @output bits[8 * LAYOUT_HEADER_MARKET_BYTES()] - {Bool} - header bytes: price uint48,
+ *         rate + 2^23 uint24, MSB first
  */
 template MarketUpdate() {
     signal input timestamp;

@@ -6,8 +6,9 @@ include "generated/layout.circom";
 /**
  * One op slot's bytes (protocol.md section 7), fixed fields for every type:
  *   type | aIndex | bIndex | market | q | value | feeA | feeB
- * with the widths of generated/layout.circom (from prover/state/layout/spec.ts). The caller zeroes the fields an op does not use. The byte decompositions double as
- * range checks of the fields.
+ * with the widths of generated/layout.circom (from prover/state/layout/spec.ts). The
+ * caller zeroes the fields an op does not use. The byte decompositions double as range
+ * checks of the fields.
  * @param D - account depth; an index is LAYOUT_IDX_BYTES(D) = ceil(2D / 8) bytes
  * @input opType, aIndex, bIndex, market, q, value, feeA, feeB - the fields
  * @output bits[8 * LAYOUT_OP_BYTES(D)] - {Bool} - MSB first
