@@ -6,6 +6,7 @@ include "lib/range.circom";
 include "lib/bits.circom";
 include "lib/account-leaf.circom";
 include "lib/quad-merkle.circom";
+include "lib/generated/layout.circom";
 include "header.circom";
 include "op-slot.circom";
 
@@ -33,9 +34,9 @@ include "op-slot.circom";
  * @output inputHash - {Field} - the only public signal
  */
 template BatchSettle(D, P, M, S, N, K, Q) {
-    var IDX = (2 * D + 7) \ 8;
-    var OP_BYTES = 14 + 2 * IDX;
-    var HEADER_BYTES = 4 + 9 * M + 32; // timestamp, M × (price, rate), riskHash
+    var OP_BYTES = LAYOUT_OP_BYTES(D);
+    var HEADER_BYTES = LAYOUT_HEADER_BYTES(M);
+    var FIELD_BYTES = LAYOUT_FIELD_BYTES();
 
     // Old global state.
     signal input oldAccountsRoot;
@@ -260,7 +261,7 @@ template BatchSettle(D, P, M, S, N, K, Q) {
     ////////
     // E: public input
     ////////
-    var HASHED_BITS = 8 * (32 + 32 + HEADER_BYTES + 32 + N * OP_BYTES);
+    var HASHED_BITS = 8 * LAYOUT_HASHED_BYTES(D, M, N);
     component oldRootBits = FieldBE();
     oldRootBits.in <== oldStateRoot.out;
     component newRootBits = FieldBE();
@@ -269,10 +270,10 @@ template BatchSettle(D, P, M, S, N, K, Q) {
     headBits.in <== depositHead[N];
     component sha = Sha256(HASHED_BITS);
     var o = 0;
-    for (var i = 0; i < 256; i++) { sha.in[o] <== oldRootBits.bits[i]; o++; }
-    for (var i = 0; i < 256; i++) { sha.in[o] <== newRootBits.bits[i]; o++; }
+    for (var i = 0; i < 8 * FIELD_BYTES; i++) { sha.in[o] <== oldRootBits.bits[i]; o++; }
+    for (var i = 0; i < 8 * FIELD_BYTES; i++) { sha.in[o] <== newRootBits.bits[i]; o++; }
     for (var i = 0; i < 8 * HEADER_BYTES; i++) { sha.in[o] <== header.headerBits[i]; o++; }
-    for (var i = 0; i < 256; i++) { sha.in[o] <== headBits.bits[i]; o++; }
+    for (var i = 0; i < 8 * FIELD_BYTES; i++) { sha.in[o] <== headBits.bits[i]; o++; }
     for (var s = 0; s < N; s++) {
         for (var i = 0; i < 8 * OP_BYTES; i++) { sha.in[o] <== slot[s].opBits[i]; o++; }
     }

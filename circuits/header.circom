@@ -7,6 +7,7 @@ include "lib/bits.circom";
 include "lib/market-update.circom";
 include "lib/oracle-quorum.circom";
 include "lib/markets-hash.circom";
+include "lib/generated/layout.circom";
 
 /**
  * Batch header (protocol.md sections 3–5): opens the old global state, checks the
@@ -40,7 +41,7 @@ include "lib/markets-hash.circom";
  * @output oldMarketsHash, newMarketsHash, oracleKeysHash - {Field}
  * @output oldRiskHash - {Field} - riskHash before the header (opens the old globalHash)
  * @output riskHash - {Field} - riskHash of `pnl` (the new globalHash; signed by the oracle)
- * @output headerBits[8*(4+9M+32)] - {Bool} - header bytes, MSB first: timestamp,
+ * @output headerBits[8 * LAYOUT_HEADER_BYTES(M)] - {Bool} - header bytes, MSB first: timestamp,
  *         M × (price, rate), riskHash as 32 bytes
  */
 template Header(M, S, K, Q) {
@@ -77,10 +78,12 @@ template Header(M, S, K, Q) {
     signal output oldRiskHash;
     signal output riskHash;
     signal output oracleKeysHash;
-    signal output headerBits[8 * (4 + 9 * M + 32)];
+    var TIMESTAMP_BITS = 8 * LAYOUT_TIMESTAMP_BYTES();
+    var MARKET_BITS = 8 * LAYOUT_HEADER_MARKET_BYTES();
+    signal output headerBits[8 * LAYOUT_HEADER_BYTES(M)];
 
     // Timestamp strictly increases (the old one is in range by induction).
-    component timestampBytes = BytesBE(4);
+    component timestampBytes = BytesBE(LAYOUT_TIMESTAMP_BYTES());
     timestampBytes.in <== timestamp;
     component advances = LessThan(32);
     advances.in[0] <== oldOracleTimestamp;
@@ -123,7 +126,7 @@ template Header(M, S, K, Q) {
     oldRisk.inputs[0] <== mmBps;
     oldRisk.inputs[1] <== penaltyBps;
     oldRisk.inputs[2] <== maxFundingRate;
-    for (var i = 0; i < 32; i++) {
+    for (var i = 0; i < TIMESTAMP_BITS; i++) {
         headerBits[i] <== timestampBytes.bits[i];
     }
     for (var m = 0; m < M; m++) {
@@ -144,8 +147,8 @@ template Header(M, S, K, Q) {
         fundingIndex[m] <== market[m].fundingIndex;
         settlementPrice[m] <== market[m].settlementPrice;
         settled[m] <== market[m].settled;
-        for (var i = 0; i < 72; i++) {
-            headerBits[32 + 72 * m + i] <== market[m].bits[i];
+        for (var i = 0; i < MARKET_BITS; i++) {
+            headerBits[TIMESTAMP_BITS + MARKET_BITS * m + i] <== market[m].bits[i];
         }
         pricesHash.inputs[m] <== price[m];
         ratesHash.inputs[m] <== fundingRate[m];
@@ -191,8 +194,9 @@ template Header(M, S, K, Q) {
     // one decomposition only (not riskHash + r), the one the contract hashes.
     component riskBytes = FieldBE();
     riskBytes.in <== riskHash;
+    assert(LAYOUT_RISK_HASH_BYTES() == 32); // FieldBE's width
     for (var i = 0; i < 256; i++) {
-        headerBits[32 + 72 * M + i] <== riskBytes.bits[i];
+        headerBits[TIMESTAMP_BITS + MARKET_BITS * M + i] <== riskBytes.bits[i];
     }
 
     component keyHash[K];

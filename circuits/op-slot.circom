@@ -57,10 +57,10 @@ include "ops/forced-withdraw.circom";
  * @input fundCollateral - {Int64} - insurance fund at batch start
  * @input accountsRootIn, depositHeadIn, feesIn - running batch state
  * @output accountsRootOut, depositHeadOut, feesOut - running batch state after the slot
- * @output opBits[8*OP_BYTES] - {Bool} - this slot's op data, MSB first
+ * @output opBits[8 * LAYOUT_OP_BYTES(D)] - {Bool} - this slot's op data, MSB first
  */
 template OpSlot(D, P, M, S) {
-    var IDX = (2 * D + 7) \ 8;
+    var OP_BYTES = LAYOUT_OP_BYTES(D);
     signal input opType;
     signal input aIndex;
     signal input aAx;
@@ -111,7 +111,7 @@ template OpSlot(D, P, M, S) {
     signal output accountsRootOut;
     signal output depositHeadOut;
     signal output feesOut;
-    signal output opBits[8 * (14 + 2 * IDX)];
+    signal output opBits[8 * OP_BYTES];
 
     ////////
     // A: type and accounts
@@ -119,14 +119,14 @@ template OpSlot(D, P, M, S) {
     component type = OpType();
     type.opType <== opType;
     // NOOP needs no flag of its own: it is every other flag off.
-    _ <== type.is[0];
-    signal isDeposit <== type.is[1];
-    signal isTrade <== type.is[2];
-    signal isWithdraw <== type.is[3];
-    signal isLiquidate <== type.is[4];
-    signal isSettle <== type.is[5];
-    signal isDeleverage <== type.is[6];
-    signal isForced <== type.is[7];
+    _ <== type.is[OP_CODE_NOOP()];
+    signal isDeposit <== type.is[OP_CODE_DEPOSIT()];
+    signal isTrade <== type.is[OP_CODE_TRADE()];
+    signal isWithdraw <== type.is[OP_CODE_WITHDRAW()];
+    signal isLiquidate <== type.is[OP_CODE_LIQUIDATE()];
+    signal isSettle <== type.is[OP_CODE_SETTLE()];
+    signal isDeleverage <== type.is[OP_CODE_DELEVERAGE()];
+    signal isForced <== type.is[OP_CODE_FORCED_WITHDRAW()];
     signal touchesB <== isTrade + isLiquidate + isDeleverage;
     signal usesMarket <== touchesB + isSettle;
     signal touchesA <== usesMarket + isWithdraw + isForced;
@@ -478,7 +478,7 @@ template OpSlot(D, P, M, S) {
     data.aIndex <== touchesA * aIndex;
     data.bIndex <== touchesB * bIndex;
     signal makerSide <== isTrade * trade.makerIsBuy;
-    data.market <== usesMarket * marketId + 128 * makerSide;
+    data.market <== usesMarket * marketId + (2 ** LAYOUT_MARKET_ID_BITS()) * makerSide;
     data.q <== (touchesB) * q;
     data.value <== (isTrade + isWithdraw + isDeleverage + isForced) * value;
     data.feeA <== isTrade * feeA;

@@ -7,6 +7,7 @@ import {PriorityQueue} from "./settlement/PriorityQueue.sol";
 import {Withdrawals} from "./settlement/Withdrawals.sol";
 import {EscapeHatch} from "./settlement/EscapeHatch.sol";
 import {Fallback} from "./settlement/Fallback.sol";
+import {OpLayout} from "./layout/OpLayout.sol";
 
 /// @title zksettle settlement contract
 /// @notice Keeps the state root, the L1 priority queue (deposits and forced-withdrawal
@@ -50,10 +51,11 @@ import {Fallback} from "./settlement/Fallback.sol";
 /// The risk tail is published when a batch changes riskHash, so that the arrays (committed
 /// only by their hash) can be read from the chain; checking them against the header's
 /// riskHash is the reader's (prover/state/replay.ts), and costs the contract nothing.
-/// The TypeScript side of the same layout is prover/state/layout.ts.
+/// The layout is written once, in prover/state/layout/spec.ts; the offsets, widths and op
+/// codes used here come from contracts/layout/OpLayout.sol, generated from it.
 contract Settlement is SettlementBase, PriorityQueue, Withdrawals, EscapeHatch, Fallback {
-    uint256 private constant DEPOSITS_END_OFFSET = 64; // depositsEnd starts after the two roots
-    uint256 private constant HEADER_OFFSET = 68; // header starts after depositsEnd (4 bytes)
+    uint256 private constant DEPOSITS_END_OFFSET = OpLayout.DEPOSITS_END_OFFSET; // after the two roots
+    uint256 private constant HEADER_OFFSET = OpLayout.HEADER_OFFSET; // after depositsEnd
 
     /// @notice Deploys the settlement of one parameter set and publishes its genesis state.
     /// @param config The parameters (ISettlement.Config)
@@ -122,10 +124,10 @@ contract Settlement is SettlementBase, PriorityQueue, Withdrawals, EscapeHatch, 
         // The circuit decomposes riskHash strictly (< r): refuse other bytes with a clear error
         // here rather than as an unverifiable proof.
         uint256 headerEnd = HEADER_OFFSET + HEADER_BYTES;
-        uint256 riskHash = uint256(bytes32(data[headerEnd - 32:headerEnd]));
+        uint256 riskHash = uint256(bytes32(data[headerEnd - OpLayout.RISK_HASH_BYTES:headerEnd]));
         if (riskHash >= FIELD_MODULUS) revert FieldOverflow(riskHash);
 
-        uint256 timestamp = uint32(bytes4(data[HEADER_OFFSET:HEADER_OFFSET + 4]));
+        uint256 timestamp = uint32(bytes4(data[HEADER_OFFSET:HEADER_OFFSET + OpLayout.TIMESTAMP_BYTES]));
         uint256 limit = block.timestamp + MAX_ORACLE_DRIFT;
         if (timestamp > limit) revert OracleTimestampAhead(timestamp, limit);
 
@@ -139,7 +141,11 @@ contract Settlement is SettlementBase, PriorityQueue, Withdrawals, EscapeHatch, 
     /// The op data ends at DATA_BYTES: a risk tail after it is not hashed.
     function _inputHash(bytes calldata data, uint256 depositHead) private view returns (uint256) {
         uint256 headerBytes = HEADER_BYTES;
-        uint256 opsOffset = HEADER_OFFSET + headerBytes;
+        // Inline assembly reads no library constants: these are OpLayout's, on the stack.
+        uint256 rootsBytes = DEPOSITS_END_OFFSET;
+        uint256 headerOffset = HEADER_OFFSET;
+        uint256 fieldBytes = OpLayout.FIELD_BYTES;
+        uint256 opsOffset = headerOffset + headerBytes;
         uint256 opsLength = DATA_BYTES - opsOffset;
         bool ok;
         uint256 digest;
@@ -148,12 +154,12 @@ contract Settlement is SettlementBase, PriorityQueue, Withdrawals, EscapeHatch, 
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             let ptr := mload(0x40)
-            calldatacopy(ptr, data.offset, DEPOSITS_END_OFFSET)
-            calldatacopy(add(ptr, DEPOSITS_END_OFFSET), add(data.offset, HEADER_OFFSET), headerBytes)
-            let head := add(add(ptr, DEPOSITS_END_OFFSET), headerBytes)
+            calldatacopy(ptr, data.offset, rootsBytes)
+            calldatacopy(add(ptr, rootsBytes), add(data.offset, headerOffset), headerBytes)
+            let head := add(add(ptr, rootsBytes), headerBytes)
             mstore(head, depositHead)
-            calldatacopy(add(head, 32), add(data.offset, opsOffset), opsLength)
-            ok := staticcall(gas(), 0x02, ptr, add(add(DEPOSITS_END_OFFSET, 32), add(headerBytes, opsLength)), 0, 32)
+            calldatacopy(add(head, fieldBytes), add(data.offset, opsOffset), opsLength)
+            ok := staticcall(gas(), 0x02, ptr, add(add(rootsBytes, fieldBytes), add(headerBytes, opsLength)), 0, 32)
             digest := mload(0)
         }
         if (!ok) revert InvalidProof(); // only out of gas makes the sha256 precompile fail

@@ -1,6 +1,7 @@
 /**
  * Builds the batch circuit for one parameter set:
  *   ts-node scripts/build.ts --params ci|prod|FILE [--no-inspect]
+ * Regenerates the layout include from prover/state/layout/spec.ts first (scripts/gen-layout.ts).
  * Output in build/<name>/ (cached by a hash of sources; see scripts/lib/circom.ts).
  * Fails when circom's --inspect pass reports any warning: an unconstrained signal in
  * a settlement circuit is a soundness bug until proven otherwise. The only exceptions
@@ -9,7 +10,7 @@
  */
 import { Command } from "commander";
 import { compileCircuit } from "./lib/circom";
-import { applyAllowlist } from "./lib/pipeline";
+import { applyAllowlist, generateLayout } from "./lib/pipeline";
 import { BATCH_CIRCUIT, batchMainSource, buildDir, loadParams } from "./lib/params";
 
 async function main(): Promise<void> {
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
     .opts<{ params: string; inspect: boolean }>();
 
   const params = loadParams(opts.params);
+  generateLayout();
   const out = await compileCircuit({ name: BATCH_CIRCUIT, mainSource: batchMainSource(params), outDir: buildDir(params), inspect: opts.inspect });
   console.log(`params ${params.name}: ${out.constraints} constraints${out.cached ? " (cached)" : ""}`);
   console.log(`  r1cs ${out.r1cs}\n  wasm ${out.wasm}`);

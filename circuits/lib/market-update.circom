@@ -3,6 +3,7 @@ pragma circom 2.1.9;
 include "circomlib/circuits/comparators.circom";
 include "range.circom";
 include "bits.circom";
+include "generated/layout.circom";
 
 /**
  * One market's move in the batch header (protocol.md section 5, Header):
@@ -25,7 +26,8 @@ include "bits.circom";
  * @input rate - {Int24} - the header's funding rate, 10^-12 per second
  * @input maxFundingRate - {Uint23} - bound on |rate| (range-checked by the header)
  * @output markPrice, fundingIndex, settlementPrice, settled - the market after
- * @output bits[72] - {Bool} - header bytes: price uint48, rate + 2^23 uint24, MSB first
+ * @output bits[8 * LAYOUT_HEADER_MARKET_BYTES()] - {Bool} - header bytes: price uint48,
+ *         rate + 2^23 uint24, MSB first
  */
 template MarketUpdate() {
     signal input timestamp;
@@ -44,7 +46,9 @@ template MarketUpdate() {
     signal output fundingIndex;
     signal output settlementPrice;
     signal output settled;
-    signal output bits[72];
+    var PRICE_BITS = 8 * LAYOUT_PRICE_BYTES();
+    var RATE_BITS = 8 * LAYOUT_RATE_BYTES();
+    signal output bits[8 * LAYOUT_HEADER_MARKET_BYTES()];
 
     component isPerpetual = IsZero();
     isPerpetual.in <== kind;
@@ -61,12 +65,13 @@ template MarketUpdate() {
     oldSettled * (1 - oldSettled) === 0;
 
     // The bytes double as range checks: price < 2^48, |rate| < 2^23.
-    component priceBytes = BytesBE(6);
+    assert(PRICE_BITS + RATE_BITS == 8 * LAYOUT_HEADER_MARKET_BYTES());
+    component priceBytes = BytesBE(LAYOUT_PRICE_BYTES());
     priceBytes.in <== price;
-    component rateBytes = BytesBE(3);
-    rateBytes.in <== rate + 2 ** 23;
-    for (var i = 0; i < 48; i++) { bits[i] <== priceBytes.bits[i]; }
-    for (var i = 0; i < 24; i++) { bits[48 + i] <== rateBytes.bits[i]; }
+    component rateBytes = BytesBE(LAYOUT_RATE_BYTES());
+    rateBytes.in <== rate + 2 ** (RATE_BITS - 1);
+    for (var i = 0; i < PRICE_BITS; i++) { bits[i] <== priceBytes.bits[i]; }
+    for (var i = 0; i < RATE_BITS; i++) { bits[PRICE_BITS + i] <== rateBytes.bits[i]; }
     component expiryRange = UnsignedRange(32);
     expiryRange.in <== expiry;
     component strikeRange = UnsignedRange(48);

@@ -1,18 +1,21 @@
 pragma circom 2.1.9;
 
 include "bits.circom";
+include "generated/layout.circom";
 
 /**
  * One op slot's bytes (protocol.md section 7), fixed fields for every type:
- *   type (1) | aIndex (IDX) | bIndex (IDX) | market (1) | q (4) | value (6) | feeA (1) | feeB (1)
- * The caller zeroes the fields an op does not use. The byte decompositions double as
- * range checks of the fields.
- * @param D - account depth; IDX = ceil(2D / 8)
+ *   type | aIndex | bIndex | market | q | value | feeA | feeB
+ * with the widths of generated/layout.circom (from prover/state/layout/spec.ts). The
+ * caller zeroes the fields an op does not use. The byte decompositions double as range
+ * checks of the fields.
+ * @param D - account depth; an index is LAYOUT_IDX_BYTES(D) = ceil(2D / 8) bytes
  * @input opType, aIndex, bIndex, market, q, value, feeA, feeB - the fields
- * @output bits[8 * (14 + 2 * IDX)] - {Bool} - MSB first
+ * @output bits[8 * LAYOUT_OP_BYTES(D)] - {Bool} - MSB first
  */
 template OpData(D) {
-    var IDX = (2 * D + 7) \ 8;
+    var OP_BYTES = LAYOUT_OP_BYTES(D);
+    var FIELDS = LAYOUT_OP_FIELD_COUNT();
     signal input opType;
     signal input aIndex;
     signal input bIndex;
@@ -21,11 +24,13 @@ template OpData(D) {
     signal input value;
     signal input feeA;
     signal input feeB;
-    signal output bits[8 * (14 + 2 * IDX)];
+    signal output bits[8 * OP_BYTES];
 
-    var widths[8] = [1, IDX, IDX, 1, 4, 6, 1, 1];
+    // The inputs below are in slot order; a field more or fewer in spec.ts fails here.
+    assert(FIELDS == 8);
+    var widths[8] = LAYOUT_OP_FIELD_WIDTHS(D);
     component field[8];
-    for (var f = 0; f < 8; f++) {
+    for (var f = 0; f < FIELDS; f++) {
         field[f] = BytesBE(widths[f]);
     }
     field[0].in <== opType;
@@ -37,7 +42,7 @@ template OpData(D) {
     field[6].in <== feeA;
     field[7].in <== feeB;
     var o = 0;
-    for (var f = 0; f < 8; f++) {
+    for (var f = 0; f < FIELDS; f++) {
         for (var i = 0; i < 8 * widths[f]; i++) {
             bits[o] <== field[f].bits[i];
             o++;

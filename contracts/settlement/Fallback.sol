@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {IFallback} from "../interfaces/IFallback.sol";
 import {SettlementBase} from "./SettlementBase.sol";
+import {OpLayout} from "../layout/OpLayout.sol";
 
 /// @title Fallback mode: anyone proves when the operator stops serving the queue (docs/security.md)
 /// @notice Order of the remedies for an unserved queue entry (decisions.md, "Fallback before freeze"):
@@ -24,10 +25,6 @@ import {SettlementBase} from "./SettlementBase.sol";
 abstract contract Fallback is SettlementBase, IFallback {
     /// @notice A fallback batch may leave queue entries younger than this for the next batch.
     uint256 public constant FALLBACK_GRACE = 1 hours;
-
-    uint256 private constant OP_DEPOSIT = 1;
-    uint256 private constant OP_DELEVERAGE = 6;
-    uint256 private constant OP_FORCED_WITHDRAW = 7;
 
     /// @inheritdoc IFallback
     function enterFallback() external notFrozen {
@@ -86,10 +83,10 @@ abstract contract Fallback is SettlementBase, IFallback {
             if (block.timestamp >= queuedAt + FALLBACK_GRACE) revert FallbackQueueNotServed(depositsEnd, queuedAt);
         }
         for (uint256 slot; slot < n; ++slot) {
-            uint256 t = uint8(data[opsOffset + slot * opBytes]);
+            uint256 t = uint8(data[opsOffset + slot * opBytes + OpLayout.OP_TYPE_OFFSET]);
             if (slot < served) {
-                if (t != OP_DEPOSIT && t != OP_FORCED_WITHDRAW) revert FallbackOpBeforeQueue(slot, t);
-            } else if (t == OP_DELEVERAGE) {
+                if (t != OpLayout.OP_DEPOSIT && t != OpLayout.OP_FORCED_WITHDRAW) revert FallbackOpBeforeQueue(slot, t);
+            } else if (t == OpLayout.OP_DELEVERAGE) {
                 revert FallbackOpNotAllowed(slot, t);
             }
         }

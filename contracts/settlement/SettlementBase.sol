@@ -6,6 +6,7 @@ import {IERC20Minimal} from "../interfaces/IERC20Minimal.sol";
 import {IGroth16Verifier} from "../interfaces/IGroth16Verifier.sol";
 import {IPoseidon5} from "../interfaces/IPoseidon5.sol";
 import {IExitVerifier} from "../interfaces/IExitVerifier.sol";
+import {OpLayout} from "../layout/OpLayout.sol";
 
 /// @title Storage, parameters and guards shared by the parts of the settlement contract
 /// @notice The settlement contract is composed of small abstract contracts:
@@ -27,8 +28,9 @@ abstract contract SettlementBase is ISettlement {
         21888242871839275222246405745257275088548364400416034343698204186575808495617;
     /// @notice Deposits are below 2^63 (protocol.md section 2).
     uint256 public constant MAX_DEPOSIT = 1 << 63;
-    /// @notice Withdrawal and forced-withdrawal amounts are below 2^48 (protocol.md section 2).
-    uint256 public constant MAX_WITHDRAWAL = 1 << 48;
+    /// @notice Withdrawal and forced-withdrawal amounts are below 2^48 (protocol.md section 2):
+    /// the width of an op slot's value, which carries them.
+    uint256 public constant MAX_WITHDRAWAL = 1 << (8 * OpLayout.OP_VALUE_BYTES);
 
     /// @notice One priority-queue entry, packed in one slot: who made it, its amount and when.
     /// @dev Bit 63 of `amount` (REQUEST_FLAG) marks a forced-withdrawal request (deposits are
@@ -41,7 +43,8 @@ abstract contract SettlementBase is ISettlement {
 
     uint64 internal constant REQUEST_FLAG = uint64(1) << 63;
 
-    // Parameters (protocol.md section 1) and the widths that follow from them.
+    // Parameters (protocol.md section 1) and the widths that follow from them (OpLayout,
+    // generated from prover/state/layout/spec.ts), evaluated once here.
     /// @notice D, levels of the quaternary account tree.
     uint256 public immutable ACCOUNT_DEPTH;
     /// @notice M, the number of markets.
@@ -159,15 +162,12 @@ abstract contract SettlementBase is ISettlement {
         FREEZE_DEADLINE = 2 * uint256(c.forcedDeadline);
         MAX_ACCOUNTS = 1 << (2 * uint256(c.accountDepth));
 
-        uint256 idx = (2 * uint256(c.accountDepth) + 7) / 8;
-        uint256 opBytes = 14 + 2 * idx; // type 1 + market 1 + q 4 + value 6 + fees 2, and two indices
-        // timestamp, then price 6 + rate 3 per market, then riskHash 32
-        uint256 headerBytes = 4 + 9 * uint256(c.markets) + 32;
+        uint256 idx = OpLayout.idxBytes(c.accountDepth);
         IDX_BYTES = idx;
-        OP_BYTES = opBytes;
-        HEADER_BYTES = headerBytes;
-        DATA_BYTES = 64 + 4 + headerBytes + uint256(c.batchSize) * opBytes;
-        RISK_TAIL_BYTES = uint256(c.markets) * uint256(c.scenarios) * 8; // int64 per pnl[m][s]
+        OP_BYTES = OpLayout.opBytes(idx);
+        HEADER_BYTES = OpLayout.headerBytes(c.markets);
+        DATA_BYTES = OpLayout.dataBytes(c.markets, c.batchSize, idx);
+        RISK_TAIL_BYTES = OpLayout.riskTailBytes(c.markets, c.scenarios);
 
         stateRoot = c.genesisStateRoot;
         operator = c.operator;

@@ -3,15 +3,13 @@ pragma solidity ^0.8.28;
 
 import {ISettlement} from "../interfaces/ISettlement.sol";
 import {SettlementBase} from "./SettlementBase.sol";
+import {OpLayout} from "../layout/OpLayout.sol";
 
 /// @title Withdrawals: crediting WITHDRAW and FORCED_WITHDRAW ops, claiming, account ownership
 /// @notice A finalized batch's WITHDRAW (3) and FORCED_WITHDRAW (7) slots credit
 /// `claimable[owner(aIndex)] += value` (protocol.md section 8); the owner claims once,
 /// to any recipient, also after freezing.
 abstract contract Withdrawals is SettlementBase {
-    uint256 private constant OP_WITHDRAW = 3;
-    uint256 private constant OP_FORCED_WITHDRAW = 7;
-
     /// @inheritdoc ISettlement
     function claim(address recipient) external nonReentrant {
         if (recipient == address(0)) revert InvalidAddress(recipient);
@@ -33,8 +31,9 @@ abstract contract Withdrawals is SettlementBase {
     }
 
     /// @notice Credits every WITHDRAW and FORCED_WITHDRAW of a finalized batch to the account's owner.
-    /// Op slot: type (1) ‖ aIndex (IDX) ‖ bIndex (IDX) ‖ market (1) ‖ q (4) ‖ value (6) ‖ feeA (1) ‖ feeB (1);
-    /// the type byte is read with one calldataload per slot, since most slots are not withdrawals.
+    /// Op slot: type ‖ aIndex ‖ bIndex ‖ market ‖ q ‖ value ‖ feeA ‖ feeB, offsets and widths
+    /// from OpLayout; the type byte is read with one calldataload per slot, since most slots
+    /// are not withdrawals.
     /// @param data The batch data
     /// @param opsOffset Where the op data starts in `data`
     /// @param batchNumber The batch's number, logged with each credit
@@ -49,32 +48,46 @@ abstract contract Withdrawals is SettlementBase {
         }
         uint256 end = start + BATCH_SIZE * opBytes;
         uint256 credited;
-        uint256 p = start;
-        while (true) {
-            // Skip to the next WITHDRAW or FORCED_WITHDRAW slot (about a dozen opcodes a slot).
-            // solhint-disable-next-line no-inline-assembly
-            assembly ("memory-safe") {
-                for {} lt(p, end) { p := add(p, opBytes) } {
-                    let t := shr(248, calldataload(p))
-                    if or(eq(t, OP_WITHDRAW), eq(t, OP_FORCED_WITHDRAW)) { break }
-                }
-            }
-            if (p >= end) break;
-            uint256 word;
-            uint256 valueWord;
-            // solhint-disable-next-line no-inline-assembly
-            assembly ("memory-safe") {
-                word := calldataload(p)
-                valueWord := calldataload(add(p, add(6, mul(2, idxBytes))))
-            }
-            uint256 accountIndex = (word << 8) >> (256 - 8 * idxBytes);
-            uint256 amount = valueWord >> 208; // value: uint48 after type, indices, market and q
+        for (uint256 p = _nextWithdrawal(start, end, opBytes); p < end; p = _nextWithdrawal(p + opBytes, end, opBytes)) {
+            (uint256 accountIndex, uint256 amount) = _withdrawalAt(p, idxBytes);
             address owner = accountOwner[accountIndex];
             claimable[owner] += amount;
             credited += amount;
             emit WithdrawalCredited(batchNumber, accountIndex, owner, amount);
-            p += opBytes;
         }
         if (credited != 0) totalClaimable += credited;
+    }
+
+    /// @dev The first WITHDRAW or FORCED_WITHDRAW slot at or after calldata pointer `p`, or
+    /// `end` if there is none (about a dozen opcodes a skipped slot).
+    function _nextWithdrawal(uint256 p, uint256 end, uint256 opBytes) private pure returns (uint256) {
+        // Inline assembly reads no library constants: these are OpLayout's, on the stack.
+        uint256 typeOffset = OpLayout.OP_TYPE_OFFSET;
+        uint256 typeShift = OpLayout.OP_TYPE_SHIFT;
+        uint256 withdraw = OpLayout.OP_WITHDRAW;
+        uint256 forced = OpLayout.OP_FORCED_WITHDRAW;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            for {} lt(p, end) { p := add(p, opBytes) } {
+                let t := shr(typeShift, calldataload(add(p, typeOffset)))
+                if or(eq(t, withdraw), eq(t, forced)) { break }
+            }
+        }
+        return p;
+    }
+
+    /// @dev aIndex and value of the slot at calldata pointer `p`, indices `idxBytes` wide.
+    function _withdrawalAt(uint256 p, uint256 idxBytes) private pure returns (uint256 accountIndex, uint256 amount) {
+        uint256 indexOffset = OpLayout.OP_A_INDEX_OFFSET;
+        uint256 valueOffset = OpLayout.opValueOffset(idxBytes);
+        uint256 indexWord;
+        uint256 valueWord;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            indexWord := calldataload(add(p, indexOffset))
+            valueWord := calldataload(add(p, valueOffset))
+        }
+        accountIndex = indexWord >> OpLayout.indexShift(idxBytes);
+        amount = valueWord >> OpLayout.OP_VALUE_SHIFT;
     }
 }

@@ -13,6 +13,7 @@ import { BATCH_CIRCUIT, batchMainSource, buildDir, loadParams, type CircuitParam
 import { buildNative, type NativeBuild } from "./native-build";
 import { setupCircuit, type SetupResult } from "./setup";
 import { withSpinner } from "./progress";
+import { writeLayout } from "./layout-gen";
 
 /** Splits --inspect warnings into those of allow-listed circomlib templates and the rest. */
 export function applyAllowlist(warnings: string[]): { allowed: string[]; rejected: string[] } {
@@ -27,8 +28,15 @@ export function applyAllowlist(warnings: string[]): { allowed: string[]; rejecte
   return { allowed, rejected };
 }
 
+/** Rewrites the generated layout files from prover/state/layout/spec.ts if they are stale. */
+export function generateLayout(): void {
+  const written = writeLayout();
+  if (written.length > 0) console.log(`layout: regenerated ${written.join(", ")} from prover/state/layout/spec.ts`);
+}
+
 /** Compiles the batch circuit; fails on any --inspect warning outside the allowlist. */
 export async function buildCircuit(params: CircuitParams, inspect = true): Promise<CompiledCircuit> {
+  generateLayout();
   const out = await compileCircuit({ name: BATCH_CIRCUIT, mainSource: batchMainSource(params), outDir: buildDir(params), inspect });
   const { rejected } = applyAllowlist(out.warnings);
   if (rejected.length > 0) {
@@ -40,6 +48,7 @@ export async function buildCircuit(params: CircuitParams, inspect = true): Promi
 
 /** Compiles the contracts (after the verifier was generated). */
 export async function compileContracts(): Promise<void> {
+  generateLayout();
   await withSpinner("hardhat compile", async () => {
     execFileSync(path.join(REPO_ROOT, "node_modules", ".bin", "hardhat"), ["compile", "--quiet"], { cwd: REPO_ROOT, stdio: ["ignore", "ignore", "inherit"] });
   });

@@ -2,9 +2,11 @@
  * The byte layout of protocol.md section 7: header, op data, batch calldata and the
  * hashed bytes whose sha256 (mod r) is the batch circuit's one public input.
  *
- * This is the TypeScript side of the one written layout; `contracts/Settlement.sol`
- * decodes the same bytes and `test/contracts/settlement.test.ts` checks that both sides
- * compute the same `inputHash`. All integers are big-endian, field elements 32 bytes.
+ * This is the one written layout. `scripts/gen-layout.ts` (`npm run gen:layout`) writes
+ * its widths, offsets and op codes into `circuits/lib/generated/layout.circom` and
+ * `contracts/layout/OpLayout.sol`, which the circuit and the contract use instead of
+ * copies of their own; `test/scripts/gen-layout.test.ts` fails when those files are out
+ * of date. All integers are big-endian, field elements 32 bytes.
  *
  * ```
  * header (4 + 9M + 32)   timestamp        --> 4 bytes  (uint32)
@@ -12,7 +14,8 @@
  *                        fundingRate_m    --> 3 bytes  (uint24, rate + 2^23: offset binary, −2^23 < rate < 2^23)
  *                        riskHash         --> 32 bytes (< r; the risk arrays in force from this batch on)
  * op (OP_BYTES = 14 + 2·IDX, IDX = ceil(2D / 8)), the same fields for every type:
- *                        type             --> 1 byte   (0 NOOP … 6 DEPOSIT, see OP_CODE)
+ *                        type             --> 1 byte   (OP_CODE: 0 NOOP, 1 DEPOSIT, 2 TRADE, 3 WITHDRAW,
+ *                                             4 LIQUIDATE, 5 SETTLE, 6 DELEVERAGE, 7 FORCED_WITHDRAW)
  *                        aIndex           --> IDX bytes (< 4^D)
  *                        bIndex           --> IDX bytes (< 4^D)
  *                        market           --> 1 byte   (marketId bits 0-6; TRADE: | makerIsBuy << 7)
@@ -20,14 +23,15 @@
  *                        value            --> 6 bytes  (uint48)
  *                        feeA             --> 1 byte   (uint8)
  *                        feeB             --> 1 byte   (uint8)
- *   type       aIndex      bIndex        market              q     value   feeA, feeB
- *   NOOP       –           –             –                   –     –       –
- *   DEPOSIT    –           –             –                   –     –       –
- *   TRADE      maker       taker         marketId|isBuy<<7   fill  price   maker, taker fee bps
- *   WITHDRAW   account     –             –                   –     amount  –
- *   LIQUIDATE  liquidatee  liquidator    marketId            lots  –       –
- *   SETTLE     account     –             marketId            –     –       –
- *   DELEVERAGE bankrupt    counterparty  marketId            lots  price   –
+ *   type            aIndex      bIndex        market              q     value   feeA, feeB
+ *   NOOP            –           –             –                   –     –       –
+ *   DEPOSIT         –           –             –                   –     –       –
+ *   TRADE           maker       taker         marketId|isBuy<<7   fill  price   maker, taker fee bps
+ *   WITHDRAW        account     –             –                   –     amount  –
+ *   LIQUIDATE       liquidatee  liquidator    marketId            lots  –       –
+ *   SETTLE          account     –             marketId            –     –       –
+ *   DELEVERAGE      bankrupt    counterparty  marketId            lots  price   –
+ *   FORCED_WITHDRAW account     –             –                   –     amount  –
  *   a field an op does not use is zero (decoding refuses anything else)
  * calldata `data`        oldStateRoot     --> 32 bytes (< r; the contract requires its stored root)
  *                        newStateRoot     --> 32 bytes (< r)
@@ -69,6 +73,26 @@ export const WIDTH = {
   feeBps: 1,
   pnl: 8,
 } as const;
+
+/** Bytes of an account index for tree depth D: ceil(2D / 8) (an index is below 4^D). */
+export const idxBytes = (accountDepth: number): number => Math.ceil((2 * accountDepth) / 8);
+
+/**
+ * The fields of an op slot, in order, with their widths; `"IDX"` is an account index,
+ * {@link idxBytes} wide. The offsets of `Layout.slot`, and of the generated circuit and
+ * contract constants, are running sums of this list, so this is the one place to change.
+ */
+export const OP_SLOT_FIELDS = [
+  { name: "type", width: WIDTH.opType },
+  { name: "aIndex", width: "IDX" },
+  { name: "bIndex", width: "IDX" },
+  { name: "market", width: WIDTH.marketSide },
+  { name: "q", width: WIDTH.q },
+  { name: "value", width: WIDTH.price },
+  { name: "feeA", width: WIDTH.feeBps },
+  { name: "feeB", width: WIDTH.feeBps },
+] as const;
+export type OpSlotField = (typeof OP_SLOT_FIELDS)[number]["name"];
 
 /** marketId occupies bits 0-6 of `marketSide`, makerIsBuy bit 7. */
 export const MARKET_ID_BITS = 7;
@@ -178,37 +202,33 @@ export function layoutFor(params: LayoutParams): Layout {
   checkParam("batchSize", N, 1, Number.MAX_SAFE_INTEGER);
   checkParam("scenarios", S, 1, 16);
 
-  const IDX = Math.ceil((2 * D) / 8);
-  const OP_BYTES = 14 + 2 * IDX;
+  const IDX = idxBytes(D);
+  const fixedBytes = OP_SLOT_FIELDS.reduce((sum, f) => sum + (f.width === "IDX" ? 0 : f.width), 0);
+  const OP_BYTES = fixedBytes + 2 * IDX;
   const HEADER_BYTES = WIDTH.timestamp + HEADER_MARKET_BYTES * M + HEADER_RISK_HASH_BYTES;
   const RISK_TAIL_BYTES = M * S * WIDTH.pnl;
   const OP_DATA_BYTES = N * OP_BYTES;
   const DATA_BYTES = 2 * WIDTH.field + WIDTH.depositsEnd + HEADER_BYTES + OP_DATA_BYTES;
   const HASHED_BYTES = 3 * WIDTH.field + HEADER_BYTES + OP_DATA_BYTES;
 
-  // TRADE: type ‖ makerIndex ‖ takerIndex ‖ marketSide ‖ q ‖ price ‖ makerFeeBps ‖ takerFeeBps
   let o = 0;
-  const next = (w: number): Slice => slice((o += w) - w, w);
+  const slot = {} as Record<OpSlotField, Slice>;
+  for (const f of OP_SLOT_FIELDS) {
+    const w = f.width === "IDX" ? IDX : f.width;
+    slot[f.name] = slice(o, w);
+    o += w;
+  }
+  if (o !== OP_BYTES) throw new Error(`internal: an op slot occupies ${o} bytes, OP_BYTES = ${OP_BYTES}`);
+  // TRADE's names for the same slices: type ‖ makerIndex ‖ takerIndex ‖ marketSide ‖ q ‖ price ‖ makerFeeBps ‖ takerFeeBps
   const trade = {
-    type: next(WIDTH.opType),
-    makerIndex: next(IDX),
-    takerIndex: next(IDX),
-    marketSide: next(WIDTH.marketSide),
-    q: next(WIDTH.q),
-    price: next(WIDTH.price),
-    makerFeeBps: next(WIDTH.feeBps),
-    takerFeeBps: next(WIDTH.feeBps),
-  };
-  if (o !== OP_BYTES) throw new Error(`internal: TRADE occupies ${o} bytes, OP_BYTES = ${OP_BYTES}`);
-  const slot = {
-    type: trade.type,
-    aIndex: trade.makerIndex,
-    bIndex: trade.takerIndex,
-    market: trade.marketSide,
-    q: trade.q,
-    value: trade.price,
-    feeA: trade.makerFeeBps,
-    feeB: trade.takerFeeBps,
+    type: slot.type,
+    makerIndex: slot.aIndex,
+    takerIndex: slot.bIndex,
+    marketSide: slot.market,
+    q: slot.q,
+    price: slot.value,
+    makerFeeBps: slot.feeA,
+    takerFeeBps: slot.feeB,
   };
 
   return {
