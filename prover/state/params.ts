@@ -5,6 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { packageRoot } from "../package-root";
 
 /** One parameter set, as in `circuits/params/<name>.json`. */
 export interface Params {
@@ -72,7 +73,7 @@ export function checkParams(raw: Record<string, unknown>): Params {
  * @param root - the repository root (defaults to this checkout)
  * @returns the checked parameters
  */
-export function loadParams(name: string, root: string = join(__dirname, "..", "..")): Params {
+export function loadParams(name: string, root: string = packageRoot()): Params {
   if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new ParamsError("name", name);
   const file = join(root, "circuits", "params", `${name}.json`);
   return checkParams(JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>);

@@ -10,9 +10,10 @@ import { BackendError } from "./backend-errors";
 import type { KeySource, ProvingBackend } from "./backend";
 import { assertSameKey } from "./backend-snarkjs";
 import type { Groth16Proof } from "./snarkjs";
+import { packagePath } from "../package-root";
 
 /** Where `npm run build:native` puts the addon. */
-export const NATIVE_ADDON = path.resolve(__dirname, "..", "..", "native", "zksettle_native.node");
+export const NATIVE_ADDON = packagePath("native", "zksettle_native.node");
 
 interface NativeProver {
   readonly nVars: number;
