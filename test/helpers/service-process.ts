@@ -6,8 +6,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import readline from "node:readline";
+import { packageRoot } from "../../prover/package-root";
 
-const REPO_ROOT = path.resolve(__dirname, "..", "..");
+const REPO_ROOT = packageRoot();
 
 export interface ServiceProcess {
   readonly child: ChildProcess;
