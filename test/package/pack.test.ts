@@ -8,7 +8,7 @@
  * - the prover pool proves a `ci` batch in a thread that runs the compiled worker;
  * - `zksettle serve` starts against a local chain (hardhat node, dev deployment), with
  *   the circuit build of this checkout (--build-dir), answers /health and /v1/capacity,
- *   and on SIGTERM exits 0.
+ *   serves the dashboard shipped in the package (/ui/), and on SIGTERM exits 0.
  *
  * Bounded: about a minute for build, pack and install on 2 cores, a few seconds for
  * the service, one `ci` proof. Timings are printed, not asserted (the machine is shared).
@@ -66,7 +66,9 @@ describe("package: npm pack, install --omit=dev, run the zksettle bin", function
   it("installs no development tool: only runtime dependencies", function () {
     for (const tool of ["typescript", "ts-node", "hardhat", "mocha", "eslint", "circom2"]) expect(fs.existsSync(path.join(pkg.dir, "node_modules", tool)), tool).to.equal(false);
     for (const dep of ["fastify", "ethers", "snarkjs", "piscina", "better-sqlite3", "commander"]) expect(fs.existsSync(path.join(pkg.dir, "node_modules", dep)), dep).to.equal(true);
-    expect(fs.existsSync(path.join(pkg.dir, "node_modules", "zksettle", "circuits", "params", "ci.json"))).to.equal(true);
+    for (const file of ["circuits/params/ci.json", "artifacts/contracts/Settlement.sol/Settlement.json", "build/ui/index.html"]) {
+      expect(fs.existsSync(path.join(pkg.dir, "node_modules", "zksettle", file)), file).to.equal(true);
+    }
   });
 
   it("zksettle --version prints the package version; --help lists the commands", async function () {
@@ -125,7 +127,7 @@ describe("package: npm pack, install --omit=dev, run the zksettle bin", function
       await teardown({ services: [svc], chain, dirs: [dataDir] });
     });
 
-    it("starts against a local chain, answers /health, and stops cleanly on SIGTERM", async function () {
+    it("starts against a local chain, answers /health, serves the shipped dashboard, and stops cleanly on SIGTERM", async function () {
       const args = [
         "--mode", "batch",
         "--data-dir", dataDir,
@@ -147,6 +149,11 @@ describe("package: npm pack, install --omit=dev, run the zksettle bin", function
       const capacity = await http<{ workers: number; backend: string }>(`${svc.url}/v1/capacity`);
       expect(capacity.status).to.equal(200);
       expect(capacity.body.workers).to.equal(1);
+      // build/ui resolved from the installed package's root (npm run build made it)
+      const ui = await fetch(`${svc.url}/ui/`);
+      const page = await ui.text();
+      expect(ui.status, page).to.equal(200);
+      expect(page).to.match(/<html/i);
       svc.kill("SIGTERM");
       const exit = await svc.exited;
       svc = undefined;
