@@ -27,12 +27,13 @@ import { OP_CODE, encodeBatchData, encodeOp, layoutFor, type OpType, type WireOp
 import { loadParams } from "../prover/state/params";
 import { benchOut } from "./out";
 import { compileVerifier } from "./solc";
+import { packageRoot } from "../prover/package-root";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const hre = require("hardhat") as typeof import("hardhat");
 const { ethers } = hre;
 
-const ROOT = path.join(__dirname, "..");
+const ROOT = packageRoot();
 const SIZES = [1, 2, 4, 8, 16, 32];
 const CHECK_SIZES = [256, 1024];
 const EXTRAPOLATE = [32, 256, 1024];

@@ -37,8 +37,9 @@ import type { CircuitInput } from "../prover/zk/witness";
 import { scenario } from "../test/prover/service/fixtures";
 import { freePort, startRedis, type RedisServer } from "../test/helpers/redis-server";
 import { benchOut } from "./out";
+import { packageRoot } from "../prover/package-root";
 
-const REPO_ROOT = path.resolve(__dirname, "..");
+const REPO_ROOT = packageRoot();
 const CIRCUIT_DIR = path.join(REPO_ROOT, "build", "ci");
 const round = (x: number, d = 2): number => Math.round(x * 10 ** d) / 10 ** d;
 

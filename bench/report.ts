@@ -47,8 +47,9 @@ import {
 import { backendsFigure } from "./report/backends-figure";
 import { verdictLine, type LiveVerdict } from "./report/live-verdict";
 import { benchOutDir } from "./out";
+import { packageRoot } from "../prover/package-root";
 
-const REPO_ROOT = path.resolve(__dirname, "..");
+const REPO_ROOT = packageRoot();
 
 export interface ReportOptions {
   readonly quick: boolean;

@@ -36,8 +36,9 @@ import type { CircuitInput } from "../prover/zk/witness";
 import { scenario } from "../test/prover/service/fixtures";
 import { benchOut } from "./out";
 import { latencyRun, percentile } from "./service-latency";
+import { packageRoot } from "../prover/package-root";
 
-const REPO_ROOT = path.resolve(__dirname, "..");
+const REPO_ROOT = packageRoot();
 const CIRCUIT_DIR = path.join(REPO_ROOT, "build", "ci");
 const SNARKJS = path.join(REPO_ROOT, "node_modules", ".bin", "snarkjs");
 

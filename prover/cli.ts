@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 /**
- * `zksettle`: the prover service's command line (commander). Run it with
- * `npx ts-node prover/cli.ts <command>`; every command and option has --help.
+ * `zksettle`: the prover service's command line (commander). Installed as a package it
+ * is the `zksettle` bin (dist/prover/cli.js, compiled by `npm run build`); in a checkout
+ * `npx ts-node prover/cli.ts <command>` runs it from source. Every command and option
+ * has --help; `zksettle --version` prints the package's version.
  *
  *   zksettle serve [options]     run the HTTP service (docs/api.md)
  *   zksettle config [options]    print the configuration the options resolve to, or its problems
@@ -22,6 +24,7 @@ import { LedgerReplayError } from "./service/ledger";
 import { registerLatencyCommand } from "./risk/latency-command";
 import { workerCommand } from "./queue/worker-command";
 import { registerFallbackCommand } from "./fallback/command";
+import { packageVersion } from "./package-root";
 
 /**
  * Adds one commander option per config option: flag, default and env name in the help
@@ -77,7 +80,7 @@ async function wireServices(config: Config, log: Logger, metrics: ServiceMetrics
 }
 
 export function program(): Command {
-  const prog = new Command("zksettle").description("zksettle prover service").showHelpAfterError();
+  const prog = new Command("zksettle").description("zksettle prover service").version(packageVersion()).showHelpAfterError();
 
   withConfigOptions(prog.command("serve").description("run the prover service (HTTP API, sequencer or batch mode)")).action(async (_opts, cmd: Command) => {
     const config = await configOf(cmd);

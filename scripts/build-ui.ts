@@ -11,8 +11,9 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { packageRoot } from "../prover/package-root";
 
-const ROOT = path.resolve(__dirname, "..");
+const ROOT = packageRoot();
 export const UI_SRC = path.join(ROOT, "ui");
 export const UI_OUT = path.join(ROOT, "build", "ui");
 const STAMP = ".source-hash";

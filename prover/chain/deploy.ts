@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { ContractFactory, type Addressable, type BaseContract, type BytesLike, type ContractRunner, type InterfaceAbi, type Signer } from "ethers";
 import type { Params } from "../state/params";
 import { FIELD_MODULUS, layoutFor } from "../state/layout";
+import { packagePath } from "../package-root";
 
 // circomlibjs ships no types.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -124,7 +125,7 @@ export async function deployPoseidons(signer: Signer, count = 5): Promise<string
 export function readArtifact(
   sourceName: string,
   contractName: string,
-  artifactsDir = join(__dirname, "..", "..", "artifacts"),
+  artifactsDir = packagePath("artifacts"),
 ): { abi: InterfaceAbi; bytecode: string } {
   const file = join(artifactsDir, sourceName, `${contractName}.json`);
   const artifact = JSON.parse(readFileSync(file, "utf8")) as { abi: InterfaceAbi; bytecode: string };

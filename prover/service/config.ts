@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import os from "node:os";
 import { KEY_ENTRY } from "../api/auth";
+import { packagePath } from "../package-root";
 
 type Kind = "int" | "number" | "string" | "bool" | "list";
 
@@ -171,15 +172,13 @@ export function envOf(key: string): string {
   return "ZKSETTLE_" + key.replace(/[A-Z]/g, (c) => "_" + c).toUpperCase();
 }
 
-/** The repository root, where `build/<params>/` lies. */
-const ROOT = join(__dirname, "..", "..");
 
 /**
  * The circuit build folder of `--params` and `--build-dir`, the same for every command:
  * `--build-dir` when given, else `build/<params>/` of the repository.
  */
 export function circuitDir(c: { readonly params: string; readonly buildDir: string }): string {
-  return c.buildDir !== "" ? resolve(c.buildDir) : join(ROOT, "build", c.params);
+  return c.buildDir !== "" ? resolve(c.buildDir) : packagePath("build", c.params);
 }
 
 /** Thrown at start when the configuration is not valid; `problems` lists each. */

@@ -4,7 +4,7 @@
  * constructor arguments of the settlement contract.
  */
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 
 /** One parameter set, as in `circuits/params/<name>.json`. */
 export interface Params {
@@ -67,12 +67,22 @@ export function checkParams(raw: Record<string, unknown>): Params {
 }
 
 /**
+ * This package's root, by Node's self-reference of a package by its own name (package.json
+ * `exports` has "./package.json"). Not prover/package-root.ts: state/ imports nothing
+ * of zksettle outside itself (docs/architecture.md, "Layering").
+ */
+function ownPackageRoot(): string {
+  return dirname(require.resolve("zksettle/package.json"));
+}
+
+/**
  * Loads `circuits/params/<name>.json`.
  * @param name - the parameter set, e.g. `"ci"` or `"prod"`
- * @param root - the repository root (defaults to this checkout)
+ * @param root - the package root (default: this package's, from source, dist/ or
+ *   node_modules alike)
  * @returns the checked parameters
  */
-export function loadParams(name: string, root: string = join(__dirname, "..", "..")): Params {
+export function loadParams(name: string, root: string = ownPackageRoot()): Params {
   if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new ParamsError("name", name);
   const file = join(root, "circuits", "params", `${name}.json`);
   return checkParams(JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>);

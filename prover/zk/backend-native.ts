@@ -11,8 +11,12 @@ import type { KeySource, ProvingBackend } from "./backend";
 import { assertSameKey } from "./backend-snarkjs";
 import type { Groth16Proof } from "./snarkjs";
 
-/** Where `npm run build:native` puts the addon. */
-export const NATIVE_ADDON = path.resolve(__dirname, "..", "..", "native", "zksettle_native.node");
+/**
+ * Where `npm run build:native` puts the addon: native/ of the package root, found by
+ * Node's self-reference of the package by its name (not prover/package-root.ts: zk/
+ * imports nothing of zksettle; docs/architecture.md, "Layering").
+ */
+export const NATIVE_ADDON = path.join(path.dirname(require.resolve("zksettle/package.json")), "native", "zksettle_native.node");
 
 interface NativeProver {
   readonly nVars: number;

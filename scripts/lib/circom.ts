@@ -8,8 +8,10 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { withSpinner } from "./progress";
+import { packageRoot } from "../../prover/package-root";
 
-export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+/** The repository (package) root: one answer for prover/ and scripts/ (prover/package-root.ts). */
+export const REPO_ROOT = packageRoot();
 const CIRCOM2 = path.join(REPO_ROOT, "node_modules", ".bin", "circom2");
 
 export interface CompileOptions {

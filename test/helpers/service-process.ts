@@ -6,8 +6,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import readline from "node:readline";
+import { packageRoot } from "../../prover/package-root";
 
-const REPO_ROOT = path.resolve(__dirname, "..", "..");
+const REPO_ROOT = packageRoot();
 
 export interface ServiceProcess {
   readonly child: ChildProcess;
@@ -23,10 +24,13 @@ export interface ServiceProcess {
  * Starts the service and waits until it listens.
  * @param args - `serve` flags (`--port 0 --host 127.0.0.1` are added)
  * @param env - extra environment (ZKSETTLE_SIGNER_KEY, …)
+ * @param launch - another CLI to run (node arguments before `serve`) and its folder: the
+ *   installed package's compiled CLI (test/package); default the sources under ts-node
  */
-export async function startServiceProcess(args: string[], env: Record<string, string>, timeoutMs = 120_000): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(REPO_ROOT, "prover", "cli.ts"), "serve", "--host", "127.0.0.1", "--port", "0", ...args], {
-    cwd: REPO_ROOT,
+export async function startServiceProcess(args: string[], env: Record<string, string>, timeoutMs = 120_000, launch?: { nodeArgs: string[]; cwd: string }): Promise<ServiceProcess> {
+  const nodeArgs = launch?.nodeArgs ?? ["-r", "ts-node/register/transpile-only", path.join(REPO_ROOT, "prover", "cli.ts")];
+  const child = spawn(process.execPath, [...nodeArgs, "serve", "--host", "127.0.0.1", "--port", "0", ...args], {
+    cwd: launch?.cwd ?? REPO_ROOT,
     env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -22,9 +22,10 @@ import type { Job } from "../ports";
 import { errorResponses, ref } from "../schemas";
 import { jobView } from "../wire";
 import { readOf } from "../read-scope";
+import { packagePath } from "../../package-root";
 
 /** Where scripts/build-ui.ts writes the dashboard. */
-export const UI_BUILD_DIR = path.resolve(__dirname, "..", "..", "..", "build", "ui");
+export const UI_BUILD_DIR = packagePath("build", "ui");
 /** The command that builds it (named in the 503 answer). */
 export const UI_BUILD_COMMAND = "npx ts-node scripts/build-ui.ts";
 
