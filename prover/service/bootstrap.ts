@@ -53,10 +53,7 @@ import { resolveBackend } from "../zk/load-backend";
 import type { AuditEntry } from "../risk/overrides";
 import type { OverridesLog } from "../store/records";
 import { startHousekeeping } from "./housekeeping";
-import { packageRoot } from "../package-root";
 
-/** The package root (build/, artifacts/, circuits/params/; prover/package-root.ts). */
-export const REPO_ROOT = packageRoot();
 
 /** The running service, for the CLI, tests and the bench. */
 export interface Service {

@@ -11,6 +11,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { REPO_ROOT } from "./circom";
 import {
   HEADER_MARKET_BYTES,
   HEADER_RISK_HASH_BYTES,
@@ -22,7 +23,7 @@ import {
   idxBytes,
 } from "../../prover/state/layout/spec";
 
-export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+export { REPO_ROOT };
 const SPEC = "prover/state/layout/spec.ts";
 const SCRIPT = "scripts/gen-layout.ts";
 
