@@ -28,8 +28,8 @@ import { readDepositQueue, submitBatch } from "../prover/chain/settlement-client
 import { depositNew, devGenesis, devOrder, signedHeader, trade } from "../prover/dev/fixtures";
 import { applyBatch, type Batch } from "../prover/state/batch";
 import type { State } from "../prover/state/state";
-import { batchOnChain } from "../prover/witness/batch-data";
-import { buildBatchInput } from "../prover/witness/batch-input";
+import { batchOnChain } from "../prover/circuit-input/batch-data";
+import { buildBatchInput } from "../prover/circuit-input/batch-input";
 import type { BackendName } from "../prover/zk/backend";
 import { nativeAddon } from "../prover/zk/backend-native";
 import { loadBackend } from "../prover/zk/load-backend";

@@ -31,7 +31,7 @@ import { WitnessCalculator } from "../prover/zk/witness";
 import { ProverPool } from "../prover/pool/prover-pool";
 import { applyBatch, type Batch } from "../prover/state/batch";
 import { depositNew, devGenesis, signedHeader } from "../prover/dev/fixtures";
-import { buildBatchInput } from "../prover/witness/batch-input";
+import { buildBatchInput } from "../prover/circuit-input/batch-input";
 import { terminateCurves, verify, type VerificationKey } from "../prover/zk/prover";
 import { compileCircuit, REPO_ROOT } from "../scripts/lib/circom";
 import { applyAllowlist, ensureBuilt } from "../scripts/lib/pipeline";

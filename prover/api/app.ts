@@ -21,7 +21,7 @@ import { IdempotencyCache } from "./idempotency";
 import { withStoreTimeout } from "./store-timeout";
 import { documentStatuses } from "./openapi-statuses";
 import type { IdempotencyRecords } from "../store/records";
-import type { EnginePort, LedgerPort } from "./ports";
+import type { EnginePort, LedgerPort } from "../service/engine-port";
 import { pipelineStall, registerPipelineGauge } from "./pipeline-health";
 import { SHARED_SCHEMAS } from "./schemas";
 import { healthRoutes } from "./routes/health";

@@ -4,7 +4,7 @@
  * `code` is one of `API_ERRORS` and `message` names the problem (the field, the
  * rule, the numbers).
  */
-import { BatchFormatError } from "../service/serialize";
+import { BatchFormatError } from "../codec/batch-codec";
 import { RuleError } from "../state/errors";
 
 /** Code → HTTP status and a short title. */

@@ -3,7 +3,7 @@ import type { Params } from "../state/params";
 import type { Job, JobState, JobStore } from "../store/job-store";
 import type { VerificationKey } from "../zk/prover";
 import type { Ledger } from "./ledger";
-import type { ProverPort, ProverWorker, Submitter } from "./ports";
+import type { ProverPort, ProverWorker, Submitter } from "./submitter-port";
 import type { RetryDelays } from "./engine-retry";
 
 /** Options of `Engine`. */
@@ -43,7 +43,7 @@ export interface Capacity {
   readonly busy: number;
   /** The prover backend of the local threads (native or snarkjs). */
   readonly backend?: string;
-  /** The remote workers, when the pool is remote (prover/queue). */
+  /** The remote workers, when the pool is remote (prover/remote). */
   readonly provers?: readonly ProverWorker[];
 }
 

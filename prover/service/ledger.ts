@@ -20,9 +20,9 @@ import { applyBatch, type Batch } from "../state/batch";
 import type { Account } from "../state/account";
 import type { State } from "../state/state";
 import type { BatchTrace } from "../state/trace";
-import { batchOnChain } from "../witness/batch-data";
+import { batchOnChain } from "../circuit-input/batch-data";
 import { JobConflictError, PROVING_STATES, type Job, type JobPatch, type JobState, type JobStore } from "../store/job-store";
-import { parseBatch, serializeBatch } from "./serialize";
+import { parseBatch, serializeBatch } from "../codec/batch-codec";
 
 /** A Merkle proof of one account leaf against the ledger's state. */
 export interface AccountProof {

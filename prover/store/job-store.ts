@@ -5,7 +5,7 @@
  * (redis-store.ts, for many machines); both pass test/prover/store/job-store.suite.ts.
  */
 import type { Groth16Proof } from "../zk/snarkjs";
-import type { SerializedBatch } from "../service/serialize";
+import type { SerializedBatch } from "../codec/batch-codec";
 
 /** The stages of a job, in pipeline order, then the two other ends. */
 export const JOB_STATES = ["queued", "witness", "proving", "verifying", "submitting", "confirmed", "failed", "cancelled"] as const;

@@ -10,7 +10,7 @@ import { encodeSigned } from "../../prover/state/field";
 import { signOrder, type Order, type SignedOrder } from "../../prover/state/signing";
 import { ciBatchCircuit, fundedGenesis, honest, tamper, type BatchCircuit, type ProvenCase } from "../helpers/batch-circuit";
 import { depositNew, devGenesis, devOrder, insecureDevAccountKey, signedHeader, topUp, trade } from "../prover/state/fixtures";
-import type { CircuitInput } from "../../prover/witness/batch-input";
+import type { CircuitInput } from "../../prover/circuit-input/batch-input";
 
 const USDC = 1_000_000n;
 const BTC = 60_000_000n; // mark price of one BTC-PERP lot at genesis

@@ -13,8 +13,8 @@ import { devGenesis, signedHeader } from "../../prover/dev/fixtures";
 import { applyBatch } from "../../prover/state/batch";
 import { layoutFor } from "../../prover/state/layout";
 import { rebuildState } from "../../prover/chain/rebuild";
-import { buildBatchInput } from "../../prover/witness/batch-input";
-import { batchOnChain } from "../../prover/witness/batch-data";
+import { buildBatchInput } from "../../prover/circuit-input/batch-input";
+import { batchOnChain } from "../../prover/circuit-input/batch-data";
 import { loadCircuit, terminateCurves, toSolidityCalldata } from "../../prover/zk/prover";
 
 describe("e2e: a risk-array change proven and finalized with the real verifier", function () {

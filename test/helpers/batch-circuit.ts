@@ -12,8 +12,8 @@ import type { State } from "../../prover/state/state";
 import type { AccountUpdateTrace, BatchHeader } from "../../prover/state/trace";
 import { encodeSigned } from "../../prover/state/field";
 import { signOrder, type Order } from "../../prover/state/signing";
-import { buildBatchInput, type CircuitInput, type InputValue } from "../../prover/witness/batch-input";
-import { batchOnChain } from "../../prover/witness/batch-data";
+import { buildBatchInput, type CircuitInput, type InputValue } from "../../prover/circuit-input/batch-input";
+import { batchOnChain } from "../../prover/circuit-input/batch-data";
 import { WitnessCalculator, WitnessError } from "../../prover/zk/witness";
 import { CI_PARAMS, depositNew, devGenesis, insecureDevAccountKey, signedHeader } from "../prover/state/fixtures";
 

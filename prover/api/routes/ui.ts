@@ -18,7 +18,7 @@ import path from "node:path";
 import fastifyStatic from "@fastify/static";
 import type { FastifyPluginAsync } from "fastify";
 import { WRITE, type AppContext } from "../app";
-import type { Job } from "../ports";
+import type { Job } from "../../service/engine-port";
 import { errorResponses, ref } from "../schemas";
 import { jobView } from "../wire";
 import { readOf } from "../read-scope";

@@ -11,8 +11,8 @@ import { join } from "node:path";
 import { InvalidArgumentError } from "commander";
 import fc from "fast-check";
 import { hashApiKey } from "../../../prover/api/auth";
-import { intArg, numberArg } from "../../../prover/cli-args";
-import { workerCommand } from "../../../prover/queue/worker-command";
+import { intArg, numberArg } from "../../../prover/run/cli-args";
+import { workerCommand } from "../../../prover/run/worker-command";
 import { ConfigError, loadConfig, type Config } from "../../../prover/service/config";
 import { fileProblems } from "../../../prover/service/config-files";
 

@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { ProverPool } from "../../../prover/pool/prover-pool";
 import { ProofAbortedError } from "../../../prover/pool/errors";
 import type { ProveOutput, StageMessage } from "../../../prover/pool/types";
-import type { ProverPort, SubmitReceipt, Submitter } from "../../../prover/service/ports";
+import type { ProverPort, SubmitReceipt, Submitter } from "../../../prover/service/submitter-port";
 import type { Job } from "../../../prover/store/job-store";
 import type { CircuitInput } from "../../../prover/zk/witness";
 import type { Groth16Proof } from "../../../prover/zk/snarkjs";

@@ -6,12 +6,12 @@
 import { randomUUID } from "node:crypto";
 import { expect } from "chai";
 import Redis from "ioredis";
-import { createLogger } from "../../../prover/service/log";
+import { createLogger } from "../../../prover/log/logger";
 import { Engine } from "../../../prover/service/engine";
 import { LeaderLease } from "../../../prover/service/leader";
 import { Leadership } from "../../../prover/service/leadership";
 import { Ledger } from "../../../prover/service/ledger";
-import type { SubmitReceipt, Submitter } from "../../../prover/service/ports";
+import type { SubmitReceipt, Submitter } from "../../../prover/service/submitter-port";
 import type { Job } from "../../../prover/store/job-store";
 import { RedisJobStore } from "../../../prover/store/redis-store";
 import type { VerificationKey } from "../../../prover/zk/prover";

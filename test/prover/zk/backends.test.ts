@@ -23,7 +23,7 @@ import { readSetup, terminateCurves, toSolidityCalldata, verify } from "../../..
 import { WitnessCalculator } from "../../../prover/zk/witness";
 import { applyBatch, type Batch } from "../../../prover/state/batch";
 import { depositNew, devGenesis, signedHeader } from "../../../prover/dev/fixtures";
-import { buildBatchInput } from "../../../prover/witness/batch-input";
+import { buildBatchInput } from "../../../prover/circuit-input/batch-input";
 import { REPO_ROOT } from "../../../scripts/lib/circom";
 import { loadParams } from "../../../scripts/lib/params";
 import { setupCircuit } from "../../../scripts/lib/setup";

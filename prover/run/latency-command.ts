@@ -4,8 +4,8 @@
  * integrator adds `registerLatencyCommand(prog)` to prover/cli.ts.
  */
 import type { Command, Option } from "commander";
-import { ProbeError, probeRpc, type ProbeReport } from "./rpc-probe";
-import { localOption, sharedOption, withVocabulary, type LocalSpec } from "../cli-options";
+import { ProbeError, probeRpc, type ProbeReport } from "../risk/rpc-probe";
+import { localOption, sharedOption, withVocabulary, type LocalSpec } from "./cli-options";
 
 /** The old flags `latency` refuses, naming the new ones (cli-options.ts). */
 export const LATENCY_RENAMED = ["--rpc"] as const;

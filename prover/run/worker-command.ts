@@ -5,14 +5,14 @@
  * at once. Exits 2 on a bad option or a circuit mismatch, 0 after a clean stop.
  */
 import { Command, type Option } from "commander";
-import { localOption, sharedOption, withVocabulary, type LocalSpec } from "../cli-options";
+import { localOption, sharedOption, withVocabulary, type LocalSpec } from "./cli-options";
 import { circuitDir } from "../service/config";
-import { createLogger } from "../service/log";
+import { createLogger } from "../log/logger";
 import type { BackendChoice } from "../zk/backend";
 import { backendProblem, resolveBackend } from "../zk/load-backend";
-import { circuitId, redisUrl } from "./circuit-id";
-import { QueueError } from "./errors";
-import { QueueWorker } from "./worker";
+import { circuitId, redisUrl } from "../remote/circuit-id";
+import { QueueError } from "../remote/errors";
+import { QueueWorker } from "../remote/worker";
 
 interface WorkerFlags {
   store: string;

@@ -13,7 +13,7 @@
  * docs/decisions.md, "Old option names").
  */
 import { InvalidArgumentError, Option, type Command } from "commander";
-import { OPTIONS, defaultConfig, envOf, flagOf, type Config, type OptionSpec, type Unit } from "./service/config";
+import { OPTIONS, defaultConfig, envOf, flagOf, type Config, type OptionSpec, type Unit } from "../service/config";
 import { intArg } from "./cli-args";
 
 /** What a parser and a help line need to know of an option. */
@@ -53,7 +53,7 @@ export function helpLine(help: string, s: { readonly choices?: readonly string[]
   return `${help}${choices} (${d})${s.env !== undefined ? `; env ${s.env}` : ""}`;
 }
 
-/** A strict parser: integers in decimal digits only (prover/cli-args.ts), numbers without exponent or hex. */
+/** A strict parser: integers in decimal digits only (prover/run/cli-args.ts), numbers without exponent or hex. */
 function parserOf(s: ValueSpec, flag: string): (v: string) => unknown {
   const shown = (v: string): string => (s.secret === true ? "<secret>" : JSON.stringify(v));
   switch (s.kind) {

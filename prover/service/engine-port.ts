@@ -7,8 +7,8 @@ import type { Account } from "../state/account";
 import type { Batch } from "../state/batch";
 import type { State } from "../state/state";
 import type { Job as StoredJob, JobState } from "../store/job-store";
-import type { AccountProof } from "../service/ledger";
-import type { Capacity } from "../service/engine-types";
+import type { AccountProof } from "./ledger";
+import type { Capacity } from "./engine-types";
 
 // The job states and the job record are the store's (prover/store/job-store.ts); the API
 // reads a job without the stored batch and its calldata.
@@ -17,7 +17,7 @@ export { JOB_STATES, FINAL_STATES, type JobState } from "../store/job-store";
 export type Job = Omit<StoredJob, "batch" | "batchData">;
 
 /** How full the engine is: `queued` (not final), `maxQueued` (beyond it writes get 429), worker threads, busy ones, remote provers. */
-export type { Capacity } from "../service/engine-types";
+export type { Capacity } from "./engine-types";
 
 /** The job engine (prover/service/engine.ts). Methods may return promises. */
 export interface EnginePort {
@@ -39,7 +39,7 @@ export interface EnginePort {
   stalled?(): string | undefined;
 }
 
-export type { AccountProof } from "../service/ledger";
+export type { AccountProof } from "./ledger";
 
 /** The operator's state: genesis plus every batch cut so far (prover/service/ledger.ts). */
 export interface LedgerPort {

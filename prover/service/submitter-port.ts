@@ -51,7 +51,7 @@ export interface ProverWorker {
   readonly backend?: string;
 }
 
-/** The prover threads (ProverPool), or the remote workers (prover/queue's RemoteProver). */
+/** The prover threads (ProverPool), or the remote workers (prover/remote's RemoteProver). */
 export interface ProverPort {
   /** The remote workers, when the proofs are made elsewhere. */
   workers?(): Promise<readonly ProverWorker[]>;
@@ -62,7 +62,7 @@ export interface ProverPort {
   /** Threads busy now. */
   readonly busy: number;
   /**
-   * @param opts.jobId - the job it proves: a remote prover (prover/queue) keys its queue
+   * @param opts.jobId - the job it proves: a remote prover (prover/remote) keys its queue
    *   by it, so a job re-queued after a leader change is not proven twice
    */
   prove(circuitDir: string, input: CircuitInput, opts?: { signal?: AbortSignal; onStage?: (m: StageMessage) => void; jobId?: string }): Promise<ProveOutput>;

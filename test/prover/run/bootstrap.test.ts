@@ -9,9 +9,9 @@ import { EventEmitter } from "node:events";
 import fs from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
-import { createLogger } from "../../../prover/service/log";
+import { createLogger } from "../../../prover/log/logger";
 import { ServiceMetrics } from "../../../prover/service/metrics";
-import { StartupError, attachEngineMetrics, serveProblems, startService } from "../../../prover/service/bootstrap";
+import { StartupError, attachEngineMetrics, serveProblems, startService } from "../../../prover/run/bootstrap";
 import { defaultConfig } from "../../../prover/service/config";
 import { DepositFeeder } from "../../../prover/service/deposit-feeder";
 import type { Engine } from "../../../prover/service/engine";
@@ -21,7 +21,7 @@ import type { DeployedContract } from "../../../prover/chain/deploy";
 import type { QueuedDeposit } from "../../../prover/chain/settlement-client";
 import type { Job } from "../../../prover/store/job-store";
 import { depositNew, forcedRequest, signedHeader, topUp } from "../../../prover/dev/fixtures";
-import { CI_PARAMS, ciGenesis, tempDir } from "./fixtures";
+import { CI_PARAMS, ciGenesis, tempDir } from "../service/fixtures";
 
 const REPO = path.resolve(__dirname, "../../..");
 

@@ -1,11 +1,11 @@
 /**
- * `zksettle fallback`'s options (prover/fallback/command.ts): a bad option exits 2 naming
+ * `zksettle fallback`'s options (prover/run/fallback-command.ts): a bad option exits 2 naming
  * it, before any chain or circuit is touched.
  */
 import { expect } from "chai";
 import path from "node:path";
 import { Command } from "commander";
-import { registerFallbackCommand } from "../../../prover/fallback/command";
+import { registerFallbackCommand } from "../../../prover/run/fallback-command";
 
 const ADDRESS = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
 const KEY = "0x" + "11".repeat(32);

@@ -11,11 +11,11 @@ import { Queue } from "bullmq";
 import { Registry } from "prom-client";
 import { ProofAbortedError } from "../../../prover/pool/errors";
 import type { ProveOutput, StageMessage } from "../../../prover/pool/types";
-import { RemoteProveFailedError } from "../../../prover/queue/errors";
-import { registerWorkerMetrics } from "../../../prover/queue/metrics";
-import { RemoteProver, type RemoteProverOptions } from "../../../prover/queue/remote-prover";
-import { QUEUE_NAME, queueJobId } from "../../../prover/queue/types";
-import { QueueWorker, type ProveFn, type QueueWorkerOptions } from "../../../prover/queue/worker";
+import { RemoteProveFailedError } from "../../../prover/remote/errors";
+import { registerWorkerMetrics } from "../../../prover/remote/metrics";
+import { RemoteProver, type RemoteProverOptions } from "../../../prover/remote/remote-prover";
+import { QUEUE_NAME, queueJobId } from "../../../prover/remote/types";
+import { QueueWorker, type ProveFn, type QueueWorkerOptions } from "../../../prover/remote/worker";
 import type { CircuitInput } from "../../../prover/zk/witness";
 import { freePort, startRedis, type RedisServer } from "../../helpers/redis-server";
 
@@ -35,7 +35,7 @@ function fakeOutput(input: CircuitInput, worker: string): ProveOutput {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-describe("prover/queue: RemoteProver and QueueWorker", function () {
+describe("prover/remote: RemoteProver and QueueWorker", function () {
   let redis: RedisServer;
   let circuitDir: string;
   let prefixN = 0;

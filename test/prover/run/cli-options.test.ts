@@ -1,5 +1,5 @@
 /**
- * One vocabulary on every command (issue 18 item 2; prover/cli-options.ts). Derived from
+ * One vocabulary on every command (issue 18 item 2; prover/run/cli-options.ts). Derived from
  * the commands' own option lists and serve's table, so a new option that names a shared
  * thing differently, or a help line in another style, fails here.
  */
@@ -8,13 +8,13 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import hre from "hardhat";
 import { Command, CommanderError, type Option } from "commander";
-import { program } from "../../prover/cli";
-import { RENAMED_ENV, RENAMED_FLAGS, localEnvOf, renamedEnvMessage, renamedFlagMessage } from "../../prover/cli-options";
-import { FALLBACK_RENAMED, registerFallbackCommand } from "../../prover/fallback/command";
-import { WORKER_RENAMED, workerCommand } from "../../prover/queue/worker-command";
-import { LATENCY_RENAMED, registerLatencyCommand } from "../../prover/risk/latency-command";
-import { OPTIONS, circuitDir, envOf, flagOf } from "../../prover/service/config";
-import { deployConfirmations, networksFromEnv } from "../../tasks/networks";
+import { program } from "../../../prover/cli";
+import { RENAMED_ENV, RENAMED_FLAGS, localEnvOf, renamedEnvMessage, renamedFlagMessage } from "../../../prover/run/cli-options";
+import { FALLBACK_RENAMED, registerFallbackCommand } from "../../../prover/run/fallback-command";
+import { WORKER_RENAMED, workerCommand } from "../../../prover/run/worker-command";
+import { LATENCY_RENAMED, registerLatencyCommand } from "../../../prover/run/latency-command";
+import { OPTIONS, circuitDir, envOf, flagOf } from "../../../prover/service/config";
+import { deployConfirmations, networksFromEnv } from "../../../tasks/networks";
 
 const ROOT = join(__dirname, "..", "..");
 const SHARED = new Map<string, (typeof OPTIONS)[number]>(OPTIONS.map((o) => [o.key, o]));
@@ -44,7 +44,7 @@ const commands = (): Command[] => program().commands.filter((c) => c.name() in L
 /** The env name a help line ends with. */
 const envInHelp = (o: Option): string | undefined => STYLE.exec(o.description)?.groups?.env;
 
-describe("prover/cli-options: one vocabulary on every command", function () {
+describe("prover/run/cli-options: one vocabulary on every command", function () {
   this.timeout(60_000);
 
   it("covers serve, config, worker, fallback and latency", function () {

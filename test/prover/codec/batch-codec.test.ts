@@ -1,9 +1,9 @@
 /** serializeBatch / parseBatch: a lossless JSON round trip, and refusals that name the field. */
 import { expect } from "chai";
-import { BatchFormatError, parseBatch, serializeBatch, type SerializedBatch } from "../../../prover/service/serialize";
+import { BatchFormatError, parseBatch, serializeBatch, type SerializedBatch } from "../../../prover/codec/batch-codec";
 import { devLiquidation, devWithdrawal, forcedRequest, signedHeader } from "../../../prover/dev/fixtures";
 import type { Batch } from "../../../prover/state/batch";
-import { ciGenesis, scenario } from "./fixtures";
+import { ciGenesis, scenario } from "../service/fixtures";
 
 /** A batch with every op type (not one the rules accept: the codec does not care). */
 function everyOp(states: ReturnType<typeof scenario>["states"]): Batch {

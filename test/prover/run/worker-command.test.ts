@@ -15,7 +15,7 @@ function worker(args: string[]): { status: number | null; stderr: string } {
   return { status: r.status, stderr: r.stderr };
 }
 
-describe("prover/queue: zksettle worker command line", function () {
+describe("prover/remote: zksettle worker command line", function () {
   this.timeout(120_000);
 
   it("refuses a --store that is not a Redis URL (PRV_ERR_STORE_URL) with exit 2", function () {

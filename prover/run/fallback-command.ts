@@ -8,12 +8,12 @@
  */
 import { type Command, type Option } from "commander";
 import { JsonRpcProvider, Wallet, isAddress } from "ethers";
-import { FallbackError } from "./errors";
-import { fileHeaderSource, insecureDevOracle, urlHeaderSource, type HeaderSource } from "./header-source";
-import { circuitFiles, loadBatchProver } from "./prove";
-import { FallbackProver } from "./runner";
+import { FallbackError } from "../fallback/errors";
+import { fileHeaderSource, insecureDevOracle, urlHeaderSource, type HeaderSource } from "../fallback/header-source";
+import { circuitFiles, loadBatchProver } from "../fallback/prove";
+import { FallbackProver } from "../fallback/runner";
 import { terminateCurves } from "../zk/snarkjs";
-import { localOption, sharedOption, withVocabulary, type LocalSpec } from "../cli-options";
+import { localOption, sharedOption, withVocabulary, type LocalSpec } from "./cli-options";
 import { circuitDir } from "../service/config";
 
 /** Where the command writes; tests pass their own. */

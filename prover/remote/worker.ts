@@ -22,7 +22,7 @@ import { UnrecoverableError, WaitingError, Worker, type Job } from "bullmq";
 import { Redis } from "ioredis";
 import { ProverPool } from "../pool/prover-pool";
 import type { ProveOutput, StageMessage } from "../pool/types";
-import type { Logger } from "../service/log";
+import type { Logger } from "../log/logger";
 import type { BackendChoice } from "../zk/backend";
 import type { CircuitInput } from "../zk/witness";
 import { circuitId, redisUrl } from "./circuit-id";
