@@ -21,7 +21,7 @@ import { Queue, QueueEvents } from "bullmq";
 import { Redis } from "ioredis";
 import { ProofAbortedError } from "../pool/errors";
 import type { ProveOutput, StageMessage } from "../pool/types";
-import type { ProverPort } from "../service/submitter-port";
+import type { ProverPort } from "../pool/prover-port";
 import type { CircuitInput } from "../zk/witness";
 import { circuitId, redisUrl } from "./circuit-id";
 import { QueueClosedError, RemoteProveFailedError } from "./errors";

@@ -6,7 +6,7 @@
  */
 import type { ProveOutput, StageMessage } from "../pool/types";
 import type { CircuitInput } from "../zk/witness";
-import type { ProverWorker } from "../service/submitter-port";
+import type { ProverWorker } from "../pool/prover-port";
 
 /** BullMQ queue name; the keys are `<prefix>:prove:*`. */
 export const QUEUE_NAME = "prove";

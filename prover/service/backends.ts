@@ -21,7 +21,7 @@ import type { ServiceRecords } from "../store/records";
 import { RedisRecords } from "../store/redis-records";
 import { SqliteRecords } from "../store/sqlite-records";
 import { parseStore, type Config } from "./config";
-import type { ProverPort } from "./submitter-port";
+import type { ProverPort } from "../pool/prover-port";
 
 /** A problem found at start; the CLI prints it and exits 2. */
 export class StartupError extends Error {

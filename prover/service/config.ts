@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import os from "node:os";
-import { KEY_ENTRY } from "../api/auth";
+import { KEY_ENTRY } from "./key-entry";
 
 type Kind = "int" | "number" | "string" | "bool" | "list";
 

@@ -1,6 +1,6 @@
 /** Liveness, readiness, capacity and the Prometheus exposition. */
 import type { FastifyPluginAsync } from "fastify";
-import type { AppContext } from "../app";
+import type { AppContext } from "../context";
 import { ApiError } from "../errors";
 import { pipelineStall } from "../pipeline-health";
 import { errorResponses } from "../schemas";

@@ -17,7 +17,7 @@ import fs from "node:fs";
 import path from "node:path";
 import fastifyStatic from "@fastify/static";
 import type { FastifyPluginAsync } from "fastify";
-import { WRITE, type AppContext } from "../app";
+import { WRITE, type AppContext } from "../context";
 import type { Job } from "../../service/engine-port";
 import { errorResponses, ref } from "../schemas";
 import { jobView } from "../wire";
