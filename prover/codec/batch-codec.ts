@@ -20,6 +20,7 @@ import type { LiquidateOp } from "../state/ops/liquidate";
 import type { WithdrawOp } from "../state/ops/withdraw";
 import type { OracleSignature, SignedLiquidation, SignedOrder } from "../state/signing";
 import type { BatchHeader } from "../state/trace";
+import { CodedError } from "../errors/coded-error";
 
 /** A bigint as a decimal string, e.g. "-12" or "60000000". */
 export type Decimal = string;
@@ -126,13 +127,12 @@ export interface SerializedBatch {
 }
 
 /** A JSON value that does not have the expected shape; `field` is the path to the culprit. */
-export class BatchFormatError extends Error {
-  readonly code = "PRV_ERR_BAD_BATCH";
+export class BatchFormatError extends CodedError<"PRV_ERR_BAD_BATCH"> {
   constructor(
     readonly field: string,
     readonly problem: string,
   ) {
-    super(`${field}: ${problem}`);
+    super("PRV_ERR_BAD_BATCH", `${field}: ${problem}`);
     this.name = "BatchFormatError";
   }
 }

@@ -4,18 +4,20 @@
  * ProofAbortedError (PRV_ERR_PROOF_ABORTED), so the engine sees one abort error
  * whether it proves locally or through the queue.
  */
+import { errorMessage } from "../errors/catalogue";
+import { CodedError } from "../errors/coded-error";
 
 /** Codes of the queue's errors. */
 export type QueueErrorCode = "PRV_ERR_PROVE_FAILED" | "PRV_ERR_CIRCUIT_MISMATCH" | "PRV_ERR_QUEUE_CLOSED" | "PRV_ERR_STORE_URL" | "PRV_ERR_CIRCUIT_ID";
 
 /** Base class: an error of the prove queue with its code. */
-export class QueueError extends Error {
+export class QueueError extends CodedError<QueueErrorCode> {
   constructor(
-    readonly code: QueueErrorCode,
+    code: QueueErrorCode,
     message: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(code, message, options);
     this.name = "QueueError";
   }
 }
@@ -27,7 +29,7 @@ export class RemoteProveFailedError extends QueueError {
     readonly reason: string,
     readonly attempts: number,
   ) {
-    super("PRV_ERR_PROVE_FAILED", `proving job ${jobId} failed after ${attempts} attempt(s): ${reason}`);
+    super("PRV_ERR_PROVE_FAILED", errorMessage("PRV_ERR_PROVE_FAILED", { jobId, attempts, reason }));
     this.name = "RemoteProveFailedError";
   }
 }
@@ -46,7 +48,7 @@ export class CircuitMismatchError extends QueueError {
 /** `prove` after `close()`. */
 export class QueueClosedError extends QueueError {
   constructor() {
-    super("PRV_ERR_QUEUE_CLOSED", "the remote prover is closed");
+    super("PRV_ERR_QUEUE_CLOSED", errorMessage("PRV_ERR_QUEUE_CLOSED"));
     this.name = "QueueClosedError";
   }
 }
@@ -54,7 +56,7 @@ export class QueueClosedError extends QueueError {
 /** A --store URL that is not redis://host:port[/db]. */
 export class StoreUrlError extends QueueError {
   constructor(url: string) {
-    super("PRV_ERR_STORE_URL", `not a Redis URL: ${JSON.stringify(url)} (expected redis://HOST:PORT)`);
+    super("PRV_ERR_STORE_URL", errorMessage("PRV_ERR_STORE_URL", { url: JSON.stringify(url) }));
     this.name = "StoreUrlError";
   }
 }
@@ -62,7 +64,7 @@ export class StoreUrlError extends QueueError {
 /** The circuit folder has no setup.json/verification key to identify it. */
 export class CircuitIdError extends QueueError {
   constructor(dir: string, cause: unknown) {
-    super("PRV_ERR_CIRCUIT_ID", `cannot identify the circuit in ${dir} (run the setup first): ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    super("PRV_ERR_CIRCUIT_ID", errorMessage("PRV_ERR_CIRCUIT_ID", { dir, reason: cause instanceof Error ? cause.message : String(cause) }), { cause });
     this.name = "CircuitIdError";
   }
 }

@@ -6,6 +6,7 @@
  */
 import type { Groth16Proof } from "../zk/snarkjs";
 import type { SerializedBatch } from "../codec/batch-codec";
+import { CodedError } from "../errors/coded-error";
 
 /** The stages of a job, in pipeline order, then the two other ends. */
 export const JOB_STATES = ["queued", "witness", "proving", "verifying", "submitting", "confirmed", "failed", "cancelled"] as const;
@@ -110,10 +111,9 @@ export type StoreErrorCode =
   | "PRV_ERR_NOT_NEWEST_BATCH";
 
 /** No job has this id. */
-export class JobNotFoundError extends Error {
-  readonly code: StoreErrorCode = "PRV_ERR_JOB_NOT_FOUND";
+export class JobNotFoundError extends CodedError<"PRV_ERR_JOB_NOT_FOUND"> {
   constructor(readonly id: string) {
-    super(`no job ${id}`);
+    super("PRV_ERR_JOB_NOT_FOUND", `no job ${id}`);
     this.name = "JobNotFoundError";
   }
 }
@@ -123,13 +123,13 @@ export class JobNotFoundError extends Error {
  * state, an idempotency key or batch number that is taken, a cancel of a batch that is
  * not the newest. `current` is the stored job it conflicts with.
  */
-export class JobConflictError extends Error {
+export class JobConflictError extends CodedError<Exclude<StoreErrorCode, "PRV_ERR_JOB_NOT_FOUND">> {
   constructor(
-    readonly code: Exclude<StoreErrorCode, "PRV_ERR_JOB_NOT_FOUND">,
+    code: Exclude<StoreErrorCode, "PRV_ERR_JOB_NOT_FOUND">,
     message: string,
     readonly current?: Job,
   ) {
-    super(message);
+    super(code, message);
     this.name = "JobConflictError";
   }
 }
@@ -143,10 +143,9 @@ export class JobConflictError extends Error {
  * A write from a process that no longer holds the leader lease (jobs in Redis, with a
  * fence: redis-store.ts). Nothing was written.
  */
-export class StoreFencedError extends Error {
-  readonly code = "PRV_ERR_NOT_LEADER";
+export class StoreFencedError extends CodedError<"PRV_ERR_NOT_LEADER"> {
   constructor(readonly owner: string) {
-    super(`${owner} no longer holds the leader lease: the job store refused the write`);
+    super("PRV_ERR_NOT_LEADER", `${owner} no longer holds the leader lease: the job store refused the write`);
     this.name = "StoreFencedError";
   }
 }
