@@ -10,7 +10,7 @@
 import { Command } from "commander";
 import { compileCircuit } from "./lib/circom";
 import { applyAllowlist } from "./lib/pipeline";
-import { BATCH_CIRCUIT, batchMainSource, buildDir, loadParams } from "./lib/params";
+import { BATCH_CIRCUIT, batchMainSource, buildDir, loadCircuitParams } from "./lib/params";
 
 async function main(): Promise<void> {
   const opts = new Command()
@@ -19,7 +19,7 @@ async function main(): Promise<void> {
     .parse()
     .opts<{ params: string; inspect: boolean }>();
 
-  const params = loadParams(opts.params);
+  const params = loadCircuitParams(opts.params);
   const out = await compileCircuit({ name: BATCH_CIRCUIT, mainSource: batchMainSource(params), outDir: buildDir(params), inspect: opts.inspect });
   console.log(`params ${params.name}: ${out.constraints} constraints${out.cached ? " (cached)" : ""}`);
   console.log(`  r1cs ${out.r1cs}\n  wasm ${out.wasm}`);

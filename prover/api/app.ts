@@ -17,6 +17,7 @@ import { documentStatuses } from "./openapi-statuses";
 import { pipelineStall, registerPipelineGauge } from "./pipeline-health";
 import { SHARED_SCHEMAS } from "./schemas";
 import { requireRole, type AppContext, type AppDeps } from "./context";
+import { CutTimer } from "../service/cut-timer";
 import { healthRoutes } from "./routes/health";
 import { jobRoutes } from "./routes/jobs";
 import { opRoutes } from "./routes/ops";
@@ -150,17 +151,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.addHook("onClose", async () => {
     ctx.lifecycle.shuttingDown = true;
-    if (timer !== undefined) clearInterval(timer);
+    cuts?.stop();
     // every acknowledged op is in the journal already: this only stores what it can now
     await intake?.drainAll().catch((err: unknown) => log.error({ err }, "cut batches stay in the journal for the next start"));
   });
-  let timer: NodeJS.Timeout | undefined;
-  if (intake !== undefined) {
-    const every = deps.tickMs ?? Math.min(1000, Math.max(10, (config.batchInterval * 1000) / 10));
-    app.addHook("onReady", async () => {
-      timer = setInterval(() => void intake.tick(), every);
-      timer.unref();
-    });
-  }
+  // the sequencer's batch-cut timer (prover/service/cut-timer.ts) runs while the app is ready
+  const cuts = intake && new CutTimer(intake, deps.tickMs ?? CutTimer.tickFor(config.batchInterval));
+  if (cuts !== undefined) app.addHook("onReady", async () => cuts.start());
   return app;
 }

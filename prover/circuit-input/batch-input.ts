@@ -16,8 +16,8 @@ import type { AccountUpdateTrace, BatchTrace, SlotTrace } from "../state/trace";
 
 /** A circuit input value: a decimal string or a nested array of them. */
 export type InputValue = string | InputValue[];
-/** The circuit's input signals by name. */
-export type CircuitInput = Record<string, InputValue>;
+/** The batch circuit's input signals by name, as strings (zk/witness.ts's CircuitInput is any circuit's, of bigints too). */
+export type BatchCircuitInput = Record<string, InputValue>;
 
 const OP_TYPE = { NOOP: 0, DEPOSIT: 1, TRADE: 2, WITHDRAW: 3, LIQUIDATE: 4, SETTLE: 5, DELEVERAGE: 6, FORCED_WITHDRAW: 7 } as const;
 
@@ -26,7 +26,7 @@ function dec(x: bigint | number | boolean): string {
   return encodeSigned(BigInt(x)).toString();
 }
 
-function accountSignals(prefix: string, u: AccountUpdateTrace): CircuitInput {
+function accountSignals(prefix: string, u: AccountUpdateTrace): BatchCircuitInput {
   const acc: Account = u.before;
   return {
     [`${prefix}Index`]: dec(u.index),
@@ -52,7 +52,7 @@ function sig(s: Signature | undefined): string[] {
 }
 
 /** The slot's op fields (protocol.md section 7) and the messages its signatures sign. */
-function opFields(slot: SlotTrace): CircuitInput {
+function opFields(slot: SlotTrace): BatchCircuitInput {
   const none = { marketId: 0, q: 0n, value: 0n, feeA: 0n, feeB: 0n, slotA: 0, slotB: 0 };
   let f = none;
   let sigA: Signature | undefined;
@@ -93,7 +93,7 @@ function opFields(slot: SlotTrace): CircuitInput {
   };
 }
 
-function slotSignals(slot: SlotTrace): CircuitInput {
+function slotSignals(slot: SlotTrace): BatchCircuitInput {
   const entry = slot.deposit?.entry;
   return {
     opType: dec(OP_TYPE[slot.type]),
@@ -108,8 +108,8 @@ function slotSignals(slot: SlotTrace): CircuitInput {
 }
 
 /** Stacks per-slot signals into the main's [N]-indexed arrays. */
-function stack(slots: CircuitInput[]): CircuitInput {
-  const out: CircuitInput = {};
+function stack(slots: BatchCircuitInput[]): BatchCircuitInput {
+  const out: BatchCircuitInput = {};
   for (const name of Object.keys(slots[0])) {
     out[name] = slots.map((s) => s[name]);
   }
@@ -121,7 +121,7 @@ function stack(slots: CircuitInput[]): CircuitInput {
  * @param params - the parameter set the circuit was built for
  * @param trace - the trace from `applyBatch`
  */
-export function buildBatchInput(params: Params, trace: BatchTrace): CircuitInput {
+export function buildBatchInput(params: Params, trace: BatchTrace): BatchCircuitInput {
   if (trace.slots.length !== params.batchSize) {
     throw new Error(`trace has ${trace.slots.length} slots, the circuit ${params.batchSize}`);
   }
