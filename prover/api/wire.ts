@@ -41,6 +41,7 @@ import {
   type SerializedWithdrawOp,
 } from "../codec/batch-codec";
 import type { AccountProof, Job } from "../service/engine-port";
+import type { JobView } from "./wire-types";
 
 export { BatchFormatError };
 export type SignedOrderJson = SerializedSignedOrder;
@@ -144,7 +145,7 @@ export function encodeAccountProof(p: AccountProof): Record<string, unknown> {
 }
 
 /** A job as the API shows it: without the proof itself (see the proof route). */
-export function jobView(j: Job): Record<string, unknown> {
+export function jobView(j: Job): JobView {
   const { proof, publicSignals, ...rest } = j;
   void publicSignals;
   return { ...rest, hasProof: proof !== undefined };

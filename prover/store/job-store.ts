@@ -7,54 +7,19 @@
 import type { Groth16Proof } from "../zk/snarkjs";
 import type { SerializedBatch } from "../codec/batch-codec";
 import { CodedError } from "../errors/coded-error";
+import type { JobError, JobRecord, JobState } from "./job-states";
 
-/** The stages of a job, in pipeline order, then the two other ends. */
-export const JOB_STATES = ["queued", "witness", "proving", "verifying", "submitting", "confirmed", "failed", "cancelled"] as const;
-/** One of `JOB_STATES`. */
-export type JobState = (typeof JOB_STATES)[number];
-/** States a job never leaves. */
-export const FINAL_STATES: readonly JobState[] = ["confirmed", "failed", "cancelled"];
-/** States in which a job's proof is being made (a crash there means: prove again). */
-export const PROVING_STATES: readonly JobState[] = ["witness", "proving", "verifying"];
+// the states and the plain fields are in job-states.ts (the dashboard imports them)
+export { JOB_STATES, FINAL_STATES, PROVING_STATES, type JobState, type JobError, type JobRecord } from "./job-states";
 
-/** Why a job failed, with a code from the PRV_ERR_* catalogue. */
-export interface JobError {
-  readonly code: string;
-  readonly message: string;
-}
-
-/** A job proves and finalizes one batch. */
-export interface Job {
-  /** uuid */
-  readonly id: string;
-  /** 1-based; submission follows this order. */
-  readonly batchNumber: number;
-  readonly state: JobState;
-  /** 0..1 within the pipeline. */
-  readonly progress: number;
-  /** Proving attempts started. */
-  readonly attempts: number;
-  readonly idempotencyKey?: string;
+/** A job proves and finalizes one batch: the record plus its batch and, once made, its proof. */
+export interface Job extends JobRecord {
   /** Header, ops, deposits (JSON, bigints as decimal strings). */
   readonly batch: SerializedBatch;
   /** The `data` argument of `submitBatch`, 0x-hex (fixed when the batch is cut). */
   readonly batchData: string;
-  /** Decimal strings. */
-  readonly oldStateRoot: string;
-  readonly newStateRoot: string;
-  readonly inputHash: string;
   readonly proof?: Groth16Proof;
   readonly publicSignals?: string[];
-  readonly txHash?: string;
-  readonly blockNumber?: number;
-  /** Decimal string. */
-  readonly gasUsed?: string;
-  readonly error?: JobError;
-  /** ms since epoch */
-  readonly createdAt: number;
-  readonly updatedAt: number;
-  /** Time spent per stage, ms. */
-  readonly stageMs: Partial<Record<JobState, number>>;
 }
 
 /** What a new job needs; the store adds id (unless given), state `queued` and times. */
