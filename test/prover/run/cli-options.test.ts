@@ -16,7 +16,7 @@ import { LATENCY_RENAMED, registerLatencyCommand } from "../../../prover/run/lat
 import { OPTIONS, circuitDir, envOf, flagOf } from "../../../prover/service/config";
 import { deployConfirmations, networksFromEnv } from "../../../tasks/networks";
 
-const ROOT = join(__dirname, "..", "..");
+const ROOT = join(__dirname, "..", "..", "..");
 const SHARED = new Map<string, (typeof OPTIONS)[number]>(OPTIONS.map((o) => [o.key, o]));
 
 /**
