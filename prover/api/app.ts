@@ -18,6 +18,7 @@ import { pipelineStall, registerPipelineGauge } from "./pipeline-health";
 import { SHARED_SCHEMAS } from "./schemas";
 import { requireRole, type AppContext, type AppDeps } from "./context";
 import { CutTimer } from "../service/cut-timer";
+import { errorMessage } from "../errors/catalogue";
 import { healthRoutes } from "./routes/health";
 import { jobRoutes } from "./routes/jobs";
 import { opRoutes } from "./routes/ops";
@@ -62,7 +63,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       if (queued >= Math.min(c.maxQueued, config.maxQueue)) throw queueFull(queued, Math.min(c.maxQueued, config.maxQueue), config.retryAfter);
     },
     requireMode(mode, what) {
-      if (config.mode !== mode) throw new ApiError("PRV_ERR_WRONG_MODE", `${what} needs mode ${mode}; this service runs in mode ${config.mode}`, { mode: config.mode });
+      if (config.mode !== mode) throw new ApiError("PRV_ERR_WRONG_MODE", errorMessage("PRV_ERR_WRONG_MODE", { what, mode, actual: config.mode }), { mode: config.mode });
     },
   };
   sequencer?.onCut((batch) => metrics.opLatency.cut(batch));
