@@ -25,8 +25,8 @@ import { opRoutes } from "./routes/ops";
 import { stateRoutes } from "./routes/state";
 import { riskRoutes } from "./routes/risk";
 
-// the route option helpers and the context were here; callers that import them from app keep working
-export { WRITE, writeAs, sequencerWrite, BATCH_WRITE, requireRole, type AppDeps, type AppContext } from "./context";
+// the context's types moved to context.ts; callers of buildApp name them from here
+export type { AppDeps, AppContext } from "./context";
 
 /** Probes and metrics: never refused by the client rate limit (a scraper or balancer must not be locked out). */
 const RATE_LIMIT_EXEMPT = new Set(["/health", "/ready", "/metrics"]);
