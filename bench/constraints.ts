@@ -17,7 +17,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { compileCircuit, REPO_ROOT } from "../scripts/lib/circom";
-import { batchMainSource, CircuitParams, loadParams } from "../scripts/lib/params";
+import { batchMainSource, CircuitParams, loadCircuitParams } from "../scripts/lib/params";
 import { benchOut } from "./out";
 
 /** Sha256, per 64-byte block (measured with snarkjs r1cs info, circomlib 2.0.5 at --O2). */
@@ -231,7 +231,7 @@ async function main(): Promise<void> {
   const report: Record<string, SetReport> = {};
   for (const name of setNames) {
     console.log(`${name}:`);
-    report[name] = await benchSet(loadParams(name));
+    report[name] = await benchSet(loadCircuitParams(name));
   }
   const cpus = os.cpus();
   const out = {

@@ -27,7 +27,7 @@ import { OP_CODE, encodeBatchData, encodeOp, layoutFor, type OpType, type WireOp
 import { loadParams } from "../prover/state/params";
 import { benchOut } from "./out";
 import { compileVerifier } from "./solc";
-import { packageRoot } from "../prover/package-root";
+import { packageRoot } from "../prover/package/root";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const hre = require("hardhat") as typeof import("hardhat");

@@ -47,10 +47,10 @@ import { LATENCY_STAGES, quantiles, type LatencyStage } from "../prover/risk/lat
 import { openingRisk, underlyingPrices } from "../prover/risk/plan";
 import { samplePortfolio } from "../prover/dev/sample-portfolio";
 import type { Risk } from "../prover/state/global";
-import { startService } from "../prover/service/bootstrap";
+import { startService } from "../prover/run/bootstrap";
 import { defaultConfig, type Config } from "../prover/service/config";
 import { genesisFileOf } from "../prover/service/genesis-file";
-import { createLogger } from "../prover/service/log";
+import { createLogger } from "../prover/log/logger";
 import { ServiceMetrics } from "../prover/service/metrics";
 import { initialMargin, maintenanceMargin } from "../prover/state/margin";
 import type { Job } from "../prover/store/job-store";

@@ -28,8 +28,8 @@ import { readDepositQueue, submitBatch } from "../prover/chain/settlement-client
 import { depositNew, devGenesis, devOrder, signedHeader, trade } from "../prover/dev/fixtures";
 import { applyBatch, type Batch } from "../prover/state/batch";
 import type { State } from "../prover/state/state";
-import { batchOnChain } from "../prover/witness/batch-data";
-import { buildBatchInput } from "../prover/witness/batch-input";
+import { batchOnChain } from "../prover/circuit-input/batch-data";
+import { buildBatchInput } from "../prover/circuit-input/batch-input";
 import type { BackendName } from "../prover/zk/backend";
 import { nativeAddon } from "../prover/zk/backend-native";
 import { loadBackend } from "../prover/zk/load-backend";
@@ -37,7 +37,7 @@ import { readSetup, terminateCurves, toSolidityCalldata, type Groth16Proof } fro
 import { WitnessCalculator } from "../prover/zk/witness";
 import { compileCircuit, REPO_ROOT } from "../scripts/lib/circom";
 import { deployDevContracts, hardhatSigner, l1Deposit, startHardhatNode } from "../scripts/lib/dev-chain";
-import { BATCH_CIRCUIT, batchMainSource, buildDir, loadParams, type CircuitParams } from "../scripts/lib/params";
+import { BATCH_CIRCUIT, batchMainSource, buildDir, loadCircuitParams, type CircuitParams } from "../scripts/lib/params";
 import { compileContracts } from "../scripts/lib/pipeline";
 import { setupCircuit } from "../scripts/lib/setup";
 import { runBackend, summarize, type BackendRun } from "./backend-run";
@@ -49,7 +49,7 @@ const round = (x: number, d = 1): number => Math.round(x * 10 ** d) / 10 ** d;
 
 /** Compiles and sets up the prod circuit with `batchSize` ops (build/prod for the full one). */
 async function build(paramsName: string, batchSize: number, compileOnly = false): Promise<{ params: CircuitParams; dir: string; constraints: number; power: number; compileMs: number; setupMs: number; zkeyBytes: number }> {
-  const prod = loadParams(paramsName);
+  const prod = loadCircuitParams(paramsName);
   const full = batchSize === prod.batchSize;
   const params: CircuitParams = full ? prod : { ...prod, batchSize, name: `prod-n${batchSize}` };
   const dir = full ? buildDir(prod) : path.join(REPO_ROOT, "build", "bench", "prod", `n${batchSize}`);
@@ -88,7 +88,7 @@ async function main(): Promise<void> {
     .option("--compile-only", "compile (and cache) the circuit, then stop: the slow single-core step, run apart from the timed ones")
     .parse()
     .opts<{ batchSize?: string; params: string; compileOnly?: boolean }>();
-  const N = o.batchSize === undefined ? loadParams(o.params).batchSize : Number(o.batchSize);
+  const N = o.batchSize === undefined ? loadCircuitParams(o.params).batchSize : Number(o.batchSize);
   if (!Number.isInteger(N) || N < 1) throw new Error(`--batch-size ${o.batchSize}: expected a positive integer`);
   const hasNative = !("problem" in nativeAddon());
   const backends: BackendName[] = hasNative ? ["native", "snarkjs"] : ["snarkjs"];
@@ -160,7 +160,7 @@ async function main(): Promise<void> {
       date: new Date().toISOString(),
       machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? "unknown", memGiB: round(os.totalmem() / 2 ** 30), node: process.version },
       params: o.params,
-      fullBatch: N === loadParams(o.params).batchSize,
+      fullBatch: N === loadCircuitParams(o.params).batchSize,
       batchSize: N,
       ops: "TRADE",
       constraints: b.constraints,

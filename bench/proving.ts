@@ -31,11 +31,11 @@ import { WitnessCalculator } from "../prover/zk/witness";
 import { ProverPool } from "../prover/pool/prover-pool";
 import { applyBatch, type Batch } from "../prover/state/batch";
 import { depositNew, devGenesis, signedHeader } from "../prover/dev/fixtures";
-import { buildBatchInput } from "../prover/witness/batch-input";
+import { buildBatchInput } from "../prover/circuit-input/batch-input";
 import { terminateCurves, verify, type VerificationKey } from "../prover/zk/prover";
 import { compileCircuit, REPO_ROOT } from "../scripts/lib/circom";
 import { applyAllowlist, ensureBuilt } from "../scripts/lib/pipeline";
-import { BATCH_CIRCUIT, batchMainSource, loadParams, type CircuitParams } from "../scripts/lib/params";
+import { BATCH_CIRCUIT, batchMainSource, loadCircuitParams, type CircuitParams } from "../scripts/lib/params";
 import { setupCircuit } from "../scripts/lib/setup";
 import { runBackend, summarize, type BackendSummary } from "./backend-run";
 import { benchOut } from "./out";
@@ -57,7 +57,7 @@ export interface ProvingPoint {
 
 /** The circuit of `ci` with batchSize N: build/ci for the ci size itself, else build/bench/proving/n<N>. */
 async function circuitFor(N: number): Promise<{ params: CircuitParams; dir: string; constraints: number; power: number; vkey: VerificationKey }> {
-  const ci = loadParams("ci");
+  const ci = loadCircuitParams("ci");
   if (N === ci.batchSize) {
     const b = await ensureBuilt("ci");
     return { params: ci, dir: b.dir, constraints: b.circuit.constraints, power: b.setup.power, vkey: readVkey(b.dir) };
@@ -112,7 +112,7 @@ export async function measure(N: number, reps: number): Promise<ProvingPoint> {
  * is computed once here (its time is the wasm calculator's, the same for both).
  */
 export async function compareBackends(reps: number): Promise<{ backends: Record<string, BackendSummary>; witnessMs: number; ratio?: number; nativeMissing?: string }> {
-  const ci = await circuitFor(loadParams("ci").batchSize);
+  const ci = await circuitFor(loadCircuitParams("ci").batchSize);
   const input = await depositBatch(ci.params);
   const wc = await WitnessCalculator.load(readSetup(ci.dir).wasmPath);
   await wc.wtns(input);
@@ -160,7 +160,7 @@ async function main(): Promise<void> {
     console.log(`N = ${N}: ${p.constraints} constraints (2^${p.ptauPower}), witness ${p.witnessMs} ms, proof ${p.provingMs} ms, ${p.msPerOp} ms per op (median of ${reps})`);
     series.push(p);
   }
-  const ci = loadParams("ci");
+  const ci = loadCircuitParams("ci");
   const out = {
     date: new Date().toISOString(),
     machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? "unknown", memGiB: round(os.totalmem() / 2 ** 30), node: process.version },

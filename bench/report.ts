@@ -47,7 +47,7 @@ import {
 import { backendsFigure } from "./report/backends-figure";
 import { verdictLine, type LiveVerdict } from "./report/live-verdict";
 import { benchOutDir } from "./out";
-import { packageRoot } from "../prover/package-root";
+import { packageRoot } from "../prover/package/root";
 
 const REPO_ROOT = packageRoot();
 

@@ -30,13 +30,13 @@ import { nativeAddon } from "../prover/zk/backend-native";
 import { resolveBackend } from "../prover/zk/load-backend";
 import { applyBatch } from "../prover/state/batch";
 import { CI_PARAMS, devGenesis } from "../prover/dev/fixtures";
-import { buildBatchInput } from "../prover/witness/batch-input";
+import { buildBatchInput } from "../prover/circuit-input/batch-input";
 import { terminateCurves, verify, type SetupRecord, type VerificationKey } from "../prover/zk/prover";
 import type { CircuitInput } from "../prover/zk/witness";
 import { scenario } from "../test/prover/service/fixtures";
 import { benchOut } from "./out";
 import { latencyRun, percentile } from "./service-latency";
-import { packageRoot } from "../prover/package-root";
+import { packageRoot } from "../prover/package/root";
 
 const REPO_ROOT = packageRoot();
 const CIRCUIT_DIR = path.join(REPO_ROOT, "build", "ci");

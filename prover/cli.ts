@@ -9,22 +9,22 @@
  *   zksettle config [options]    print the configuration the options resolve to, or its problems
  *   zksettle hash-key [key]      sha256 of an API key, for --api-key-hashes (reads stdin without key)
  *   zksettle latency --rpc-url URL   probe a chain's JSON-RPC endpoint: block interval, time to finality p50/p95/p99
- *   zksettle worker [options]    a prover worker on the shared Redis prove queue (prover/queue)
+ *   zksettle worker [options]    a prover worker on the shared Redis prove queue (prover/remote)
  *   zksettle fallback --rpc-url URL --settlement ADDRESS   when the operator is gone: anyone proves (prover/fallback)
  */
 import { Command, Option } from "commander";
 import { hashApiKey } from "./api/auth";
 import { ConfigError, OPTIONS, defaultConfig, envOf, flagOf, loadConfig, redacted, type Config } from "./service/config";
-import { helpLine, placeholder, shownDefault, withVocabulary, type DefaultPart } from "./cli-options";
+import { helpLine, placeholder, shownDefault, withVocabulary, type DefaultPart } from "./run/cli-options";
 import { fileProblems } from "./service/config-files";
-import { createLogger, type Logger } from "./service/log";
+import { createLogger, type Logger } from "./log/logger";
 import { ServiceMetrics } from "./service/metrics";
-import { GenesisError, StartupError, startService } from "./service/bootstrap";
+import { GenesisError, StartupError, startService } from "./run/bootstrap";
 import { LedgerReplayError } from "./service/ledger";
-import { registerLatencyCommand } from "./risk/latency-command";
-import { workerCommand } from "./queue/worker-command";
-import { registerFallbackCommand } from "./fallback/command";
-import { packageVersion } from "./package-root";
+import { registerLatencyCommand } from "./run/latency-command";
+import { workerCommand } from "./run/worker-command";
+import { registerFallbackCommand } from "./run/fallback-command";
+import { packageVersion } from "./package/root";
 
 /**
  * Adds one commander option per config option: flag, default and env name in the help
@@ -62,7 +62,7 @@ async function configOf(cmd: Command): Promise<Config> {
 
 /**
  * Builds the engine, the ledger and (in sequencer mode) the sequencer for `serve`
- * (prover/service/bootstrap.ts) and runs until SIGTERM/SIGINT. A problem found at
+ * (prover/run/bootstrap.ts) and runs until SIGTERM/SIGINT. A problem found at
  * start (configuration the service needs, genesis, circuit build, chain, data
  * directory) is printed with the option to fix, and the process exits 2.
  */

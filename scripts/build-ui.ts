@@ -11,7 +11,7 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { packageRoot } from "../prover/package-root";
+import { packageRoot } from "../prover/package/root";
 
 const ROOT = packageRoot();
 export const UI_SRC = path.join(ROOT, "ui");

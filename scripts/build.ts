@@ -11,7 +11,7 @@
 import { Command } from "commander";
 import { compileCircuit } from "./lib/circom";
 import { applyAllowlist, generateLayout } from "./lib/pipeline";
-import { BATCH_CIRCUIT, batchMainSource, buildDir, loadParams } from "./lib/params";
+import { BATCH_CIRCUIT, batchMainSource, buildDir, loadCircuitParams } from "./lib/params";
 
 async function main(): Promise<void> {
   const opts = new Command()
@@ -20,7 +20,7 @@ async function main(): Promise<void> {
     .parse()
     .opts<{ params: string; inspect: boolean }>();
 
-  const params = loadParams(opts.params);
+  const params = loadCircuitParams(opts.params);
   generateLayout();
   const out = await compileCircuit({ name: BATCH_CIRCUIT, mainSource: batchMainSource(params), outDir: buildDir(params), inspect: opts.inspect });
   console.log(`params ${params.name}: ${out.constraints} constraints${out.cached ? " (cached)" : ""}`);

@@ -9,7 +9,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { Command, CommanderError } from "commander";
-import { intArg } from "../prover/cli-args";
+import { intArg } from "../prover/run/cli-args";
 import { devGenesis, depositNew } from "../prover/dev/fixtures";
 import { loadParams, type Params } from "../prover/state/params";
 import { genesisFileOf } from "../prover/service/genesis-file";

@@ -9,7 +9,7 @@
  */
 import fs from "node:fs";
 import { Command } from "commander";
-import { refuseRenamed, sharedOption, withVocabulary } from "../prover/cli-options";
+import { refuseRenamed, sharedOption, withVocabulary } from "../prover/run/cli-options";
 import { JsonRpcProvider } from "ethers";
 import { buildExitProofFromChain, exitProofToJson } from "../prover/chain/exit-proof";
 import { initCrypto } from "../prover/state/crypto";

@@ -13,7 +13,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { Command } from "commander";
-import { refuseRenamed, sharedOption, withVocabulary } from "../prover/cli-options";
+import { refuseRenamed, sharedOption, withVocabulary } from "../prover/run/cli-options";
 import { JsonRpcProvider, type Provider } from "ethers";
 import { RebuildError, rebuildState, type RebuildResult } from "../prover/chain/rebuild";
 import { stateSnapshot, type StateSnapshot } from "../prover/state/snapshot";

@@ -7,7 +7,7 @@
 import path from "node:path";
 import { Command } from "commander";
 import { REPO_ROOT } from "./lib/circom";
-import { BATCH_CIRCUIT, buildDir, loadParams } from "./lib/params";
+import { BATCH_CIRCUIT, buildDir, loadCircuitParams } from "./lib/params";
 import { setupCircuit } from "./lib/setup";
 
 async function main(): Promise<void> {
@@ -16,7 +16,7 @@ async function main(): Promise<void> {
     .option("--ptau <file>", "powers-of-tau file of a public ceremony (default: INSECURE dev ptau)")
     .parse()
     .opts<{ params: string; ptau?: string }>();
-  const params = loadParams(opts.params);
+  const params = loadCircuitParams(opts.params);
   const res = await setupCircuit({
     dir: buildDir(params),
     circuit: BATCH_CIRCUIT,

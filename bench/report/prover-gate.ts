@@ -7,7 +7,7 @@
  * fault, not a feature), so the bench wraps the engine's prover port in place.
  */
 import type { Engine } from "../../prover/service/engine";
-import type { ProverPort } from "../../prover/service/ports";
+import type { ProverPort } from "../../prover/pool/prover-port";
 
 /** Holds and releases the proofs of one engine, or slows each one down. */
 export interface ProverGate {

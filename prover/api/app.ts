@@ -8,97 +8,28 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
-import type { Logger } from "pino";
-import type { Config } from "../service/config";
-import type { LeadershipPort } from "../service/leadership";
-import type { ServiceMetrics } from "../service/metrics";
-import type { Sequencer } from "../service/sequencer";
-import type { SequencerIntake } from "../service/sequencer-intake";
-import { ApiKeys, presentedKey, type Role } from "./auth";
-import { checkRead, type ReadScope } from "./read-scope";
+import { ApiKeys, presentedKey } from "./auth";
+import { checkRead } from "./read-scope";
 import { ApiError, queueFull, toApiError } from "./errors";
 import { IdempotencyCache } from "./idempotency";
 import { withStoreTimeout } from "./store-timeout";
 import { documentStatuses } from "./openapi-statuses";
-import type { IdempotencyRecords } from "../store/records";
-import type { EnginePort, LedgerPort } from "./ports";
 import { pipelineStall, registerPipelineGauge } from "./pipeline-health";
 import { SHARED_SCHEMAS } from "./schemas";
+import { requireRole, type AppContext, type AppDeps } from "./context";
+import { CutTimer } from "../service/cut-timer";
+import { errorMessage } from "../errors/catalogue";
 import { healthRoutes } from "./routes/health";
 import { jobRoutes } from "./routes/jobs";
 import { opRoutes } from "./routes/ops";
 import { stateRoutes } from "./routes/state";
 import { riskRoutes } from "./routes/risk";
-import type { RiskSource } from "../risk/source";
 
-/** What `buildApp` needs. */
-export interface AppDeps {
-  readonly engine: EnginePort;
-  readonly ledger: LedgerPort;
-  /** Required in sequencer mode: the sequencer with its durable journal (its `sequencer` is the one the routes read). */
-  readonly intake?: SequencerIntake;
-  /** Set from `intake`. */
-  readonly sequencer?: Sequencer;
-  readonly config: Config;
-  readonly metrics: ServiceMetrics;
-  readonly logger: Logger;
-  /** The risk loop (GET /v1/risk…); without it those routes answer 404. */
-  readonly risk?: RiskSource;
-  /** Tick of the sequencer's batch-interval timer, ms (default: a tenth of the interval, at most 1 s). */
-  readonly tickMs?: number;
-  /** Many machines (`--store redis://…`): writes only on the leader; absent on one machine. */
-  readonly leadership?: LeadershipPort;
-  /** Durable answers of idempotent writes (the job store's records); absent: memory only. */
-  readonly records?: IdempotencyRecords;
-}
+// the context's types moved to context.ts; callers of buildApp name them from here
+export type { AppDeps, AppContext } from "./context";
 
-/** Shared by the route modules. */
-export interface AppContext extends AppDeps {
-  readonly keys: ApiKeys;
-  readonly idempotency: IdempotencyCache;
-  readonly lifecycle: { shuttingDown: boolean };
-  /** Throws PRV_ERR_QUEUE_FULL when the engine (plus cut batches not yet handed over) is full. */
-  checkCapacity(): Promise<void>;
-  /** Throws PRV_ERR_WRONG_MODE unless the service runs in `mode`. */
-  requireMode(mode: Config["mode"], what: string): void;
-}
-
-/** Route options `config` of a route that needs any valid API key. */
-export const WRITE = { write: true } as const;
-/** Route options `config` of a write route for the role (auth.ts). */
-export const writeAs = (role: Role) => ({ write: true, role }) as const;
-/** Route options `config` of a sequencer-mode write route for the role. */
-export const sequencerWrite = (role: Role) => ({ write: true, mode: "sequencer", role }) as const;
-/** Route options `config` of a batch-mode write route (the operator's). */
-export const BATCH_WRITE = { write: true, mode: "batch", role: "operator" } as const;
 /** Probes and metrics: never refused by the client rate limit (a scraper or balancer must not be locked out). */
 const RATE_LIMIT_EXEMPT = new Set(["/health", "/ready", "/metrics"]);
-
-declare module "fastify" {
-  interface FastifyContextConfig {
-    /** Needs an API key. */
-    write?: boolean;
-    /** The key must carry this role (PRV_ERR_FORBIDDEN otherwise). */
-    role?: Role;
-    /** Only in this mode (PRV_ERR_WRONG_MODE otherwise, before the body is read). */
-    mode?: "sequencer" | "batch";
-    /** A read of account data: who may, once reads are private (read-scope.ts). */
-    read?: ReadScope;
-    /** A read of the sequencer's memory, which only the leader has: a follower answers PRV_ERR_NOT_LEADER. */
-    leaderRead?: boolean;
-  }
-  interface FastifyRequest {
-    /** The roles of the presented API key (write routes, once checked). */
-    apiRoles?: ReadonlySet<Role>;
-  }
-}
-
-/** @throws ApiError PRV_ERR_FORBIDDEN when `roles` lacks `role` */
-export function requireRole(roles: ReadonlySet<Role>, role: Role, what: string): void {
-  if (!roles.has(role)) {
-    throw new ApiError("PRV_ERR_FORBIDDEN", `${what} needs an API key with the role ${role}; this key has ${[...roles].join(", ") || "no role"}`, { role, roles: [...roles].join(",") });
-  }
-}
 
 function routeLabel(req: FastifyRequest): string {
   return req.routeOptions.url ?? "unmatched";
@@ -132,7 +63,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       if (queued >= Math.min(c.maxQueued, config.maxQueue)) throw queueFull(queued, Math.min(c.maxQueued, config.maxQueue), config.retryAfter);
     },
     requireMode(mode, what) {
-      if (config.mode !== mode) throw new ApiError("PRV_ERR_WRONG_MODE", `${what} needs mode ${mode}; this service runs in mode ${config.mode}`, { mode: config.mode });
+      if (config.mode !== mode) throw new ApiError("PRV_ERR_WRONG_MODE", errorMessage("PRV_ERR_WRONG_MODE", { what, mode, actual: config.mode }), { mode: config.mode });
     },
   };
   sequencer?.onCut((batch) => metrics.opLatency.cut(batch));
@@ -221,17 +152,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.addHook("onClose", async () => {
     ctx.lifecycle.shuttingDown = true;
-    if (timer !== undefined) clearInterval(timer);
+    cuts?.stop();
     // every acknowledged op is in the journal already: this only stores what it can now
     await intake?.drainAll().catch((err: unknown) => log.error({ err }, "cut batches stay in the journal for the next start"));
   });
-  let timer: NodeJS.Timeout | undefined;
-  if (intake !== undefined) {
-    const every = deps.tickMs ?? Math.min(1000, Math.max(10, (config.batchInterval * 1000) / 10));
-    app.addHook("onReady", async () => {
-      timer = setInterval(() => void intake.tick(), every);
-      timer.unref();
-    });
-  }
+  // the sequencer's batch-cut timer (prover/service/cut-timer.ts) runs while the app is ready
+  const cuts = intake && new CutTimer(intake, deps.tickMs ?? CutTimer.tickFor(config.batchInterval));
+  if (cuts !== undefined) app.addHook("onReady", async () => cuts.start());
   return app;
 }

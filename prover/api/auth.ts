@@ -21,16 +21,8 @@
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 
-/** The roles a key may carry. */
-export const ROLES = ["trader", "operator", "oracle", "read-only"] as const;
-/** One of `ROLES`. */
-export type Role = (typeof ROLES)[number];
-/** The roles of an entry that is a bare digest. */
-export const BARE_KEY_ROLES: readonly Role[] = ["trader", "operator", "oracle"];
-
-const ROLE = `(?:${ROLES.join("|")})`;
-/** One `--api-key-hashes` entry: `[role[+role…][@account…]:]<sha256 hex>`. */
-export const KEY_ENTRY = new RegExp(`^(?:${ROLE}(?:\\+${ROLE})*(?:@(?:0|[1-9][0-9]{0,9}))*:)?[0-9a-f]{64}$`);
+export { ROLES, BARE_KEY_ROLES, KEY_ENTRY, type Role } from "../service/key-entry";
+import { ROLES, BARE_KEY_ROLES, KEY_ENTRY, type Role } from "../service/key-entry";
 
 /** The sha256 hex digest of an API key (what `--api-key-hashes` takes). */
 export function hashApiKey(key: string): string {

@@ -1,44 +1,26 @@
 /**
- * The error catalogue of the HTTP API, mirrored by the table in docs/api.md. Every
- * error answer has the body `{ statusCode, code, error, message, details? }`, where
- * `code` is one of `API_ERRORS` and `message` names the problem (the field, the
- * rule, the numbers).
+ * The HTTP API's errors: every error answer has the body `{ statusCode, code, error,
+ * message, details? }`, where `code` is a catalogue code with a status
+ * (prover/errors/catalogue.ts, listed in docs/api.md) and `message` names the problem
+ * (the field, the rule, the numbers). This file maps what the rest throws onto them.
  */
-import { BatchFormatError } from "../service/serialize";
+import { BatchFormatError } from "../codec/batch-codec";
 import { RuleError } from "../state/errors";
+import { ERRORS, STATUS_TITLES, errorMessage, isHttpErrorCode, type HttpErrorCode } from "../errors/catalogue";
+import { CodedError } from "../errors/coded-error";
 
-/** Code → HTTP status and a short title. */
-export const API_ERRORS = {
-  PRV_ERR_VALIDATION: [400, "Bad Request"], // the body, params, query or headers fail the route's JSON schema, or the body fails the batch codec (details.field)
-  PRV_ERR_BAD_JSON: [400, "Bad Request"], // the body is not JSON
-  PRV_ERR_BAD_VALUE: [400, "Bad Request"], // a value passes the schema but cannot be used (e.g. account index outside the tree)
-  PRV_ERR_UNAUTHORIZED: [401, "Unauthorized"], // a write route without a valid API key
-  PRV_ERR_FORBIDDEN: [403, "Forbidden"], // the API key is valid but lacks the route's role (details.role, details.roles)
-  PRV_ERR_L1_QUEUE_ONLY: [403, "Forbidden"], // sequencer: deposits and forced withdrawals come only from the L1 priority queue, never from the API
-  PRV_ERR_NOT_FOUND: [404, "Not Found"], // no such route
-  PRV_ERR_JOB_NOT_FOUND: [404, "Not Found"], // no job with that id
-  PRV_ERR_JOB_FINAL: [409, "Conflict"], // cancel of a job that is confirmed
-  PRV_ERR_CANCEL_REFUSED: [409, "Conflict"], // the engine refuses the cancel: the job is submitting, or its batch is not the newest
-  PRV_ERR_JOB_STATE_CONFLICT: [409, "Conflict"], // the job changed state while the request ran; read it again
-  PRV_ERR_PROOF_NOT_READY: [409, "Conflict"], // proof download before the job has a proof
-  PRV_ERR_WRONG_MODE: [409, "Conflict"], // a route of the other mode (sequencer vs batch)
-  PRV_ERR_NO_ORACLE_HEADER: [409, "Conflict"], // an op needs an oracle header for the next batch and there is none
-  PRV_ERR_ORACLE_DRIFT: [422, "Unprocessable Entity"], // an oracle header's timestamp is later than now + --max-oracle-drift (the contract would refuse its batch)
-  PRV_ERR_BODY_TOO_LARGE: [413, "Payload Too Large"], // the body is over --body-limit
-  PRV_ERR_UNSUPPORTED_MEDIA: [415, "Unsupported Media Type"], // a body that is not application/json
-  PRV_ERR_RULE: [422, "Unprocessable Entity"], // the reference rules refuse the op or batch (details.rule names the rule, details.op the op type)
-  PRV_ERR_IDEMPOTENCY_MISMATCH: [422, "Unprocessable Entity"], // an Idempotency-Key reused with a different body
-  PRV_ERR_QUEUE_FULL: [429, "Too Many Requests"], // the job queue is full; Retry-After says when to retry
-  PRV_ERR_BOOK_FULL: [429, "Too Many Requests"], // sequencer: the order book holds --max-resting-orders; Retry-After
-  PRV_ERR_RATE_LIMITED: [429, "Too Many Requests"], // too many requests from this client; Retry-After
-  PRV_ERR_INTERNAL: [500, "Internal Server Error"], // a bug; logged with the request id
-  PRV_ERR_NOT_READY: [503, "Service Unavailable"], // readiness: the engine is not ready or the service is shutting down
-  PRV_ERR_STORE_UNAVAILABLE: [503, "Service Unavailable"], // the job store (Redis) did not answer within --store-timeout; Retry-After
-  PRV_ERR_NOT_LEADER: [503, "Service Unavailable"], // many machines: this process is a follower; details.leader names the leader to write to (empty while none is elected)
-} as const;
+/**
+ * Code → HTTP status and a short title: the catalogue's codes that have a status
+ * (prover/errors/catalogue.ts is the one list; this is its view for the HTTP layer).
+ */
+export const API_ERRORS = Object.fromEntries(
+  Object.entries(ERRORS)
+    .filter(([, spec]) => spec.status !== null)
+    .map(([code, spec]) => [code, [spec.status, STATUS_TITLES[spec.status as number]] as const]),
+) as Readonly<Record<HttpErrorCode, readonly [number, string]>>;
 
 /** One code of the catalogue. */
-export type ApiErrorCode = keyof typeof API_ERRORS;
+export type ApiErrorCode = HttpErrorCode;
 
 /** The JSON body of every error answer. */
 export interface ApiErrorBody {
@@ -50,17 +32,15 @@ export interface ApiErrorBody {
 }
 
 /** An error the API answers with its catalogue status. */
-export class ApiError extends Error {
-  readonly code: ApiErrorCode;
+export class ApiError extends CodedError<ApiErrorCode> {
   readonly statusCode: number;
   readonly details?: Record<string, string | number | boolean>;
   /** Extra response headers (e.g. `Retry-After`). */
   readonly headers: Record<string, string>;
 
   constructor(code: ApiErrorCode, message: string, details?: Record<string, string | number | boolean>, headers: Record<string, string> = {}) {
-    super(message);
+    super(code, message);
     this.name = "ApiError";
-    this.code = code;
     this.statusCode = API_ERRORS[code][0];
     this.details = details;
     this.headers = headers;
@@ -92,7 +72,7 @@ export function formatError(e: BatchFormatError): ApiError {
 
 /** `PRV_ERR_QUEUE_FULL` with `Retry-After` in seconds. */
 export function queueFull(queued: number, maxQueued: number, retryAfterS: number): ApiError {
-  return new ApiError("PRV_ERR_QUEUE_FULL", `job queue is full: ${queued} unfinished jobs, limit ${maxQueued}`, { queued, maxQueued }, { "retry-after": String(retryAfterS) });
+  return new ApiError("PRV_ERR_QUEUE_FULL", errorMessage("PRV_ERR_QUEUE_FULL", { queued, maxQueued }), { queued, maxQueued }, { "retry-after": String(retryAfterS) });
 }
 
 /** True for the engine's queue-full error (by `code` or `name`, so the engine need not import this file). */
@@ -110,22 +90,22 @@ export function fromFastifyError(e: { code?: string; statusCode?: number; messag
   }
   switch (e.code) {
     case "FST_ERR_CTP_BODY_TOO_LARGE":
-      return new ApiError("PRV_ERR_BODY_TOO_LARGE", `request body is too large: ${e.message}`);
+      return new ApiError("PRV_ERR_BODY_TOO_LARGE", errorMessage("PRV_ERR_BODY_TOO_LARGE", { detail: e.message }));
     case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
-      return new ApiError("PRV_ERR_UNSUPPORTED_MEDIA", `${e.message}; send application/json`);
+      return new ApiError("PRV_ERR_UNSUPPORTED_MEDIA", errorMessage("PRV_ERR_UNSUPPORTED_MEDIA", { detail: e.message }));
     case "FST_ERR_CTP_INVALID_JSON_BODY":
     case "FST_ERR_CTP_EMPTY_JSON_BODY":
     case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
-      return new ApiError("PRV_ERR_BAD_JSON", `request body is not valid JSON: ${e.message}`);
+      return new ApiError("PRV_ERR_BAD_JSON", errorMessage("PRV_ERR_BAD_JSON", { detail: e.message }));
   }
   if (e.statusCode === 429) return new ApiError("PRV_ERR_RATE_LIMITED", e.message);
   if (e instanceof SyntaxError || (e as { name?: string }).name === "SyntaxError") {
-    return new ApiError("PRV_ERR_BAD_JSON", `request body is not valid JSON: ${e.message}`);
+    return new ApiError("PRV_ERR_BAD_JSON", errorMessage("PRV_ERR_BAD_JSON", { detail: e.message }));
   }
   if (e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500) {
     return new ApiError("PRV_ERR_VALIDATION", e.message);
   }
-  return new ApiError("PRV_ERR_INTERNAL", "internal error");
+  return new ApiError("PRV_ERR_INTERNAL", errorMessage("PRV_ERR_INTERNAL"));
 }
 
 /**
@@ -141,8 +121,8 @@ export function toApiError(e: unknown, retryAfterS = 1): ApiError {
   if (e instanceof Error && typeof code === "string") {
     // the engine's and the store's errors carry catalogue codes
     if (code === "PRV_ERR_IDEMPOTENCY_KEY_REUSED") return new ApiError("PRV_ERR_IDEMPOTENCY_MISMATCH", e.message);
-    if (code !== "PRV_ERR_INTERNAL" && Object.prototype.hasOwnProperty.call(API_ERRORS, code)) return new ApiError(code as ApiErrorCode, e.message);
+    if (code !== "PRV_ERR_INTERNAL" && isHttpErrorCode(code)) return new ApiError(code, e.message);
   }
   if (e instanceof Error) return fromFastifyError(e as Error & { code?: string; statusCode?: number });
-  return new ApiError("PRV_ERR_INTERNAL", "internal error");
+  return new ApiError("PRV_ERR_INTERNAL", errorMessage("PRV_ERR_INTERNAL"));
 }

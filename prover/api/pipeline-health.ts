@@ -8,7 +8,7 @@
  */
 import { Gauge, type Registry } from "prom-client";
 import type { SequencerIntake } from "../service/sequencer-intake";
-import type { EnginePort } from "./ports";
+import type { EnginePort } from "../service/engine-port";
 
 /** Why the pipeline is stuck, or undefined when it is not. */
 export async function pipelineStall(engine: EnginePort, intake: SequencerIntake | undefined): Promise<string | undefined> {

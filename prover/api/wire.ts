@@ -1,6 +1,6 @@
 /**
  * JSON ↔ reference-rule values for the API. The batch codec itself lives in ONE
- * place, prover/service/serialize.ts (the job store and the ledger use it too); this
+ * place, prover/codec/batch-codec.ts (the job store and the ledger use it too); this
  * module re-exports it under the API's names and adds what only the API shows
  * (accounts, Merkle proofs, jobs) and the body of `POST /v1/ops`.
  *
@@ -39,8 +39,9 @@ import {
   type SerializedSettleOp,
   type SerializedSignedOrder,
   type SerializedWithdrawOp,
-} from "../service/serialize";
-import type { AccountProof, Job } from "./ports";
+} from "../codec/batch-codec";
+import type { AccountProof, Job } from "../service/engine-port";
+import type { JobView } from "./wire-types";
 
 export { BatchFormatError };
 export type SignedOrderJson = SerializedSignedOrder;
@@ -144,7 +145,7 @@ export function encodeAccountProof(p: AccountProof): Record<string, unknown> {
 }
 
 /** A job as the API shows it: without the proof itself (see the proof route). */
-export function jobView(j: Job): Record<string, unknown> {
+export function jobView(j: Job): JobView {
   const { proof, publicSignals, ...rest } = j;
   void publicSignals;
   return { ...rest, hasProof: proof !== undefined };

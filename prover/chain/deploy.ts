@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { ContractFactory, type Addressable, type BaseContract, type BytesLike, type ContractRunner, type InterfaceAbi, type Signer } from "ethers";
 import type { Params } from "../state/params";
 import { FIELD_MODULUS, layoutFor } from "../state/layout";
-import { packagePath } from "../package-root";
+import { packagePath } from "../package/root";
 
 // circomlibjs ships no types.
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -2,6 +2,7 @@
  * Errors of the fallback prover (`zksettle fallback`). Each has a stable PRV_ERR_*
  * `code` (docs/api.md's catalogue) and names what was wrong.
  */
+import { CodedError } from "../errors/coded-error";
 
 /** Codes of the fallback prover's errors. */
 export type FallbackErrorCode =
@@ -15,13 +16,13 @@ export type FallbackErrorCode =
   | "PRV_ERR_FALLBACK_REFUSED";
 
 /** An error of the fallback prover with its code. */
-export class FallbackError extends Error {
+export class FallbackError extends CodedError<FallbackErrorCode> {
   constructor(
-    readonly code: FallbackErrorCode,
+    code: FallbackErrorCode,
     message: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(code, message, options);
     this.name = "FallbackError";
   }
 }

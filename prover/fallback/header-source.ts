@@ -10,7 +10,7 @@ import { publicKey } from "../state/crypto";
 import { markPrices } from "../state/global";
 import type { State } from "../state/state";
 import type { BatchHeader } from "../state/trace";
-import { parseHeader } from "../service/serialize";
+import { parseHeader } from "../codec/batch-codec";
 import { INSECURE_DEV_ORACLE_KEYS, signedHeader } from "../dev/fixtures";
 import { FallbackError, StaleHeaderError } from "./errors";
 

@@ -19,8 +19,8 @@
 import { Contract, Interface, type Provider, type Signer } from "ethers";
 import { rebuildState, type RebuildResult } from "../chain/rebuild";
 import { applyBatch } from "../state/batch";
-import { buildBatchInput } from "../witness/batch-input";
-import { batchOnChain } from "../witness/batch-data";
+import { buildBatchInput } from "../circuit-input/batch-input";
+import { batchOnChain } from "../circuit-input/batch-data";
 import { FallbackError, StaleHeaderError } from "./errors";
 import type { HeaderSource } from "./header-source";
 import { planFallbackBatch } from "./plan";

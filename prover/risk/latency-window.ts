@@ -175,7 +175,7 @@ export function sumStages(stages: Readonly<Record<LatencyStage, Quantiles>>): Ti
 }
 
 /**
- * The service's job stages (prover/api/ports.ts `stageMs`) folded into latency stages:
+ * The service's job stages (prover/service/engine-port.ts `stageMs`) folded into latency stages:
  * the proof itself (witness, proving, verifying) counts as `proving`; the engine's
  * `submitting` covers submission, inclusion and confirmations at once, so it is returned
  * as `submission` only when the chain-side split (`chainSample`) is not recorded too.

@@ -12,7 +12,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { Logger } from "pino";
 import { ProverPool } from "../pool/prover-pool";
-import { RemoteProver } from "../queue/remote-prover";
+import { RemoteProver } from "../remote/remote-prover";
 import type { JobStore } from "../store/job-store";
 import { RedisJobStore } from "../store/redis-store";
 import { SqliteJobStore } from "../store/sqlite-store";
@@ -21,7 +21,7 @@ import type { ServiceRecords } from "../store/records";
 import { RedisRecords } from "../store/redis-records";
 import { SqliteRecords } from "../store/sqlite-records";
 import { parseStore, type Config } from "./config";
-import type { ProverPort } from "./ports";
+import type { ProverPort } from "../pool/prover-port";
 
 /** A problem found at start; the CLI prints it and exits 2. */
 export class StartupError extends Error {

@@ -1,5 +1,5 @@
 /**
- * The engine's `Submitter` port (ports.ts) on the chain submitter of
+ * The engine's `SubmitPort` (submitter-port.ts) on the chain submitter of
  * prover/chain/submitter.ts:
  *
  * - Batch numbers are the job's (1-based); the chain submitter maps them to the
@@ -24,7 +24,7 @@ import { awaitConfirmations } from "../chain/tx-lookup";
 import { JobConflictError, type Job, type JobStore } from "../store/job-store";
 import { toSolidityCalldata, type Groth16Proof } from "../zk/prover";
 import { BatchRefusedError } from "./engine-errors";
-import type { SubmitReceipt, Submitter } from "./ports";
+import type { SubmitPort, SubmitReceipt } from "./submitter-port";
 
 /** How a restarted service treats a transaction it sent before the crash. */
 export interface ChainAdapterOptions {
@@ -68,7 +68,7 @@ export function recordSubmitterEvents(store: JobStore, log: Logger): (e: Submitt
   };
 }
 
-export class ChainAdapter implements Submitter {
+export class ChainAdapter implements SubmitPort {
   constructor(private readonly o: ChainAdapterOptions) {}
 
   isFinalized(batchNumber: number, newStateRoot: bigint): Promise<boolean> {

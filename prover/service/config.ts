@@ -7,8 +7,8 @@
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import os from "node:os";
-import { KEY_ENTRY } from "../api/auth";
-import { packagePath } from "../package-root";
+import { KEY_ENTRY } from "./key-entry";
+import { packagePath } from "../package/root";
 
 type Kind = "int" | "number" | "string" | "bool" | "list";
 

@@ -1,22 +1,22 @@
 /** Errors of the job engine, each with a code of the PRV_ERR_* catalogue. */
+import { errorMessage } from "../errors/catalogue";
+import { CodedError } from "../errors/coded-error";
 
 /** Too many unfinished jobs: the caller should retry later (HTTP 429). */
-export class QueueFullError extends Error {
-  readonly code = "PRV_ERR_QUEUE_FULL";
+export class QueueFullError extends CodedError<"PRV_ERR_QUEUE_FULL"> {
   constructor(
     readonly queued: number,
     readonly maxQueued: number,
   ) {
-    super(`job queue is full: ${queued} unfinished jobs, limit ${maxQueued}`);
+    super("PRV_ERR_QUEUE_FULL", errorMessage("PRV_ERR_QUEUE_FULL", { queued, maxQueued }));
     this.name = "QueueFullError";
   }
 }
 
 /** The engine is closing or was not started with `resume()`. */
-export class EngineNotReadyError extends Error {
-  readonly code = "PRV_ERR_NOT_READY";
+export class EngineNotReadyError extends CodedError<"PRV_ERR_NOT_READY"> {
   constructor(why: string) {
-    super(`the job engine is not taking work: ${why}`);
+    super("PRV_ERR_NOT_READY", `the job engine is not taking work: ${why}`);
     this.name = "EngineNotReadyError";
   }
 }
@@ -26,30 +26,28 @@ export class EngineNotReadyError extends Error {
  * PRV_ERR_CANCEL_REFUSED for a job whose proof may be on its way to the chain
  * (`submitting`) or whose batch is not the newest (later batches build on its state).
  */
-export class CancelRefusedError extends Error {
+export class CancelRefusedError extends CodedError<"PRV_ERR_JOB_FINAL" | "PRV_ERR_CANCEL_REFUSED"> {
   constructor(
-    readonly code: "PRV_ERR_JOB_FINAL" | "PRV_ERR_CANCEL_REFUSED",
+    code: "PRV_ERR_JOB_FINAL" | "PRV_ERR_CANCEL_REFUSED",
     message: string,
   ) {
-    super(message);
+    super(code, message);
     this.name = "CancelRefusedError";
   }
 }
 
 /** A retry of a job that has not failed. */
-export class RetryRefusedError extends Error {
-  readonly code = "PRV_ERR_RETRY_REFUSED";
+export class RetryRefusedError extends CodedError<"PRV_ERR_RETRY_REFUSED"> {
   constructor(message: string) {
-    super(message);
+    super("PRV_ERR_RETRY_REFUSED", message);
     this.name = "RetryRefusedError";
   }
 }
 
 /** The worker's proof does not verify, or proves another inputHash than the job's. */
-export class ProofInvalidError extends Error {
-  readonly code = "PRV_ERR_PROOF_INVALID";
+export class ProofInvalidError extends CodedError<"PRV_ERR_PROOF_INVALID"> {
   constructor(message: string) {
-    super(message);
+    super("PRV_ERR_PROOF_INVALID", message);
     this.name = "ProofInvalidError";
   }
 }
@@ -58,10 +56,9 @@ export class ProofInvalidError extends Error {
  * The engine stood down (its process lost the leader lease): it writes no job state
  * any more. Callers of the API see PRV_ERR_NOT_LEADER before they get here.
  */
-export class EngineFencedError extends Error {
-  readonly code = "PRV_ERR_NOT_LEADER";
+export class EngineFencedError extends CodedError<"PRV_ERR_NOT_LEADER"> {
   constructor() {
-    super("this process is no longer the leader: it changes no job");
+    super("PRV_ERR_NOT_LEADER", "this process is no longer the leader: it changes no job");
     this.name = "EngineFencedError";
   }
 }
@@ -71,10 +68,9 @@ export class EngineFencedError extends Error {
  * `refusesForGood`): the engine takes it and every later batch out of the ledger and
  * the sequencer rebases, instead of retrying it.
  */
-export class BatchRefusedError extends Error {
-  readonly code = "PRV_ERR_BATCH_REFUSED";
+export class BatchRefusedError extends CodedError<"PRV_ERR_BATCH_REFUSED"> {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super("PRV_ERR_BATCH_REFUSED", message, options);
     this.name = "BatchRefusedError";
   }
 }

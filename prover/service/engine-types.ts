@@ -3,7 +3,8 @@ import type { Params } from "../state/params";
 import type { Job, JobState, JobStore } from "../store/job-store";
 import type { VerificationKey } from "../zk/prover";
 import type { Ledger } from "./ledger";
-import type { ProverPort, ProverWorker, Submitter } from "./ports";
+import type { SubmitPort } from "./submitter-port";
+import type { ProverPort, ProverWorker } from "../pool/prover-port";
 import type { RetryDelays } from "./engine-retry";
 
 /** Options of `Engine`. */
@@ -11,7 +12,7 @@ export interface EngineOptions {
   readonly store: JobStore;
   readonly ledger: Ledger;
   readonly pool: ProverPort;
-  readonly submitter: Submitter;
+  readonly submitter: SubmitPort;
   /** Build folder of the circuit (`build/<params>/`). */
   readonly circuitDir: string;
   readonly vkey: VerificationKey;
@@ -43,7 +44,7 @@ export interface Capacity {
   readonly busy: number;
   /** The prover backend of the local threads (native or snarkjs). */
   readonly backend?: string;
-  /** The remote workers, when the pool is remote (prover/queue). */
+  /** The remote workers, when the pool is remote (prover/remote). */
   readonly provers?: readonly ProverWorker[];
 }
 

@@ -35,7 +35,7 @@
  * the second guard) and `submitInOrder` (one submission at a time, lowest batch first).
  */
 import { EventEmitter } from "node:events";
-import { buildBatchInput } from "../witness/batch-input";
+import { buildBatchInput } from "../circuit-input/batch-input";
 import type { Batch } from "../state/batch";
 import { terminateCurves, verify } from "../zk/prover";
 import { JobConflictError, PROVING_STATES, StoreFencedError, type Job, type JobPatch, type JobState } from "../store/job-store";

@@ -24,12 +24,12 @@ import { genesis } from "../state/genesis";
 import type { Params } from "../state/params";
 import type { State } from "../state/state";
 import { devGenesis } from "../dev/fixtures";
+import { CodedError } from "../errors/coded-error";
 
 /** A genesis file (or flag combination) that cannot be used; `problems` lists each. */
-export class GenesisError extends Error {
-  readonly code = "PRV_ERR_GENESIS";
+export class GenesisError extends CodedError<"PRV_ERR_GENESIS"> {
   constructor(readonly problems: readonly string[]) {
-    super(`genesis:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    super("PRV_ERR_GENESIS", `genesis:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
     this.name = "GenesisError";
   }
 }

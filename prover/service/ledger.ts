@@ -20,9 +20,10 @@ import { applyBatch, type Batch } from "../state/batch";
 import type { Account } from "../state/account";
 import type { State } from "../state/state";
 import type { BatchTrace } from "../state/trace";
-import { batchOnChain } from "../witness/batch-data";
+import { batchOnChain } from "../circuit-input/batch-data";
 import { JobConflictError, PROVING_STATES, type Job, type JobPatch, type JobState, type JobStore } from "../store/job-store";
-import { parseBatch, serializeBatch } from "./serialize";
+import { parseBatch, serializeBatch } from "../codec/batch-codec";
+import { CodedError } from "../errors/coded-error";
 
 /** A Merkle proof of one account leaf against the ledger's state. */
 export interface AccountProof {
@@ -44,14 +45,13 @@ export interface AccountProof {
 const breathe = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** The stored ledger does not replay to the roots it recorded (or a batch is refused now). */
-export class LedgerReplayError extends Error {
-  readonly code = "PRV_ERR_LEDGER_REPLAY";
+export class LedgerReplayError extends CodedError<"PRV_ERR_LEDGER_REPLAY"> {
   constructor(
     readonly batchNumber: number,
     message: string,
     options?: { cause?: unknown },
   ) {
-    super(`ledger batch ${batchNumber}: ${message}`, options);
+    super("PRV_ERR_LEDGER_REPLAY", `ledger batch ${batchNumber}: ${message}`, options);
     this.name = "LedgerReplayError";
   }
 }

@@ -5,8 +5,8 @@
  * from the sources given to `bind`.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import type { Capacity, JobState } from "../api/ports";
-import { JOB_STATES } from "../api/ports";
+import type { Capacity, JobState } from "./engine-port";
+import { JOB_STATES } from "./engine-port";
 import { OpLatency } from "./op-latency";
 
 /** What the scrape-time gauges read. */

@@ -10,7 +10,7 @@ import type { Batch } from "../state/batch";
 import type { Job } from "../store/job-store";
 import type { Engine } from "./engine";
 import type { SequencerIntake } from "./sequencer-intake";
-import { parseBatch } from "./serialize";
+import { parseBatch } from "../codec/batch-codec";
 
 /** Why the ops of `dropped` are re-applied (the reason a rejected op's status carries). */
 export function rewindReason(dropped: readonly Job[]): string {

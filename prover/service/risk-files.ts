@@ -7,12 +7,12 @@ import fs from "node:fs";
 import path from "node:path";
 import { parseRiskConfig, type RiskConfig } from "../risk/controls";
 import { NO_OVERRIDES, replayOverrides, type AuditEntry, type Overrides } from "../risk/overrides";
+import { CodedError } from "../errors/coded-error";
 
 /** A persisted override log that cannot be replayed. */
-export class RiskOverridesFileError extends Error {
-  readonly code = "PRV_ERR_RISK_OVERRIDES_FILE";
+export class RiskOverridesFileError extends CodedError<"PRV_ERR_RISK_OVERRIDES_FILE"> {
   constructor(file: string, why: string) {
-    super(`risk overrides file ${file}: ${why}`);
+    super("PRV_ERR_RISK_OVERRIDES_FILE", `risk overrides file ${file}: ${why}`);
     this.name = "RiskOverridesFileError";
   }
 }

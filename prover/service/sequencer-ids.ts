@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import type { Batch, Op } from "../state/batch";
 import type { DepositEntry } from "../state/ops/deposit";
 import { OrderBook } from "./sequencer-book";
-import { serializeDeposit, serializeOp } from "./serialize";
+import { serializeDeposit, serializeOp } from "../codec/batch-codec";
 
 /** What became of an acknowledged op that is neither resting nor waiting in a batch. */
 export type OpFate =

@@ -28,7 +28,7 @@ import type { SequencerJournal } from "../store/journal";
 import type { HeldBatch, Sequencer, SequencerChanges } from "./sequencer";
 import type { RestingOrder } from "./sequencer-book";
 import type { OpFate } from "./sequencer-ids";
-import { parseBatch, parseOrder, serializeBatch, serializeOrder, type SerializedBatch, type SerializedSignedOrder } from "./serialize";
+import { parseBatch, parseOrder, serializeBatch, serializeOrder, type SerializedBatch, type SerializedSignedOrder } from "../codec/batch-codec";
 
 /** What the intake needs of the engine and the ledger. */
 export interface IntakePorts {

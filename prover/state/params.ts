@@ -68,7 +68,7 @@ export function checkParams(raw: Record<string, unknown>): Params {
 
 /**
  * This package's root, by Node's self-reference of a package by its own name (package.json
- * `exports` has "./package.json"). Not prover/package-root.ts: state/ imports nothing
+ * `exports` has "./package.json"). Not prover/package/root.ts: state/ imports nothing
  * of zksettle outside itself (docs/architecture.md, "Layering").
  */
 function ownPackageRoot(): string {

@@ -5,55 +5,21 @@
  * (redis-store.ts, for many machines); both pass test/prover/store/job-store.suite.ts.
  */
 import type { Groth16Proof } from "../zk/snarkjs";
-import type { SerializedBatch } from "../service/serialize";
+import type { SerializedBatch } from "../codec/batch-codec";
+import { CodedError } from "../errors/coded-error";
+import type { JobError, JobRecord, JobState } from "./job-states";
 
-/** The stages of a job, in pipeline order, then the two other ends. */
-export const JOB_STATES = ["queued", "witness", "proving", "verifying", "submitting", "confirmed", "failed", "cancelled"] as const;
-/** One of `JOB_STATES`. */
-export type JobState = (typeof JOB_STATES)[number];
-/** States a job never leaves. */
-export const FINAL_STATES: readonly JobState[] = ["confirmed", "failed", "cancelled"];
-/** States in which a job's proof is being made (a crash there means: prove again). */
-export const PROVING_STATES: readonly JobState[] = ["witness", "proving", "verifying"];
+// the states and the plain fields are in job-states.ts (the dashboard imports them)
+export { JOB_STATES, FINAL_STATES, PROVING_STATES, type JobState, type JobError, type JobRecord } from "./job-states";
 
-/** Why a job failed, with a code from the PRV_ERR_* catalogue. */
-export interface JobError {
-  readonly code: string;
-  readonly message: string;
-}
-
-/** A job proves and finalizes one batch. */
-export interface Job {
-  /** uuid */
-  readonly id: string;
-  /** 1-based; submission follows this order. */
-  readonly batchNumber: number;
-  readonly state: JobState;
-  /** 0..1 within the pipeline. */
-  readonly progress: number;
-  /** Proving attempts started. */
-  readonly attempts: number;
-  readonly idempotencyKey?: string;
+/** A job proves and finalizes one batch: the record plus its batch and, once made, its proof. */
+export interface Job extends JobRecord {
   /** Header, ops, deposits (JSON, bigints as decimal strings). */
   readonly batch: SerializedBatch;
   /** The `data` argument of `submitBatch`, 0x-hex (fixed when the batch is cut). */
   readonly batchData: string;
-  /** Decimal strings. */
-  readonly oldStateRoot: string;
-  readonly newStateRoot: string;
-  readonly inputHash: string;
   readonly proof?: Groth16Proof;
   readonly publicSignals?: string[];
-  readonly txHash?: string;
-  readonly blockNumber?: number;
-  /** Decimal string. */
-  readonly gasUsed?: string;
-  readonly error?: JobError;
-  /** ms since epoch */
-  readonly createdAt: number;
-  readonly updatedAt: number;
-  /** Time spent per stage, ms. */
-  readonly stageMs: Partial<Record<JobState, number>>;
 }
 
 /** What a new job needs; the store adds id (unless given), state `queued` and times. */
@@ -110,10 +76,9 @@ export type StoreErrorCode =
   | "PRV_ERR_NOT_NEWEST_BATCH";
 
 /** No job has this id. */
-export class JobNotFoundError extends Error {
-  readonly code: StoreErrorCode = "PRV_ERR_JOB_NOT_FOUND";
+export class JobNotFoundError extends CodedError<"PRV_ERR_JOB_NOT_FOUND"> {
   constructor(readonly id: string) {
-    super(`no job ${id}`);
+    super("PRV_ERR_JOB_NOT_FOUND", `no job ${id}`);
     this.name = "JobNotFoundError";
   }
 }
@@ -123,13 +88,13 @@ export class JobNotFoundError extends Error {
  * state, an idempotency key or batch number that is taken, a cancel of a batch that is
  * not the newest. `current` is the stored job it conflicts with.
  */
-export class JobConflictError extends Error {
+export class JobConflictError extends CodedError<Exclude<StoreErrorCode, "PRV_ERR_JOB_NOT_FOUND">> {
   constructor(
-    readonly code: Exclude<StoreErrorCode, "PRV_ERR_JOB_NOT_FOUND">,
+    code: Exclude<StoreErrorCode, "PRV_ERR_JOB_NOT_FOUND">,
     message: string,
     readonly current?: Job,
   ) {
-    super(message);
+    super(code, message);
     this.name = "JobConflictError";
   }
 }
@@ -143,10 +108,9 @@ export class JobConflictError extends Error {
  * A write from a process that no longer holds the leader lease (jobs in Redis, with a
  * fence: redis-store.ts). Nothing was written.
  */
-export class StoreFencedError extends Error {
-  readonly code = "PRV_ERR_NOT_LEADER";
+export class StoreFencedError extends CodedError<"PRV_ERR_NOT_LEADER"> {
   constructor(readonly owner: string) {
-    super(`${owner} no longer holds the leader lease: the job store refused the write`);
+    super("PRV_ERR_NOT_LEADER", `${owner} no longer holds the leader lease: the job store refused the write`);
     this.name = "StoreFencedError";
   }
 }

@@ -14,7 +14,7 @@
  */
 import { randomUUID } from "node:crypto";
 import Redis from "ioredis";
-import type { SerializedBatch } from "../service/serialize";
+import type { SerializedBatch } from "../codec/batch-codec";
 import type { Groth16Proof } from "../zk/snarkjs";
 import {
   JOB_STATES,

@@ -9,7 +9,7 @@ import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
-import type { SerializedBatch } from "../service/serialize";
+import type { SerializedBatch } from "../codec/batch-codec";
 import type { Groth16Proof } from "../zk/snarkjs";
 import {
   JOB_STATES,

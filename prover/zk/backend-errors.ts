@@ -3,19 +3,20 @@
  * sends its code as the message prefix (`CODE: text`, native/src/error.rs); `fromNative`
  * turns that back into a BackendError.
  */
+import { CodedError } from "../errors/coded-error";
 
 /** Codes of the backends' errors. */
 export type BackendErrorCode = "PRV_ERR_BACKEND_UNAVAILABLE" | "PRV_ERR_ZKEY" | "PRV_ERR_CIRCUIT_MISMATCH" | "PRV_ERR_WITNESS" | "PRV_ERR_PROVE";
 
 const CODES: readonly BackendErrorCode[] = ["PRV_ERR_BACKEND_UNAVAILABLE", "PRV_ERR_ZKEY", "PRV_ERR_CIRCUIT_MISMATCH", "PRV_ERR_WITNESS", "PRV_ERR_PROVE"];
 
-export class BackendError extends Error {
+export class BackendError extends CodedError<BackendErrorCode> {
   constructor(
-    readonly code: BackendErrorCode,
+    code: BackendErrorCode,
     message: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(code, message, options);
     this.name = "BackendError";
   }
 

@@ -13,7 +13,7 @@ import type { Groth16Proof } from "./snarkjs";
 
 /**
  * Where `npm run build:native` puts the addon: native/ of the package root, found by
- * Node's self-reference of the package by its name (not prover/package-root.ts: zk/
+ * Node's self-reference of the package by its name (not prover/package/root.ts: zk/
  * imports nothing of zksettle; docs/architecture.md, "Layering").
  */
 export const NATIVE_ADDON = path.join(path.dirname(require.resolve("zksettle/package.json")), "native", "zksettle_native.node");

@@ -8,9 +8,9 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { withSpinner } from "./progress";
-import { packageRoot } from "../../prover/package-root";
+import { packageRoot } from "../../prover/package/root";
 
-/** The repository (package) root: one answer for prover/ and scripts/ (prover/package-root.ts). */
+/** The repository (package) root: one answer for prover/ and scripts/ (prover/package/root.ts). */
 export const REPO_ROOT = packageRoot();
 const CIRCOM2 = path.join(REPO_ROOT, "node_modules", ".bin", "circom2");
 

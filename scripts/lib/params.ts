@@ -16,9 +16,10 @@ const ARG_ORDER = ["accountDepth", "positionSlots", "markets", "scenarios", "bat
 
 /**
  * Reads `ci`, `prod` (from circuits/params/) or a path to a JSON file, checked against
- * the bounds of protocol.md section 1 (prover/state/params.ts).
+ * the bounds of protocol.md section 1 (prover/state/params.ts). Named apart from that
+ * file's `loadParams` (the rules' Params): this one is the circuit build's arguments.
  */
-export function loadParams(nameOrFile: string): CircuitParams {
+export function loadCircuitParams(nameOrFile: string): CircuitParams {
   const file = /^[A-Za-z0-9_-]+$/.test(nameOrFile) ? path.join(REPO_ROOT, "circuits", "params", `${nameOrFile}.json`) : path.resolve(nameOrFile);
   if (!fs.existsSync(file)) throw new Error(`no parameter set ${nameOrFile} (looked for ${file})`);
   const raw = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;

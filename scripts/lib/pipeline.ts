@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { compileCircuit, REPO_ROOT, type CompiledCircuit } from "./circom";
-import { BATCH_CIRCUIT, batchMainSource, buildDir, loadParams, type CircuitParams } from "./params";
+import { BATCH_CIRCUIT, batchMainSource, buildDir, loadCircuitParams, type CircuitParams } from "./params";
 import { buildNative, type NativeBuild } from "./native-build";
 import { setupCircuit, type SetupResult } from "./setup";
 import { withSpinner } from "./progress";
@@ -68,7 +68,7 @@ export interface Built {
  * @param ptau - a ceremony file; omitted, the INSECURE dev ptau
  */
 export async function ensureBuilt(paramsName: string, ptau?: string): Promise<Built> {
-  const params = loadParams(paramsName);
+  const params = loadCircuitParams(paramsName);
   const circuit = await buildCircuit(params);
   // The addon before the keys: it makes the INSECURE dev key in seconds where snarkjs
   // takes minutes (scripts/lib/setup-native.ts).

@@ -10,7 +10,7 @@ import { encodeSigned } from "../../prover/state/field";
 import { signOrder, type Order, type SignedOrder } from "../../prover/state/signing";
 import { ciBatchCircuit, fundedGenesis, honest, tamper, type BatchCircuit, type ProvenCase } from "../helpers/batch-circuit";
 import { depositNew, devGenesis, devOrder, insecureDevAccountKey, signedHeader, topUp, trade } from "../prover/state/fixtures";
-import type { CircuitInput } from "../../prover/witness/batch-input";
+import type { BatchCircuitInput } from "../../prover/circuit-input/batch-input";
 
 const USDC = 1_000_000n;
 const BTC = 60_000_000n; // mark price of one BTC-PERP lot at genesis
@@ -23,7 +23,7 @@ function orderSignals(o: SignedOrder): { order: string[]; sig: string[] } {
 }
 
 /** Replaces a slot's maker or taker order by `fields`, properly signed by the account. */
-function withOrder(input: CircuitInput, slot: number, side: "maker" | "taker", order: Order): CircuitInput {
+function withOrder(input: BatchCircuitInput, slot: number, side: "maker" | "taker", order: Order): BatchCircuitInput {
   const s = orderSignals(signOrder(insecureDevAccountKey(order.accountIndex), order));
   return tamper(tamper(input, `${side}Order.${slot}`, s.order), `${side === "maker" ? "sigA" : "sigB"}.${slot}`, s.sig);
 }

@@ -22,8 +22,8 @@ import { previewMarkets } from "../../prover/state/header";
 import { planDeleverage } from "../../prover/state/ops/deleverage";
 import { DEFAULT_MAX_FUNDING_RATE } from "../../prover/state/genesis";
 import { signWithdrawal, type Order, type SignedOrder } from "../../prover/state/signing";
-import { batchOnChain } from "../../prover/witness/batch-data";
-import type { CircuitInput } from "../../prover/witness/batch-input";
+import { batchOnChain } from "../../prover/circuit-input/batch-data";
+import type { BatchCircuitInput } from "../../prover/circuit-input/batch-input";
 import type { State } from "../../prover/state/state";
 import { ciBatchCircuit, forgedInput, fundedGenesis, honest, tamper, withHeader, withOrder, type BatchCircuit, type ProvenCase } from "../helpers/batch-circuit";
 import { CI_PARAMS, depositNew, devLiquidation, devOrder, devWithdrawal, forcedRequest, insecureDevAccountKey, signedHeader, trade } from "../prover/state/fixtures";
@@ -49,7 +49,7 @@ const accepts = (f: () => unknown): boolean => verdictOf(f) === "ok";
 
 
 /** Replaces slot 0's withdrawal by one of `amount` at `nonce`, signed by account 1. */
-function withWithdrawal(input: CircuitInput, amount: bigint, nonce: bigint): CircuitInput {
+function withWithdrawal(input: BatchCircuitInput, amount: bigint, nonce: bigint): BatchCircuitInput {
   const sig = signWithdrawal(insecureDevAccountKey(1), 1, amount, nonce);
   return tamper(tamper(input, "value.0", encodeSigned(amount)), "sigA.0", [sig.R8x, sig.R8y, sig.S].map(String));
 }
@@ -65,7 +65,7 @@ interface Bound {
   readonly hi: bigint;
   /** The state and batch that use x (for x past a bound: what an operator would submit). */
   build(x: bigint): { state: State; batch: Batch };
-  forge(end: ProvenCase, x: bigint): CircuitInput;
+  forge(end: ProvenCase, x: bigint): BatchCircuitInput;
   /** The rules' error codes for lo − 1 and hi + 1 (default RANGE). */
   readonly codes?: readonly [string, string];
   /** Where the circuit refuses lo − 1 and hi + 1. */

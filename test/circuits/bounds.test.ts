@@ -18,7 +18,7 @@ import { withdrawState } from "../../prover/state/ops/withdraw";
 import { previewMarkets } from "../../prover/state/header";
 import { decodeBatchData } from "../../prover/state/layout";
 import { replayBatch } from "../../prover/state/replay";
-import { batchOnChain } from "../../prover/witness/batch-data";
+import { batchOnChain } from "../../prover/circuit-input/batch-data";
 import type { State } from "../../prover/state/state";
 import { testCircuit, type CircuitTester } from "../helpers/circuit";
 import { ciBatchCircuit, fundedGenesis, honest, tamper, type BatchCircuit } from "../helpers/batch-circuit";

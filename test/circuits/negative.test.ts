@@ -12,7 +12,7 @@ import { previewMarkets } from "../../prover/state/header";
 import { decodeBatchData } from "../../prover/state/layout";
 import { replayBatch } from "../../prover/state/replay";
 import { planDeleverage } from "../../prover/state/ops/deleverage";
-import { batchOnChain } from "../../prover/witness/batch-data";
+import { batchOnChain } from "../../prover/circuit-input/batch-data";
 import type { BatchHeader } from "../../prover/state/trace";
 import { ciBatchCircuit, forgedInput, fundedGenesis, honest, tamper, withHeader, withOrder, type BatchCircuit, type ProvenCase } from "../helpers/batch-circuit";
 import { CI_PARAMS, depositNew, devLiquidation, devOrder, devWithdrawal, forcedRequest, insecureDevAccountKey, signedHeader, topUp, trade } from "../prover/state/fixtures";

@@ -13,7 +13,7 @@ import { expect } from "chai";
 import type { State } from "../../prover/state/state";
 import { riskHash, riskRowHash } from "../../prover/state/global";
 import { inputHash as layoutInputHash } from "../../prover/state/layout";
-import { batchOnChain, wireOp } from "../../prover/witness/batch-data";
+import { batchOnChain, wireOp } from "../../prover/circuit-input/batch-data";
 import { ciBatchCircuit, fundedGenesis, honest, tamper, type BatchCircuit, type ProvenCase } from "../helpers/batch-circuit";
 import { CI_PARAMS, devOrder, signedHeader, trade } from "../prover/state/fixtures";
 

@@ -10,7 +10,7 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { buildExitProof, exitEquity } from "../../prover/chain/exit-proof";
 import type { DeployedContract } from "../../prover/chain/deploy";
 import { applyBatch } from "../../prover/state/batch";
-import { batchOnChain } from "../../prover/witness/batch-data";
+import { batchOnChain } from "../../prover/circuit-input/batch-data";
 import { layoutFor } from "../../prover/state/layout";
 import { devOrder, devWithdrawal, forcedRequest, signedHeader, trade } from "../../prover/dev/fixtures";
 import type { State } from "../../prover/state/state";

@@ -13,7 +13,7 @@ import type { Signer } from "ethers";
 import { applyBatch, type Op } from "../../prover/state/batch";
 import type { DepositEntry } from "../../prover/state/ops/deposit";
 import type { State } from "../../prover/state/state";
-import { batchOnChain } from "../../prover/witness/batch-data";
+import { batchOnChain } from "../../prover/circuit-input/batch-data";
 import { devOrder, forcedRequest, signedHeader, topUp, trade } from "../../prover/dev/fixtures";
 import { FORCED_DEADLINE, FREEZE_DEADLINE, PROOF, USDC, deployOnGenesis, params } from "./helpers";
 

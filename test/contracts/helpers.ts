@@ -7,7 +7,7 @@ import { ethers } from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import type { Signer } from "ethers";
 import { deploySettlement, type DeployedContract } from "../../prover/chain/deploy";
-import { batchOnChain } from "../../prover/witness/batch-data";
+import { batchOnChain } from "../../prover/circuit-input/batch-data";
 import { applyBatch, type Batch, type Op } from "../../prover/state/batch";
 import type { DepositEntry } from "../../prover/state/ops/deposit";
 import type { State } from "../../prover/state/state";

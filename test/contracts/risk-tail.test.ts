@@ -11,7 +11,7 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { buildExitProofFromChain, exitEquity } from "../../prover/chain/exit-proof";
 import { applyBatch } from "../../prover/state/batch";
 import { layoutFor } from "../../prover/state/layout";
-import { batchOnChain } from "../../prover/witness/batch-data";
+import { batchOnChain } from "../../prover/circuit-input/batch-data";
 import { devOrder, devPublicKey, signedHeader, trade } from "../../prover/dev/fixtures";
 import { FREEZE_DEADLINE, PROOF, USDC, deployOnGenesis, params } from "./helpers";
 

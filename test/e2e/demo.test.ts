@@ -8,18 +8,18 @@ import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 import hre from "hardhat";
-import { loadParams, buildDir } from "../../scripts/lib/params";
+import { loadCircuitParams, buildDir } from "../../scripts/lib/params";
 import { runDemo, type DemoResult } from "../../scripts/lib/demo-flow";
 import { applyBatch } from "../../prover/state/batch";
-import { buildBatchInput } from "../../prover/witness/batch-input";
-import { batchOnChain } from "../../prover/witness/batch-data";
+import { buildBatchInput } from "../../prover/circuit-input/batch-input";
+import { batchOnChain } from "../../prover/circuit-input/batch-data";
 import { loadCircuit, toSolidityCalldata, verify, type LoadedCircuit } from "../../prover/zk/prover";
 import { signedHeader } from "../../prover/dev/fixtures";
 import { FIELD_MODULUS } from "../../prover/state/layout";
 import { rebuildState } from "../../prover/chain/rebuild";
 
 describe("e2e: the demo flow at ci parameters", function () {
-  const params = loadParams("ci");
+  const params = loadCircuitParams("ci");
   const outDir = fs.mkdtempSync(path.join(os.tmpdir(), "zksettle-e2e-"));
   let result: DemoResult;
   let circuit: LoadedCircuit;

@@ -16,7 +16,7 @@ import { randomUUID } from "node:crypto";
 import { expect } from "chai";
 import { hashApiKey } from "../../prover/api/auth";
 import type { Batch } from "../../prover/state/batch";
-import { serializeBatch } from "../../prover/service/serialize";
+import { serializeBatch } from "../../prover/codec/batch-codec";
 import { deployDevContracts, hardhatKey, hardhatSigner, l1Deposit, startHardhatNode, type DevChain, type DevContracts } from "../../scripts/lib/dev-chain";
 import { CI_CIRCUIT_DIR, CI_PARAMS, ciGenesis, scenario, tempDir } from "../prover/service/fixtures";
 import { freePort, startRedis, type RedisServer } from "../helpers/redis-server";

@@ -7,18 +7,18 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
-import { buildDir, loadParams } from "../../scripts/lib/params";
+import { buildDir, loadCircuitParams } from "../../scripts/lib/params";
 import { deployDevContracts } from "../../scripts/lib/dev-chain";
 import { devGenesis, signedHeader } from "../../prover/dev/fixtures";
 import { applyBatch } from "../../prover/state/batch";
 import { layoutFor } from "../../prover/state/layout";
 import { rebuildState } from "../../prover/chain/rebuild";
-import { buildBatchInput } from "../../prover/witness/batch-input";
-import { batchOnChain } from "../../prover/witness/batch-data";
+import { buildBatchInput } from "../../prover/circuit-input/batch-input";
+import { batchOnChain } from "../../prover/circuit-input/batch-data";
 import { loadCircuit, terminateCurves, toSolidityCalldata } from "../../prover/zk/prover";
 
 describe("e2e: a risk-array change proven and finalized with the real verifier", function () {
-  const params = loadParams("ci");
+  const params = loadCircuitParams("ci");
   after(terminateCurves);
 
   it("finalizes the batch with its tail, refuses other riskHash bytes, and rebuilds with the new arrays", async function () {

@@ -20,7 +20,7 @@ import type { EventLog } from "ethers";
 import { hashApiKey } from "../../prover/api/auth";
 import type { Batch } from "../../prover/state/batch";
 import type { State } from "../../prover/state/state";
-import { serializeBatch } from "../../prover/service/serialize";
+import { serializeBatch } from "../../prover/codec/batch-codec";
 import { deployDevContracts, hardhatKey, hardhatSigner, l1Deposit, startHardhatNode, type DevChain, type DevContracts } from "../../scripts/lib/dev-chain";
 import { CI_PARAMS, ciGenesis, scenario } from "../prover/service/fixtures";
 import { http, sleep, startServiceProcess, type ServiceProcess } from "../helpers/service-process";

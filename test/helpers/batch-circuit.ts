@@ -6,23 +6,23 @@
  */
 import assert from "node:assert/strict";
 import { compileCircuit } from "../../scripts/lib/circom";
-import { BATCH_CIRCUIT, batchMainSource, buildDir, loadParams } from "../../scripts/lib/params";
+import { BATCH_CIRCUIT, batchMainSource, buildDir, loadCircuitParams } from "../../scripts/lib/params";
 import { applyBatch, type Batch, type BatchResult } from "../../prover/state/batch";
 import type { State } from "../../prover/state/state";
 import type { AccountUpdateTrace, BatchHeader } from "../../prover/state/trace";
 import { encodeSigned } from "../../prover/state/field";
 import { signOrder, type Order } from "../../prover/state/signing";
-import { buildBatchInput, type CircuitInput, type InputValue } from "../../prover/witness/batch-input";
-import { batchOnChain } from "../../prover/witness/batch-data";
+import { buildBatchInput, type BatchCircuitInput, type InputValue } from "../../prover/circuit-input/batch-input";
+import { batchOnChain } from "../../prover/circuit-input/batch-data";
 import { WitnessCalculator, WitnessError } from "../../prover/zk/witness";
 import { CI_PARAMS, depositNew, devGenesis, insecureDevAccountKey, signedHeader } from "../prover/state/fixtures";
 
 export interface BatchCircuit {
   readonly constraints: number;
   /** The circuit's inputHash for this input; throws WitnessError if it is unprovable. */
-  inputHash(input: CircuitInput): Promise<bigint>;
+  inputHash(input: BatchCircuitInput): Promise<bigint>;
   /** Asserts the input is provable and its inputHash is the one the rules compute. */
-  expectPass(input: CircuitInput, expectedInputHash?: bigint): Promise<void>;
+  expectPass(input: BatchCircuitInput, expectedInputHash?: bigint): Promise<void>;
   /**
    * Asserts that no witness exists for this input. `where` is matched against the chain
    * of templates of the failing constraint, innermost first ("Num2Bits < UnsignedRange
@@ -30,7 +30,7 @@ export interface BatchCircuit {
    * template X_n" lines), so that a test fails for its own reason and not because the
    * tampering broke something unrelated.
    */
-  expectFail(input: CircuitInput, where?: RegExp): Promise<void>;
+  expectFail(input: BatchCircuitInput, where?: RegExp): Promise<void>;
 }
 
 let loaded: Promise<BatchCircuit> | undefined;
@@ -38,11 +38,11 @@ let loaded: Promise<BatchCircuit> | undefined;
 /** Compiles (or takes from the build cache) the `ci` batch circuit. */
 export function ciBatchCircuit(): Promise<BatchCircuit> {
   loaded ??= (async () => {
-    const params = loadParams("ci");
+    const params = loadCircuitParams("ci");
     const built = await compileCircuit({ name: BATCH_CIRCUIT, mainSource: batchMainSource(params), outDir: buildDir(params), inspect: false });
     const wc = await WitnessCalculator.load(built.wasm);
     // wire 1 is the only output, inputHash
-    const inputHash = async (input: CircuitInput) => (await wc.witness(input as never))[1];
+    const inputHash = async (input: BatchCircuitInput) => (await wc.witness(input as never))[1];
     return {
       constraints: built.constraints,
       inputHash,
@@ -66,7 +66,7 @@ export function ciBatchCircuit(): Promise<BatchCircuit> {
 
 /** A batch applied by the reference rules, with its honest circuit input. */
 export interface ProvenCase extends BatchResult {
-  readonly input: CircuitInput;
+  readonly input: BatchCircuitInput;
   readonly inputHash: bigint;
 }
 
@@ -87,10 +87,10 @@ export async function fundedGenesis(): Promise<State> {
 }
 
 /** A deep copy of an input with one signal (path like `makerOrder.0.5`) replaced. */
-export function tamper(input: CircuitInput, path: string, value: bigint | number | InputValue): CircuitInput {
-  const copy = JSON.parse(JSON.stringify(input)) as CircuitInput;
+export function tamper(input: BatchCircuitInput, path: string, value: bigint | number | InputValue): BatchCircuitInput {
+  const copy = JSON.parse(JSON.stringify(input)) as BatchCircuitInput;
   const keys = path.split(".");
-  let node: InputValue[] | CircuitInput = copy;
+  let node: InputValue[] | BatchCircuitInput = copy;
   for (const k of keys.slice(0, -1)) node = (node as Record<string, InputValue>)[k] as InputValue[];
   const last = keys[keys.length - 1];
   const v = typeof value === "bigint" || typeof value === "number" ? value.toString() : value;
@@ -105,7 +105,7 @@ export function tamper(input: CircuitInput, path: string, value: bigint | number
  * forged account and moves its nonce and collateral by the honest steps; siblings and
  * roots are recomputed, so the tree openings hold and the circuit fails for the rule.
  */
-export function forgedInput(base: ProvenCase, forged: State): CircuitInput {
+export function forgedInput(base: ProvenCase, forged: State): BatchCircuitInput {
   const s = forged.clone();
   const redo = (u: AccountUpdateTrace) => {
     const before = s.account(u.index);
@@ -122,14 +122,14 @@ export function forgedInput(base: ProvenCase, forged: State): CircuitInput {
 }
 
 /** Replaces slot `slot`'s maker or taker order by `order`, signed by its account's dev key. */
-export function withOrder(input: CircuitInput, side: "maker" | "taker", order: Order, slot = 0): CircuitInput {
+export function withOrder(input: BatchCircuitInput, side: "maker" | "taker", order: Order, slot = 0): BatchCircuitInput {
   const o = signOrder(insecureDevAccountKey(order.accountIndex), order);
   const signals = [o.marketId, o.isBuy ? 1 : 0, o.size, o.limitPrice, o.expiry, o.nonce, o.maxFeeBps].map((x) => encodeSigned(BigInt(x)).toString());
   return tamper(tamper(input, `${side}Order.${slot}`, signals), `${side === "maker" ? "sigA" : "sigB"}.${slot}`, [o.R8x, o.R8y, o.S].map(String));
 }
 
 /** Replaces the header of an input by `h` (timestamp, prices, rates and oracle signatures). */
-export function withHeader(input: CircuitInput, h: BatchHeader): CircuitInput {
+export function withHeader(input: BatchCircuitInput, h: BatchHeader): BatchCircuitInput {
   let out = tamper(input, "timestamp", h.timestamp);
   out = tamper(out, "price", h.markPrices.map(String));
   out = tamper(out, "fundingRate", h.fundingRates.map((r) => encodeSigned(r).toString()));

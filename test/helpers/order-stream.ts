@@ -7,7 +7,7 @@
 import { expect } from "chai";
 import { depositNew, devOrder } from "../../prover/dev/fixtures";
 import { OrderBook } from "../../prover/service/sequencer-book";
-import { parseBatch, serializeOrder } from "../../prover/service/serialize";
+import { parseBatch, serializeOrder } from "../../prover/codec/batch-codec";
 import type { State } from "../../prover/state/state";
 import type { LedgerEntry } from "../../prover/store/job-store";
 import { deployDevContracts, hardhatSigner, l1Deposit, startHardhatNode, type DevChain } from "../../scripts/lib/dev-chain";

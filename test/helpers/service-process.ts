@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import readline from "node:readline";
-import { packageRoot } from "../../prover/package-root";
+import { packageRoot } from "../../prover/package/root";
 
 const REPO_ROOT = packageRoot();
 

@@ -13,7 +13,7 @@ import path from "node:path";
 import { expect } from "chai";
 import { chromium, type Browser } from "playwright-core";
 import { hashApiKey } from "../../prover/api/auth";
-import { serializeBatch } from "../../prover/service/serialize";
+import { serializeBatch } from "../../prover/codec/batch-codec";
 import { ensureUiBuilt } from "../../scripts/build-ui";
 import { deployDevContracts, hardhatKey, hardhatSigner, l1Deposit, startHardhatNode, type DevChain } from "../../scripts/lib/dev-chain";
 import { http, startServiceProcess, type ServiceProcess } from "../helpers/service-process";

@@ -1,47 +1,15 @@
 // The service's public API as the dashboard reads it (docs/api.md, docs/ui.md).
 
-export const STAGES = ["queued", "witness", "proving", "verifying", "submitting", "confirmed"] as const;
+import type { JobState } from "../../prover/store/job-states";
+import type { CapacityView, JobList, JobView, OpSummary } from "../../prover/api/wire-types";
+
+// The job and capacity answers are the service's own types (type-only: erased by vite,
+// and those files import no Node code, so `tsc -p ui` checks them without Node's types).
+export type { CapacityView as Capacity, JobList, JobState, JobView, OpSummary };
+
+/** The pipeline's stages in order (the service's JOB_STATES without the two other ends). */
+export const STAGES = ["queued", "witness", "proving", "verifying", "submitting", "confirmed"] as const satisfies readonly JobState[];
 export type Stage = (typeof STAGES)[number];
-export type JobState = Stage | "failed" | "cancelled";
-
-export interface JobView {
-  id: string;
-  batchNumber: number;
-  state: JobState;
-  progress: number;
-  attempts: number;
-  oldStateRoot: string;
-  newStateRoot: string;
-  txHash?: string;
-  blockNumber?: number;
-  gasUsed?: string;
-  error?: { code: string; message: string };
-  createdAt: number;
-  updatedAt: number;
-  stageMs: Partial<Record<JobState, number>>;
-  hasProof: boolean;
-}
-
-export interface OpSummary {
-  total: number;
-  byType: Record<string, number>;
-  deposits: number;
-}
-
-export interface JobList {
-  jobs: JobView[];
-  ops?: Record<string, OpSummary>;
-}
-
-export interface Capacity {
-  queued: number;
-  maxQueued: number;
-  workers: number;
-  busy: number;
-  accepting: boolean;
-  mode: string;
-  sequencer?: { pendingOps: number; batchSize: number; restingOrders: number; outbox: number };
-}
 
 export interface MarketRisk {
   market: number;

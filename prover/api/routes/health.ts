@@ -1,9 +1,10 @@
 /** Liveness, readiness, capacity and the Prometheus exposition. */
 import type { FastifyPluginAsync } from "fastify";
-import type { AppContext } from "../app";
+import type { AppContext } from "../context";
 import { ApiError } from "../errors";
 import { pipelineStall } from "../pipeline-health";
 import { errorResponses } from "../schemas";
+import type { CapacityView } from "../wire-types";
 
 export function healthRoutes(ctx: AppContext): FastifyPluginAsync {
   const started = Date.now();
@@ -87,7 +88,7 @@ export function healthRoutes(ctx: AppContext): FastifyPluginAsync {
           mode: ctx.config.mode,
           role: ctx.leadership === undefined ? "single" : ctx.leadership.isLeader() ? "leader" : "follower",
           sequencer: s && { pendingOps: s.pendingOps, batchSize: s.batchSize, restingOrders: s.restingOrders, outbox },
-        };
+        } satisfies CapacityView;
       },
     );
 

@@ -4,9 +4,9 @@
  */
 import type { FastifyPluginAsync } from "fastify";
 import { toSolidityCalldata } from "../../zk/prover";
-import { BATCH_WRITE, writeAs, type AppContext } from "../app";
+import { BATCH_WRITE, writeAs, type AppContext } from "../context";
 import { ApiError } from "../errors";
-import type { Job } from "../ports";
+import type { Job } from "../../service/engine-port";
 import { JOB_ID_PARAMS, WRITE_HEADERS, errorResponses, ref } from "../schemas";
 import { decodeBatch, jobView, type BatchJson } from "../wire";
 import { sendIdempotent } from "./write";

@@ -6,7 +6,7 @@
 import type { FastifyPluginAsync } from "fastify";
 import { SequencerError, type Sequencer } from "../../service/sequencer";
 import type { SequencerIntake } from "../../service/sequencer-intake";
-import { sequencerWrite, type AppContext } from "../app";
+import { sequencerWrite, type AppContext } from "../context";
 import { ApiError } from "../errors";
 import { WRITE_HEADERS, errorResponses, ref } from "../schemas";
 import { withinTime } from "../store-timeout";

@@ -16,7 +16,7 @@
  */
 import type { FastifyPluginAsync } from "fastify";
 import { hashApiKey, presentedKey } from "../auth";
-import { writeAs, type AppContext } from "../app";
+import { writeAs, type AppContext } from "../context";
 import { ApiError } from "../errors";
 import { WRITE_HEADERS, errorResponses } from "../schemas";
 import { sendIdempotent } from "./write";

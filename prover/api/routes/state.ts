@@ -4,7 +4,7 @@
  * for the next batch; no proof, as that root is not final).
  */
 import type { FastifyPluginAsync } from "fastify";
-import type { AppContext } from "../app";
+import type { AppContext } from "../context";
 import { ApiError } from "../errors";
 import { ACCOUNT_PARAMS, errorResponses, ref } from "../schemas";
 import { encodeAccount, encodeAccountProof } from "../wire";

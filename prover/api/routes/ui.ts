@@ -17,12 +17,13 @@ import fs from "node:fs";
 import path from "node:path";
 import fastifyStatic from "@fastify/static";
 import type { FastifyPluginAsync } from "fastify";
-import { WRITE, type AppContext } from "../app";
-import type { Job } from "../ports";
+import { WRITE, type AppContext } from "../context";
+import type { Job } from "../../service/engine-port";
 import { errorResponses, ref } from "../schemas";
 import { jobView } from "../wire";
+import type { JobList, OpSummary } from "../wire-types";
 import { readOf } from "../read-scope";
-import { packagePath } from "../../package-root";
+import { packagePath } from "../../package/root";
 
 /** Where scripts/build-ui.ts writes the dashboard. */
 export const UI_BUILD_DIR = packagePath("build", "ui");
@@ -41,7 +42,7 @@ interface JobEvents {
 const MAX_TRACKED = 500;
 
 /** Counts of a job's ops by type, when the engine's job carries its batch. */
-function opSummary(job: Job): { total: number; byType: Record<string, number>; deposits: number } | undefined {
+function opSummary(job: Job): OpSummary | undefined {
   const batch = (job as { batch?: { ops?: unknown; deposits?: unknown } }).batch;
   if (batch === undefined || !Array.isArray(batch.ops)) return undefined;
   const byType: Record<string, number> = {};
@@ -143,12 +144,12 @@ export function uiRoutes(ctx: AppContext, opts: { dir?: string } = {}): FastifyP
       },
       async (req) => {
         const jobs = await list(req.query.limit === undefined ? 20 : Number(req.query.limit));
-        const ops: Record<string, unknown> = {};
+        const ops: Record<string, OpSummary> = {};
         for (const j of jobs) {
           const s = opSummary(j);
           if (s !== undefined) ops[j.id] = s;
         }
-        return { jobs: jobs.map(jobView), ops };
+        return { jobs: jobs.map(jobView), ops } satisfies JobList;
       },
     );
 

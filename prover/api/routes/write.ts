@@ -3,7 +3,7 @@
  * sends its reply (header `Idempotent-Replayed: true` on a replay).
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
-import type { AppContext } from "../app";
+import type { AppContext } from "../context";
 import { requestHash, type StoredReply } from "../idempotency";
 
 export async function sendIdempotent(ctx: AppContext, req: FastifyRequest, reply: FastifyReply, fn: () => Promise<StoredReply>): Promise<FastifyReply> {

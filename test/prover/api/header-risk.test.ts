@@ -7,7 +7,7 @@
 import { expect } from "chai";
 import { encodeHeader } from "../../../prover/api/wire";
 import { depositNew, signedHeader } from "../../../prover/dev/fixtures";
-import { parseBatch, serializeBatch } from "../../../prover/service/serialize";
+import { parseBatch, serializeBatch } from "../../../prover/codec/batch-codec";
 import { AUTH, testService } from "./fakes";
 
 const USDC = 1_000_000n;

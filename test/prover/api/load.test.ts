@@ -8,7 +8,7 @@ import { expect } from "chai";
 import type { AddressInfo } from "node:net";
 import v8 from "node:v8";
 import { runInNewContext } from "node:vm";
-import type { Job } from "../../../prover/api/ports";
+import type { Job } from "../../../prover/service/engine-port";
 import { encodeBatch } from "../../../prover/api/wire";
 import { signedHeader } from "../../../prover/dev/fixtures";
 import type { Batch } from "../../../prover/state/batch";

@@ -10,7 +10,7 @@ import fc from "fast-check";
 import type { LightMyRequestResponse } from "fastify";
 import { hashApiKey } from "../../../prover/api/auth";
 import { API_ERRORS } from "../../../prover/api/errors";
-import type { Job } from "../../../prover/api/ports";
+import type { Job } from "../../../prover/service/engine-port";
 import { encodeBatch, encodeHeader, encodeOrder } from "../../../prover/api/wire";
 import { depositNew, devOrder, signedHeader } from "../../../prover/dev/fixtures";
 import type { Config } from "../../../prover/service/config";

@@ -11,7 +11,7 @@ import { withStoreTimeout } from "../../../prover/api/store-timeout";
 import { encodeHeader, encodeOrder } from "../../../prover/api/wire";
 import { depositNew, devOrder, signedHeader } from "../../../prover/dev/fixtures";
 import { OpLatency } from "../../../prover/service/op-latency";
-import type { Job } from "../../../prover/api/ports";
+import type { Job } from "../../../prover/service/engine-port";
 import { AUTH, FakeEngine, testService } from "./fakes";
 
 const USDC = 1_000_000n;

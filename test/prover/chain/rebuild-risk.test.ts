@@ -15,7 +15,7 @@ import { requirement } from "../../../prover/state/margin";
 import { rebuildState } from "../../../prover/chain/rebuild";
 import { applyBatch } from "../../../prover/state/batch";
 import { layoutFor } from "../../../prover/state/layout";
-import { batchOnChain } from "../../../prover/witness/batch-data";
+import { batchOnChain } from "../../../prover/circuit-input/batch-data";
 import { devOrder, forcedRequest, signedHeader, trade } from "../../../prover/dev/fixtures";
 import { FREEZE_DEADLINE } from "../../contracts/helpers";
 import { PROOF, USDC, deployOnGenesis, params } from "../../contracts/helpers";

@@ -18,7 +18,7 @@ import { encodeBatchData } from "../../../prover/state/layout";
 import { riskHash } from "../../../prover/state/global";
 import type { DepositEntry } from "../../../prover/state/ops/deposit";
 import type { State } from "../../../prover/state/state";
-import { batchOnChain } from "../../../prover/witness/batch-data";
+import { batchOnChain } from "../../../prover/circuit-input/batch-data";
 import {
   CI_PARAMS,
   depositNew,

@@ -11,7 +11,7 @@ import { expect } from "chai";
 import { applyBatch } from "../../../prover/state/batch";
 import { publicKey } from "../../../prover/state/crypto";
 import type { State } from "../../../prover/state/state";
-import { serializeHeader } from "../../../prover/service/serialize";
+import { serializeHeader } from "../../../prover/codec/batch-codec";
 import { CI_PARAMS, devGenesis, signedHeader, insecureDevAccountKey } from "../../../prover/dev/fixtures";
 import { FallbackError, StaleHeaderError } from "../../../prover/fallback/errors";
 import { fileHeaderSource, insecureDevOracle, urlHeaderSource } from "../../../prover/fallback/header-source";

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { Command } from "commander";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { registerLatencyCommand } from "../../../prover/risk/latency-command";
+import { registerLatencyCommand } from "../../../prover/run/latency-command";
 import { ProbeError, probeRpc, windowSums, type ProbeErrorCode } from "../../../prover/risk/rpc-probe";
 
 type Mode = "chain" | "no-finalized-tag" | "hang" | "http500" | "rpc-error" | "garbage" | "not-jsonrpc" | "bad-hex" | "huge" | "one-block";
@@ -225,7 +225,7 @@ describe("prover/risk latency probe (JSON-RPC, read-only, bounded)", () => {
       }
     });
 
-    it("refuses an integer option out of its range or not in decimal digits, naming it (prover/cli-args.ts)", async () => {
+    it("refuses an integer option out of its range or not in decimal digits, naming it (prover/run/cli-args.ts)", async () => {
       for (const [flag, bad, range] of [["--blocks", "1", "2..1024"], ["--blocks", "1e3", "2..1024"], ["--timeout", "0x50", "1..120000"], ["--confirmations", "0", "1..1000"]]) {
         let message = "";
         try {

@@ -9,7 +9,8 @@ import { createHash } from "node:crypto";
 import { ProverPool } from "../../../prover/pool/prover-pool";
 import { ProofAbortedError } from "../../../prover/pool/errors";
 import type { ProveOutput, StageMessage } from "../../../prover/pool/types";
-import type { ProverPort, SubmitReceipt, Submitter } from "../../../prover/service/ports";
+import type { SubmitPort, SubmitReceipt } from "../../../prover/service/submitter-port";
+import type { ProverPort } from "../../../prover/pool/prover-port";
 import type { Job } from "../../../prover/store/job-store";
 import type { CircuitInput } from "../../../prover/zk/witness";
 import type { Groth16Proof } from "../../../prover/zk/snarkjs";
@@ -97,7 +98,7 @@ export class ReplayPool implements ProverPort {
 }
 
 /** A submitter that records what it is asked and finalizes instantly. */
-export class FakeSubmitter implements Submitter {
+export class FakeSubmitter implements SubmitPort {
   readonly submitted: number[] = [];
   readonly asked: number[] = [];
   /** Batch numbers the chain already has. */

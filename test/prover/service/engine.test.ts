@@ -18,7 +18,7 @@ import type { State } from "../../../prover/state/state";
 import type { Job, JobState, JobStore } from "../../../prover/store/job-store";
 import { RedisJobStore } from "../../../prover/store/redis-store";
 import { SqliteJobStore } from "../../../prover/store/sqlite-store";
-import { buildBatchInput } from "../../../prover/witness/batch-input";
+import { buildBatchInput } from "../../../prover/circuit-input/batch-input";
 import { loadCircuit, terminateCurves, type VerificationKey } from "../../../prover/zk/prover";
 import { CI_CIRCUIT_DIR, CI_PARAMS, ciGenesis, scenario, tempDir } from "./fixtures";
 import { ensureRedis } from "../../helpers/redis-server";

@@ -3,7 +3,7 @@
  * the overrides again, and with the store not answering never pile calls up.
  */
 import { expect } from "chai";
-import { createLogger } from "../../../prover/service/log";
+import { createLogger } from "../../../prover/log/logger";
 import { pruneOnce, startHousekeeping } from "../../../prover/service/housekeeping";
 import { MemoryRecords } from "../../../prover/store/records";
 

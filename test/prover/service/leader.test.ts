@@ -6,12 +6,12 @@
 import { randomUUID } from "node:crypto";
 import { expect } from "chai";
 import Redis from "ioredis";
-import { createLogger } from "../../../prover/service/log";
+import { createLogger } from "../../../prover/log/logger";
 import { Engine } from "../../../prover/service/engine";
 import { LeaderLease } from "../../../prover/service/leader";
 import { Leadership } from "../../../prover/service/leadership";
 import { Ledger } from "../../../prover/service/ledger";
-import type { SubmitReceipt, Submitter } from "../../../prover/service/ports";
+import type { SubmitPort, SubmitReceipt } from "../../../prover/service/submitter-port";
 import type { Job } from "../../../prover/store/job-store";
 import { RedisJobStore } from "../../../prover/store/redis-store";
 import type { VerificationKey } from "../../../prover/zk/prover";
@@ -23,7 +23,7 @@ const once = <T extends unknown[]>(lease: LeaderLease, event: "elected" | "depos
   new Promise((resolve) => lease.once(event, (...args: unknown[]) => resolve(args as T)));
 
 /** A submitter whose `isFinalized` waits until the test opens the gate. */
-class GatedSubmitter implements Submitter {
+class GatedSubmitter implements SubmitPort {
   readonly submitted: number[] = [];
   readonly asked: number[] = [];
   private open: (() => void) | undefined;

@@ -9,7 +9,7 @@ import pino from "pino";
 import { lostOps, rebaseOnRewind, rewindReason } from "../../../prover/service/rebase-on-rewind";
 import type { Engine } from "../../../prover/service/engine";
 import type { SequencerIntake } from "../../../prover/service/sequencer-intake";
-import { serializeBatch } from "../../../prover/service/serialize";
+import { serializeBatch } from "../../../prover/codec/batch-codec";
 import type { Batch } from "../../../prover/state/batch";
 import type { Job } from "../../../prover/store/job-store";
 import { ciGenesis, scenario } from "./fixtures";

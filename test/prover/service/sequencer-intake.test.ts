@@ -9,7 +9,7 @@ import fc from "fast-check";
 import { devOrder, devWithdrawal } from "../../../prover/dev/fixtures";
 import { OrderBook } from "../../../prover/service/sequencer-book";
 import { idsOfBatch } from "../../../prover/service/sequencer-ids";
-import { parseBatch } from "../../../prover/service/serialize";
+import { parseBatch } from "../../../prover/codec/batch-codec";
 import { randomUUID } from "node:crypto";
 import Redis from "ioredis";
 import { RedisJobStore } from "../../../prover/store/redis-store";

@@ -7,11 +7,11 @@
  */
 import { expect } from "chai";
 import { depositNew, devOrder, devWithdrawal } from "../../../prover/dev/fixtures";
-import type { EnginePort } from "../../../prover/api/ports";
+import type { EnginePort } from "../../../prover/service/engine-port";
 import { pipelineStall } from "../../../prover/api/pipeline-health";
 import { isEmptyAccount } from "../../../prover/state/account";
 import { RuleError } from "../../../prover/state/errors";
-import { parseBatch } from "../../../prover/service/serialize";
+import { parseBatch } from "../../../prover/codec/batch-codec";
 import { SqliteJobStore } from "../../../prover/store/sqlite-store";
 import { fundedStore, startNode, USDC } from "./intake-world";
 

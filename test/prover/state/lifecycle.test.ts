@@ -11,7 +11,7 @@ import type { DepositEntry } from "../../../prover/state/ops/deposit";
 import type { Params } from "../../../prover/state/params";
 import type { State } from "../../../prover/state/state";
 import type { BatchTrace } from "../../../prover/state/trace";
-import { wireOp } from "../../../prover/witness/batch-data";
+import { wireOp } from "../../../prover/circuit-input/batch-data";
 import {
   CI_PARAMS,
   depositNew,

@@ -18,7 +18,7 @@ import { planDeleverage } from "../../../prover/state/ops/deleverage";
 import type { DepositEntry } from "../../../prover/state/ops/deposit";
 import { replayBatch, replayBatchDetailed } from "../../../prover/state/replay";
 import type { State } from "../../../prover/state/state";
-import { batchOnChain } from "../../../prover/witness/batch-data";
+import { batchOnChain } from "../../../prover/circuit-input/batch-data";
 import { depositNew, devGenesis, devLiquidation, devOrder, devWithdrawal, forcedRequest, signedHeader, topUp, trade } from "./fixtures";
 import { expectSameState } from "./helpers";
 

@@ -15,7 +15,7 @@ import { replayBatch } from "../../../prover/state/replay";
 import { requirement } from "../../../prover/state/margin";
 import { signOracle } from "../../../prover/state/signing";
 import type { State } from "../../../prover/state/state";
-import { batchOnChain } from "../../../prover/witness/batch-data";
+import { batchOnChain } from "../../../prover/circuit-input/batch-data";
 import { CI_PARAMS, INSECURE_DEV_ORACLE_KEYS, depositNew, devGenesis, devOrder, signedHeader, trade } from "./fixtures";
 import { expectRule } from "./helpers";
 

@@ -4,7 +4,7 @@
  * (SIGKILL), so the database is never closed cleanly.
  */
 import { SqliteJobStore } from "../../../prover/store/sqlite-store";
-import type { SerializedBatch } from "../../../prover/service/serialize";
+import type { SerializedBatch } from "../../../prover/codec/batch-codec";
 
 async function main(file: string): Promise<void> {
   const batch: SerializedBatch = { header: { timestamp: "1", markPrices: [], fundingRates: [], signatures: [] }, ops: [], deposits: [] };

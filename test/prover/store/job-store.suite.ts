@@ -7,7 +7,7 @@
 import { journalOf } from "../../../prover/store/journal";
 import { expect } from "chai";
 import { JobConflictError, JobNotFoundError, type JobStore, type NewJob } from "../../../prover/store/job-store";
-import { serializeBatch, type SerializedBatch } from "../../../prover/service/serialize";
+import { serializeBatch, type SerializedBatch } from "../../../prover/codec/batch-codec";
 import { ciGenesis, scenario } from "../service/fixtures";
 
 /** One store under test: a fresh, empty storage per test. */

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CI_PARAMS } from "../../../prover/dev/fixtures";
 import { defaultRiskConfig } from "../../../prover/risk/controls";
-import { serializeBatch } from "../../../prover/service/serialize";
+import { serializeBatch } from "../../../prover/codec/batch-codec";
 import { pruneOnce } from "../../../prover/service/housekeeping";
 import { RiskLoop } from "../../../prover/service/risk-loop";
 import type { JobStore } from "../../../prover/store/job-store";
@@ -23,7 +23,7 @@ import { SqliteRecords } from "../../../prover/store/sqlite-records";
 import { ensureRedis } from "../../helpers/redis-server";
 import { ciGenesis, scenario } from "../service/fixtures";
 import type { NewJob } from "../../../prover/store/job-store";
-import type { SerializedBatch } from "../../../prover/service/serialize";
+import type { SerializedBatch } from "../../../prover/codec/batch-codec";
 
 let batches: SerializedBatch[] = [];
 function newJob(n: number, extra: Partial<NewJob> = {}): NewJob {

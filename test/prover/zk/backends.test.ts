@@ -23,9 +23,9 @@ import { readSetup, terminateCurves, toSolidityCalldata, verify } from "../../..
 import { WitnessCalculator } from "../../../prover/zk/witness";
 import { applyBatch, type Batch } from "../../../prover/state/batch";
 import { depositNew, devGenesis, signedHeader } from "../../../prover/dev/fixtures";
-import { buildBatchInput } from "../../../prover/witness/batch-input";
+import { buildBatchInput } from "../../../prover/circuit-input/batch-input";
 import { REPO_ROOT } from "../../../scripts/lib/circom";
-import { loadParams } from "../../../scripts/lib/params";
+import { loadCircuitParams } from "../../../scripts/lib/params";
 import { setupCircuit } from "../../../scripts/lib/setup";
 import { testCircuit } from "../../helpers/circuit";
 import { CI_CIRCUIT_DIR } from "../service/fixtures";
@@ -167,7 +167,7 @@ describe("prover/zk: the native and snarkjs backends", function () {
     before(async function () {
       if (!fs.existsSync(path.join(CI_CIRCUIT_DIR, "setup.json"))) this.skip();
       ci = readSetup(CI_CIRCUIT_DIR);
-      const params = loadParams("ci");
+      const params = loadCircuitParams("ci");
       const genesis = await devGenesis(params);
       const deposits = [depositNew(1, 1000n * 1_000_000n), depositNew(2, 5n)];
       const batch: Batch = { header: signedHeader(genesis, genesis.global.oracleTimestamp + 10n), ops: deposits.map(() => ({ type: "DEPOSIT" as const })), deposits };
