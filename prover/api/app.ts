@@ -17,7 +17,6 @@ import { documentStatuses } from "./openapi-statuses";
 import { pipelineStall, registerPipelineGauge } from "./pipeline-health";
 import { SHARED_SCHEMAS } from "./schemas";
 import { requireRole, type AppContext, type AppDeps } from "./context";
-import { CutTimer } from "../service/cut-timer";
 import { errorMessage } from "../errors/catalogue";
 import { healthRoutes } from "./routes/health";
 import { jobRoutes } from "./routes/jobs";
@@ -36,9 +35,10 @@ function routeLabel(req: FastifyRequest): string {
 }
 
 /**
- * Builds the app (not listening). `app.close()` stops the sequencer's timer and hands
- * the cut batches to the engine before it resolves (what it cannot hand over stays in
- * the journal for the next start).
+ * Builds the app (not listening). `app.close()` hands the cut batches to the engine
+ * before it resolves (what it cannot hand over stays in the journal for the next start).
+ * It cuts nothing by time itself: the run layer attaches the batch-cut timer
+ * (run/cut-timer-hooks.ts), which stops before that last hand-over.
  */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, metrics, intake } = deps;
@@ -152,12 +152,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.addHook("onClose", async () => {
     ctx.lifecycle.shuttingDown = true;
-    cuts?.stop();
     // every acknowledged op is in the journal already: this only stores what it can now
     await intake?.drainAll().catch((err: unknown) => log.error({ err }, "cut batches stay in the journal for the next start"));
   });
-  // the sequencer's batch-cut timer (prover/service/cut-timer.ts) runs while the app is ready
-  const cuts = intake && new CutTimer(intake, deps.tickMs ?? CutTimer.tickFor(config.batchInterval));
-  if (cuts !== undefined) app.addHook("onReady", async () => cuts.start());
   return app;
 }

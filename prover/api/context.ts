@@ -31,8 +31,6 @@ export interface AppDeps {
   readonly logger: Logger;
   /** The risk loop (GET /v1/risk…); without it those routes answer 404. */
   readonly risk?: RiskSource;
-  /** Tick of the sequencer's batch-interval timer, ms (default: a tenth of the interval, at most 1 s). */
-  readonly tickMs?: number;
   /** Many machines (`--store redis://…`): writes only on the leader; absent on one machine. */
   readonly leadership?: LeadershipPort;
   /** Durable answers of idempotent writes (the job store's records); absent: memory only. */

@@ -22,6 +22,7 @@ import path from "node:path";
 import { Contract, JsonRpcProvider, Network, Wallet } from "ethers";
 import type { Logger } from "pino";
 import { buildApp } from "../api/app";
+import { cutWhileReady } from "./cut-timer-hooks";
 import { startServer, type RunningServer } from "../api/server";
 import { readArtifact, type DeployedContract } from "../chain/deploy";
 import { Submitter as ChainSubmitter } from "../chain/submitter";
@@ -308,6 +309,7 @@ export async function startService(config: Config, log: Logger, metrics: Service
     }
   }
   const app = await buildApp({ engine, ledger, intake, config, metrics, logger: log, leadership: port, risk, records: backends.records });
+  cutWhileReady(app, intake, config.batchInterval);
   const stop = async (): Promise<void> => {
     stopChainWatch();
     chores.stop();

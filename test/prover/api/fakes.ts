@@ -24,6 +24,7 @@ import { SqliteJobStore } from "../../../prover/store/sqlite-store";
 import { applyBatch, type Batch } from "../../../prover/state/batch";
 import type { Params } from "../../../prover/state/params";
 import type { State } from "../../../prover/state/state";
+import { cutWhileReady } from "../../../prover/run/cut-timer-hooks";
 
 export const API_KEY = "test-key-do-not-use";
 export const AUTH = { authorization: `Bearer ${API_KEY}` };
@@ -175,6 +176,8 @@ export async function testService(
       logger,
     );
   const app = await buildApp({ engine, ledger: engine, intake, config, metrics, logger, leadership: opts.leadership, risk: opts.risk, records: opts.records });
+  // as zksettle serve wires it (run/bootstrap.ts): the app does not cut by time itself
+  cutWhileReady(app, intake, config.batchInterval);
   await app.ready();
   return { app, engine, sequencer, intake, genesis, metrics, logs };
 }
