@@ -39,3 +39,92 @@ export interface CapacityView {
   /** Sequencer mode only. */
   readonly sequencer?: { readonly pendingOps: number; readonly batchSize: number; readonly restingOrders: number; readonly outbox: number };
 }
+
+// -- the risk routes (prover/api/routes/risk.ts). The service's own types (risk/plan.ts,
+// risk/horizon.ts, risk/upgrades.ts, risk/overrides.ts) import code the UI must not load,
+// so the answers are written out here and the routes return them typed: a field the
+// service renames breaks the route's build, not the dashboard at run time.
+
+/** One market of GET /v1/risk (risk/plan.ts `MarketRiskView`). */
+export interface MarketRiskWire {
+  readonly market: number;
+  /** σ after overrides, annualised. */
+  readonly sigmaAnnual: number;
+  /** Scan range latency asks for (fraction of the price, floored) or the pinned one. */
+  readonly targetScan: number;
+  /** Scan range of the arrays after the step. */
+  readonly appliedScan: number;
+  readonly multiplier: number;
+  readonly pinned: boolean;
+}
+
+/** The time-to-finality quantiles, seconds; `count` only on a stage's own quantiles. */
+export interface QuantilesWire {
+  readonly p50: number;
+  readonly p95: number;
+  readonly p99: number;
+  readonly count?: number;
+}
+
+/** GET /v1/risk: the last risk update. */
+export interface RiskView {
+  readonly timeToFinality: QuantilesWire & { readonly stages: Readonly<Record<string, QuantilesWire>> };
+  /** The T the scan ranges use, seconds. */
+  readonly T: number;
+  /** T and what set it (risk/horizon.ts `Horizon`). */
+  readonly horizon: {
+    readonly T: number;
+    readonly windowSeconds: number;
+    readonly stallSeconds: number;
+    readonly reorgSeconds: number;
+    readonly upgradeSeconds: number;
+    readonly source: "window" | "stall" | "upgrade" | "override";
+  };
+  /** Upgrade windows near or open (risk/upgrades.ts `UpgradeEffect`). */
+  readonly upgrade: { readonly multiplier: number; readonly latencySeconds: number; readonly windows: readonly { readonly name: string; readonly phase: "ahead" | "open" }[] };
+  /** The named emergency override is on. */
+  readonly emergency: boolean;
+  /** The node's `web3_clientVersion` (null: not read). */
+  readonly clientVersion: { readonly current: string; readonly previous?: string; readonly changedAt?: number } | null;
+  readonly percentile: "p50" | "p95" | "p99";
+  readonly z: number;
+  readonly mmBps: number;
+  readonly publish: boolean;
+  /** How many accounts the next arrays would put below maintenance. */
+  readonly atRisk: number;
+  readonly markets: readonly MarketRiskWire[];
+}
+
+/** One point of GET /v1/risk/history (risk/source.ts `RiskHistoryPoint`). */
+export interface RiskHistoryPointWire {
+  /** ms since epoch */
+  readonly at: number;
+  readonly T: number;
+  readonly publish: boolean;
+  readonly markets: readonly { readonly market: number; readonly targetScan: number; readonly appliedScan: number; readonly multiplier: number }[];
+}
+
+/** GET /v1/risk/history. */
+export interface RiskHistoryView {
+  readonly points: readonly RiskHistoryPointWire[];
+}
+
+/** One account of GET /v1/risk/at-risk: amounts as decimal strings (bigints). */
+export interface AtRiskAccountWire {
+  readonly index: number;
+  readonly equity: string;
+  readonly maintenanceNow: string;
+  readonly maintenanceNext: string;
+  readonly shortfall: string;
+}
+
+/** GET /v1/risk/at-risk. */
+export interface AtRiskView {
+  readonly accounts: readonly AtRiskAccountWire[];
+}
+
+/** GET and POST /v1/risk/overrides: the overrides in force and their audit log (risk/overrides.ts `Overrides`). */
+export interface OverridesView {
+  readonly values: Readonly<Partial<Record<string, number>>>;
+  readonly log: readonly { readonly seq: number; readonly who: string; readonly when: number; readonly key: string; readonly previous: number | null; readonly value: number | null; readonly reason: string }[];
+}

@@ -7,7 +7,7 @@ import {
   loadKey,
   operator,
   saveKey,
-  type AtRiskAccount,
+  type AtRiskView,
   type Capacity,
   type JobList,
   type JobView,
@@ -43,7 +43,7 @@ export function App() {
   const [capacity, setCapacity] = useState<Optional<Capacity>>({ pending: "loading" });
   const [metrics, setMetrics] = useState<Optional<Sample[]>>({ pending: "loading" });
   const [risk, setRisk] = useState<Optional<RiskView>>({ pending: "loading" });
-  const [atRisk, setAtRisk] = useState<Optional<{ accounts: AtRiskAccount[] }>>({ pending: "loading" });
+  const [atRisk, setAtRisk] = useState<Optional<AtRiskView>>({ pending: "loading" });
   const [overrides, setOverrides] = useState<Optional<OverrideLog>>({ pending: "loading" });
 
   // Client-side history: confirmed jobs seen (for the latency chart) and margin samples per market.
@@ -67,7 +67,7 @@ export function App() {
       return o;
     };
     const riskP = gated("risk", () => getJson<RiskView>("/v1/risk", signal), setRisk);
-    const atRiskP = gated("atRisk", () => getJson<{ accounts: AtRiskAccount[] }>("/v1/risk/at-risk", signal), setAtRisk);
+    const atRiskP = gated("atRisk", () => getJson<AtRiskView>("/v1/risk/at-risk", signal), setAtRisk);
     const overridesP = gated("overrides", () => getJson<OverrideLog>("/v1/risk/overrides", signal), setOverrides);
     const historyP = gated("riskHistory", () => getJson<RiskHistory>("/v1/risk/history", signal), () => undefined);
     const rs = await Promise.allSettled([getJson<JobList>("/v1/jobs?limit=20", signal), getJson<Capacity>("/v1/capacity", signal), getText("/metrics", signal).then(parseMetrics)] as const);

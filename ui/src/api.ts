@@ -1,58 +1,27 @@
 // The service's public API as the dashboard reads it (docs/api.md, docs/ui.md).
 
 import type { JobState } from "../../prover/store/job-states";
-import type { CapacityView, JobList, JobView, OpSummary } from "../../prover/api/wire-types";
+import type {
+  AtRiskAccountWire as AtRiskAccount,
+  AtRiskView,
+  CapacityView,
+  JobList,
+  JobView,
+  MarketRiskWire as MarketRisk,
+  OpSummary,
+  OverridesView as OverrideLog,
+  RiskHistoryView as RiskHistory,
+  RiskView,
+} from "../../prover/api/wire-types";
 
-// The job and capacity answers are the service's own types (type-only: erased by vite,
-// and those files import no Node code, so `tsc -p ui` checks them without Node's types).
-export type { CapacityView as Capacity, JobList, JobState, JobView, OpSummary };
+// The job, capacity and risk answers are the service's own types (type-only: erased by
+// vite, and those files import no Node code, so `tsc -p ui` checks them without Node's
+// types); the routes return them typed, so a renamed field breaks the service's build.
+export type { AtRiskAccount, AtRiskView, CapacityView as Capacity, JobList, JobState, JobView, MarketRisk, OpSummary, OverrideLog, RiskHistory, RiskView };
 
 /** The pipeline's stages in order (the service's JOB_STATES without the two other ends). */
 export const STAGES = ["queued", "witness", "proving", "verifying", "submitting", "confirmed"] as const satisfies readonly JobState[];
 export type Stage = (typeof STAGES)[number];
-
-export interface MarketRisk {
-  market: number;
-  sigmaAnnual: number;
-  targetScan: number;
-  appliedScan: number;
-  multiplier: number;
-  pinned: boolean;
-}
-
-/** GET /v1/risk/history. */
-export interface RiskHistory {
-  points: { at: number; T: number; publish: boolean; markets: { market: number; targetScan: number; appliedScan: number; multiplier: number }[] }[];
-}
-
-export interface RiskView {
-  timeToFinality: { p50: number; p95: number; p99: number };
-  T: number;
-  /** Absent on services older than the live horizon. */
-  horizon?: { T: number; windowSeconds: number; stallSeconds: number; reorgSeconds: number; upgradeSeconds: number; source: "window" | "stall" | "upgrade" | "override" };
-  upgrade?: { multiplier: number; latencySeconds: number; windows: { name: string; phase: "ahead" | "open" }[] };
-  emergency?: boolean;
-  clientVersion?: { current: string; previous?: string; changedAt?: number } | null;
-  percentile: string;
-  z: number;
-  mmBps: number;
-  publish: boolean;
-  atRisk: number;
-  markets: MarketRisk[];
-}
-
-export interface AtRiskAccount {
-  index: number;
-  equity: string;
-  maintenanceNow: string;
-  maintenanceNext: string;
-  shortfall: string;
-}
-
-export interface OverrideLog {
-  values: Record<string, number>;
-  log: { seq: number; who: string; when: number; key: string; previous: number | null; value: number | null; reason: string }[];
-}
 
 /** An answer that is not 2xx, with the service's error body when it has one. */
 export class ApiFailure extends Error {

@@ -1,5 +1,5 @@
 import type { ReactNode } from "react";
-import { STAGES, type AtRiskAccount, type Capacity, type JobList, type JobView, type OverrideLog, type RiskView, type Stage } from "./api";
+import { STAGES, type AtRiskView, type Capacity, type JobList, type JobView, type OverrideLog, type RiskView, type Stage } from "./api";
 import { byLabel, metric, type Sample } from "./metrics";
 
 /** One route's latest answer: a value, absent (the service lacks the route), pending (503) or an error. */
@@ -408,7 +408,7 @@ export function MarginPanel(props: { risk: Optional<RiskView>; history: Map<numb
   );
 }
 
-export function AtRiskPanel(props: { atRisk: Optional<{ accounts: AtRiskAccount[] }> }) {
+export function AtRiskPanel(props: { atRisk: Optional<AtRiskView> }) {
   const a = props.atRisk.value;
   const usd = (v: string) => (Number(BigInt(v)) / 1e6).toLocaleString(undefined, { maximumFractionDigits: 2 });
   return (

@@ -24,6 +24,7 @@ import { OverrideError } from "../../risk/overrides";
 import type { RiskPlan } from "../../risk/plan";
 import type { ClientVersionView, RiskSource } from "../../risk/source";
 import { readOf } from "../read-scope";
+import type { AtRiskView, OverridesView, RiskHistoryView, RiskView } from "../wire-types";
 
 export type { RiskSource } from "../../risk/source";
 
@@ -33,7 +34,7 @@ const str = { type: "string" } as const;
 const nullableNum = { type: ["number", "null"] } as const;
 
 /** The plan as JSON: bigints as decimal strings. */
-export function planView(p: RiskPlan, client?: ClientVersionView): Record<string, unknown> {
+export function planView(p: RiskPlan, client?: ClientVersionView): RiskView {
   return {
     timeToFinality: { p50: p.latency.p50, p95: p.latency.p95, p99: p.latency.p99, stages: p.latency.stages },
     T: p.T,
@@ -138,7 +139,7 @@ export function riskRoutes(source: RiskSource, ctx?: AppContext): FastifyPluginA
           },
         },
       },
-      async () => ({ points: source.history?.() ?? [] }),
+      async (): Promise<RiskHistoryView> => ({ points: source.history?.() ?? [] }),
     );
 
     app.get(
@@ -161,7 +162,7 @@ export function riskRoutes(source: RiskSource, ctx?: AppContext): FastifyPluginA
           },
         },
       },
-      async () => {
+      async (): Promise<AtRiskView> => {
         const p = source.plan();
         if (p === undefined) throw notYet();
         return {
@@ -181,7 +182,7 @@ export function riskRoutes(source: RiskSource, ctx?: AppContext): FastifyPluginA
       },
     } as const;
 
-    app.get("/v1/risk/overrides", { schema: { summary: "Operator overrides in force and their audit log", tags: ["risk"], response: { 200: overridesSchema, ...errors(429, 503) } } }, async () => {
+    app.get("/v1/risk/overrides", { schema: { summary: "Operator overrides in force and their audit log", tags: ["risk"], response: { 200: overridesSchema, ...errors(429, 503) } } }, async (): Promise<OverridesView> => {
       await source.refreshOverrides?.(); // another serve on the same store may have changed them
       return source.overrides();
     });
