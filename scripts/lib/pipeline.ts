@@ -69,10 +69,10 @@ export interface Built {
  */
 export async function ensureBuilt(paramsName: string, ptau?: string): Promise<Built> {
   const params = loadCircuitParams(paramsName);
-  const circuit = await buildCircuit(params);
-  // The addon before the keys: it makes the INSECURE dev key in seconds where snarkjs
-  // takes minutes (scripts/lib/setup-native.ts).
-  const native = await buildNative();
+  // Side by side: circom2 (WebAssembly) works on one core, cargo on what is left, and
+  // neither needs the other. The addon comes before the keys: it makes the INSECURE dev
+  // key in seconds where snarkjs takes minutes (scripts/lib/setup-native.ts).
+  const [circuit, native] = await Promise.all([buildCircuit(params), buildNative()]);
   if ("problem" in native) console.error(`native prover not built (${native.problem.split("\n")[0]}): proofs and the dev setup use snarkjs`);
   const setup = await setupCircuit({
     dir: buildDir(params),

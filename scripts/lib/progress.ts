@@ -7,27 +7,42 @@ import cliProgress from "cli-progress";
 
 const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
-/** Runs `work` while showing `label` and the elapsed seconds; returns its result. */
+/** The steps running now: the build runs some side by side (scripts/lib/pipeline.ts), and one line shows them all. */
+const running = new Map<number, { label: string; start: number }>();
+let nextId = 0;
+let frame = 0;
+let timer: NodeJS.Timeout | undefined;
+
+function draw(): void {
+  const now = Date.now();
+  const line = [...running.values()].map((r) => `${r.label} ${((now - r.start) / 1000).toFixed(0)}s`).join(" · ");
+  process.stderr.write(`\r\x1b[K${FRAMES[frame++ % FRAMES.length]} ${line}`);
+}
+
+/** Runs `work` while showing `label` and the elapsed seconds; returns its result. Steps may overlap. */
 export async function withSpinner<T>(label: string, work: () => Promise<T>): Promise<T> {
   const start = Date.now();
   const tty = process.stderr.isTTY === true;
-  let frame = 0;
-  const draw = () => {
-    const s = ((Date.now() - start) / 1000).toFixed(0);
-    process.stderr.write(`\r${FRAMES[frame++ % FRAMES.length]} ${label} ${s}s`);
+  const id = nextId++;
+  running.set(id, { label, start });
+  if (tty) timer ??= setInterval(draw, 120);
+  else process.stderr.write(`… ${label}\n`);
+  const done = (mark: string): void => {
+    running.delete(id);
+    if (running.size === 0 && timer !== undefined) {
+      clearInterval(timer);
+      timer = undefined;
+    }
+    // a finished step gets a line of its own; the others go on drawing below it
+    process.stderr.write(`${tty ? "\r\x1b[K" : ""}${mark} ${label} (${((Date.now() - start) / 1000).toFixed(1)}s)\n`);
   };
-  const timer = tty ? setInterval(draw, 120) : undefined;
-  if (!tty) process.stderr.write(`… ${label}\n`);
   try {
     const result = await work();
-    const s = ((Date.now() - start) / 1000).toFixed(1);
-    process.stderr.write(`${tty ? "\r" : ""}✔ ${label} (${s}s)${tty ? "   " : ""}\n`);
+    done("✔");
     return result;
   } catch (err) {
-    if (tty) process.stderr.write("\n");
+    done("✘");
     throw err;
-  } finally {
-    if (timer) clearInterval(timer);
   }
 }
 
