@@ -29,6 +29,7 @@ import { opRoutes } from "./routes/ops";
 import { stateRoutes } from "./routes/state";
 import { riskRoutes } from "./routes/risk";
 import type { RiskSource } from "../risk/source";
+import type { SignaturePool } from "../signatures/signature-pool";
 
 /** What `buildApp` needs. */
 export interface AppDeps {
@@ -49,6 +50,8 @@ export interface AppDeps {
   readonly leadership?: LeadershipPort;
   /** Durable answers of idempotent writes (the job store's records); absent: memory only. */
   readonly records?: IdempotencyRecords;
+  /** Sequencer mode: checks order signatures on worker threads; absent: on the event loop. */
+  readonly signatures?: SignaturePool;
 }
 
 /** Shared by the route modules. */

@@ -53,6 +53,7 @@ import { resolveBackend } from "../zk/load-backend";
 import type { AuditEntry } from "../risk/overrides";
 import type { OverridesLog } from "../store/records";
 import { startHousekeeping } from "./housekeeping";
+import { SignaturePool } from "../signatures/signature-pool";
 
 /** The repository root (build/, artifacts/, circuits/params/). */
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
@@ -313,8 +314,10 @@ export async function startService(config: Config, log: Logger, metrics: Service
       throw e;
     }
   }
-  const app = await buildApp({ engine, ledger, intake, config, metrics, logger: log, leadership: port, risk, records: backends.records });
+  const signatures = intake !== undefined && config.signatureThreads > 0 ? new SignaturePool(config.signatureThreads) : undefined;
+  const app = await buildApp({ engine, ledger, intake, config, metrics, logger: log, leadership: port, risk, records: backends.records, signatures });
   const stop = async (): Promise<void> => {
+    await signatures?.close();
     stopChainWatch();
     chores.stop();
     if (follower !== undefined) clearInterval(follower);

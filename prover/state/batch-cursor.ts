@@ -103,6 +103,14 @@ export class BatchCursor {
     }
   }
 
+  /**
+   * Phase D's checks on the slots so far, without finishing.
+   * @throws RuleError FUND_NEGATIVE / RANGE of the fund
+   */
+  checkEnd(): void {
+    this.creditedFund();
+  }
+
   /** The account at `index` as the batch so far leaves it (the fund with its net credit). */
   account(index: number): Account {
     const a = this.s.account(index);
