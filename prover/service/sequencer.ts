@@ -3,8 +3,10 @@
  * withdrawals, liquidations, settlements and L1 priority-queue entries (deposits,
  * forced-withdrawal requests) come in one at a time and are validated at once against
  * the *pending* state — the base state (the ledger after every cut batch) plus the ops
- * accepted for the next batch — with `applyBatch` on a clone. A refused op changes
- * nothing.
+ * accepted for the next batch. Each op is applied alone to that state, with the rules
+ * and errors of `applyBatch` (sequencer-pending.ts); a refused op changes nothing. The
+ * base, the batch being filled, cutting and the books' upkeep are sequencer-core.ts;
+ * this file is the ops clients post and the recovery (restore, rebase).
  *
  * - An order that crosses resting orders of its market is matched with the best one
  *   (price, then time) at the resting (maker) price for the smaller size, giving a
