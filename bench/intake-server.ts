@@ -91,8 +91,10 @@ async function main(): Promise<void> {
 async function signaturePool(threads: number): Promise<{ close(): Promise<void> } | undefined> {
   if (threads <= 0) return undefined;
   try {
-    const { SignaturePool } = (await import("../prover/signatures/signature-pool")) as { SignaturePool: new (n: number) => { close(): Promise<void> } };
-    return new SignaturePool(threads);
+    const { SignaturePool } = (await import("../prover/signatures/signature-pool")) as { SignaturePool: new (n: number) => { warm(): Promise<void>; close(): Promise<void> } };
+    const pool = new SignaturePool(threads);
+    await pool.warm();
+    return pool;
   } catch {
     return undefined;
   }

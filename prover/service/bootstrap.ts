@@ -315,6 +315,7 @@ export async function startService(config: Config, log: Logger, metrics: Service
     }
   }
   const signatures = intake !== undefined && config.signatureThreads > 0 ? new SignaturePool(config.signatureThreads) : undefined;
+  await signatures?.warm();
   const app = await buildApp({ engine, ledger, intake, config, metrics, logger: log, leadership: port, risk, records: backends.records, signatures });
   const stop = async (): Promise<void> => {
     await signatures?.close();

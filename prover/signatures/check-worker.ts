@@ -11,6 +11,6 @@ import type { CheckTask } from "./types";
 installWebWorkerShim(path.dirname(require.resolve("circomlibjs")));
 
 export default async function check(task: CheckTask): Promise<boolean> {
-  await initCrypto();
+  await initCrypto(); // once per thread; SignaturePool.warm calls it before the first order
   return verifyNow(task.msg, task.sig, task.key);
 }
