@@ -10,7 +10,7 @@
  * Written against the API both this tree and the baseline commit have, so that
  * bench/intake.ts can copy it into a worktree of the baseline and run it there.
  * `accounts` dev accounts are funded by deposit batches in the ledger before it listens;
- * then it prints one JSON line { "url": … }.
+ * then it prints one line `intake-server ready { "url": … }` (logs go to stderr).
  *
  * Usage: ts-node --transpile-only bench/intake-server.ts DATA_DIR ACCOUNTS SIGNATURE_THREADS API_KEY
  */
@@ -29,6 +29,8 @@ import { loadParams } from "../prover/state/params";
 import { SqliteJobStore } from "../prover/store/sqlite-store";
 
 const USDC = 1_000_000n;
+/** The line bench/intake.ts waits for. */
+const READY = "intake-server ready";
 
 async function main(): Promise<void> {
   const [dataDir, accountsArg, threadsArg, apiKey] = process.argv.slice(2);
@@ -59,7 +61,8 @@ async function main(): Promise<void> {
     // the baseline's config has no such option; it checks on the event loop whatever this says
     ...({ signatureThreads: Number(threadsArg) } as Partial<Config>),
   };
-  const log = createLogger("warn");
+  // logs to stderr: stdout carries the ready line only
+  const log = createLogger("warn", process.stderr);
   const sequencer = new Sequencer({
     state: ledger.pendingState(),
     clock: Date.now,
@@ -84,7 +87,7 @@ async function main(): Promise<void> {
     await signatures?.close();
     store.close();
   });
-  process.stdout.write(JSON.stringify({ url: server.url, ledgerHeight: ledger.height }) + "\n");
+  process.stdout.write(`${READY} ${JSON.stringify({ url: server.url, ledgerHeight: ledger.height })}\n`);
 }
 
 /** This tree's signature-check threads; undefined where there are none (threads 0, or the baseline). */

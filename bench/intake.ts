@@ -36,6 +36,8 @@ const REPO_ROOT = path.resolve(__dirname, "..");
 const TS_NODE = require.resolve("ts-node/dist/bin.js");
 const MID = 60_000_000n;
 const BENCH_API_KEY = "bench-intake-key-do-not-use";
+/** What bench/intake-server.ts prints once it listens. */
+const READY = "intake-server ready ";
 
 interface PhaseResult {
   readonly answered: number;
@@ -88,8 +90,8 @@ async function startServer(root: string, accounts: number, threads: number, prof
     let out = "";
     child.stdout!.on("data", (d: Buffer) => {
       out += d.toString();
-      const line = out.split("\n").find((l) => l.startsWith("{"));
-      if (line !== undefined) resolve((JSON.parse(line) as { url: string }).url);
+      const line = out.split("\n").find((l) => l.startsWith(READY));
+      if (line !== undefined) resolve((JSON.parse(line.slice(READY.length)) as { url: string }).url);
     });
     child.on("exit", (code) => reject(new Error(`intake server exited with ${code}`)));
   });
