@@ -315,7 +315,8 @@ export async function startService(config: Config, log: Logger, metrics: Service
     }
   }
   const signatures = intake !== undefined && config.signatureThreads > 0 ? new SignaturePool(config.signatureThreads) : undefined;
-  await signatures?.warm();
+  // not awaited: listening does not wait for the threads (an early order waits for its check instead)
+  signatures?.warm().catch((err: unknown) => log.warn({ err }, "signature-check threads did not start; orders wait for them"));
   const app = await buildApp({ engine, ledger, intake, config, metrics, logger: log, leadership: port, risk, records: backends.records, signatures });
   const stop = async (): Promise<void> => {
     await signatures?.close();

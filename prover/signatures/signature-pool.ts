@@ -40,7 +40,7 @@ export class SignaturePool {
 
   /**
    * Starts every thread and loads circomlibjs in it (seconds under ts-node), so that the
-   * first orders do not wait for that. Records no verdict.
+   * first orders need not wait for that. Records no verdict.
    */
   async warm(): Promise<void> {
     const nothing: CheckTask = { msg: 0n, sig: { R8x: 0n, R8y: 0n, S: 0n }, key: { ax: 0n, ay: 0n } };
