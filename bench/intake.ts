@@ -100,13 +100,19 @@ async function startServer(root: string, accounts: number, threads: number, prof
 
 async function post(url: string, order: SignedOrder): Promise<{ ms: number; status: string }> {
   const t = performance.now();
-  const res = await fetch(`${url}/v1/ops`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${BENCH_API_KEY}` },
-    body: JSON.stringify({ type: "ORDER", order: serializeOrder(order) }),
-  });
-  const body = (await res.json()) as { status?: string; code?: string };
-  return { ms: performance.now() - t, status: res.ok ? (body.status ?? "?") : (body.code ?? String(res.status)) };
+  try {
+    const res = await fetch(`${url}/v1/ops`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${BENCH_API_KEY}` },
+      body: JSON.stringify({ type: "ORDER", order: serializeOrder(order) }),
+    });
+    const body = (await res.json()) as { status?: string; code?: string };
+    return { ms: performance.now() - t, status: res.ok ? (body.status ?? "?") : (body.code ?? String(res.status)) };
+  } catch (e) {
+    // a reset connection is an answer too (counted by its code), not the end of the run
+    const cause = (e as { cause?: { code?: string } }).cause;
+    return { ms: performance.now() - t, status: cause?.code ?? (e as Error).name };
+  }
 }
 
 /** `clients` loops over `jobs` (each job one or more orders in order; the last one's latency counts) for at most `seconds`. */
