@@ -20,6 +20,8 @@ function workerFile(): string {
 
 export class SignaturePool {
   private readonly piscina: Piscina<CheckTask, boolean>;
+  /** True once `warm` has finished: until then an order is checked on the event loop, as without threads. */
+  ready = false;
 
   /** @param threads - worker threads (each holds its own circomlibjs instance) */
   constructor(readonly threads: number) {
@@ -45,6 +47,7 @@ export class SignaturePool {
   async warm(): Promise<void> {
     const nothing: CheckTask = { msg: 0n, sig: { R8x: 0n, R8y: 0n, S: 0n }, key: { ax: 0n, ay: 0n } };
     await Promise.all(Array.from({ length: this.threads }, () => this.piscina.run(nothing)));
+    this.ready = true;
   }
 
   /** Checks waiting for a thread. */

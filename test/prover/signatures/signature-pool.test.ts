@@ -69,6 +69,7 @@ describe("# signature checks on worker threads", function () {
 
   it("answers /health while the orders' signatures are still being checked", async function () {
     const one = new SignaturePool(1);
+    await one.warm();
     let checked = 0;
     const verify = one.verify.bind(one);
     one.verify = async (...args) => {
