@@ -26,9 +26,9 @@ interface MessageEventLike {
 }
 type Listener = (e: MessageEventLike) => void;
 
-/** The resolved path of the web-worker package that ffjavascript requires. */
-function webWorkerPath(): string {
-  const ffjavascript = path.dirname(require.resolve("ffjavascript"));
+/** The resolved path of the web-worker package that ffjavascript (resolved from `from`) requires. */
+function webWorkerPath(from: string): string {
+  const ffjavascript = path.dirname(require.resolve("ffjavascript", { paths: [from] }));
   return require.resolve("web-worker", { paths: [ffjavascript] });
 }
 
@@ -69,10 +69,13 @@ function nestedWorkerClass(webWorkerFile: string) {
   };
 }
 
-/** Installs the shim in this thread (no-op on the main thread, idempotent). */
-export function installWebWorkerShim(): void {
+/**
+ * Installs the shim in this thread (no-op on the main thread, idempotent).
+ * @param from - where the ffjavascript to shim is resolved from (circomlibjs has its own copy)
+ */
+export function installWebWorkerShim(from: string = __dirname): void {
   if (isMainThread) return;
-  const file = webWorkerPath();
+  const file = webWorkerPath(from);
   const cached = require.cache[file];
   if (cached?.loaded && typeof cached.exports === "function") return;
   const m = new Module(file);

@@ -50,6 +50,7 @@ import { registerRiskMetrics } from "../risk/metrics";
 import { registerWorkerMetrics } from "../remote/metrics";
 import { resolveBackend } from "../zk/load-backend";
 import { startHousekeeping } from "../service/housekeeping";
+import { SignaturePool } from "../signatures/signature-pool";
 
 
 /** The running service, for the CLI, tests and the bench. */
@@ -266,9 +267,13 @@ export async function startService(config: Config, log: Logger, metrics: Service
       throw e;
     }
   }
-  const app = await buildApp({ engine, ledger, intake, config, metrics, logger: log, leadership: port, risk, records: backends.records });
+  const signatures = intake !== undefined && config.signatureThreads > 0 ? new SignaturePool(config.signatureThreads) : undefined;
+  // not awaited: listening does not wait for the threads (an early order waits for its check instead)
+  signatures?.warm().catch((err: unknown) => log.warn({ err }, "signature-check threads did not start; orders wait for them"));
+  const app = await buildApp({ engine, ledger, intake, config, metrics, logger: log, leadership: port, risk, records: backends.records, signatures });
   cutWhileReady(app, intake, config.batchInterval);
   const stop = async (): Promise<void> => {
+    await signatures?.close();
     stopChainWatch();
     chores.stop();
     if (follower !== undefined) clearInterval(follower);

@@ -7,6 +7,7 @@
  * negative bigints hash as protocol.md section 2 requires.
  */
 import { R, mod } from "./field";
+import { knownVerdict, recordVerdict } from "./verdicts";
 
 /** A Baby Jubjub public key (protocol.md: `ax`, `ay`). */
 export interface PublicKey {
@@ -116,9 +117,19 @@ export function signPoseidon(privKey: Buffer, msg: bigint): Signature {
 
 /**
  * Verifies an EdDSA-Poseidon signature (circomlibjs `eddsa.verifyPoseidon`): false
- * for an off-curve key or R8, S ≥ the subgroup order, or a wrong signature.
+ * for an off-curve key or R8, S ≥ the subgroup order, or a wrong signature. A verdict
+ * made before (verdicts.ts) is not made again.
  */
 export function verifyPoseidon(msg: bigint, sig: Signature, key: PublicKey): boolean {
+  const known = knownVerdict(msg, sig, key);
+  if (known !== undefined) return known;
+  const ok = verifyNow(msg, sig, key);
+  recordVerdict(msg, sig, key, ok);
+  return ok;
+}
+
+/** `verifyPoseidon` without the recorded verdicts (what a worker thread runs). */
+export function verifyNow(msg: bigint, sig: Signature, key: PublicKey): boolean {
   const e = needEddsa();
   if (key.ax === 0n) return false; // the circuit refuses Ax = 0 (and it marks an empty account)
   const vals = [msg, sig.R8x, sig.R8y, key.ax, key.ay];

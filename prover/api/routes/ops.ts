@@ -97,6 +97,9 @@ export function opRoutes(ctx: AppContext): FastifyPluginAsync {
             const op = decodeSubmitOp(req.body);
             // answered only once the journal holds the op (and a batch it completes is a job)
             if (op.kind === "ORDER") {
+              // the signature is checked on a worker thread once they run (the sequencer finds the
+              // verdict); before that, on the event loop by the sequencer, as without threads
+              if (ctx.signatures?.ready === true) await ctx.signatures.verifyOrder(op.order, desk.sequencer.pendingAccount(op.order.accountIndex));
               const r = await durable(desk, (s) => s.submitOrder(op.order));
               if (r.status === "filled") ctx.metrics.opLatency.acknowledged(mark);
               const trade = r.trade && { makerOrderId: r.trade.makerOrderId, q: r.trade.q.toString(), price: r.trade.price.toString() };

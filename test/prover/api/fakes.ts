@@ -3,6 +3,7 @@
  * batch with the reference rules against its ledger (as the real one does), keeps
  * jobs in memory and moves them along the pipeline when told to.
  */
+import type { SignaturePool } from "../../../prover/signatures/signature-pool";
 import type { LeadershipPort } from "../../../prover/service/leadership";
 import type { RiskSource } from "../../../prover/risk/source";
 import { NO_OVERRIDES, applyOverride, type Overrides } from "../../../prover/risk/overrides";
@@ -141,6 +142,7 @@ export async function testService(
     leadership?: LeadershipPort;
     risk?: RiskSource;
     records?: IdempotencyRecords;
+    signatures?: SignaturePool;
   } = {},
 ): Promise<TestService> {
   const genesis = await devGenesis(PARAMS);
@@ -175,7 +177,7 @@ export async function testService(
       { submitBatch: async (b) => engine.submitBatch(b), ledgerState: () => engine.state, ledgerBatches: async () => [...engine.jobs.values()].map((j) => ({ batchNumber: j.batchNumber, jobId: j.id, batch: serializeBatch(j.batch) })) },
       logger,
     );
-  const app = await buildApp({ engine, ledger: engine, intake, config, metrics, logger, leadership: opts.leadership, risk: opts.risk, records: opts.records });
+  const app = await buildApp({ engine, ledger: engine, intake, config, metrics, logger, leadership: opts.leadership, risk: opts.risk, records: opts.records, signatures: opts.signatures });
   // as zksettle serve wires it (run/bootstrap.ts): the app does not cut by time itself
   cutWhileReady(app, intake, config.batchInterval);
   await app.ready();

@@ -1,0 +1,222 @@
+/**
+ * A batch applied one op at a time: phases B–E of batch.ts on a working copy of the
+ * state, so that a sequencer can add the next op without applying the ones before it
+ * again. `applyBatch` is this cursor run over the padded ops; `tryApply` is one more
+ * slot with the batch's end checks (phase D) on the slots so far, exactly what
+ * `applyBatch` of the ops so far plus this one would check, and nothing changes when
+ * it refuses.
+ */
+import type { Account } from "./account";
+import { RuleError, formatUnits } from "./errors";
+import { pow2 } from "./field";
+import { globalHash, pricesHash, ratesHash, riskHash, stateRoot, type GlobalState } from "./global";
+import { applyHeader } from "./header";
+import type { DepositEntry } from "./ops/deposit";
+import type { OpContext } from "./ops/common";
+import { applySlot, type SlotRun } from "./batch-slot";
+import type { BatchResult, Op } from "./batch";
+import type { State } from "./state";
+import type { AccountUpdateTrace, BatchHeader, BatchTrace, SlotTrace } from "./trace";
+
+export class BatchCursor {
+  readonly header: BatchHeader;
+  private readonly s: State;
+  private readonly oldGlobal: GlobalState;
+  private readonly oldAccountsRoot: bigint;
+  private readonly eff: ReturnType<typeof applyHeader>;
+  private readonly ctx: OpContext;
+  private readonly fundStart: bigint;
+  private run: SlotRun;
+  private readonly slots: SlotTrace[] = [];
+  /** Accounts as they were before the updates of the slot being tried (undone on a refusal). */
+  private undo: [number, Account][] | undefined;
+  private finished = false;
+
+  /**
+   * Phase A and B: checks the header against `state` and puts its markets in force.
+   * @param state - the state before the batch (not mutated)
+   * @throws RuleError of the header
+   */
+  constructor(state: State, header: BatchHeader) {
+    this.header = header;
+    this.oldGlobal = state.global;
+    this.oldAccountsRoot = state.accountsRoot();
+    this.eff = applyHeader(state.params, this.oldGlobal, header);
+    this.s = state.clone();
+    this.s.setGlobal({ ...this.oldGlobal, markets: this.eff.markets, risk: this.eff.risk });
+    this.ctx = { timestamp: header.timestamp, markets: this.eff.markets, risk: this.eff.risk, capacity: this.s.capacity };
+    this.fundStart = this.s.account(0).collateral;
+    this.run = { head: this.oldGlobal.depositHead, fees: 0n, tradeFees: 0n, penalties: 0n, deficits: 0n, withdrawn: 0n, consumed: 0 };
+  }
+
+  /** Slots applied so far. */
+  get ops(): number {
+    return this.slots.length;
+  }
+
+  /** L1 queue entries consumed so far. */
+  get consumed(): number {
+    return this.run.consumed;
+  }
+
+  /** The markets after the header (what the batch's ops see). */
+  get markets(): OpContext["markets"] {
+    return this.eff.markets;
+  }
+
+  /**
+   * Phase C for the next slot.
+   * @throws RuleError naming the slot; the accounts may be half updated only where a
+   *   caller goes on to throw the batch away (applyBatch); `tryApply` undoes it
+   */
+  apply(op: Op, entry?: DepositEntry): void {
+    this.requireOpen();
+    const run = this.run;
+    const before = { head: run.head, fees: run.fees };
+    const slot = this.slots.length;
+    try {
+      const body = applySlot(this.s, this.ctx, this.fundStart, run, op, entry, this.updates);
+      this.slots.push({ ...body, depositHeadBefore: before.head, depositHeadAfter: run.head, feesBefore: before.fees, feesAfter: run.fees, fundAvailableBefore: this.fundStart + before.fees });
+    } catch (e) {
+      throw e instanceof RuleError ? e.atSlot(slot) : e;
+    }
+  }
+
+  /**
+   * The next slot, accepted only when the batch of the slots so far and this one would
+   * be: its rules, then the fund's end checks (phase D). On a RuleError nothing changes.
+   */
+  tryApply(op: Op, entry?: DepositEntry): void {
+    const run = { ...this.run };
+    const slots = this.slots.length;
+    this.undo = [];
+    try {
+      this.apply(op, entry);
+      this.creditedFund();
+    } catch (e) {
+      for (const [i, a] of this.undo.reverse()) this.s.setAccount(i, a);
+      this.slots.length = slots;
+      this.run = run;
+      throw e;
+    } finally {
+      this.undo = undefined;
+    }
+  }
+
+  /**
+   * Phase D's checks on the slots so far, without finishing.
+   * @throws RuleError FUND_NEGATIVE / RANGE of the fund
+   */
+  checkEnd(): void {
+    this.creditedFund();
+  }
+
+  /** The account at `index` as the batch so far leaves it (the fund with its net credit). */
+  account(index: number): Account {
+    const a = this.s.account(index);
+    return index === 0 ? { ...a, collateral: a.collateral + this.run.fees } : a;
+  }
+
+  /** The state the batch so far ends in (a copy; the cursor goes on). */
+  preview(): State {
+    const s = this.s.clone();
+    s.setAccount(0, { ...s.account(0), collateral: this.creditedFund() });
+    s.setGlobal(this.endGlobal());
+    return s;
+  }
+
+  /**
+   * Phases D and E: credits the fund and writes the new global state. The cursor is
+   * used up.
+   * @throws RuleError FUND_NEGATIVE / RANGE of the fund
+   */
+  finish(): BatchResult {
+    this.requireOpen();
+    const s = this.s;
+    const run = this.run;
+    const fund = s.account(0);
+    const feeUpdate = this.updates.update(0, { ...fund, collateral: this.creditedFund() });
+    this.finished = true;
+    const oldGlobal = this.oldGlobal;
+    const oldGlobalHash = globalHash(oldGlobal);
+    s.setGlobal(this.endGlobal());
+    const h = this.header;
+    const trace: BatchTrace = {
+      oldGlobal,
+      newGlobal: s.global,
+      oldGlobalHash,
+      newGlobalHash: s.globalHash(),
+      oldAccountsRoot: this.oldAccountsRoot,
+      newAccountsRoot: s.accountsRoot(),
+      oldStateRoot: stateRoot(this.oldAccountsRoot, oldGlobalHash),
+      newStateRoot: s.stateRoot(),
+      header: h,
+      riskHash: riskHash(this.eff.risk),
+      oldRiskHash: riskHash(oldGlobal.risk),
+      pricesHash: pricesHash(h.markPrices),
+      ratesHash: ratesHash(h.fundingRates),
+      fundingRates: h.fundingRates,
+      dt: this.eff.dt,
+      oldMarket: oldGlobal.markets,
+      newMarket: this.eff.markets,
+      fundingDelta: this.eff.fundingDelta,
+      expiresNow: this.eff.expiresNow,
+      oracleHash: this.eff.oracleHash,
+      slots: this.slots,
+      feeUpdate,
+      totalFees: run.fees,
+      totalTradeFees: run.tradeFees,
+      totalPenalties: run.penalties,
+      totalDeficits: run.deficits,
+      totalWithdrawn: run.withdrawn,
+      depositsConsumed: run.consumed,
+      depositsEnd: s.global.depositCount,
+    };
+    return { state: s, trace };
+  }
+
+  /** Phase E: the header's timestamp and the deposit queue's head and count. */
+  private endGlobal(): GlobalState {
+    const run = this.run;
+    return { ...this.s.global, oracleTimestamp: this.header.timestamp, depositHead: run.head, depositCount: this.oldGlobal.depositCount + run.consumed };
+  }
+
+  /** Phase D's checks: the fund's collateral plus the net credit, in 0..2^63. */
+  private creditedFund(): bigint {
+    const { fees, tradeFees, penalties, deficits } = this.run;
+    const collateral = this.s.account(0).collateral;
+    const credited = collateral + fees;
+    if (credited < 0n) {
+      throw new RuleError(
+        "FUND_NEGATIVE",
+        "FEES",
+        `insurance fund collateral ${formatUnits(collateral)} + fees and penalties ${formatUnits(tradeFees + penalties)} − deficits ${formatUnits(deficits)} = ${formatUnits(credited)} < 0: deleverage instead`,
+        { collateral, fees: tradeFees, penalties, deficits },
+      );
+    }
+    if (credited >= pow2(63)) {
+      throw new RuleError("RANGE", "FEES", `insurance fund collateral ${formatUnits(collateral)} + fees ${formatUnits(fees)} reaches 2^63`, { collateral, fees });
+    }
+    return credited;
+  }
+
+  private requireOpen(): void {
+    if (this.finished) throw new Error("BatchCursor: the batch is finished");
+  }
+
+  /** Writes an account into the working state and records the update. */
+  private readonly updates = {
+    update: (index: number, after: Account): AccountUpdateTrace => {
+      const s = this.s;
+      const before = s.account(index);
+      const siblings = s.tree.siblings(index);
+      const rootBefore = s.accountsRoot();
+      if (after !== before) {
+        this.undo?.push([index, before]);
+        s.setAccount(index, after);
+      }
+      return { index, before, after, siblings, rootBefore, rootAfter: s.accountsRoot() };
+    },
+    dummy: (): AccountUpdateTrace => this.updates.update(0, this.s.account(0)),
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * Signature checks off the event loop (issue 21): the worker threads give circomlibjs's
+ * own verdict on random keys and messages, right and tampered; and the service keeps
+ * answering its probes while order signatures are being checked.
+ */
+import { expect } from "chai";
+import fc from "fast-check";
+import { R } from "../../../prover/state/field";
+import { SignaturePool } from "../../../prover/signatures/signature-pool";
+import { depositNew, devOrder, signedHeader } from "../../../prover/dev/fixtures";
+import { encodeOrder } from "../../../prover/api/wire";
+import { AUTH, testService } from "../api/fakes";
+
+// circomlibjs itself, not through prover/state/crypto.ts: the reference the threads must match
+interface Eddsa {
+  F: { e(x: bigint): Uint8Array; toObject(x: Uint8Array): bigint };
+  babyJub: { subOrder: bigint };
+  prv2pub(prv: Buffer): [Uint8Array, Uint8Array];
+  signPoseidon(prv: Buffer, msg: Uint8Array): { R8: [Uint8Array, Uint8Array]; S: bigint };
+  verifyPoseidon(msg: Uint8Array, sig: { R8: [Uint8Array, Uint8Array]; S: bigint }, A: [Uint8Array, Uint8Array]): boolean;
+}
+
+const USDC = 1_000_000n;
+const TAMPER = ["none", "message", "key", "S", "R8", "S beyond the subgroup"] as const;
+
+describe("# signature checks on worker threads", function () {
+  this.timeout(600_000);
+  let eddsa: Eddsa;
+  let pool: SignaturePool;
+
+  before(async function () {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    eddsa = await (require("circomlibjs") as { buildEddsa(): Promise<Eddsa> }).buildEddsa();
+    pool = new SignaturePool(2);
+  });
+
+  after(async function () {
+    await pool.close();
+  });
+
+  it("gives circomlibjs's verdict on random keys and messages, signed right or tampered", async function () {
+    const F = eddsa.F;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.bigInt({ min: 0n, max: R - 1n }),
+        fc.constantFrom(...TAMPER),
+        async (prv, other, msg, tamper) => {
+          const sig = eddsa.signPoseidon(Buffer.from(prv), F.e(msg));
+          let A = eddsa.prv2pub(Buffer.from(prv));
+          let m = msg;
+          let R8 = sig.R8;
+          let S = sig.S;
+          if (tamper === "message") m = (msg + 1n) % R;
+          if (tamper === "key") A = eddsa.prv2pub(Buffer.from(other));
+          if (tamper === "S") S = (S + 1n) % eddsa.babyJub.subOrder;
+          if (tamper === "R8") R8 = eddsa.signPoseidon(Buffer.from(other), F.e(msg)).R8;
+          if (tamper === "S beyond the subgroup") S += eddsa.babyJub.subOrder;
+          const expected = eddsa.verifyPoseidon(F.e(m), { R8, S }, A);
+          const got = await pool.verify(m, { R8x: F.toObject(R8[0]), R8y: F.toObject(R8[1]), S }, { ax: F.toObject(A[0]), ay: F.toObject(A[1]) });
+          expect(got, tamper).to.equal(expected);
+          if (tamper === "none") expect(got).to.equal(true);
+        },
+      ),
+      { numRuns: 24 },
+    );
+  });
+
+  it("answers /health while the orders' signatures are still being checked", async function () {
+    const one = new SignaturePool(1);
+    await one.warm();
+    let checked = 0;
+    const verify = one.verify.bind(one);
+    one.verify = async (...args) => {
+      const ok = await verify(...args);
+      checked++;
+      return ok;
+    };
+    const t = await testService({ mode: "sequencer", devOracle: true, signatures: one, config: { batchInterval: 3600, maxRestingOrders: 1000 } });
+    try {
+      const seq = t.sequencer!;
+      seq.setHeader(signedHeader(t.genesis, 2000n));
+      for (const i of [1, 2, 3]) seq.submitDeposit(depositNew(i, 100_000n * USDC));
+      const s = seq.pendingState();
+      // resting orders, all far from each other's prices: none fills
+      const orders = Array.from({ length: 24 }, (_, n) => devOrder(s, { accountIndex: 1 + (n % 3), marketId: 1 + (n % 4), isBuy: n % 2 === 0, size: 1n, limitPrice: (n % 2 === 0 ? 1_000_000n : 900_000_000n) + BigInt(n), nonce: BigInt(Math.floor(n / 3)) }));
+      const answers = orders.map((o) => t.app.inject({ method: "POST", url: "/v1/ops", headers: AUTH, payload: { type: "ORDER", order: encodeOrder(o) } }));
+      const health = await t.app.inject({ method: "GET", url: "/health" });
+      const checkedAtHealth = checked;
+      expect(health.statusCode).to.equal(200);
+      const codes = (await Promise.all(answers)).map((r) => r.statusCode);
+      // the probe was answered while most of the signatures waited for the thread
+      expect(checkedAtHealth).to.be.lessThan(orders.length / 2);
+      expect(checked).to.equal(orders.length);
+      expect(codes.filter((c) => c === 200).length + codes.filter((c) => c === 422).length).to.equal(orders.length);
+    } finally {
+      await t.app.close();
+      await one.close();
+    }
+  });
+});
