@@ -1,9 +1,9 @@
 /**
  * A history for the latency window of a venue that has been running at its baseline
- * (bench/latency.ts). The shipped window keeps 1,000 batches per stage and its p99 of
+ * (bench/latency.ts). The shipped window keeps 10,000 batches per stage and its p99 of
  * fewer than 100 samples is their maximum, so a service a few batches old sizes margin
  * on its slowest batch (the cold start's first proof) for the rest of a bench run, and
- * nothing that raised T ever falls out. A live bench cannot run 1,000 batches; it fills
+ * nothing that raised T ever falls out. A live bench cannot run 10,000 batches; it fills
  * the window with draws from a log-normal fitted to the stage times it measured in its
  * warm-up. A log-normal rather than resampling the few measured values: resampling puts
  * p99 at the largest measured value, which about one in W later batches exceeds,

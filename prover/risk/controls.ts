@@ -90,7 +90,7 @@ export function defaultRiskConfig(markets: number): RiskConfig {
     z: 3,
     percentile: "p99",
     referenceSeconds: 60,
-    windowSize: 1000,
+    windowSize: 10_000,
     shortWindowSize: 20,
     seedSeconds: { proving: 30, submission: 2, inclusion: 12, confirmations: 24 },
     maxStepUp: 0.1,

@@ -19,9 +19,11 @@
  * proving and a congested chain tend to come together, under load) and an over-estimate
  * when they are independent: for margin the error must fall on the safe side.
  *
- * Two windows. A long window (1,000 batches by default) forgets slowly but its p99
- * ignores anything rarer than 1% of batches: ten one-hour stalls in a thousand batches
- * leave it unmoved. So the tail quantiles (p95, p99) of each stage are at least the
+ * Two windows. A long window (10,000 batches by default) forgets slowly, and its p99
+ * rests on its 100 largest samples, so a few slow batches move it by a few ranks, not
+ * to their own level (docs/decisions.md, "Latency window"); but it ignores anything
+ * rarer than 1% of batches: a hundred one-hour stalls in ten thousand batches leave it
+ * unmoved. So the tail quantiles (p95, p99) of each stage are at least the
  * largest of its last `shortSize` samples (20 by default): one slow batch raises T at
  * once and holds it for `shortSize` batches, after which the long window alone remains
  * (docs/decisions.md, "Latency window"). A batch still on its way adds no sample at all;
@@ -79,9 +81,12 @@ export function quantiles(samples: readonly number[]): Quantiles {
 class Ring {
   private readonly buf: number[] = [];
   private next = 0;
+  /** Bumped on every push: a query's sort is kept until the next sample (a 10,000-sample sort is ~2 ms). */
+  version = 0;
   constructor(private readonly size: number) {}
 
   push(x: number): void {
+    this.version++;
     if (this.buf.length < this.size) this.buf.push(x);
     else this.buf[this.next] = x;
     this.next = (this.next + 1) % this.size;
@@ -101,6 +106,7 @@ class Ring {
 /** Rolling windows of stage latencies; `timeToFinality()` gives T. */
 export class LatencyWindow {
   private readonly rings: Record<LatencyStage, Ring>;
+  private readonly sorted = new Map<LatencyStage, { readonly version: number; readonly q: Quantiles }>();
 
   /**
    * @param size - samples kept per stage (1..MAX_WINDOW_SIZE); older ones fall out
@@ -149,7 +155,12 @@ export class LatencyWindow {
       const s = this.seed[stage] ?? 0;
       return { p50: s, p95: s, p99: s, count: 0 };
     }
-    const q = quantiles(v);
+    let cached = this.sorted.get(stage);
+    if (cached?.version !== ring.version) {
+      cached = { version: ring.version, q: quantiles(v) };
+      this.sorted.set(stage, cached);
+    }
+    const q = cached.q;
     const recent = Math.max(0, ...ring.recent(this.shortSize));
     return { ...q, p95: Math.max(q.p95, recent), p99: Math.max(q.p99, recent) };
   }
@@ -182,7 +193,7 @@ export function sumStages(stages: Readonly<Record<LatencyStage, Quantiles>>): Ti
  *
  * Why not the time a batch `queued` for a prover: one slow or stalled proof holds every
  * batch cut behind it, and each of them would bring that one event into the window again
- * (seven batches held by one stall are 7 of the 10 samples that set a 1,000-batch p99).
+ * (seven batches held by one stall were 7 of the 10 samples that set a 1,000-batch p99).
  * While batches wait, the stall term of T (horizon.ts) already counts the oldest one's
  * age; a prover that keeps up has no queue to speak of, and one that does not keeps the
  * oldest waiting batch ageing, which that term sees. docs/decisions.md, "A proving sample

@@ -1,4 +1,6 @@
 import { expect } from "chai";
+import fc from "fast-check";
+import { defaultRiskConfig } from "../../../prover/risk/controls";
 import { LatencyWindow, chainSample, jobSample, quantileOfSorted, quantiles, recordSample } from "../../../prover/risk/latency-window";
 
 describe("prover/risk latency window", () => {
@@ -47,5 +49,59 @@ describe("prover/risk latency window", () => {
     const w = new LatencyWindow(3);
     recordSample(w, c);
     expect(w.stage("inclusion").p99).to.equal(12);
+  });
+
+  describe("the shipped long window forgets a few slow batches (issue 14: back within 2% after a condition)", () => {
+    /** A steady prover: `n` log-normal proof times (median 5 s, log-sd σ) from a seeded generator (mulberry32). */
+    function steady(n: number, sigma: number, seed: number): number[] {
+      let a = seed >>> 0;
+      const uniform = (): number => {
+        a = (a + 0x6d2b79f5) >>> 0;
+        let t = a;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 2 ** 32;
+      };
+      return Array.from({ length: n }, () => 5 * Math.exp(sigma * Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform())));
+    }
+
+    /**
+     * The long window's own p99 (the short window passed) after `slow` batches at 3× the
+     * median and 20 ordinary ones, relative to its p99 before them.
+     */
+    function shiftAfter(size: number, sigma: number, seed: number, slow: number): number {
+      const w = new LatencyWindow(size);
+      const history = steady(size + 20, sigma, seed);
+      for (const t of history.slice(0, size)) w.record("proving", t);
+      const before = w.stage("proving").p99;
+      for (let k = 0; k < slow; k++) w.record("proving", 15);
+      for (const t of history.slice(size)) w.record("proving", t);
+      return w.stage("proving").p99 / before - 1;
+    }
+
+    it("moves p99 by under 2% for up to five slow batches, at the shipped size, over random histories", function () {
+      this.timeout(60_000);
+      const size = defaultRiskConfig(1).windowSize;
+      expect(size).to.equal(10_000);
+      fc.assert(
+        fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.double({ min: 0.05, max: 0.4, noNaN: true }), fc.integer({ min: 1, max: 5 }), (seed, sigma, slow) => {
+          const shift = shiftAfter(size, sigma, seed, slow);
+          // up: the slow batches push p99 a few ranks; down: the oldest samples fell out
+          expect(Math.abs(shift), `σ ${sigma}, ${slow} slow, seed ${seed}`).to.be.below(0.02);
+        }),
+        { numRuns: 40 },
+      );
+    });
+
+    it("a 1,000-batch window (the former default) rests on its 10 largest: five slow batches move it several times further", () => {
+      // the reason for the default (docs/decisions.md, "Latency window"): the same histories, a tenth of the size
+      const seeds = [1, 2, 3, 4, 5, 6, 7, 8];
+      const mean = (size: number): number => seeds.map((seed) => shiftAfter(size, 0.4, seed, 5)).reduce((a, b) => a + b, 0) / seeds.length;
+      const former = mean(1000);
+      const shipped = mean(10_000);
+      expect(former).to.be.above(0.05);
+      expect(shipped).to.be.below(0.02);
+      expect(former).to.be.above(5 * shipped);
+    });
   });
 });
