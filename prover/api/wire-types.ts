@@ -1,10 +1,11 @@
 /**
  * The JSON the API answers for jobs and capacity, as types the dashboard (ui/src/api.ts)
  * imports instead of keeping its own copies. Type-only and importing only plain files
- * (store/job-states.ts): the UI is typechecked without Node's types, so nothing here may
+ * (store/job-states.ts, risk/views.ts): the UI is typechecked without Node's types, so nothing here may
  * pull in the service's code. The routes check their answers against these types.
  */
 import type { JobRecord } from "../store/job-states";
+import type { Horizon, MarketRiskView, RiskHistoryPoint, UpgradeEffect } from "../risk/views";
 
 /** A job as GET /v1/jobs/{id} and GET /v1/jobs show it: without the batch and the proof (see the proof route). */
 export interface JobView extends JobRecord {
@@ -40,23 +41,13 @@ export interface CapacityView {
   readonly sequencer?: { readonly pendingOps: number; readonly batchSize: number; readonly restingOrders: number; readonly outbox: number };
 }
 
-// -- the risk routes (prover/api/routes/risk.ts). The service's own types (risk/plan.ts,
-// risk/horizon.ts, risk/upgrades.ts, risk/overrides.ts) import code the UI must not load,
-// so the answers are written out here and the routes return them typed: a field the
+// -- the risk routes (prover/api/routes/risk.ts): the plain parts come from risk/views.ts
+// (a file that imports nothing); the rest (amounts as strings, the overrides' log) is
+// the JSON form written out here, and the routes return these types, so a field the
 // service renames breaks the route's build, not the dashboard at run time.
 
-/** One market of GET /v1/risk (risk/plan.ts `MarketRiskView`). */
-export interface MarketRiskWire {
-  readonly market: number;
-  /** σ after overrides, annualised. */
-  readonly sigmaAnnual: number;
-  /** Scan range latency asks for (fraction of the price, floored) or the pinned one. */
-  readonly targetScan: number;
-  /** Scan range of the arrays after the step. */
-  readonly appliedScan: number;
-  readonly multiplier: number;
-  readonly pinned: boolean;
-}
+/** One market of GET /v1/risk. */
+export type MarketRiskWire = MarketRiskView;
 
 /** The time-to-finality quantiles, seconds; `count` only on a stage's own quantiles. */
 export interface QuantilesWire {
@@ -71,17 +62,10 @@ export interface RiskView {
   readonly timeToFinality: QuantilesWire & { readonly stages: Readonly<Record<string, QuantilesWire>> };
   /** The T the scan ranges use, seconds. */
   readonly T: number;
-  /** T and what set it (risk/horizon.ts `Horizon`). */
-  readonly horizon: {
-    readonly T: number;
-    readonly windowSeconds: number;
-    readonly stallSeconds: number;
-    readonly reorgSeconds: number;
-    readonly upgradeSeconds: number;
-    readonly source: "window" | "stall" | "upgrade" | "override";
-  };
-  /** Upgrade windows near or open (risk/upgrades.ts `UpgradeEffect`). */
-  readonly upgrade: { readonly multiplier: number; readonly latencySeconds: number; readonly windows: readonly { readonly name: string; readonly phase: "ahead" | "open" }[] };
+  /** T and what set it. */
+  readonly horizon: Horizon;
+  /** Upgrade windows near or open. */
+  readonly upgrade: UpgradeEffect;
   /** The named emergency override is on. */
   readonly emergency: boolean;
   /** The node's `web3_clientVersion` (null: not read). */
@@ -95,14 +79,8 @@ export interface RiskView {
   readonly markets: readonly MarketRiskWire[];
 }
 
-/** One point of GET /v1/risk/history (risk/source.ts `RiskHistoryPoint`). */
-export interface RiskHistoryPointWire {
-  /** ms since epoch */
-  readonly at: number;
-  readonly T: number;
-  readonly publish: boolean;
-  readonly markets: readonly { readonly market: number; readonly targetScan: number; readonly appliedScan: number; readonly multiplier: number }[];
-}
+/** One point of GET /v1/risk/history. */
+export type RiskHistoryPointWire = RiskHistoryPoint;
 
 /** GET /v1/risk/history. */
 export interface RiskHistoryView {

@@ -19,6 +19,9 @@
  * idle venue is not a stopped network.
  */
 import type { TimeToFinality } from "./latency-window";
+import type { Horizon } from "./views";
+
+export type { Horizon } from "./views";
 
 /** What the service knows of the batches on their way to finality (ms since epoch). */
 export interface StallClock {
@@ -51,18 +54,6 @@ export interface HorizonInput {
   readonly upgradeSeconds?: number;
   /** An operator's pinned T. */
   readonly override?: number;
-}
-
-/** T and where it came from. */
-export interface Horizon {
-  readonly T: number;
-  /** The window's quantile alone. */
-  readonly windowSeconds: number;
-  readonly stallSeconds: number;
-  readonly reorgSeconds: number;
-  readonly upgradeSeconds: number;
-  /** What set T. */
-  readonly source: "window" | "stall" | "upgrade" | "override";
 }
 
 function nonNegative(name: string, v: number | undefined): number {

@@ -7,12 +7,16 @@
 import { MarketKind, type Risk } from "../state/global";
 import { SECONDS_PER_YEAR } from "./black-scholes";
 import { policyOf, type RiskConfig } from "./controls";
-import { horizon, type Horizon } from "./horizon";
+import { horizon } from "./horizon";
+import type { Horizon, MarketRiskView, UpgradeEffect } from "./views";
+
 import { LatencyWindow, type TimeToFinality } from "./latency-window";
 import { appliedScan, atRiskAccounts, floorOf, marginMultiplier, nextRisk, rowScale, shouldPublish, targetScan, type AccountsView, type AtRiskAccount } from "./margin-policy";
 import { withOverrides, type Overrides } from "./overrides";
 import { riskArrays, type RiskArraysInput, type RiskMarket } from "./risk-arrays";
-import { NO_UPGRADE, type UpgradeEffect } from "./upgrades";
+import { NO_UPGRADE } from "./upgrades";
+
+export type { MarketRiskView } from "./views";
 
 /** Inputs of `planRisk`. */
 export interface PlanInput {
@@ -39,21 +43,6 @@ export interface PlanInput {
   readonly reorgSeconds?: number;
   /** Upgrade windows near or open (upgrades.ts; default none). */
   readonly upgrade?: UpgradeEffect;
-}
-
-/** What the route and metrics show per market. */
-export interface MarketRiskView {
-  readonly market: number;
-  /** σ after overrides, annualised. */
-  readonly sigmaAnnual: number;
-  /** Scan range latency asks for (fraction of the price, floored) or the pinned one. */
-  readonly targetScan: number;
-  /** Scan range of the arrays after the step. */
-  readonly appliedScan: number;
-  /** appliedScan / (z·σ·√T_ref). */
-  readonly multiplier: number;
-  /** True when an operator pinned the scan range. */
-  readonly pinned: boolean;
 }
 
 /** The result of one update. */

@@ -5,16 +5,9 @@
  */
 import type { OverrideChange, Overrides } from "./overrides";
 import type { RiskPlan } from "./plan";
+import type { RiskHistoryPoint } from "./views";
 
-/** One point of the margin history (GET /v1/risk/history). */
-export interface RiskHistoryPoint {
-  /** ms since epoch */
-  readonly at: number;
-  /** Seconds: the time to finality the scan ranges used. */
-  readonly T: number;
-  readonly publish: boolean;
-  readonly markets: readonly { readonly market: number; readonly targetScan: number; readonly appliedScan: number; readonly multiplier: number }[];
-}
+export type { RiskHistoryPoint } from "./views";
 
 /** The node's client version as last seen, and whether it changed while the service ran. */
 export interface ClientVersionView {

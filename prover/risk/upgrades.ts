@@ -13,6 +13,9 @@
  * effect   scan × max(multiplier of windows near or open),  T ≥ max(latencySeconds)
  * ```
  */
+import type { UpgradeEffect } from "./views";
+
+export type { UpgradeEffect } from "./views";
 
 /** One scheduled upgrade (config `risk.upgrades[i]`). */
 export interface UpgradeWindow {
@@ -35,13 +38,6 @@ export interface ChainNow {
   readonly head?: number;
   /** To turn `leadSeconds` into blocks for height-based windows (default 12). */
   readonly secondsPerBlock?: number;
-}
-
-/** What the windows near or open ask for. */
-export interface UpgradeEffect {
-  readonly multiplier: number;
-  readonly latencySeconds: number;
-  readonly windows: readonly { readonly name: string; readonly phase: "ahead" | "open" }[];
 }
 
 /** No window near: multiplier 1, no latency floor. */
