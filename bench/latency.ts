@@ -13,7 +13,7 @@
  * margin has reached its target. The margin then is the baseline. Each condition is
  * injected in turn for B batches, then the bench waits (up to R batches) for margin to
  * come back within 2% of the baseline:
- *   slow blocks     block every 6 s (evm_setIntervalMining)
+ *   slow blocks     a block every 12 s, Ethereum's slot time (evm_setIntervalMining)
  *   late finality   the proxy answers the `finalized` / `safe` tags 12 blocks behind the head
  *   slow proving    every proof first waits twice the warm-up's median proving time
  *                   (bench/report/prover-gate.ts; busy processes beside the prover
@@ -70,7 +70,7 @@ const round = (x: number, d = 3): number => Math.round(x * 10 ** d) / 10 ** d;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const EFFECT: Record<LiveCondition, string> = {
-  "slow blocks": "block interval ×6 (1 → 6 s)",
+  "slow blocks": "block interval ×12 (1 → 12 s, Ethereum's slot time)",
   "late finality": "the finalized / safe tags answered 12 blocks (≈ 12 s) behind the head",
   "slow proving": "every proof waits twice the warm-up's median proving time before it starts (a prover 3× slower)",
   "prover stall": "proofs wait while a trade every 5 s is cut into a batch, until the stall has set T for 4 headers",
@@ -238,7 +238,7 @@ export async function runLiveExperiment(quick: boolean): Promise<LiveResult> {
 
     for (const condition of LIVE_CONDITIONS) {
       const from = steps.length;
-      if (condition === "slow blocks") await chain.provider.send("evm_setIntervalMining", [6 * BLOCK_MS]);
+      if (condition === "slow blocks") await chain.provider.send("evm_setIntervalMining", [12 * BLOCK_MS]);
       if (condition === "late finality") proxy.finalizedLag = 12;
       if (condition === "slow proving") gate.slowDown(2 * medianProvingMs);
       if (condition === "upgrade window") {
