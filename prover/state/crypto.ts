@@ -90,8 +90,27 @@ export function poseidon(inputs: readonly bigint[]): bigint {
   if (inputs.length < 1 || inputs.length > POSEIDON_MAX_INPUTS) {
     throw new RangeError(`poseidon takes 1..${POSEIDON_MAX_INPUTS} inputs, got ${inputs.length}`);
   }
+  const reduced = inputs.map(mod);
+  if (fastHasher !== undefined && reduced.length <= fastHasher.maxInputs) return fastHasher.hash(reduced);
   const h = needPoseidon();
-  return h.F.toObject(h(inputs.map(mod)));
+  return h.F.toObject(h(reduced));
+}
+
+/** A Poseidon that gives circomlib's hash of 1..`maxInputs` reduced inputs. */
+export interface PoseidonHasher {
+  readonly maxInputs: number;
+  hash(reduced: readonly bigint[]): bigint;
+}
+
+let fastHasher: PoseidonHasher | undefined;
+
+/**
+ * Hashes with `hasher` from now on where it takes that many inputs, circomlibjs beyond
+ * (undefined: circomlibjs again). Only a hasher shown to agree with circomlibjs may be
+ * installed (test/prover/signatures/native.test.ts).
+ */
+export function usePoseidonHasher(hasher: PoseidonHasher | undefined): void {
+  fastHasher = hasher;
 }
 
 /**
@@ -99,6 +118,7 @@ export function poseidon(inputs: readonly bigint[]): bigint {
  * @param privKey - 32 bytes
  */
 export function publicKey(privKey: Buffer): PublicKey {
+  if (fastSigner !== undefined) return fastSigner.publicKey(privKey);
   const e = needEddsa();
   const [ax, ay] = e.prv2pub(privKey);
   return { ax: e.F.toObject(ax), ay: e.F.toObject(ay) };
@@ -110,6 +130,7 @@ export function publicKey(privKey: Buffer): PublicKey {
  * @param msg - the message, reduced mod r
  */
 export function signPoseidon(privKey: Buffer, msg: bigint): Signature {
+  if (fastSigner !== undefined) return fastSigner.sign(privKey, mod(msg));
   const e = needEddsa();
   const sig = e.signPoseidon(privKey, e.F.e(mod(msg)));
   return { R8x: e.F.toObject(sig.R8[0]), R8y: e.F.toObject(sig.R8[1]), S: BigInt(sig.S) };
@@ -128,12 +149,56 @@ export function verifyPoseidon(msg: bigint, sig: Signature, key: PublicKey): boo
   return ok;
 }
 
+/** A signer that gives circomlibjs `prv2pub` and `signPoseidon`'s answers (the native addon's). */
+export interface EddsaPoseidonSigner {
+  publicKey(privKey: Buffer): PublicKey;
+  /** @param msg - reduced mod r */
+  sign(privKey: Buffer, msg: bigint): Signature;
+}
+
+let fastSigner: EddsaPoseidonSigner | undefined;
+
+/**
+ * Signs and derives keys with `signer` from now on instead of circomlibjs (undefined:
+ * circomlibjs again); only a signer shown to give circomlibjs's signatures
+ * (test/prover/signatures/native.test.ts).
+ */
+export function useEddsaPoseidonSigner(signer: EddsaPoseidonSigner | undefined): void {
+  fastSigner = signer;
+}
+
+/**
+ * A verifier that gives circomlibjs `eddsa.verifyPoseidon`'s verdict on values that
+ * pass `inSignatureDomain` (the native addon's, prover/signatures/native.ts).
+ */
+export type EddsaPoseidonVerifier = (msg: bigint, sig: Signature, key: PublicKey) => boolean;
+
+let fastVerifier: EddsaPoseidonVerifier | undefined;
+
+/**
+ * Verifies with `verifier` from now on instead of circomlibjs (undefined: circomlibjs
+ * again). Only a verifier shown to agree with circomlibjs may be installed
+ * (test/prover/signatures/native.test.ts); the domain checks stay here.
+ */
+export function useEddsaPoseidonVerifier(verifier: EddsaPoseidonVerifier | undefined): void {
+  fastVerifier = verifier;
+}
+
+/**
+ * False for what no verifier is asked about: Ax = 0 (the circuit refuses it, and it
+ * marks an empty account), a value outside [0, r), a negative S.
+ */
+export function inSignatureDomain(msg: bigint, sig: Signature, key: PublicKey): boolean {
+  if (key.ax === 0n) return false;
+  const vals = [msg, sig.R8x, sig.R8y, key.ax, key.ay];
+  return !(vals.some((v) => v < 0n || v >= R) || sig.S < 0n);
+}
+
 /** `verifyPoseidon` without the recorded verdicts (what a worker thread runs). */
 export function verifyNow(msg: bigint, sig: Signature, key: PublicKey): boolean {
+  if (!inSignatureDomain(msg, sig, key)) return false;
+  if (fastVerifier !== undefined) return fastVerifier(msg, sig, key);
   const e = needEddsa();
-  if (key.ax === 0n) return false; // the circuit refuses Ax = 0 (and it marks an empty account)
-  const vals = [msg, sig.R8x, sig.R8y, key.ax, key.ay];
-  if (vals.some((v) => v < 0n || v >= R) || sig.S < 0n) return false;
   try {
     return e.verifyPoseidon(
       e.F.e(msg),

@@ -99,10 +99,22 @@ export function riskRowHash(row: readonly bigint[]): bigint {
   return poseidon(row);
 }
 
+/**
+ * riskHash of each risk object hashed so far: a batch hashes the risk in force several
+ * times (old and new global hash, each op's margin commitments) and it changes only with
+ * a header that publishes new arrays. Risk objects are immutable values (readonly, and
+ * never written in place), so the object is the key.
+ */
+const riskHashes = new WeakMap<Risk, bigint>();
+
 /** `riskHash = Poseidon(mmBps, penaltyBps, maxFundingRate, riskRowHash_0, …, riskRowHash_{M−1})`. */
 export function riskHash(risk: Risk): bigint {
   if (risk.unpublished !== undefined) return risk.unpublished;
-  return poseidon([risk.mmBps, risk.penaltyBps, risk.maxFundingRate, ...risk.pnl.map(riskRowHash)]);
+  const known = riskHashes.get(risk);
+  if (known !== undefined) return known;
+  const h = poseidon([risk.mmBps, risk.penaltyBps, risk.maxFundingRate, ...risk.pnl.map(riskRowHash)]);
+  riskHashes.set(risk, h);
+  return h;
 }
 
 /** `oracleKeyHash_k = Poseidon(oracleAx_k, oracleAy_k)`. */

@@ -46,19 +46,24 @@ export interface OracleSignature extends Signature {
   readonly keyIndex: number;
 }
 
+/**
+ * Order hashes made so far, by the order's fields: an order's hash is asked for by its
+ * signature check, the book and the trade's rules, each a Poseidon of nine inputs.
+ * Bounded: the oldest are forgotten first.
+ */
+const orderHashes = new Map<string, bigint>();
+const ORDER_HASHES_LIMIT = 1 << 16;
+
 /** `orderHash = Poseidon(1, accountIndex, marketId, isBuy, size, limitPrice, expiry, nonce, maxFeeBps)`. */
 export function orderHash(o: Order): bigint {
-  return poseidon([
-    ORDER_TAG,
-    BigInt(o.accountIndex),
-    BigInt(o.marketId),
-    o.isBuy ? 1n : 0n,
-    o.size,
-    o.limitPrice,
-    o.expiry,
-    o.nonce,
-    o.maxFeeBps,
-  ]);
+  const fields = [ORDER_TAG, BigInt(o.accountIndex), BigInt(o.marketId), o.isBuy ? 1n : 0n, o.size, o.limitPrice, o.expiry, o.nonce, o.maxFeeBps];
+  const key = fields.join(",");
+  const known = orderHashes.get(key);
+  if (known !== undefined) return known;
+  const h = poseidon(fields);
+  orderHashes.set(key, h);
+  if (orderHashes.size > ORDER_HASHES_LIMIT) orderHashes.delete(orderHashes.keys().next().value as string);
+  return h;
 }
 
 /** The order's fields without its signature. */
