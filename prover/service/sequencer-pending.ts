@@ -31,7 +31,8 @@ export class PendingBatch {
     readonly base: State,
     readonly header: BatchHeader,
   ) {
-    this.cursor = new BatchCursor(base, header);
+    // no Merkle paths: an op added costs its rules, not Poseidon; the cut batch's trace is applyBatch's
+    this.cursor = new BatchCursor(base, header, { traces: false });
   }
 
   /**

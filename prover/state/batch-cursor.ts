@@ -5,6 +5,10 @@
  * slot with the batch's end checks (phase D) on the slots so far, exactly what
  * `applyBatch` of the ops so far plus this one would check, and nothing changes when
  * it refuses.
+ *
+ * A cursor made `{ traces: false }` (the sequencer's pending batch) records no Merkle
+ * paths and leaves its state's leaves deferred (state.ts), so that trying an op hashes
+ * nothing; it cannot `finish` (only `applyBatch` makes a batch's trace).
  */
 import type { Account } from "./account";
 import { RuleError, formatUnits } from "./errors";
@@ -31,18 +35,21 @@ export class BatchCursor {
   /** Accounts as they were before the updates of the slot being tried (undone on a refusal). */
   private undo: [number, Account][] | undefined;
   private finished = false;
+  private readonly traces: boolean;
 
   /**
    * Phase A and B: checks the header against `state` and puts its markets in force.
    * @param state - the state before the batch (not mutated)
+   * @param opts.traces - false: no Merkle paths, deferred leaves, no `finish`
    * @throws RuleError of the header
    */
-  constructor(state: State, header: BatchHeader) {
+  constructor(state: State, header: BatchHeader, opts: { readonly traces: boolean } = { traces: true }) {
     this.header = header;
+    this.traces = opts.traces;
     this.oldGlobal = state.global;
-    this.oldAccountsRoot = state.accountsRoot();
+    this.oldAccountsRoot = opts.traces ? state.accountsRoot() : -1n;
     this.eff = applyHeader(state.params, this.oldGlobal, header);
-    this.s = state.clone();
+    this.s = opts.traces ? state.clone() : state.deferringClone();
     this.s.setGlobal({ ...this.oldGlobal, markets: this.eff.markets, risk: this.eff.risk });
     this.ctx = { timestamp: header.timestamp, markets: this.eff.markets, risk: this.eff.risk, capacity: this.s.capacity };
     this.fundStart = this.s.account(0).collateral;
@@ -132,6 +139,7 @@ export class BatchCursor {
    */
   finish(): BatchResult {
     this.requireOpen();
+    if (!this.traces) throw new Error("BatchCursor: a cursor without traces cannot finish (applyBatch makes the trace)");
     const s = this.s;
     const run = this.run;
     const fund = s.account(0);
@@ -209,13 +217,14 @@ export class BatchCursor {
     update: (index: number, after: Account): AccountUpdateTrace => {
       const s = this.s;
       const before = s.account(index);
-      const siblings = s.tree.siblings(index);
-      const rootBefore = s.accountsRoot();
+      // without traces nothing reads the tree here: the slot's trace is never finished
+      const siblings = this.traces ? s.tree.siblings(index) : [];
+      const rootBefore = this.traces ? s.accountsRoot() : -1n;
       if (after !== before) {
         this.undo?.push([index, before]);
         s.setAccount(index, after);
       }
-      return { index, before, after, siblings, rootBefore, rootAfter: s.accountsRoot() };
+      return { index, before, after, siblings, rootBefore, rootAfter: this.traces ? s.accountsRoot() : -1n };
     },
     dummy: (): AccountUpdateTrace => this.updates.update(0, this.s.account(0)),
   };
