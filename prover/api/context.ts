@@ -17,7 +17,7 @@ import type { ApiKeys, Role } from "./auth";
 import type { ReadScope } from "./read-scope";
 import type { IdempotencyCache } from "./idempotency";
 import { ApiError } from "./errors";
-import type { SignaturePool } from "../signatures/signature-pool";
+import type { SignatureChecker } from "../signatures/checker";
 
 /** What `buildApp` needs. */
 export interface AppDeps {
@@ -34,8 +34,8 @@ export interface AppDeps {
   readonly risk?: RiskSource;
   /** Many machines (`--store redis://…`): writes only on the leader; absent on one machine. */
   readonly leadership?: LeadershipPort;
-  /** Sequencer mode: checks order signatures on worker threads; absent: on the event loop. */
-  readonly signatures?: SignaturePool;
+  /** Sequencer mode: checks order signatures off the event loop; absent: on it. */
+  readonly signatures?: SignatureChecker;
   /** Durable answers of idempotent writes (the job store's records); absent: memory only. */
   readonly records?: IdempotencyRecords;
 }

@@ -50,7 +50,7 @@ import { registerRiskMetrics } from "../risk/metrics";
 import { registerWorkerMetrics } from "../remote/metrics";
 import { resolveBackend } from "../zk/load-backend";
 import { startHousekeeping } from "../service/housekeeping";
-import { SignaturePool } from "../signatures/signature-pool";
+import { openSignatureChecker } from "../signatures/open";
 
 
 /** The running service, for the CLI, tests and the bench. */
@@ -89,6 +89,9 @@ export async function startService(config: Config, log: Logger, metrics: Service
   } catch (e) {
     throw new StartupError([`params: ${(e as Error).message}`]);
   }
+  // before anything starts: --signature-checker native without the addon is a start-up error
+  const checker = config.mode === "sequencer" ? openSignatureChecker(config) : undefined;
+  if (checker !== undefined && "problem" in checker) throw new StartupError([checker.problem]);
   const circuit = circuitOf(config);
   if (circuit.insecure) log.warn("!!! the circuit's keys are the INSECURE development keys (dev powers of tau): tests and demo only !!!");
   const { state: genesis, insecure } = await loadGenesis({ file: config.genesis, dev: config.devGenesis, params, paramsName: config.params });
@@ -267,7 +270,8 @@ export async function startService(config: Config, log: Logger, metrics: Service
       throw e;
     }
   }
-  const signatures = intake !== undefined && config.signatureThreads > 0 ? new SignaturePool(config.signatureThreads) : undefined;
+  if (checker !== undefined) log.info(checker.note);
+  const signatures = intake === undefined ? undefined : checker?.checker;
   // not awaited: listening does not wait for the threads (an early order waits for its check instead)
   signatures?.warm().catch((err: unknown) => log.warn({ err }, "signature-check threads did not start; orders wait for them"));
   const app = await buildApp({ engine, ledger, intake, config, metrics, logger: log, leadership: port, risk, records: backends.records, signatures });

@@ -71,6 +71,7 @@ export interface Config {
   maxOracleDrift: number;
   jobRetention: number;
   storeTimeout: number;
+  signatureChecker: "auto" | "native" | "threads";
   signatureThreads: number;
 }
 
@@ -118,7 +119,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: "maxOracleDrift", kind: "int", unit: "s", min: 0, max: 86_400, help: "sequencer: seconds an oracle header's timestamp may run ahead of this clock (set it to the contract's MAX_ORACLE_DRIFT)" },
   { key: "jobRetention", kind: "int", unit: "s", min: 0, max: 10 * 365 * 86_400, help: "seconds a confirmed or cancelled job (and an idempotency record) is kept after it finished; 0: forever" },
   { key: "storeTimeout", kind: "int", unit: "ms", min: 100, max: 600_000, help: "milliseconds a request waits for the job store (Redis) before it answers 503 with Retry-After" },
-  { key: "signatureThreads", kind: "int", min: 0, max: 256, help: "sequencer: worker threads that check order signatures off the event loop (0: on the event loop)" },
+  { key: "signatureChecker", kind: "string", choices: ["auto", "native", "threads"], help: "sequencer: what checks order signatures off the event loop: native (the addon, npm run build:native), threads (circomlibjs on --signature-threads worker threads), or auto (native where built)" },
+  { key: "signatureThreads", kind: "int", min: 0, max: 256, help: "sequencer: worker threads of --signature-checker threads (0: on the event loop)" },
 ];
 
 /** The defaults. */
@@ -161,6 +163,7 @@ export function defaultConfig(): Config {
     maxOracleDrift: 300,
     jobRetention: 7 * 86_400,
     storeTimeout: 5000,
+    signatureChecker: "auto",
     signatureThreads: Math.max(1, os.availableParallelism() - 1),
   };
 }

@@ -1,16 +1,15 @@
 /**
- * Signature checks off the event loop (docs/service.md, "Order intake"): a posted
- * order's EdDSA-Poseidon signature is verified on one of a few worker threads, in
- * parallel with other requests, before the order reaches the sequencer. The verdict is
- * recorded (prover/state/verdicts.ts), so the sequencer's rules, the cut batch's check
- * and the ledger find it and do not verify again on the event loop. Nothing is decided
- * here: the sequencer still applies every rule, with the recorded verdict.
+ * Signature checks on worker threads running circomlibjs itself (checker.ts): the
+ * checker where the native addon is not built, or `--signature-checker threads`. A
+ * posted order's EdDSA-Poseidon signature is verified on one of a few threads, in
+ * parallel with other requests, and the verdict is recorded.
  */
 import path from "node:path";
 import { Piscina } from "piscina";
 import type { PublicKey, Signature } from "../state/crypto";
 import { orderHash, type SignedOrder } from "../state/signing";
 import { recordVerdict } from "../state/verdicts";
+import type { SignatureChecker } from "./checker";
 import type { CheckTask } from "./types";
 
 /** Under ts-node the thread starts from a .js file that registers ts-node (check-worker.boot.js). */
@@ -18,7 +17,8 @@ function workerFile(): string {
   return __filename.endsWith(".ts") ? path.join(__dirname, "check-worker.boot.js") : path.join(__dirname, "check-worker.js");
 }
 
-export class SignaturePool {
+export class SignaturePool implements SignatureChecker {
+  readonly kind = "threads";
   private readonly piscina: Piscina<CheckTask, boolean>;
   /** True once `warm` has finished: until then an order is checked on the event loop, as without threads. */
   ready = false;

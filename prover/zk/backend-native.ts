@@ -26,11 +26,25 @@ interface NativeProver {
   prove(wtns: Uint8Array): Promise<string>;
 }
 
-interface NativeAddon {
+export interface NativeAddon {
   loadZkey(path: string): Promise<NativeProver>;
   threads(): number;
   /** The INSECURE dev setup (native/src/setup.rs; scripts/lib/setup-native.ts); absent from addons built before it. */
   devSetup?(r1cs: string, zkey: string, tau: string, alpha: string, beta: string, power: number): Promise<string>;
+  /**
+   * EdDSA-Poseidon verdicts (native/src/eddsa.rs) of signatures given as six decimals
+   * each (msg, R8x, R8y, S, Ax, Ay), on the libuv thread pool; absent from addons built
+   * before it (prover/signatures/native.ts).
+   */
+  verifyEddsaPoseidon?(fields: string[]): Promise<boolean[]>;
+  /** The same on the calling thread. */
+  verifyEddsaPoseidonNow?(fields: string[]): boolean[];
+  /** circomlib Poseidon of 1..12 decimals below the prime, as a decimal. */
+  poseidonHash?(inputs: string[]): string;
+  /** circomlibjs `signPoseidon`: [R8x, R8y, S] as decimals. */
+  signEddsaPoseidon?(privKey: Uint8Array, msg: string): string[];
+  /** circomlibjs `prv2pub`: [Ax, Ay] as decimals. */
+  eddsaPublicKey?(privKey: Uint8Array): string[];
 }
 
 interface NativeResult {

@@ -3,7 +3,7 @@
  * batch with the reference rules against its ledger (as the real one does), keeps
  * jobs in memory and moves them along the pipeline when told to.
  */
-import type { SignaturePool } from "../../../prover/signatures/signature-pool";
+import type { SignatureChecker } from "../../../prover/signatures/checker";
 import type { LeadershipPort } from "../../../prover/service/leadership";
 import type { RiskSource } from "../../../prover/risk/source";
 import { NO_OVERRIDES, applyOverride, type Overrides } from "../../../prover/risk/overrides";
@@ -142,7 +142,7 @@ export async function testService(
     leadership?: LeadershipPort;
     risk?: RiskSource;
     records?: IdempotencyRecords;
-    signatures?: SignaturePool;
+    signatures?: SignatureChecker;
   } = {},
 ): Promise<TestService> {
   const genesis = await devGenesis(PARAMS);
