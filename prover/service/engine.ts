@@ -122,7 +122,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   async submitBatch(batch: Batch, idempotencyKey?: string): Promise<Job> {
     if (!this.ready()) throw new EngineNotReadyError(this.closing ? "closing" : this.fenced ? "not the leader" : "not resumed yet");
     const repeat = idempotencyKey !== undefined && (await this.o.store.findByIdempotencyKey(idempotencyKey)) !== undefined;
-    const queued = (await this.o.store.unfinished()).length;
+    const queued = await this.o.store.unfinishedCount();
     if (!repeat && queued >= this.maxQueued) throw new QueueFullError(queued, this.maxQueued);
     const { job, created } = await this.o.ledger.append(batch, { idempotencyKey });
     if (created) {
@@ -147,7 +147,7 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   async capacity(): Promise<Capacity> {
     const backend = this.o.pool.backend;
-    const c = { queued: (await this.o.store.unfinished()).length, maxQueued: this.maxQueued, workers: this.o.pool.threads, busy: this.o.pool.busy, ...(backend === undefined ? {} : { backend }) };
+    const c = { queued: await this.o.store.unfinishedCount(), maxQueued: this.maxQueued, workers: this.o.pool.threads, busy: this.o.pool.busy, ...(backend === undefined ? {} : { backend }) };
     return this.o.pool.workers === undefined ? c : { ...c, provers: await this.o.pool.workers() };
   }
 

@@ -141,6 +141,8 @@ export interface JobStore {
   cancelNewest(id: string, from: readonly JobState[], patch?: JobPatch): Promise<Job>;
   /** Every job not confirmed/failed/cancelled, by batch number. */
   unfinished(): Promise<Job[]>;
+  /** How many jobs `unfinished` would return, without reading them (asked on every order). */
+  unfinishedCount(): Promise<number>;
   counts(): Promise<Record<JobState, number>>;
   /** The ledger, by batch number. */
   ledger(): Promise<LedgerEntry[]>;

@@ -217,6 +217,10 @@ export class RedisJobStore implements JobStore, SequencerJournal {
     return rows.map((r) => toJob(r) as Job);
   }
 
+  async unfinishedCount(): Promise<number> {
+    return this.redis.zcard(this.key("unfinished"));
+  }
+
   async counts(): Promise<Record<JobState, number>> {
     const pipe = this.redis.pipeline();
     for (const s of JOB_STATES) pipe.zcard(this.key(`state:${s}`));

@@ -300,6 +300,11 @@ export class SqliteJobStore implements JobStore, SequencerJournal {
     return rows.map(toJob);
   }
 
+  async unfinishedCount(): Promise<number> {
+    const row = this.db.prepare("SELECT COUNT(*) AS n FROM jobs WHERE state NOT IN ('confirmed', 'failed', 'cancelled')").get() as { n: number };
+    return row.n;
+  }
+
   async counts(): Promise<Record<JobState, number>> {
     const counts = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>;
     for (const r of this.db.prepare("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state").all() as { state: JobState; n: number }[]) {
