@@ -12,7 +12,7 @@
  * `accounts` dev accounts are funded by deposit batches in the ledger before it listens;
  * then it prints one line `intake-server ready { "url": … }` (logs go to stderr).
  *
- * Usage: ts-node --transpile-only bench/intake-server.ts DATA_DIR ACCOUNTS SIGNATURE_THREADS API_KEY
+ * Usage: ts-node --transpile-only bench/intake-server.ts DATA_DIR ACCOUNTS SIGNATURE_THREADS API_KEY [SIGNATURE_CHECKER]
  */
 import path from "node:path";
 import { hashApiKey } from "../prover/api/auth";
@@ -33,9 +33,11 @@ const USDC = 1_000_000n;
 const READY = "intake-server ready";
 
 async function main(): Promise<void> {
-  const [dataDir, accountsArg, threadsArg, apiKey] = process.argv.slice(2);
+  const [dataDir, accountsArg, threadsArg, apiKey, checkerArg = "auto"] = process.argv.slice(2);
   const accounts = Number(accountsArg);
   const params = loadParams("prod");
+  // opened first, as serve does: with the native checker the funding batches below verify natively too
+  const signatures = await signatureChecker(checkerArg, Number(threadsArg));
   const genesis = await devGenesis(params);
   const store = new SqliteJobStore(path.join(dataDir, "jobs.sqlite"));
   const ledger = await Ledger.open(store, genesis);
@@ -78,10 +80,9 @@ async function main(): Promise<void> {
     getJob: (id: string) => store.get(id),
     cancel: async () => undefined,
     counts: () => store.counts(),
-    capacity: async () => ({ queued: (await store.unfinished()).length, maxQueued: config.maxQueue, workers: 0, busy: 0 }),
+    capacity: async () => ({ queued: await unfinishedCount(store), maxQueued: config.maxQueue, workers: 0, busy: 0 }),
     ready: () => true,
   };
-  const signatures = await signaturePool(Number(threadsArg));
   const app = await buildApp({ engine, ledger, intake, config, metrics: new ServiceMetrics({ defaults: false }), logger: log, ...({ signatures } as object) });
   const server = await startServer(app, config, log, async () => {
     await signatures?.close();
@@ -90,11 +91,34 @@ async function main(): Promise<void> {
   process.stdout.write(`${READY} ${JSON.stringify({ url: server.url, ledgerHeight: ledger.height })}\n`);
 }
 
-/** This tree's signature-check threads; undefined where there are none (threads 0, or the baseline). */
-async function signaturePool(threads: number): Promise<{ close(): Promise<void> } | undefined> {
+/** Unfinished jobs: counted by the store where it can (this tree), else read (the baseline did that on every order). */
+async function unfinishedCount(store: SqliteJobStore): Promise<number> {
+  const counting = store as unknown as { unfinishedCount?: () => Promise<number> };
+  return counting.unfinishedCount !== undefined ? counting.unfinishedCount() : (await store.unfinished()).length;
+}
+
+/**
+ * This tree's signature checker as serve opens it (prover/signatures/open.ts); trees
+ * from before it had only the thread pool, and the baseline none (undefined: the event
+ * loop checks).
+ */
+async function signatureChecker(choice: string, threads: number): Promise<{ warm(): Promise<void>; close(): Promise<void> } | undefined> {
+  type Checker = { warm(): Promise<void>; close(): Promise<void> };
+  try {
+    const { openSignatureChecker } = (await import("../prover/signatures/open")) as {
+      openSignatureChecker(c: { signatureChecker: string; signatureThreads: number }): { checker: Checker | undefined; note: string } | { problem: string };
+    };
+    const opened = openSignatureChecker({ signatureChecker: choice, signatureThreads: threads });
+    if ("problem" in opened) throw new Error(opened.problem);
+    process.stderr.write(`intake-server: ${opened.note}\n`);
+    await opened.checker?.warm();
+    return opened.checker;
+  } catch (err) {
+    if ((err as { code?: string }).code !== "MODULE_NOT_FOUND") throw err;
+  }
   if (threads <= 0) return undefined;
   try {
-    const { SignaturePool } = (await import("../prover/signatures/signature-pool")) as { SignaturePool: new (n: number) => { warm(): Promise<void>; close(): Promise<void> } };
+    const { SignaturePool } = (await import("../prover/signatures/signature-pool")) as { SignaturePool: new (n: number) => Checker };
     const pool = new SignaturePool(threads);
     await pool.warm();
     return pool;

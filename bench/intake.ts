@@ -30,6 +30,7 @@ import { serializeOrder } from "../prover/codec/batch-codec";
 import { loadParams } from "../prover/state/params";
 import type { SignedOrder } from "../prover/state/signing";
 import type { State } from "../prover/state/state";
+import { useNativeCrypto } from "../prover/signatures/native";
 import { benchOut } from "./out";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
@@ -82,10 +83,16 @@ function signOrders(genesis: State, resting: number, pairs: number): { resting: 
   return { resting: rest, pairs: pairList };
 }
 
-async function startServer(root: string, accounts: number, threads: number, profileDir?: string): Promise<{ url: string; child: ChildProcess; dir: string }> {
+/** How the server checks order signatures (its --signature-checker and --signature-threads). */
+interface Checking {
+  readonly checker: string;
+  readonly threads: number;
+}
+
+async function startServer(root: string, accounts: number, checking: Checking, profileDir?: string): Promise<{ url: string; child: ChildProcess; dir: string }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "zksettle-intake-"));
   const prof = profileDir === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", profileDir];
-  const child = spawn(process.execPath, [...prof, TS_NODE, "--transpile-only", path.join(root, "bench", "intake-server.ts"), dir, String(accounts), String(threads), BENCH_API_KEY], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [...prof, TS_NODE, "--transpile-only", path.join(root, "bench", "intake-server.ts"), dir, String(accounts), String(checking.threads), BENCH_API_KEY, checking.checker], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = "";
     child.stdout!.on("data", (d: Buffer) => {
@@ -137,9 +144,9 @@ async function phase(url: string, jobs: readonly (readonly SignedOrder[])[], cli
   return { answered: lat.length, statuses, perSecond: round(lat.length / s), p99Ms: round(percentile(lat, 99)) };
 }
 
-async function run(root: string, orders: ReturnType<typeof signOrders>, clients: number, seconds: number, threads: number, profileDir?: string): Promise<IntakeResult> {
+async function run(root: string, orders: ReturnType<typeof signOrders>, clients: number, seconds: number, checking: Checking, profileDir?: string): Promise<IntakeResult> {
   const accounts = orders.resting.length + 2 * orders.pairs.length;
-  const { url, child, dir } = await startServer(root, accounts, threads, profileDir);
+  const { url, child, dir } = await startServer(root, accounts, checking, profileDir);
   const health: number[] = [];
   let probing = true;
   const prober = (async () => {
@@ -190,27 +197,30 @@ async function main(): Promise<void> {
     .option("--seconds <s>", "longest a phase runs", "20")
     .option("--resting <n>", "resting orders (one account each)", "1000")
     .option("--pairs <n>", "crossing pairs (two accounts each)", "400")
-    .option("--signature-threads <n>", "the server's signature-check threads", String(Math.max(1, os.availableParallelism() - 1)))
-    .option("--baseline <rev>", "the code before the change, run in a worktree of it", "343029d")
+    .option("--signature-checker <c>", "the server's signature checker: auto, native or threads", "auto")
+    .option("--signature-threads <n>", "the server's signature-check threads (--signature-checker threads)", String(Math.max(1, os.availableParallelism() - 1)))
+    .option("--baseline <rev>", "the code before the change, run in a worktree of it (none: no baseline)", "343029d")
     .option("--cpu-prof <dir>", "write the server's V8 CPU profile (this tree's run) to this folder")
     .allowUnknownOption()
     .parse()
-    .opts<{ quick?: boolean; clients: string; seconds: string; resting: string; pairs: string; signatureThreads: string; baseline: string; cpuProf?: string }>();
+    .opts<{ quick?: boolean; clients: string; seconds: string; resting: string; pairs: string; signatureChecker: string; signatureThreads: string; baseline: string; cpuProf?: string }>();
   const quick = opts.quick === true;
+  // the clients' orders are signed here, natively where the addon is built (minutes with circomlibjs)
+  useNativeCrypto();
   const genesis = await devGenesis(loadParams("prod"));
   const orders = signOrders(genesis, quick ? 24 : Number(opts.resting), quick ? 16 : Number(opts.pairs));
   const clients = quick ? 4 : Number(opts.clients);
   const seconds = quick ? 15 : Number(opts.seconds);
   const threads = Number(opts.signatureThreads);
-  const load = { clients, seconds, resting: orders.resting.length, pairs: orders.pairs.length, signatureThreads: threads, cpus: os.availableParallelism(), loadAverage: os.loadavg().map((x) => round(x, 2)) };
+  const load = { clients, seconds, resting: orders.resting.length, pairs: orders.pairs.length, signatureChecker: opts.signatureChecker, signatureThreads: threads, cpus: os.availableParallelism(), loadAverage: os.loadavg().map((x) => round(x, 2)) };
   console.log(`intake bench: ${JSON.stringify(load)}`);
-  const current = await run(REPO_ROOT, orders, clients, seconds, threads, opts.cpuProf && path.resolve(opts.cpuProf));
+  const current = await run(REPO_ROOT, orders, clients, seconds, { checker: opts.signatureChecker, threads }, opts.cpuProf && path.resolve(opts.cpuProf));
   console.log("this tree:", JSON.stringify(current));
   let baseline: IntakeResult | undefined;
-  if (!quick) {
+  if (!quick && opts.baseline !== "none") {
     const tree = baselineTree(opts.baseline);
     try {
-      baseline = await run(tree, orders, clients, seconds, 0);
+      baseline = await run(tree, orders, clients, seconds, { checker: "threads", threads: 0 });
       console.log(`baseline ${opts.baseline}:`, JSON.stringify(baseline));
     } finally {
       spawnSync("git", ["worktree", "remove", "--force", tree], { cwd: REPO_ROOT });
