@@ -172,10 +172,13 @@ export function describeJobStore(name: string, make: () => Promise<StoreUnderTes
       await store.transition(jobs[0].id, ["queued"], "confirmed");
       await store.transition(jobs[2].id, ["queued"], "proving");
       expect((await store.unfinished()).map((j) => j.batchNumber)).to.deep.equal([2, 3]);
+      expect(await store.unfinishedCount()).to.equal(2);
       const counts = await store.counts();
       expect(counts).to.deep.equal({ queued: 1, witness: 0, proving: 1, verifying: 0, submitting: 0, confirmed: 1, failed: 0, cancelled: 0 });
       expect((await store.list({ states: ["proving"] })).map((j) => j.id)).to.deep.equal([jobs[2].id]);
       expect((await store.list({ states: ["proving", "confirmed"] })).map((j) => j.batchNumber)).to.deep.equal([3, 1]);
+      await store.transition(jobs[2].id, ["proving"], "failed");
+      expect(await store.unfinishedCount()).to.equal(1);
     });
 
     it("lists the newest jobs first, at most `limit` of them", async function () {
