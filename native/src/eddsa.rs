@@ -17,6 +17,8 @@ use std::cell::RefCell;
 use std::str::FromStr;
 use std::sync::OnceLock;
 
+use crate::poseidon_opt;
+
 use ark_ec::twisted_edwards::Affine;
 use ark_ec::{AffineRepr, CurveGroup};
 use ark_ed_on_bn254::{EdwardsAffine, EdwardsConfig, Fq, Fr};
@@ -126,11 +128,15 @@ thread_local! {
     static HASHERS: RefCell<Vec<Option<Poseidon<Fq>>>> = RefCell::new((0..=POSEIDON_MAX_INPUTS).map(|_| None).collect());
 }
 
-/// circomlib `Poseidon(n)` of 1..=12 field elements.
+/// circomlib `Poseidon(n)` of 1..=12 field elements: circomlibjs's optimised rounds
+/// once its constants are loaded (poseidon_opt.rs), light-poseidon's plain ones before.
 pub fn poseidon(inputs: &[Fq]) -> Option<Fq> {
     let n = inputs.len();
     if n == 0 || n > POSEIDON_MAX_INPUTS {
         return None;
+    }
+    if let Some(h) = poseidon_opt::hash(inputs) {
+        return Some(h);
     }
     HASHERS.with(|cell| {
         let mut hashers = cell.borrow_mut();

@@ -16,6 +16,7 @@ mod error;
 mod groth16;
 mod hash_quirk;
 mod json;
+mod poseidon_opt;
 mod r1cs;
 mod setup;
 mod wtns;
@@ -319,4 +320,18 @@ pub fn sign_eddsa_poseidon(prv: Buffer, msg: String) -> napi::Result<Vec<String>
 pub fn eddsa_public_key(prv: Buffer) -> Vec<String> {
     let (ax, ay) = eddsa::public_key(&prv);
     vec![ax.to_string(), ay.to_string()]
+}
+
+/// Loads circomlibjs's optimised Poseidon constants (`poseidon_constants_opt.json`: C, S,
+/// M, P by t − 2; poseidon_opt.rs): from then on `poseidonHash` and the signature code
+/// hash with them. The first load stays.
+#[napi]
+pub fn poseidon_load_constants(
+    c: Vec<Vec<String>>,
+    s: Vec<Vec<String>>,
+    m: Vec<Vec<Vec<String>>>,
+    p: Vec<Vec<Vec<String>>>,
+) -> napi::Result<()> {
+    poseidon_opt::load(c, s, m, p)
+        .map_err(|e| napi::Error::from_reason(format!("PRV_ERR_SIGNATURE_INPUT: {}", e)))
 }

@@ -74,7 +74,7 @@ export const ERRORS = {
   PRV_ERR_PROVE: { status: null, when: "the prover failed on a valid witness" },
   PRV_ERR_ZKEY: { status: null, when: "the proving key cannot be read" },
   PRV_ERR_CIRCUIT_MISMATCH: { status: null, when: "a job or witness of another circuit than the one loaded (start workers with the service's --params or --build-dir)" },
-  PRV_ERR_SIGNATURE_INPUT: { status: null, when: "the native signature checker was called with values that are not six decimals a signature (a bug of the caller, not a bad order)" },
+  PRV_ERR_SIGNATURE_INPUT: { status: null, when: "the native signature and Poseidon code was called with malformed values (not six decimals a signature, a bad Poseidon input or constant): a bug of the caller, not a bad order" },
   PRV_ERR_BACKEND_UNAVAILABLE: { status: null, when: "the chosen prover backend cannot be loaded (no silent fallback)" },
   PRV_ERR_PROOF_ABORTED: { status: null, when: "the proof was aborted (cancel, shutdown)", template: "the proof was aborted" },
   PRV_ERR_WORKER_CRASHED: { status: null, when: "a prover thread died while proving", template: "prover worker crashed: {reason}" },

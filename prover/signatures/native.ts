@@ -6,13 +6,15 @@
  *
  * `useNativeCrypto` also installs the addon's synchronous verifier, signer (85 times
  * faster than circomlibjs: the dev oracle signs every batch header) and Poseidon
- * (light-poseidon, about twice as fast as circomlibjs's for the tree's four inputs) in
+ * (circomlibjs's optimised rounds, poseidon_opt.rs: about 3× its wasm for the tree's four inputs) in
  * prover/state/crypto.ts, for what runs on the event loop: a batch header's oracle
  * signatures, the Merkle updates of every op, a rebuild. Each gives circomlibjs's
  * answer: the domain checks stay in crypto.ts, and test/prover/signatures/native.test.ts
  * compares them on random keys, messages and inputs, right and tampered.
  */
+import fs from "node:fs";
 import os from "node:os";
+import path from "node:path";
 import { inSignatureDomain, useEddsaPoseidonSigner, useEddsaPoseidonVerifier, usePoseidonHasher, type PublicKey, type Signature } from "../state/crypto";
 import { orderHash, type SignedOrder } from "../state/signing";
 import { recordVerdict } from "../state/verdicts";
@@ -33,15 +35,26 @@ export interface NativeCrypto {
   readonly publicKey: (privKey: Uint8Array) => string[];
 }
 
-/** The addon's verifiers and Poseidon, or why there are none (not built, or built before them). */
+let loaded: NativeCrypto | { problem: string } | undefined;
+
+/**
+ * The addon's verifiers, signer and Poseidon, or why there are none (not built, or
+ * built before them). The first call hands the addon circomlibjs's optimised Poseidon
+ * constants (native/src/poseidon_opt.rs), so that the repository holds one copy of them.
+ */
 export function nativeCrypto(): NativeCrypto | { problem: string } {
+  if (loaded !== undefined) return loaded;
   const found = nativeAddon();
-  if ("problem" in found) return found;
-  const { verifyEddsaPoseidon, verifyEddsaPoseidonNow, poseidonHash, signEddsaPoseidon, eddsaPublicKey } = found.addon;
-  if (verifyEddsaPoseidon === undefined || verifyEddsaPoseidonNow === undefined || poseidonHash === undefined || signEddsaPoseidon === undefined || eddsaPublicKey === undefined) {
-    return { problem: "the native addon predates its signature checker (npm run build:native)" };
+  if ("problem" in found) return (loaded = found);
+  const { verifyEddsaPoseidon, verifyEddsaPoseidonNow, poseidonHash, signEddsaPoseidon, eddsaPublicKey, poseidonLoadConstants } = found.addon;
+  if (verifyEddsaPoseidon === undefined || verifyEddsaPoseidonNow === undefined || poseidonHash === undefined || signEddsaPoseidon === undefined || eddsaPublicKey === undefined || poseidonLoadConstants === undefined) {
+    return (loaded = { problem: "the native addon predates its signature checker (npm run build:native)" });
   }
-  return { verify: verifyEddsaPoseidon, verifyNow: verifyEddsaPoseidonNow, poseidon: poseidonHash, sign: signEddsaPoseidon, publicKey: eddsaPublicKey };
+  // circomlibjs's package exports hide src/; its main file sits in build/ beside it
+  const file = path.join(path.dirname(require.resolve("circomlibjs")), "..", "src", "poseidon_constants_opt.json");
+  const k = JSON.parse(fs.readFileSync(file, "utf8")) as { C: string[][]; S: string[][]; M: string[][][]; P: string[][][] };
+  poseidonLoadConstants(k.C, k.S, k.M, k.P);
+  return (loaded = { verify: verifyEddsaPoseidon, verifyNow: verifyEddsaPoseidonNow, poseidon: poseidonHash, sign: signEddsaPoseidon, publicKey: eddsaPublicKey });
 }
 
 const fieldsOf = (msg: bigint, sig: Signature, key: PublicKey): string[] => [msg, sig.R8x, sig.R8y, sig.S, key.ax, key.ay].map(String);

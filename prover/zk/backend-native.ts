@@ -41,6 +41,8 @@ export interface NativeAddon {
   verifyEddsaPoseidonNow?(fields: string[]): boolean[];
   /** circomlib Poseidon of 1..12 decimals below the prime, as a decimal. */
   poseidonHash?(inputs: string[]): string;
+  /** circomlibjs's optimised Poseidon constants (C, S, M, P by t − 2), loaded once. */
+  poseidonLoadConstants?(c: string[][], s: string[][], m: string[][][], p: string[][][]): void;
   /** circomlibjs `signPoseidon`: [R8x, R8y, S] as decimals. */
   signEddsaPoseidon?(privKey: Uint8Array, msg: string): string[];
   /** circomlibjs `prv2pub`: [Ax, Ay] as decimals. */
