@@ -21,7 +21,7 @@ import { startServer } from "../prover/api/server";
 import { depositNew, devGenesis, signedHeader } from "../prover/dev/fixtures";
 import { defaultConfig, type Config } from "../prover/service/config";
 import { Ledger } from "../prover/service/ledger";
-import { createLogger } from "../prover/log/logger";
+import type { createLogger as CreateLogger } from "../prover/log/logger";
 import { ServiceMetrics } from "../prover/service/metrics";
 import { Sequencer } from "../prover/service/sequencer";
 import { SequencerIntake } from "../prover/service/sequencer-intake";
@@ -64,7 +64,7 @@ async function main(): Promise<void> {
     ...({ signatureThreads: Number(threadsArg) } as Partial<Config>),
   };
   // logs to stderr: stdout carries the ready line only
-  const log = createLogger("warn", process.stderr);
+  const log = (await loggerFactory())("warn", process.stderr);
   const sequencer = new Sequencer({
     state: ledger.pendingState(),
     clock: Date.now,
@@ -89,6 +89,17 @@ async function main(): Promise<void> {
     store.close();
   });
   process.stdout.write(`${READY} ${JSON.stringify({ url: server.url, ledgerHeight: ledger.height })}\n`);
+}
+
+/** The logger's module: prover/log/ in this tree, prover/service/log.ts before the layers moved (the baseline). */
+async function loggerFactory(): Promise<typeof CreateLogger> {
+  try {
+    return ((await import("../prover/log/logger")) as { createLogger: typeof CreateLogger }).createLogger;
+  } catch (err) {
+    if ((err as { code?: string }).code !== "MODULE_NOT_FOUND") throw err;
+    // @ts-expect-error: the baseline's path, absent from this tree
+    return ((await import("../prover/service/log")) as { createLogger: typeof CreateLogger }).createLogger;
+  }
 }
 
 /** Unfinished jobs: counted by the store where it can (this tree), else read (the baseline did that on every order). */
