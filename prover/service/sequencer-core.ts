@@ -7,7 +7,7 @@
  * Pure logic: the clock and the dev oracle are injected; nothing here does I/O.
  */
 import { emptyAccount, isEmptyAccount, type Account } from "../state/account";
-import { applyBatch, type Batch, type Op } from "../state/batch";
+import { applyBatchInSteps, type Batch, type Op } from "../state/batch";
 import { RuleError } from "../state/errors";
 import type { DepositEntry } from "../state/ops/deposit";
 import { sameState } from "../state/same-state";
@@ -207,31 +207,16 @@ export abstract class SequencerCore {
   }
 
   /**
-   * Cuts the pending batch now (nothing when it is empty), after checking it once with
-   * `applyBatch` from the base. Should that check ever disagree with the state the ops
-   * were accepted on, the batch is not cut: its ops are re-applied on the base one at a
-   * time, and those that do not hold are rejected with the rule.
+   * Cuts the pending batch now (nothing when it is empty) and goes on from the state
+   * its ops were accepted on. The batch is checked once with `applyBatch` from the state
+   * before it, in steps, before it is stored (`checkCut`, which the intake awaits).
    */
   cutNow(): Batch | undefined {
     const o = this.open;
     if (o === undefined) return undefined;
     const batch = o.batch();
-    let next: State | undefined;
-    let wrong: string;
-    try {
-      next = applyBatch(this.base, batch).state;
-      // by content: the pending state defers its leaves, and comparing its root would hash them
-      wrong = sameState(next, o.state()) ? "" : "its state differs from the pending state";
-    } catch (e) {
-      if (!(e instanceof RuleError)) throw e;
-      wrong = e.message;
-    }
-    if (next === undefined || wrong !== "") {
-      this.cutCheckFailures++;
-      this.rebase(this.base, `the cut batch does not hold under applyBatch from the base: ${wrong}`);
-      return undefined;
-    }
-    this.cut.push({ k: this.k, batch, ids: o.ids.map((x) => [...x]), cut: true, firstOpAt: o.firstOpAt });
+    const next = o.state();
+    this.cut.push({ k: this.k, batch, ids: o.ids.map((x) => [...x]), cut: true, firstOpAt: o.firstOpAt, check: { before: this.base, after: next } });
     this.changes.batch(this.k);
     this.k++;
     this.base = next;
@@ -239,6 +224,30 @@ export abstract class SequencerCore {
     this.header = undefined;
     for (const f of this.cutObservers) f(batch);
     return batch;
+  }
+
+  /**
+   * The cut check of a batch cut in this process: `applyBatch` of it, in steps that
+   * await `pause`, from the state it was cut on, must hold and reach (by content: the
+   * sequencer's states defer their leaves) the state the sequencer went on from.
+   * @returns undefined when it does; else why not (`cutCheckFailures` counts it), and the
+   *   caller rebases the sequencer on the state before the batch
+   */
+  async checkCut(h: HeldBatch, pause: () => Promise<void>): Promise<string | undefined> {
+    if (h.check === undefined) return undefined;
+    let wrong: string;
+    try {
+      const { state } = await applyBatchInSteps(h.check.before, h.batch, pause);
+      wrong = sameState(state, h.check.after) ? "" : "its state differs from the state the sequencer went on from";
+      // the next cut batch starts from `after`: its check then needs no hashing of the leaves this one touched
+      if (wrong === "") h.check.after.adoptTreeOf(state);
+    } catch (e) {
+      if (!(e instanceof RuleError)) throw e;
+      wrong = e.message;
+    }
+    if (wrong === "") return undefined;
+    this.cutCheckFailures++;
+    return `the cut batch does not hold under applyBatch from the base: ${wrong}`;
   }
 
   /** Takes off the book the orders that can never fill on the pending state (nonce consumed, account gone). */

@@ -60,6 +60,9 @@ const ORDER = "o:";
 const BATCH = "b:";
 const FATE = "f:";
 
+/** Lets timers and I/O (a /health probe) run between the steps of a cut check. */
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 export class SequencerIntake {
   private chain: Promise<void> = Promise.resolve();
   private next: Promise<void> | undefined;
@@ -138,6 +141,7 @@ export class SequencerIntake {
   }
 
   private async flush(): Promise<void> {
+    let failedChecks = 0;
     for (;;) {
       // the journal holds every change so far — the cut batch exactly as it will be stored
       // included — before the engine is asked to store it (a restart matches them);
@@ -146,6 +150,18 @@ export class SequencerIntake {
       while (this.sequencer.hasChanges());
       const h = this.sequencer.held[0];
       if (h === undefined) break;
+      // checked once, before it is stored, yielding to other requests between slots
+      const wrong = await this.sequencer.checkCut(h, yieldToEventLoop);
+      if (wrong !== undefined) {
+        this.log.error({ k: h.k, msg: wrong }, "a cut batch failed its check: rebasing the sequencer on the state before it");
+        // a check that fails again after the rebase is a bug the rebase cannot mend: stop, keep the journal
+        if (++failedChecks > 1) {
+          this.stall ??= { reason: wrong, since: this.clock() };
+          return;
+        }
+        this.sequencer.rebase(this.ports.ledgerState(), wrong);
+        continue;
+      }
       let job: { id: string; batchNumber: number };
       try {
         job = await this.ports.submitBatch(h.batch);

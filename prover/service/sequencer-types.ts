@@ -53,6 +53,12 @@ export interface HeldBatch {
   readonly cut: boolean;
   /** Clock time of the first op (cut by time). */
   readonly firstOpAt?: number;
+  /**
+   * Cut in this process: the state the batch was cut on and the one the sequencer went
+   * on from, for the cut check (SequencerIntake: `applyBatch` of the batch from `before`
+   * must reach `after`). Absent for a batch restored from the journal.
+   */
+  readonly check?: { readonly before: State; readonly after: State };
 }
 
 /** What the journal must write since the last `takeChanges`. */

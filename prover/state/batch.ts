@@ -72,15 +72,44 @@ function padOps(s: State, batch: Batch): Op[] {
  */
 export function applyBatch(state: State, batch: Batch): BatchResult {
   const from = startKey(state);
-  const known = from === undefined ? undefined : lastResults.get(batch);
-  if (known !== undefined && known.from === from && known.params === state.params) return { state: known.state.clone(), trace: known.trace };
+  const known = recalled(state, batch, from);
+  if (known !== undefined) return known;
   const cursor = new BatchCursor(state, batch.header);
   const ops = padOps(state, batch);
-  for (const op of ops) {
-    const queued = op.type === "DEPOSIT" || op.type === "FORCED_WITHDRAW";
-    cursor.apply(op, queued ? batch.deposits[cursor.consumed] : undefined);
+  for (const op of ops) applyOp(cursor, batch, op);
+  return remember(state, batch, from, cursor.finish());
+}
+
+/**
+ * `applyBatch` in steps of `slotsPerStep` slots, awaiting `pause()` between them (the
+ * service yields to its event loop there, so that a batch's Merkle updates do not hold
+ * up other requests). The same rules, result and errors as `applyBatch`; `state` must
+ * not change until it resolves (it is copied first in any case).
+ */
+export async function applyBatchInSteps(state: State, batch: Batch, pause: () => Promise<void>, slotsPerStep = 4): Promise<BatchResult> {
+  const from = startKey(state);
+  const known = recalled(state, batch, from);
+  if (known !== undefined) return known;
+  const cursor = new BatchCursor(state, batch.header);
+  const ops = padOps(state, batch);
+  for (let i = 0; i < ops.length; i++) {
+    if (i > 0 && i % slotsPerStep === 0) await pause();
+    applyOp(cursor, batch, ops[i]);
   }
-  const result = cursor.finish();
+  return remember(state, batch, from, cursor.finish());
+}
+
+function applyOp(cursor: BatchCursor, batch: Batch, op: Op): void {
+  const queued = op.type === "DEPOSIT" || op.type === "FORCED_WITHDRAW";
+  cursor.apply(op, queued ? batch.deposits[cursor.consumed] : undefined);
+}
+
+function recalled(state: State, batch: Batch, from: string | undefined): BatchResult | undefined {
+  const known = from === undefined ? undefined : lastResults.get(batch);
+  return known !== undefined && known.from === from && known.params === state.params ? { state: known.state.clone(), trace: known.trace } : undefined;
+}
+
+function remember(state: State, batch: Batch, from: string | undefined, result: BatchResult): BatchResult {
   if (from !== undefined) lastResults.set(batch, { from, params: state.params, state: result.state.clone(), trace: result.trace });
   return result;
 }
@@ -88,9 +117,9 @@ export function applyBatch(state: State, batch: Batch): BatchResult {
 /**
  * The last result of `applyBatch` of each batch object still alive, with the state it
  * started from. The same batch is applied from the same state twice in a row on the
- * order path: the sequencer's check of the batch it cuts, then the ledger's append of
- * it (docs/decisions.md, "Order intake at exchange speed"); the second is answered from
- * here. `applyBatch` is a pure function of the state's content and the batch, so the
+ * order path: the intake's check of the batch the sequencer cut, then the ledger's
+ * append of it (docs/decisions.md, "Order intake at exchange speed"); the second is
+ * answered from here. `applyBatch` is a pure function of the state's content and the batch, so the
  * answer is the one it would compute: the start is keyed by everything the rules read,
  * the state root (every account and the global state) and what it does not commit to,
  * the deposit count and the parameters. A state whose risk arrays are unpublished

@@ -16,7 +16,7 @@ import { QuadTree } from "./tree";
 export class State {
   readonly params: Params;
   private readonly accountMap: Map<number, Account>;
-  private readonly accountTree: QuadTree;
+  private accountTree: QuadTree;
   private globalState: GlobalState;
   /** Deferring: accounts written since the tree was last brought up to date; else undefined. */
   private readonly stale: Set<number> | undefined;
@@ -37,6 +37,16 @@ export class State {
   /** An independent copy that defers its leaves until its tree is read. */
   deferringClone(): State {
     return new State(this.params, this.globalState, new Map(this.accountMap), this.accountTree.clone(), new Set(this.stale));
+  }
+
+  /**
+   * Takes a copy of `other`'s tree in place of its own deferred leaves: for a state
+   * shown to hold the same accounts (`sameState`), whose tree is already hashed (the
+   * cut check's `applyBatch` result), so that its leaves are not hashed a second time.
+   */
+  adoptTreeOf(other: State): void {
+    this.accountTree = other.tree.clone();
+    this.stale?.clear();
   }
 
   /** The accounts tree, up to date; mutate it only through `setAccount`. */

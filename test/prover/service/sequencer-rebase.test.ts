@@ -13,6 +13,7 @@ import { isEmptyAccount } from "../../../prover/state/account";
 import { RuleError } from "../../../prover/state/errors";
 import { parseBatch } from "../../../prover/codec/batch-codec";
 import { SqliteJobStore } from "../../../prover/store/sqlite-store";
+import type { State } from "../../../prover/state/state";
 import { fundedStore, startNode, USDC } from "./intake-world";
 
 describe("# sequencer rebase", function () {
@@ -91,6 +92,31 @@ describe("# sequencer rebase", function () {
     expect(node.intake.status(w.opId)).to.deep.include({ status: "rejected", code: "NONCE_MISMATCH" });
     expect(node.intake.stalled).to.equal(undefined);
     expect(node.seq.outbox.length).to.equal(0);
+    await store.close();
+  });
+
+  it("stores no cut batch that fails its check: the sequencer rebases on the ledger, re-applies its ops and the next cut is stored", async function () {
+    const store = new SqliteJobStore(":memory:");
+    const genesis = await fundedStore(store);
+    const node = await startNode(store, genesis);
+    const st = node.seq.pendingState();
+    const w = await node.intake.run((s) => s.submitWithdraw(devWithdrawal(st, 1, USDC)));
+    const height = node.ledger.height;
+    node.seq.cutNow();
+    // what a bug of the one-op-at-a-time path would leave: a state the batch does not reach
+    const h = node.seq.held[0] as { check?: { before: State; after: State } };
+    const wrong = h.check!.after.clone();
+    wrong.setAccount(2, { ...wrong.account(2), collateral: wrong.account(2).collateral + 1n });
+    h.check = { before: h.check!.before, after: wrong };
+    await node.intake.commit();
+    expect(node.seq.cutCheckFailures).to.equal(1);
+    expect(node.ledger.height, "nothing stored").to.equal(height);
+    expect(node.intake.status(w.opId), "re-applied on the ledger's state").to.deep.equal({ status: "pending" });
+    node.seq.cutNow();
+    await node.intake.commit();
+    expect(node.ledger.height).to.equal(height + 1);
+    expect(node.intake.status(w.opId)).to.deep.include({ status: "batched", batchNumber: height + 1 });
+    expect(node.intake.stalled).to.equal(undefined);
     await store.close();
   });
 

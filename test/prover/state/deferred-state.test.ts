@@ -3,12 +3,14 @@
  * defers its leaves has the roots and paths of one that does not, after any writes;
  * `sameState` tells states apart exactly where their content differs; and `applyBatch`
  * answered from its last result of the same batch gives what computing it again gives,
- * and only from a start with the same content.
+ * and only from a start with the same content; in steps it gives the same result and
+ * the same refusals.
  */
 import { expect } from "chai";
 import fc from "fast-check";
 import { emptyAccount, type Account } from "../../../prover/state/account";
-import { applyBatch, type Batch } from "../../../prover/state/batch";
+import { applyBatch, applyBatchInSteps, type Batch } from "../../../prover/state/batch";
+import { RuleError } from "../../../prover/state/errors";
 import { initCrypto } from "../../../prover/state/crypto";
 import type { Params } from "../../../prover/state/params";
 import { sameState } from "../../../prover/state/same-state";
@@ -56,6 +58,22 @@ describe("prover/state: deferred leaves, sameState and applyBatch's last results
     );
   });
 
+  it("adopts the hashed tree of a state with the same accounts, and its roots are then that state's", function () {
+    const eager = funded.clone();
+    const lazy = funded.deferringClone();
+    for (const i of [2, 7, 15]) {
+      eager.setAccount(i, account(BigInt(i), 1n));
+      lazy.setAccount(i, account(BigInt(i), 1n));
+    }
+    lazy.adoptTreeOf(eager);
+    expect(lazy.stateRoot()).to.equal(eager.stateRoot());
+    // the adopted tree is a copy: later writes to either reach only itself
+    lazy.setAccount(9, account(9n, 0n));
+    expect(lazy.stateRoot()).to.not.equal(eager.stateRoot());
+    eager.setAccount(9, account(9n, 0n));
+    expect(lazy.stateRoot()).to.equal(eager.stateRoot());
+  });
+
   it("refuses a write outside the tree at once, deferring or not", function () {
     expect(() => funded.deferringClone().setAccount(4 ** PARAMS.accountDepth, account(1n, 0n))).to.throw(RangeError, /outside/);
     expect(() => funded.clone().setAccount(-1, account(1n, 0n))).to.throw(RangeError, /outside/);
@@ -97,5 +115,33 @@ describe("prover/state: deferred leaves, sameState and applyBatch's last results
     const fromOther = applyBatch(other, batch);
     expect(fromOther.state.stateRoot()).to.equal(applyBatch(other, { ...batch }).state.stateRoot());
     expect(fromOther.state.stateRoot()).to.not.equal(fresh.state.stateRoot());
+  });
+
+  it("applyBatchInSteps pauses between steps and gives applyBatch's result, and its refusal", async function () {
+    const o1 = devOrder(funded, { accountIndex: 1, marketId: 1, isBuy: true, size: 1n, limitPrice: 60_000_000n });
+    const o2 = devOrder(funded, { accountIndex: 2, marketId: 1, isBuy: false, size: 1n, limitPrice: 60_000_000n });
+    const o3 = devOrder(funded, { accountIndex: 3, marketId: 1, isBuy: true, size: 1n, limitPrice: 60_000_000n });
+    const batch: Batch = { header: signedHeader(funded, 2100n), ops: [trade(o2, o1, 1n)], deposits: [] };
+    let pauses = 0;
+    const stepped = await applyBatchInSteps(funded, { ...batch }, async () => void pauses++, 1);
+    expect(pauses).to.equal(PARAMS.batchSize - 1);
+    const whole = applyBatch(funded, { ...batch });
+    expect(stepped.state.stateRoot()).to.equal(whole.state.stateRoot());
+    expect(stepped.trace).to.deep.equal(whole.trace);
+    // a fill consumes the maker's nonce: a second fill of o2 is refused
+    let refusal: unknown;
+    try {
+      await applyBatchInSteps(funded, { ...batch, ops: [trade(o2, o1, 1n), trade(o2, o3, 1n)] }, async () => undefined, 1);
+    } catch (e) {
+      refusal = e;
+    }
+    let wholeRefusal: unknown;
+    try {
+      applyBatch(funded, { ...batch, ops: [trade(o2, o1, 1n), trade(o2, o3, 1n)] });
+    } catch (e) {
+      wholeRefusal = e;
+    }
+    expect(refusal).to.be.instanceOf(RuleError);
+    expect((refusal as RuleError).message).to.equal((wholeRefusal as RuleError).message).and.to.match(/^NONCE_MISMATCH/);
   });
 });
