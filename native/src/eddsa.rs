@@ -45,7 +45,11 @@ pub const POSEIDON_MAX_INPUTS: usize = 12;
 
 fn sqrt_a() -> Fq {
     static ROOT: OnceLock<Fq> = OnceLock::new();
-    *ROOT.get_or_init(|| CIRCOM_A.sqrt().expect("168700 is a square mod the BN254 scalar prime"))
+    *ROOT.get_or_init(|| {
+        CIRCOM_A
+            .sqrt()
+            .expect("168700 is a square mod the BN254 scalar prime")
+    })
 }
 
 fn sub_order() -> BigInt<4> {

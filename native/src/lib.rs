@@ -267,7 +267,7 @@ pub fn verify_eddsa_poseidon_now(fields: Vec<String>) -> napi::Result<Vec<bool>>
 }
 
 fn signed_messages(fields: Vec<String>) -> napi::Result<Vec<eddsa::SignedMessage>> {
-    if fields.len() % 6 != 0 {
+    if !fields.len().is_multiple_of(6) {
         return Err(napi::Error::from_reason(format!(
             "PRV_ERR_SIGNATURE_INPUT: six decimals a signature (msg, R8x, R8y, S, Ax, Ay), got {}",
             fields.len()
@@ -275,10 +275,22 @@ fn signed_messages(fields: Vec<String>) -> napi::Result<Vec<eddsa::SignedMessage
     }
     let mut it = fields.into_iter();
     let mut batch = Vec::with_capacity(it.len() / 6);
-    while let (Some(msg), Some(r8x), Some(r8y), Some(s), Some(ax), Some(ay)) =
-        (it.next(), it.next(), it.next(), it.next(), it.next(), it.next())
-    {
-        batch.push(eddsa::SignedMessage { msg, r8x, r8y, s, ax, ay });
+    while let (Some(msg), Some(r8x), Some(r8y), Some(s), Some(ax), Some(ay)) = (
+        it.next(),
+        it.next(),
+        it.next(),
+        it.next(),
+        it.next(),
+        it.next(),
+    ) {
+        batch.push(eddsa::SignedMessage {
+            msg,
+            r8x,
+            r8y,
+            s,
+            ax,
+            ay,
+        });
     }
     Ok(batch)
 }
@@ -293,13 +305,15 @@ pub fn poseidon_hash(inputs: Vec<String>) -> napi::Result<String> {
             "PRV_ERR_SIGNATURE_INPUT: Poseidon inputs must be decimals below the BN254 scalar prime",
         ));
     };
-    eddsa::poseidon(&elements).map(|h| h.to_string()).ok_or_else(|| {
-        napi::Error::from_reason(format!(
-            "PRV_ERR_SIGNATURE_INPUT: Poseidon takes 1..={} inputs, got {}",
-            eddsa::POSEIDON_MAX_INPUTS,
-            elements.len()
-        ))
-    })
+    eddsa::poseidon(&elements)
+        .map(|h| h.to_string())
+        .ok_or_else(|| {
+            napi::Error::from_reason(format!(
+                "PRV_ERR_SIGNATURE_INPUT: Poseidon takes 1..={} inputs, got {}",
+                eddsa::POSEIDON_MAX_INPUTS,
+                elements.len()
+            ))
+        })
 }
 
 /// circomlibjs `eddsa.signPoseidon(prv, msg)` (eddsa.rs): `[R8x, R8y, S]` as decimals, for

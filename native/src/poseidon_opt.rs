@@ -15,7 +15,9 @@ use ark_ff::{BigInt, Field, PrimeField};
 
 const N_ROUNDS_F: usize = 8;
 /// circomlibjs `N_ROUNDS_P`, by t − 2.
-const N_ROUNDS_P: [usize; 16] = [56, 57, 56, 60, 60, 63, 64, 63, 60, 66, 60, 65, 70, 60, 64, 68];
+const N_ROUNDS_P: [usize; 16] = [
+    56, 57, 56, 60, 60, 63, 64, 63, 60, 66, 60, 65, 70, 60, 64, 68,
+];
 
 /// One width's constants.
 pub struct Constants {
@@ -71,7 +73,10 @@ pub fn load(
 ) -> Result<(), String> {
     let widths = N_ROUNDS_P.len();
     if c.len() != widths || s.len() != widths || m.len() != widths || p.len() != widths {
-        return Err(format!("Poseidon constants: C, S, M and P need {} widths each", widths));
+        return Err(format!(
+            "Poseidon constants: C, S, M and P need {} widths each",
+            widths
+        ));
     }
     let mut all = Vec::with_capacity(widths);
     for w in 0..widths {
@@ -119,7 +124,9 @@ pub fn hash(inputs: &[Fq]) -> Option<Fq> {
     let t = k.t;
     let np = N_ROUNDS_P[t - 2];
     let half = N_ROUNDS_F / 2;
-    let mut st: Vec<Fq> = std::iter::once(Fq::from(0u64)).chain(inputs.iter().copied()).collect();
+    let mut st: Vec<Fq> = std::iter::once(Fq::from(0u64))
+        .chain(inputs.iter().copied())
+        .collect();
     for (x, c) in st.iter_mut().zip(&k.c) {
         *x += c;
     }
