@@ -11,17 +11,9 @@ import { depositNew, devOrder, signedHeader } from "../../../prover/dev/fixtures
 import { encodeOrder } from "../../../prover/api/wire";
 import { AUTH, testService } from "../api/fakes";
 
-// circomlibjs itself, not through prover/state/crypto.ts: the reference the threads must match
-interface Eddsa {
-  F: { e(x: bigint): Uint8Array; toObject(x: Uint8Array): bigint };
-  babyJub: { subOrder: bigint };
-  prv2pub(prv: Buffer): [Uint8Array, Uint8Array];
-  signPoseidon(prv: Buffer, msg: Uint8Array): { R8: [Uint8Array, Uint8Array]; S: bigint };
-  verifyPoseidon(msg: Uint8Array, sig: { R8: [Uint8Array, Uint8Array]; S: bigint }, A: [Uint8Array, Uint8Array]): boolean;
-}
+import { TAMPER, signedCase, type Eddsa } from "./reference";
 
 const USDC = 1_000_000n;
-const TAMPER = ["none", "message", "key", "S", "R8", "S beyond the subgroup"] as const;
 
 describe("# signature checks on worker threads", function () {
   this.timeout(600_000);
@@ -39,7 +31,6 @@ describe("# signature checks on worker threads", function () {
   });
 
   it("gives circomlibjs's verdict on random keys and messages, signed right or tampered", async function () {
-    const F = eddsa.F;
     await fc.assert(
       fc.asyncProperty(
         fc.uint8Array({ minLength: 32, maxLength: 32 }),
@@ -47,19 +38,9 @@ describe("# signature checks on worker threads", function () {
         fc.bigInt({ min: 0n, max: R - 1n }),
         fc.constantFrom(...TAMPER),
         async (prv, other, msg, tamper) => {
-          const sig = eddsa.signPoseidon(Buffer.from(prv), F.e(msg));
-          let A = eddsa.prv2pub(Buffer.from(prv));
-          let m = msg;
-          let R8 = sig.R8;
-          let S = sig.S;
-          if (tamper === "message") m = (msg + 1n) % R;
-          if (tamper === "key") A = eddsa.prv2pub(Buffer.from(other));
-          if (tamper === "S") S = (S + 1n) % eddsa.babyJub.subOrder;
-          if (tamper === "R8") R8 = eddsa.signPoseidon(Buffer.from(other), F.e(msg)).R8;
-          if (tamper === "S beyond the subgroup") S += eddsa.babyJub.subOrder;
-          const expected = eddsa.verifyPoseidon(F.e(m), { R8, S }, A);
-          const got = await pool.verify(m, { R8x: F.toObject(R8[0]), R8y: F.toObject(R8[1]), S }, { ax: F.toObject(A[0]), ay: F.toObject(A[1]) });
-          expect(got, tamper).to.equal(expected);
+          const c = signedCase(eddsa, prv, other, msg, tamper);
+          const got = await pool.verify(c.msg, c.sig, c.key);
+          expect(got, tamper).to.equal(c.expected);
           if (tamper === "none") expect(got).to.equal(true);
         },
       ),
