@@ -19,6 +19,8 @@ export interface RestingOrder {
 /** The orders of one market, both sides. */
 export class OrderBook {
   private readonly orders = new Map<string, RestingOrder>();
+  /** Ids of the resting orders of each account (an op changes a few accounts: their orders are what it may void). */
+  private readonly byAccount = new Map<number, Set<string>>();
   private seq = 0;
 
   /** Number of resting orders. */
@@ -39,18 +41,32 @@ export class OrderBook {
 
   add(order: SignedOrder, at: number): RestingOrder {
     const r: RestingOrder = { id: OrderBook.idOf(order), order, seq: this.seq++, at };
-    this.orders.set(r.id, r);
+    this.put(r);
     return r;
   }
 
   /** Puts back an order read from the journal, with its arrival number and time. */
   restore(r: RestingOrder): void {
-    this.orders.set(r.id, r);
+    this.put(r);
     if (r.seq >= this.seq) this.seq = r.seq + 1;
   }
 
   remove(id: string): boolean {
-    return this.orders.delete(id);
+    const r = this.orders.get(id);
+    if (r === undefined) return false;
+    this.orders.delete(id);
+    const ids = this.byAccount.get(r.order.accountIndex);
+    ids?.delete(id);
+    if (ids?.size === 0) this.byAccount.delete(r.order.accountIndex);
+    return true;
+  }
+
+  private put(r: RestingOrder): void {
+    this.remove(r.id);
+    this.orders.set(r.id, r);
+    const ids = this.byAccount.get(r.order.accountIndex) ?? new Set<string>();
+    ids.add(r.id);
+    this.byAccount.set(r.order.accountIndex, ids);
   }
 
   get(id: string): RestingOrder | undefined {
@@ -80,12 +96,17 @@ export class OrderBook {
     });
   }
 
-  /** Removes every order `keep` refuses; returns how many went. */
-  prune(keep: (r: RestingOrder) => boolean): number {
+  /**
+   * Removes every order `keep` refuses (only those of `accounts`, when given); returns
+   * how many went.
+   */
+  prune(keep: (r: RestingOrder) => boolean, accounts?: Iterable<number>): number {
+    const ids = accounts === undefined ? [...this.orders.keys()] : [...accounts].flatMap((a) => [...(this.byAccount.get(a) ?? [])]);
     let n = 0;
-    for (const [id, r] of this.orders) {
-      if (!keep(r)) {
-        this.orders.delete(id);
+    for (const id of ids) {
+      const r = this.orders.get(id);
+      if (r !== undefined && !keep(r)) {
+        this.remove(id);
         n++;
       }
     }

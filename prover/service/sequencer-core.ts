@@ -185,7 +185,8 @@ export abstract class SequencerCore {
   /** What follows an added op: the journal's mark, the book's pruning, a cut when full. */
   protected afterAdd(): void {
     this.changes.batch(this.k);
-    this.pruneBook("NONCE_CONSUMED");
+    // only the accounts the op changed can have lost a nonce or emptied
+    this.pruneBook("NONCE_CONSUMED", this.open?.lastChanged);
     if (this.pendingOps >= this.batchSize) this.cutNow();
   }
 
@@ -250,8 +251,11 @@ export abstract class SequencerCore {
     return `the cut batch does not hold under applyBatch from the base: ${wrong}`;
   }
 
-  /** Takes off the book the orders that can never fill on the pending state (nonce consumed, account gone). */
-  protected pruneBook(code: string): void {
+  /**
+   * Takes off the book the orders that can never fill on the pending state (nonce
+   * consumed, account gone): of `accounts` only, when given (the accounts an op changed).
+   */
+  protected pruneBook(code: string, accounts?: readonly number[]): void {
     for (const b of this.books.values()) {
       b.prune((r) => {
         const a = this.account(r.order.accountIndex);
@@ -260,7 +264,7 @@ export abstract class SequencerCore {
         const why = isEmptyAccount(a) ? `account ${r.order.accountIndex} no longer exists` : `account ${r.order.accountIndex}'s nonce moved to ${a.nonce}`;
         this.changes.fate(r.id, { status: "cancelled", code, reason: `taken off the book: ${why}` });
         return false;
-      });
+      }, accounts);
     }
   }
 

@@ -87,6 +87,11 @@ export class PendingBatch {
     this.firstOpAt ??= now;
   }
 
+  /** The accounts the last op added changed (funding applied included). */
+  get lastChanged(): readonly number[] {
+    return this.cursor.lastChanged;
+  }
+
   /** The account as the batch leaves it. */
   account(index: number): Account {
     return this.cursor.account(index);

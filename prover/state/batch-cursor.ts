@@ -34,6 +34,8 @@ export class BatchCursor {
   private readonly slots: SlotTrace[] = [];
   /** Accounts as they were before the updates of the slot being tried (undone on a refusal). */
   private undo: [number, Account][] | undefined;
+  /** Accounts the last accepted `tryApply` changed. */
+  private changed: number[] = [];
   private finished = false;
   private readonly traces: boolean;
 
@@ -100,6 +102,7 @@ export class BatchCursor {
     try {
       this.apply(op, entry);
       this.creditedFund();
+      this.changed = [...new Set(this.undo.map(([i]) => i))];
     } catch (e) {
       for (const [i, a] of this.undo.reverse()) this.s.setAccount(i, a);
       this.slots.length = slots;
@@ -108,6 +111,11 @@ export class BatchCursor {
     } finally {
       this.undo = undefined;
     }
+  }
+
+  /** The accounts the last accepted `tryApply` changed. */
+  get lastChanged(): readonly number[] {
+    return this.changed;
   }
 
   /**
