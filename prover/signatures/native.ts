@@ -1,12 +1,12 @@
 /**
  * Order signatures checked by the native addon (native/src/eddsa.rs: arkworks'
- * Baby Jubjub and light-poseidon), about 140 times faster than circomlibjs: checks
+ * Baby Jubjub; Poseidon in poseidon_opt.rs), about 140 times faster than circomlibjs: checks
  * posted in the same turn of the event loop go to the libuv thread pool together, split
  * into one call per core, and the event loop only converts numbers to decimals.
  *
  * `useNativeCrypto` also installs the addon's synchronous verifier, signer (85 times
  * faster than circomlibjs: the dev oracle signs every batch header) and Poseidon
- * (circomlibjs's optimised rounds, poseidon_opt.rs: about 3× its wasm for the tree's four inputs) in
+ * (circomlibjs's optimised rounds: about 3× its wasm for the tree's four inputs) in
  * prover/state/crypto.ts, for what runs on the event loop: a batch header's oracle
  * signatures, the Merkle updates of every op, a rebuild. Each gives circomlibjs's
  * answer: the domain checks stay in crypto.ts, and test/prover/signatures/native.test.ts
@@ -24,7 +24,7 @@ import type { SignatureChecker } from "./checker";
 type VerifyBatch = (fields: string[]) => Promise<boolean[]>;
 type VerifyBatchNow = (fields: string[]) => boolean[];
 
-/** Most inputs the addon's Poseidon takes (light-poseidon's circom parameters, width 13). */
+/** Most inputs the addon's Poseidon takes (native/src/eddsa.rs `POSEIDON_MAX_INPUTS`). */
 const NATIVE_POSEIDON_MAX_INPUTS = 12;
 
 export interface NativeCrypto {
