@@ -11,6 +11,7 @@ include "lib/position-slot-select.circom";
 include "lib/position-slot-write.circom";
 include "lib/scenario-exposure.circom";
 include "lib/initial-margin.circom";
+include "lib/meets-requirement.circom";
 include "lib/liquidatable.circom";
 include "lib/reduce-only.circom";
 include "lib/deficit-cover.circom";
@@ -29,7 +30,8 @@ include "ops/forced-withdraw.circom";
  * One op slot of a batch (protocol.md section 5). Every slot makes two account updates,
  * a then b, each a real Merkle update (an op that leaves an account alone proves a no-op
  * update), and shares its expensive parts among the op types: two signature checks,
- * funding for two accounts, one position move per account, three margin evaluations.
+ * funding for two accounts, one position move per account, one margin evaluation per
+ * account (a's before or after the op, as its type needs).
  *
  * Phases: A type and accounts | B market and funding | C op rules | D positions and
  * cash | E margin | F signatures | G tree updates | H op data
@@ -261,26 +263,14 @@ template OpSlot(D, P, M, S) {
     deleverage.q <== q;
     deleverage.price <== value;
 
-    // The account before the op, after funding: liquidatable? what can it spare?
+    // The account before the op, after funding: its equity (DELEVERAGE, FORCED_WITHDRAW)
+    // and, through judgedGain in E, its requirement (LIQUIDATE, FORCED_WITHDRAW).
     component exposureBefore = ScenarioExposure(P, M, S);
     exposureBefore.collateral <== fundedA.newCollateral;
     exposureBefore.marketId <== aMarketId;
     exposureBefore.size <== aSize;
     exposureBefore.markPrice <== markPrice;
     exposureBefore.pnl <== pnl;
-    component liquidatable = Liquidatable(S);
-    liquidatable.equity <== exposureBefore.equity;
-    liquidatable.gain <== exposureBefore.gain;
-    liquidatable.mmBps <== mmBps;
-    isLiquidate * (1 - liquidatable.out) === 0;
-    component requirementBefore = Requirement(S);
-    requirementBefore.gain <== exposureBefore.gain;
-    component forced = ForcedWithdrawOp();
-    forced.enabled <== isForced;
-    forced.requested <== depositAmount;
-    forced.equity <== exposureBefore.equity;
-    forced.requirement <== requirementBefore.out;
-    forced.withdrawn <== value;
 
     ////////
     // D: positions and cash
@@ -334,7 +324,8 @@ template OpSlot(D, P, M, S) {
     signal liquidateCashA <== isLiquidate * liquidate.cashA;
     signal settleCash <== isSettle * settle.cashA;
     signal deleverageCashA <== isDeleverage * deleverage.cashA;
-    signal forcedCash <== isForced * forced.cash;
+    // FORCED_WITHDRAW takes value; ForcedWithdrawOp (phase E) checks that it is the amount owed.
+    signal forcedCash <== -isForced * value;
     signal collateralA <== fundedA.newCollateral + depositCash + tradeCashA + withdrawCash + liquidateCashA + settleCash + deleverageCashA + forcedCash;
     component deficit = DeficitCover(P);
     // A liquidation or a settlement that leaves no position and negative collateral
@@ -374,9 +365,31 @@ template OpSlot(D, P, M, S) {
     exposureA.size <== newASize;
     exposureA.markPrice <== markPrice;
     exposureA.pnl <== pnl;
-    component marginA = InitialMarginCheck(S);
-    marginA.equity <== exposureA.equity;
-    marginA.gain <== exposureA.gain;
+    // Account a is judged once (decisions.md, "One margin evaluation per account"): before
+    // the op for LIQUIDATE (liquidatable?) and FORCED_WITHDRAW (what can it spare?),
+    // after it for TRADE and WITHDRAW (initial margin); no other op reads a verdict on a.
+    signal judgeBefore <== isLiquidate + isForced;
+    signal judgedGain[S];
+    for (var s = 0; s < S; s++) {
+        judgedGain[s] <== exposureA.gain[s] + judgeBefore * (exposureBefore.gain[s] - exposureA.gain[s]);
+    }
+    signal judgedEquity <== exposureA.equity + judgeBefore * (exposureBefore.equity - exposureA.equity);
+    component requirementA = Requirement(S);
+    requirementA.gain <== judgedGain;
+    component liquidatable = Liquidatable();
+    liquidatable.equity <== judgedEquity;
+    liquidatable.requirement <== requirementA.out;
+    liquidatable.mmBps <== mmBps;
+    isLiquidate * (1 - liquidatable.out) === 0;
+    component marginA = MeetsRequirement();
+    marginA.equity <== judgedEquity;
+    marginA.requirement <== requirementA.out;
+    component forced = ForcedWithdrawOp();
+    forced.enabled <== isForced;
+    forced.requested <== depositAmount;
+    forced.equity <== exposureBefore.equity;
+    forced.requirement <== requirementA.out;
+    forced.withdrawn <== value;
     component reducesA = ReduceOnly();
     reducesA.sizeBefore <== selectA.sizeBefore;
     reducesA.sizeAfter <== sizeAfterA;

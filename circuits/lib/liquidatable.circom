@@ -4,38 +4,26 @@ include "circomlib/circuits/comparators.circom";
 
 /**
  * Liquidatable (protocol.md section 6): 10000 * equity < mmBps * requirement, exactly,
- * with requirement = max(0, max_s loss[s]); that is equity < 0, or for some s
- * 10000 * equity + mmBps * gain[s] < 0.
- * Range argument: |10000 * equity| < 2^116 and |mmBps * gain[s]| < 2^132 (mmBps <= 10000
- * is checked in the header), so each sum is below 2^133 for LessThan(134).
- * @param S - scenarios
+ * on a requirement already computed (Requirement), so that one running maximum serves
+ * this verdict, initial margin and FORCED_WITHDRAW (decisions.md, "One margin
+ * evaluation per account").
+ * Range argument: |10000 * equity| < 2^116 and 0 <= mmBps * requirement < 2^132
+ * (mmBps <= 10000 is checked in the header), so the difference is below 2^133 in
+ * magnitude, as LessThan(134) needs of signed inputs.
  * @input equity - {Int102}
- * @input gain[S] - {Int118}
+ * @input requirement - {Uint118} - max(0, max_s loss[s])
  * @input mmBps - {Uint14}
  * @output out - {Bool} - 1 iff below maintenance margin
  */
-template Liquidatable(S) {
+template Liquidatable() {
     signal input equity;
-    signal input gain[S];
+    signal input requirement;
     signal input mmBps;
     signal output out;
 
-    component belowMaintenance[S];
-    signal weighted[S];
-    var count = 0;
-    for (var s = 0; s < S; s++) {
-        weighted[s] <== mmBps * gain[s];
-        belowMaintenance[s] = LessThan(134);
-        belowMaintenance[s].in[0] <== 10000 * equity + weighted[s];
-        belowMaintenance[s].in[1] <== 0;
-        count += belowMaintenance[s].out;
-    }
-    component negative = LessThan(134);
-    negative.in[0] <== equity;
-    negative.in[1] <== 0;
-    count += negative.out;
-
-    component none = IsZero();
-    none.in <== count;
-    out <== 1 - none.out;
+    signal maintenance <== mmBps * requirement;
+    component below = LessThan(134);
+    below.in[0] <== 10000 * equity;
+    below.in[1] <== maintenance;
+    out <== below.out;
 }

@@ -16,7 +16,8 @@ include "circomlib/circuits/comparators.circom";
  * @input equity - {Int102} - the account's equity after funding
  * @input requirement - {Uint118} - its initial margin
  * @input withdrawn - {Uint48} - the slot's value field: the amount w (checked here)
- * @output cash - {Int49} - collateral change of a
+ * The slot takes w from a's collateral itself: this check needs the requirement, which
+ * the slot computes after the collateral change (one margin evaluation per account).
  */
 template ForcedWithdrawOp() {
     signal input enabled;
@@ -24,7 +25,6 @@ template ForcedWithdrawOp() {
     signal input equity;
     signal input requirement;
     signal input withdrawn;
-    signal output cash;
 
     signal free <== equity - requirement;
     component freeNegative = LessThan(120);
@@ -36,5 +36,4 @@ template ForcedWithdrawOp() {
     requestFits.in[1] <== spare;
     signal amount <== spare + requestFits.out * (requested - spare);
     (withdrawn - amount) * enabled === 0;
-    cash <== -withdrawn;
 }

@@ -21,6 +21,7 @@ const MAIN = `pragma circom 2.1.9;
 include "lib/scenario-exposure.circom";
 include "lib/initial-margin.circom";
 include "lib/liquidatable.circom";
+include "lib/meets-requirement.circom";
 include "lib/requirement.circom";
 template MarginUnderTest(P, M, S) {
     signal input collateral;
@@ -31,6 +32,7 @@ template MarginUnderTest(P, M, S) {
     signal input mmBps;
     signal output equity;
     signal output meetsInitialMargin;
+    signal output meetsRequirement;
     signal output liquidatable;
     signal output requirement;
     component exposure = ScenarioExposure(P, M, S);
@@ -44,14 +46,18 @@ template MarginUnderTest(P, M, S) {
     im.equity <== exposure.equity;
     im.gain <== exposure.gain;
     meetsInitialMargin <== im.ok;
-    component mm = Liquidatable(S);
-    mm.equity <== exposure.equity;
-    mm.gain <== exposure.gain;
-    mm.mmBps <== mmBps;
-    liquidatable <== mm.out;
     component req = Requirement(S);
     req.gain <== exposure.gain;
     requirement <== req.out;
+    component meets = MeetsRequirement();
+    meets.equity <== exposure.equity;
+    meets.requirement <== req.out;
+    meetsRequirement <== meets.ok;
+    component mm = Liquidatable();
+    mm.equity <== exposure.equity;
+    mm.requirement <== req.out;
+    mm.mmBps <== mmBps;
+    liquidatable <== mm.out;
 }
 component main = MarginUnderTest(${P}, ${M}, ${S});
 `;
@@ -105,6 +111,7 @@ describe("circuits/lib: ScenarioMargin equals the reference margin", function ()
         expect(decodeSigned(out["main.equity"])).to.equal(equity(a, p.prices));
         expect(out["main.requirement"]).to.equal(m.requirement);
         expect(out["main.meetsInitialMargin"]).to.equal(meetsInitialMargin(a, p.prices, risk) ? 1n : 0n);
+        expect(out["main.meetsRequirement"]).to.equal(out["main.meetsInitialMargin"]);
         expect(out["main.liquidatable"]).to.equal(m.liquidatable ? 1n : 0n);
       }),
       { numRuns: 150, seed: 4242 },
@@ -124,8 +131,28 @@ describe("circuits/lib: ScenarioMargin equals the reference margin", function ()
         const expected = meetsInitialMargin(a, p.prices, risk);
         expect(expected).to.equal(!below);
         expect(out["main.meetsInitialMargin"]).to.equal(expected ? 1n : 0n);
+        expect(out["main.meetsRequirement"]).to.equal(expected ? 1n : 0n);
       }),
       { numRuns: 60, seed: 7 },
+    );
+  });
+
+  it("agrees at the maintenance boundary: 10000 · equity just at, and just below, mmBps · requirement", async function () {
+    await fc.assert(
+      fc.asyncProperty(portfolio, fc.boolean(), async (p, below) => {
+        const risk: Risk = { mmBps: p.mmBps, penaltyBps: 100n, maxFundingRate: 0n, pnl: p.pnl };
+        const probe = account({ ...p, collateral: 0n });
+        // the least equity with 10000 · equity >= mmBps · requirement, or one less
+        const maintenance = p.mmBps * requirement(probe, risk);
+        const threshold = (maintenance + 9_999n) / 10_000n;
+        const a = { ...probe, collateral: threshold - (below ? 1n : 0n) - equity(probe, p.prices) };
+        fc.pre(a.collateral > -(1n << 63n) && a.collateral < 1n << 63n);
+        const out = await margin.outputs(circuitInput(a, p.prices, risk));
+        const expected = marginState(a, p.prices.map(market), risk).liquidatable;
+        expect(expected).to.equal(below);
+        expect(out["main.liquidatable"]).to.equal(expected ? 1n : 0n);
+      }),
+      { numRuns: 60, seed: 11 },
     );
   });
 
