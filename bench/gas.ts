@@ -35,8 +35,16 @@ const { ethers } = hre;
 
 const ROOT = packageRoot();
 const SIZES = [1, 2, 4, 8, 16, 32];
-const CHECK_SIZES = [256, 1024];
+const CHECK_SIZES = [256, 1024, 4096];
 const EXTRAPOLATE = [32, 256, 1024];
+/** The batch sizes of the gas-per-TRADE table (bench/gas.json `batchSizes`), up to the largest that fits. */
+const TABLE_SIZES = [32, 64, 128, 256, 512, 1024, 2048, 4096];
+/** EIP-7825 (Osaka): no transaction may use more than 2^24 gas, whatever the block's limit. */
+const TX_GAS_CAP = 2 ** 24;
+/** Geth's transaction pool refuses a non-blob transaction above 128 KiB (txMaxSize), so a batch must fit in it. */
+const TX_MAX_BYTES = 128 * 1024;
+/** The issue-17 goal for gas per TRADE at the prod batch size. */
+const GOAL_GAS_PER_TRADE = 400;
 /** Loopring 3's figure for a trade at its largest blocks (gas per trade, calldata included). */
 const LOOPRING_GAS_PER_TRADE = 365;
 const GOAL = { fixedPerBatch: 260_000, tradeBytes: 20 };
@@ -197,6 +205,54 @@ async function measure(shared: Shared, types: OpType[], owners: string[], asFall
   return { gas: Number(receipt!.gasUsed), bytes: data.length, tokens };
 }
 
+/**
+ * Gas per TRADE against batch size, from the fits (checked against direct measurements):
+ * the larger of the execution gas and EIP-7623's calldata floor (21,000 + 10 per token),
+ * per TRADE, for the sizes of TABLE_SIZES up to the largest batch that fits both a
+ * transaction (EIP-7825's 2^24 gas) and the transaction pool (128 KiB).
+ */
+function gasByBatchSize(
+  trade: { fixed: number; perOp: number },
+  tokens: { fixed: number; perOp: number },
+  measured: readonly { n: number; bytes: number }[],
+  prodBatchSize: number,
+) {
+  const bytes = fit(measured.map((x) => [x.n, x.bytes]));
+  // Around `data`: the selector, its offset, the proof's 8 words, its length and up to 31
+  // bytes of padding; then the transaction's own RLP fields and signature (under 128 bytes).
+  const envelope = 4 + 32 * 10 + 31 + 128;
+  const at = (n: number) => {
+    const execution = trade.fixed + trade.perOp * n;
+    const floor = 21_000 + 10 * (tokens.fixed + tokens.perOp * n);
+    return { execution, floor, total: Math.max(execution, floor), txBytes: Math.round(bytes.fixed + bytes.perOp * n + envelope) };
+  };
+  const byGas = Math.floor((TX_GAS_CAP - 21_000 - 10 * tokens.fixed) / (10 * tokens.perOp));
+  const byBytes = Math.floor((TX_MAX_BYTES - envelope - bytes.fixed) / bytes.perOp);
+  const maxBatchSize = Math.min(byGas, byBytes);
+  const sizes = [...new Set([...TABLE_SIZES.filter((n) => n < maxBatchSize), prodBatchSize, maxBatchSize])].sort((a, b) => a - b);
+  const rows = sizes.map((n) => {
+    const g = at(n);
+    return {
+      n,
+      totalGas: Math.round(g.total),
+      gasPerTrade: Math.round(g.total / n),
+      executionPerTrade: Math.round(g.execution / n),
+      floorPerTrade: Math.round(g.floor / n),
+      floorBinds: g.floor > g.execution,
+      txBytes: g.txBytes,
+    };
+  });
+  return {
+    rows,
+    maxBatchSize,
+    maxBatchLimit: byBytes <= byGas ? `${TX_MAX_BYTES} bytes per transaction (geth's pool)` : `${TX_GAS_CAP} gas per transaction (EIP-7825)`,
+    floorFromBatchSize: rows.find((x) => x.floorBinds)?.n ?? null,
+    floorPerTradeLimit: Math.round(10 * tokens.perOp),
+    goalGasPerTrade: GOAL_GAS_PER_TRADE,
+    note: "gas per TRADE = max(execution, EIP-7623 floor) / N from the fits of this file (checks: direct measurements at N = 256, 1024, 4096); the floor alone tends to 10 · calldataTokensPerTrade as N grows, so no batch size brings a 20-byte TRADE below it",
+  };
+}
+
 async function main(): Promise<void> {
   const quick = process.argv.includes("--quick");
   await hre.run("compile", { quiet: true });
@@ -269,6 +325,7 @@ async function main(): Promise<void> {
       return [String(n), { standardGas: standard, eip7623FloorGas: floor, totalGas: total, gasPerTrade: Math.round(total / n) }];
     }),
   );
+  const table = gasByBatchSize(trade, tokenFit, rows.TRADE, prod.batchSize);
   const out = {
     fixedPerBatch: Math.round(trade.fixed),
     perOp: Object.fromEntries(Object.entries(fits).filter(([k]) => k !== "MIX").map(([k, f]) => [k, Math.round(f.perOp)])),
@@ -276,6 +333,9 @@ async function main(): Promise<void> {
     calldataGasPerOp,
     mix: { fixed: Math.round(fits.MIX.fixed), perOp: Math.round(fits.MIX.perOp), ops: "70% TRADE, 10% DEPOSIT, 10% WITHDRAW, 5% LIQUIDATE, 5% SETTLE" },
     extrapolation,
+    prodBatchSize: prod.batchSize,
+    gasPerTradeAtProdBatch: table.rows.find((x) => x.n === prod.batchSize)?.gasPerTrade ?? null,
+    batchSizes: table,
     fallback: {
       ops: "DEPOSIT and FORCED_WITHDRAW alternating (each FORCED_WITHDRAW credits a fresh owner)",
       operator: { fixed: Math.round(fallbackFits.operator.fixed), perOp: Math.round(fallbackFits.operator.perOp) },
@@ -296,9 +356,10 @@ async function main(): Promise<void> {
   fs.writeFileSync(benchOut("gas.json"), JSON.stringify(out, null, 2) + "\n");
   console.log(`\nfixed per batch ${out.fixedPerBatch} gas (goal ≤ ${GOAL.fixedPerBatch}); TRADE ${out.perOp.TRADE} gas and ${bytesPerOp.TRADE} bytes per op (goal ≤ ${GOAL.tradeBytes} bytes)`);
   for (const c of checks) console.log(`check N=${c.n}: measured ${c.measured}, fit ${c.predicted}, EIP-7623 floor ${21_000 + 10 * c.tokens}`);
-  for (const [n, e] of Object.entries(extrapolation)) {
-    console.log(`N=${n}: ${e.totalGas} gas (standard ${e.standardGas}, floor ${e.eip7623FloorGas}), ${e.gasPerTrade} per trade (Loopring: ${LOOPRING_GAS_PER_TRADE})`);
+  for (const x of table.rows) {
+    console.log(`N=${String(x.n).padStart(5)}: ${x.gasPerTrade} gas per TRADE (execution ${x.executionPerTrade}, EIP-7623 floor ${x.floorPerTrade}${x.floorBinds ? ", binds" : ""})`);
   }
+  console.log(`largest batch: ${table.maxBatchSize} (${table.maxBatchLimit}); floor per TRADE as N grows: ${table.floorPerTradeLimit}; prod batch ${prod.batchSize}: ${out.gasPerTradeAtProdBatch} gas per TRADE (goal ≤ ${GOAL_GAS_PER_TRADE})`);
   console.log(`wrote ${benchOut("gas.json")}`);
 }
 

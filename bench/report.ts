@@ -15,7 +15,8 @@
  *   latency.json       bench/latency.ts: margin under injected latency, measured on the local chain
  *   queue.json         bench/queue.ts: provers on the Redis queue against one in-process pool
  *
- * Figures: fig-constraints, fig-proving, fig-backends (bench/report/backends-figure.ts; prod.json from bench/prod.ts), fig-throughput, fig-gas, fig-latency, fig-margin,
+ * Figures: fig-constraints, fig-proving, fig-backends (bench/report/backends-figure.ts; prod.json from bench/prod.ts), fig-throughput, fig-gas,
+ * fig-batch-size (bench/report/batch-size-figure.ts), fig-latency, fig-margin,
  * fig-margin-live
  * (.svg). Each carries its caption (machine, parameters, date, source) as its subtitle.
  *
@@ -45,6 +46,7 @@ import {
   type Input,
 } from "./report/figures";
 import { backendsFigure } from "./report/backends-figure";
+import { batchSizeFigure } from "./report/batch-size-figure";
 import { verdictLine, type LiveVerdict } from "./report/live-verdict";
 import { benchOutDir } from "./out";
 import { packageRoot } from "../prover/package/root";
@@ -169,6 +171,7 @@ export async function runReport(o: ReportOptions): Promise<ReportResult> {
     backendsFigure(loaded.proving, loaded.prod, machineLine),
     throughputFigure(loaded.service, machineLine),
     gasFigure(loaded.gas, machineLine),
+    batchSizeFigure(loaded.constraints, loaded.gas, loaded.prod, machineLine),
     latencyFigure(loaded.service, experiment, run),
     marginFigure(experiment, run),
     liveMarginFigure(loaded.latency, machineLine),
@@ -255,6 +258,7 @@ function reportMarkdown(r: {
     if (typeof g.fixedPerBatch === "number") L.push(`| gas fixed per batch | ${fmt(g.fixedPerBatch)} | ${r.loaded.gas?.file} |`);
     const per = g.perOp as Record<string, unknown> | undefined;
     if (per !== undefined && typeof per === "object") for (const [op, n] of Object.entries(per)) L.push(`| gas per ${op} op (marginal) | ${fmt(n)} | ${r.loaded.gas?.file} |`);
+    if (typeof g.gasPerTradeAtProdBatch === "number") L.push(`| gas per TRADE at the prod batch (N = ${String(g.prodBatchSize)}) | ${fmt(g.gasPerTradeAtProdBatch)} | ${r.loaded.gas?.file} |`);
   }
   const s = r.loaded.service?.data;
   if (s !== undefined) {

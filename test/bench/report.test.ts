@@ -33,6 +33,13 @@ const FIXTURES: Record<string, unknown> = {
       templates: { TradeOp: 12306, DepositOp: 395, Header: 13595 },
       params: { name: "ci", accountDepth: 2, positionSlots: 2, markets: 2, scenarios: 4, batchSize: 2, opBytes: 16 },
     },
+    prod: {
+      TRADE: 54883,
+      slot: 40599,
+      fixedPerBatch: 153805,
+      perOpAt32: 54883,
+      params: { name: "prod", accountDepth: 12, positionSlots: 4, markets: 8, scenarios: 16, batchSize: 32, opBytes: 20 },
+    },
   },
   "gas.json": {
     fixedPerBatch: 241110,
@@ -50,6 +57,15 @@ const FIXTURES: Record<string, unknown> = {
       ],
     },
     setup: { params: { accountDepth: 12, markets: 8, opBytes: 20 }, hardfork: "osaka" },
+    prodBatchSize: 32,
+    gasPerTradeAtProdBatch: 7959,
+    batchSizes: {
+      rows: [
+        { n: 32, gasPerTrade: 7959, executionPerTrade: 7959, floorPerTrade: 1739, floorBinds: false },
+        { n: 1024, gasPerTrade: 768, executionPerTrade: 636, floorPerTrade: 768, floorBinds: true },
+      ],
+      goalGasPerTrade: 400,
+    },
   },
   "service.json": {
     date: "2026-01-02T04:00:00.000Z",
@@ -100,7 +116,7 @@ const FIXTURES: Record<string, unknown> = {
   },
 };
 
-const FIGURES = ["constraints", "proving", "backends", "throughput", "gas", "latency", "margin", "margin-live"];
+const FIGURES = ["constraints", "proving", "backends", "throughput", "gas", "batch-size", "latency", "margin", "margin-live"];
 
 /** Text as vega writes it into SVG. */
 function xml(s: string): string {
@@ -158,6 +174,20 @@ describe("bench/report.ts (--quick)", function () {
       expect(byId.gas.find((l) => l.startsWith("Date: "))).to.match(/not recorded in .*gas\.json/);
       // service.json has stage times here, so the latency figure is drawn from them.
       expect(byId.latency.find((l) => l.startsWith("Source: "))).to.match(/service\.json \(latency\.stages\)/);
+    });
+
+    it("draws per-op constraints, gas per TRADE and proof time against batch size, at N = 32 as constraints.json states it", function () {
+      const rows = r.figures.find((f) => f.id === "batch-size")?.data as { n: number; panel: string; series: string; value: number }[];
+      const at = (n: number, series: string) => rows.find((x) => x.n === n && x.series === series)?.value;
+      expect(at(32, "constraints per op")).to.equal(54883);
+      // the fixed part weighs less as N grows
+      expect(at(1024, "constraints per op")).to.be.lessThan(at(32, "constraints per op") as number);
+      expect(at(1024, "gas per TRADE")).to.equal(768);
+      expect(at(1024, "EIP-7623 calldata floor")).to.equal(768);
+      // proof time per op: the prod proof's 5,000 ms over 140,000 constraints, times the constraints per op
+      expect(at(32, "native, modelled")).to.be.closeTo((5000 / 140000) * 54883 / 1000, 1e-3);
+      const md = fs.readFileSync(r.reportFile, "utf8");
+      expect(md).to.include("| gas per TRADE at the prod batch (N = 32) | 7,959 |");
     });
 
     it("measures the throughput comparison as a ratio within one run", function () {
@@ -218,13 +248,14 @@ describe("bench/report.ts (--quick)", function () {
         backends: "not measured in this run",
         throughput: "not measured in this run",
         gas: "not measured in this run",
+        "batch-size": "not measured in this run",
         latency: "rendered",
         margin: "rendered",
         "margin-live": "not measured in this run",
       });
       expect(fs.existsSync(path.join(out, "fig-gas.svg"))).to.equal(false);
       const md = fs.readFileSync(r.reportFile, "utf8");
-      expect(md.match(/\*\*Not measured in this run\.\*\*/g)).to.have.length(6);
+      expect(md.match(/\*\*Not measured in this run\.\*\*/g)).to.have.length(7);
       const latency = r.figures.find((f) => f.id === "latency");
       expect(latency?.caption?.find((l) => l.startsWith("Source: "))).to.match(/synthetic trace/);
       for (const f of r.figures.filter((x) => x.status === "rendered")) {
