@@ -7,7 +7,7 @@ pragma solidity ^0.8.28;
 /// account's equity at the committed mark prices (section 6). Stateless: the settlement
 /// contract compares the root with its stored root.
 interface IExitVerifier {
-    /// @notice One position slot as hashed: `slotHash = Poseidon(marketId, size, fundingSnapshot)`.
+    /// @notice One position slot as hashed, two to a `pairHash = Poseidon6(marketId, size, fundingSnapshot, …)`.
     /// @dev `size` and `fundingSnapshot` are signed, field-encoded (x < 0 is r − |x|).
     struct Position {
         uint256 marketId;

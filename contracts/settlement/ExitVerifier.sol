@@ -6,11 +6,12 @@ import {IExitVerifier} from "../interfaces/IExitVerifier.sol";
 /// @title Exit-proof verifier of the escape hatch
 /// @notice Recomputes, from one account and the global state, the state root of
 /// docs/protocol.md section 3 with circomlibjs' generated Poseidon contracts
-/// (`poseidonContract.createCode(n)`, one contract per input count n = 1..5, optionally 6):
+/// (`poseidonContract.createCode(n)`, one contract per input count n = 1..6):
 ///
-///   slotHash_j     = Poseidon3(marketId_j, size_j, fundingSnapshot_j)
-///   positionsHash  = PoseidonP(slotHash_0, …, slotHash_{P−1})
-///   leaf           = Poseidon5(ax, ay, nonce, collateral, positionsHash)   (0 if ax = 0)
+///   pairHash_k     = Poseidon6(marketId_2k, size_2k, fundingSnapshot_2k,
+///                              marketId_2k+1, size_2k+1, fundingSnapshot_2k+1)   (k < ceil(P/2);
+///                    a slot past the last counts as (0, 0, 0))
+///   leaf           = Poseidon_{4+ceil(P/2)}(ax, ay, nonce, collateral, pairHash_0, …)   (0 if ax = 0)
 ///   node           = Poseidon4(c0, c1, c2, c3), child order by the base-4 digit
 ///                    (index >> 2ℓ) & 3 at level ℓ, leaf level ℓ = 0
 ///   marketTerms_m  = Poseidon4(kind, lotSize, expiry, strike)
@@ -43,24 +44,24 @@ contract ExitVerifier is IExitVerifier {
     address private immutable POSEIDON6;
 
     /// @notice Binds the exit verifier to its Poseidon contracts and the shape of the state.
-    /// @param poseidons poseidons[n − 1] is circomlibjs' Poseidon contract for n inputs; 5 or 6 addresses
+    /// @param poseidons poseidons[n − 1] is circomlibjs' Poseidon contract for n inputs; 6 addresses
     /// @param accountDepth D, 1..15
-    /// @param positionSlots P, 1..(number of Poseidon contracts)
+    /// @param positionSlots P, 1..4 (the leaf hash takes 4 + ceil(P/2) ≤ 6 inputs)
     /// @param markets M, 1..13 (ceil(M/4) ≤ 4)
     constructor(address[] memory poseidons, uint256 accountDepth, uint256 positionSlots, uint256 markets) {
-        if (poseidons.length < 5 || poseidons.length > 6) revert ExitParameterOutOfRange(poseidons.length);
+        if (poseidons.length != 6) revert ExitParameterOutOfRange(poseidons.length);
         for (uint256 i = 0; i < poseidons.length; i++) {
             if (poseidons[i].code.length == 0) revert ExitParameterOutOfRange(i + 1);
         }
         if (accountDepth < 1 || accountDepth > 15) revert ExitParameterOutOfRange(accountDepth);
-        if (positionSlots < 1 || positionSlots > poseidons.length) revert ExitParameterOutOfRange(positionSlots);
+        if (positionSlots < 1 || positionSlots > 4) revert ExitParameterOutOfRange(positionSlots);
         if (markets < 1 || markets > 13) revert ExitParameterOutOfRange(markets);
         POSEIDON1 = poseidons[0];
         POSEIDON2 = poseidons[1];
         POSEIDON3 = poseidons[2];
         POSEIDON4 = poseidons[3];
         POSEIDON5 = poseidons[4];
-        POSEIDON6 = poseidons.length == 6 ? poseidons[5] : address(0);
+        POSEIDON6 = poseidons[5];
         ACCOUNT_DEPTH = accountDepth;
         POSITION_SLOTS = positionSlots;
         MARKETS = markets;
@@ -130,15 +131,25 @@ contract ExitVerifier is IExitVerifier {
         }
     }
 
-    /// @dev Poseidon5(ax, ay, nonce, collateral, positionsHash), or 0 for an empty account.
+    /// @dev Poseidon(ax, ay, nonce, collateral, pairHash_0, …), or 0 for an empty account.
     function _leaf(ExitProof calldata proof) private view returns (uint256) {
         if (proof.ax == 0) return 0;
-        uint256[] memory slots = new uint256[](POSITION_SLOTS);
-        for (uint256 j = 0; j < slots.length; j++) {
-            Position calldata s = proof.positions[j];
-            slots[j] = _hash3(_field(s.marketId), _field(s.size), _field(s.fundingSnapshot));
+        uint256 pairs = (POSITION_SLOTS + 1) / 2;
+        uint256[] memory leaf = new uint256[](4 + pairs);
+        (leaf[0], leaf[1], leaf[2], leaf[3]) = (_field(proof.ax), _field(proof.ay), _field(proof.nonce), _field(proof.collateral));
+        uint256[] memory pair = new uint256[](6);
+        for (uint256 k = 0; k < pairs; k++) {
+            for (uint256 half = 0; half < 2; half++) {
+                uint256 j = 2 * k + half;
+                // a slot past the last hashes as the empty slot (0, 0, 0)
+                bool present = j < POSITION_SLOTS;
+                pair[3 * half] = present ? _field(proof.positions[j].marketId) : 0;
+                pair[3 * half + 1] = present ? _field(proof.positions[j].size) : 0;
+                pair[3 * half + 2] = present ? _field(proof.positions[j].fundingSnapshot) : 0;
+            }
+            leaf[4 + k] = hash(pair);
         }
-        return _hash5(_field(proof.ax), _field(proof.ay), _field(proof.nonce), _field(proof.collateral), hash(slots));
+        return hash(leaf);
     }
 
     /// @dev collateral + Σ size·markPrice − Σ size·(fundingIndex − snapshot), floored at 0.
@@ -192,12 +203,6 @@ contract ExitVerifier is IExitVerifier {
     function _hash2(uint256 a, uint256 b) private view returns (uint256) {
         uint256[] memory x = new uint256[](2);
         (x[0], x[1]) = (a, b);
-        return hash(x);
-    }
-
-    function _hash3(uint256 a, uint256 b, uint256 c) private view returns (uint256) {
-        uint256[] memory x = new uint256[](3);
-        (x[0], x[1], x[2]) = (a, b, c);
         return hash(x);
     }
 

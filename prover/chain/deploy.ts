@@ -112,10 +112,10 @@ export async function deployPoseidon5(signer: Signer): Promise<DeployedContract>
 }
 
 /**
- * Deploys Poseidon contracts for 1..count inputs.
+ * Deploys Poseidon contracts for 1..count inputs (6: what the exit verifier takes).
  * @returns their addresses, index n − 1 for n inputs
  */
-export async function deployPoseidons(signer: Signer, count = 5): Promise<string[]> {
+export async function deployPoseidons(signer: Signer, count = 6): Promise<string[]> {
   const out: string[] = [];
   for (let n = 1; n <= count; n++) out.push(await addressOf(await deployPoseidon(signer, n)));
   return out;
@@ -181,7 +181,7 @@ export async function deploySettlement(signer: Signer, options: SettlementDeploy
 
   const poseidons = options.poseidons
     ? await Promise.all(options.poseidons.map(addressOf))
-    : await deployPoseidons(signer, Math.max(5, positionSlots));
+    : await deployPoseidons(signer);
   const poseidon5 = options.poseidon5 ? await addressOf(options.poseidon5) : poseidons[4];
   const exitVerifier = options.exitVerifier
     ? await addressOf(options.exitVerifier)

@@ -2,11 +2,12 @@
  * Accounts and their leaves (protocol.md section 3, "Accounts").
  *
  * ```
- * slotHash_j    = Poseidon(marketId_j, size_j, fundingSnapshot_j)
- * positionsHash = Poseidon(slotHash_0, …, slotHash_{P−1})
- * leaf          = Poseidon(ax, ay, nonce, collateral, positionsHash)   if ax ≠ 0
- * leaf          = 0                                                    if ax = 0
+ * pairHash_k = Poseidon(marketId_2k, size_2k, fundingSnapshot_2k,
+ *                       marketId_2k+1, size_2k+1, fundingSnapshot_2k+1)    k < ceil(P/2)
+ * leaf       = Poseidon(ax, ay, nonce, collateral, pairHash_0, …)          if ax ≠ 0
+ * leaf       = 0                                                           if ax = 0
  * ```
+ * A slot past the last (odd P) hashes as the empty slot (0, 0, 0).
  * Signed values (`collateral`, `size`) are kept as signed bigints and encoded mod r
  * when hashed.
  */
@@ -49,20 +50,20 @@ export function isEmptySlot(s: PositionSlot): boolean {
   return s.marketId === 0 && s.size === 0n && s.fundingSnapshot === 0n;
 }
 
-/** `slotHash = Poseidon(marketId, size, fundingSnapshot)`. */
-export function slotHash(s: PositionSlot): bigint {
-  return poseidon([BigInt(s.marketId), s.size, s.fundingSnapshot]);
+/** The fields of a slot as hashed: marketId, size, fundingSnapshot. */
+const slotFields = (s: PositionSlot): bigint[] => [BigInt(s.marketId), s.size, s.fundingSnapshot];
+
+/** `pairHash_k` of the positions, k = 0 .. ceil(P/2) − 1: two slots per Poseidon(6). */
+export function pairHashes(positions: readonly PositionSlot[]): bigint[] {
+  const out: bigint[] = [];
+  for (let j = 0; j < positions.length; j += 2) out.push(poseidon([...slotFields(positions[j]), ...slotFields(positions[j + 1] ?? EMPTY_SLOT)]));
+  return out;
 }
 
-/** `positionsHash = Poseidon(slotHash_0, …, slotHash_{P−1})`. */
-export function positionsHash(positions: readonly PositionSlot[]): bigint {
-  return poseidon(positions.map(slotHash));
-}
-
-/** The account's leaf: 0 when empty, else Poseidon(ax, ay, nonce, collateral, positionsHash). */
+/** The account's leaf: 0 when empty, else Poseidon(ax, ay, nonce, collateral, pairHash_0, …). */
 export function accountLeaf(a: Account): bigint {
   if (isEmptyAccount(a)) return 0n;
-  return poseidon([a.ax, a.ay, a.nonce, a.collateral, positionsHash(a.positions)]);
+  return poseidon([a.ax, a.ay, a.nonce, a.collateral, ...pairHashes(a.positions)]);
 }
 
 /**

@@ -10,7 +10,7 @@ import { buildExitProof, buildExitProofFromChain, exitEquity } from "../../prove
 import { poseidonAbi, type DeployedContract } from "../../prover/chain/deploy";
 import { initCrypto, poseidon } from "../../prover/state/crypto";
 import { FIELD_MODULUS } from "../../prover/state/layout";
-import { devOrder, devWithdrawal, trade } from "../../prover/dev/fixtures";
+import { CI_PARAMS, devGenesis, devOrder, devWithdrawal, trade } from "../../prover/dev/fixtures";
 import { accountEquity } from "../../prover/state/margin";
 import { FORCED_DEADLINE, FREEZE_DEADLINE, USDC, deployOnGenesis } from "./helpers";
 
@@ -46,16 +46,49 @@ async function tradedAndStopped() {
 
 describe("Settlement escape hatch", () => {
   describe("# circomlibjs Poseidon contracts", () => {
-    it("hash like circomlibjs' buildPoseidon for n = 1..5, directly and through the ExitVerifier", async () => {
+    it("hash like circomlibjs' buildPoseidon for n = 1..6, directly and through the ExitVerifier", async () => {
       await initCrypto();
       const { exitVerifier, deployed } = await loadFixture(deployOnGenesis);
-      for (let n = 1; n <= 5; n++) {
+      for (let n = 1; n <= 6; n++) {
         const inputs = Array.from({ length: n }, (_, i) => (BigInt(i + 1) * 0x9e3779b97f4a7c15f39cc0605cedc834n * BigInt(n)) % FIELD_MODULUS);
         inputs[n - 1] = FIELD_MODULUS - 1n;
         const expected = poseidon(inputs);
         const direct = new ethers.Contract(deployed.poseidons[n - 1], poseidonAbi(n), ethers.provider) as unknown as DeployedContract;
         expect(await direct["poseidon(uint256[" + n + "])"](inputs)).to.equal(expected);
         expect(await exitVerifier.hash(inputs)).to.equal(expected);
+      }
+    });
+  });
+
+  describe("# ExitVerifier parameters", () => {
+    it("refuses fewer than 6 Poseidon contracts and more than 4 position slots (the leaf hash takes 4 + ceil(P/2) ≤ 6 inputs)", async () => {
+      const { deployed } = await loadFixture(deployOnGenesis);
+      const factory = await ethers.getContractFactory("ExitVerifier");
+      await expect(factory.deploy(deployed.poseidons.slice(0, 5), 12, 4, 8))
+        .to.be.revertedWithCustomError(factory, "ExitParameterOutOfRange")
+        .withArgs(5);
+      await expect(factory.deploy(deployed.poseidons, 12, 5, 8))
+        .to.be.revertedWithCustomError(factory, "ExitParameterOutOfRange")
+        .withArgs(5);
+      for (const slots of [1, 3, 4]) {
+        const verifier = await factory.deploy(deployed.poseidons, 12, slots, 8);
+        await verifier.waitForDeployment();
+        expect(await verifier.getFunction("POSITION_SLOTS")()).to.equal(BigInt(slots));
+      }
+    });
+
+    it("recomputes the state root of the rules for P = 1 and 3, an odd last slot hashed beside the empty one", async () => {
+      await initCrypto();
+      const { deployed } = await loadFixture(deployOnGenesis);
+      const factory = await ethers.getContractFactory("ExitVerifier");
+      for (const P of [1, 3]) {
+        const params = { ...CI_PARAMS, positionSlots: P };
+        const state = await devGenesis(params);
+        const positions = Array.from({ length: P }, (_, j) => ({ marketId: j + 1, size: BigInt(3 - 2 * j), fundingSnapshot: BigInt(-j) }));
+        state.setAccount(2, { ax: 7n, ay: 8n, nonce: 5n, collateral: 1_000n, positions });
+        const verifier = await factory.deploy(deployed.poseidons, params.accountDepth, P, params.markets);
+        const [root] = await verifier.getFunction("rootAndEquity")(buildExitProof(state, 2));
+        expect(root, `P = ${P}`).to.equal(state.stateRoot());
       }
     });
   });

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { accountLeaf, emptyAccount, positionsHash, slotHash, type Account } from "../../../prover/state/account";
+import { accountLeaf, emptyAccount, pairHashes, type Account } from "../../../prover/state/account";
 import { initCrypto, poseidon, publicKey, signPoseidon, verifyPoseidon } from "../../../prover/state/crypto";
 import { formatUnits } from "../../../prover/state/errors";
 import { R, decodeSigned, encodeSigned, mod } from "../../../prover/state/field";
@@ -57,22 +57,20 @@ describe("prover/state primitives", () => {
     expect(accountLeaf(emptyAccount(4))).to.equal(0n);
   });
 
-  it("hashes an account leaf as Poseidon(ax, ay, nonce, collateral, positionsHash)", () => {
-    const a: Account = {
-      ax: 11n,
-      ay: 12n,
-      nonce: 3n,
-      collateral: -7n,
-      positions: [
-        { marketId: 2, size: -4n, fundingSnapshot: 9n },
-        { marketId: 0, size: 0n, fundingSnapshot: 0n },
-      ],
-    };
-    const s0 = poseidon([2n, R - 4n, 9n]);
-    const s1 = poseidon([0n, 0n, 0n]);
-    expect(slotHash(a.positions[0])).to.equal(s0);
-    expect(positionsHash(a.positions)).to.equal(poseidon([s0, s1]));
-    expect(accountLeaf(a)).to.equal(poseidon([11n, 12n, 3n, R - 7n, poseidon([s0, s1])]));
+  it("hashes an account leaf as Poseidon(ax, ay, nonce, collateral, pairHash_0, …), two slots per pair", () => {
+    const slot0 = { marketId: 2, size: -4n, fundingSnapshot: 9n };
+    const empty = { marketId: 0, size: 0n, fundingSnapshot: 0n };
+    const slot2 = { marketId: 1, size: 5n, fundingSnapshot: -3n };
+    const a: Account = { ax: 11n, ay: 12n, nonce: 3n, collateral: -7n, positions: [slot0, empty, slot2, empty] };
+    const pair0 = poseidon([2n, R - 4n, 9n, 0n, 0n, 0n]);
+    const pair1 = poseidon([1n, 5n, R - 3n, 0n, 0n, 0n]);
+    expect(pairHashes(a.positions)).to.deep.equal([pair0, pair1]);
+    expect(accountLeaf(a)).to.equal(poseidon([11n, 12n, 3n, R - 7n, pair0, pair1]));
+  });
+
+  it("pads an odd number of slots with the empty slot", () => {
+    const a: Account = { ax: 11n, ay: 12n, nonce: 3n, collateral: 5n, positions: [{ marketId: 2, size: -4n, fundingSnapshot: 9n }] };
+    expect(accountLeaf(a)).to.equal(poseidon([11n, 12n, 3n, 5n, poseidon([2n, R - 4n, 9n, 0n, 0n, 0n])]));
   });
 
   it("hashes an order with domain tag 1 and isBuy as 1/0", () => {
