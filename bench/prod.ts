@@ -86,8 +86,9 @@ async function main(): Promise<void> {
     .option("--batch-size <n>", "trades in the proven batch (prod's own: 32)")
     .option("--params <name>", "another parameter set (ci: the same flow in minutes, to check the bench itself)", "prod")
     .option("--compile-only", "compile (and cache) the circuit, then stop: the slow single-core step, run apart from the timed ones")
+    .option("--keep-witness <file>", "also write the trade batch's witness there (bench/device-native.js proves it elsewhere)")
     .parse()
-    .opts<{ batchSize?: string; params: string; compileOnly?: boolean }>();
+    .opts<{ batchSize?: string; params: string; compileOnly?: boolean; keepWitness?: string }>();
   const N = o.batchSize === undefined ? loadCircuitParams(o.params).batchSize : Number(o.batchSize);
   if (!Number.isInteger(N) || N < 1) throw new Error(`--batch-size ${o.batchSize}: expected a positive integer`);
   const hasNative = !("problem" in nativeAddon());
@@ -138,6 +139,7 @@ async function main(): Promise<void> {
     const witnessMs = performance.now() - t0;
     const wtnsFile = path.join(tmp, "trades.wtns");
     fs.writeFileSync(wtnsFile, wtns);
+    if (o.keepWitness !== undefined) fs.writeFileSync(o.keepWitness, wtns);
     const runs: Partial<Record<BackendName, BackendRun>> = {};
     const onChainValid: Partial<Record<BackendName, boolean>> = {};
     const onChain = batchOnChain(b.params, trace);
