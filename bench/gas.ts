@@ -249,7 +249,7 @@ function gasByBatchSize(
     floorFromBatchSize: rows.find((x) => x.floorBinds)?.n ?? null,
     floorPerTradeLimit: Math.round(10 * tokens.perOp),
     goalGasPerTrade: GOAL_GAS_PER_TRADE,
-    note: "gas per TRADE = max(execution, EIP-7623 floor) / N from the fits of this file (checks: direct measurements at N = 256, 1024, 4096); the floor alone tends to 10 · calldataTokensPerTrade as N grows, so no batch size brings a 20-byte TRADE below it",
+    note: "gas per TRADE = max(execution, EIP-7623 floor) / N from the fits of this file (checks: direct measurements at N = 256, 1024, 4096); the floor alone tends to 10 · calldataTokensPerTrade as N grows, so no batch size brings a TRADE below it",
   };
 }
 

@@ -26,11 +26,11 @@ import {OpLayout} from "./layout/OpLayout.sol";
 ///              price_m          --> 6 bytes (uint48), m = 0..M-1, each followed by
 ///              fundingRate_m    --> 3 bytes (uint24, rate + 2^23)
 ///              riskHash         --> 32 bytes (the risk arrays in force from this batch on)
-///          op data          --> N · OP_BYTES, OP_BYTES = 14 + 2·IDX, IDX = ceil(2·D / 8)
-///              type             --> 1 byte  (0 NOOP 1 DEPOSIT 2 TRADE 3 WITHDRAW 4 LIQUIDATE 5 SETTLE 6 DELEVERAGE 7 FORCED_WITHDRAW)
+///          op data          --> N · OP_BYTES, OP_BYTES = 13 + 2·IDX, IDX = ceil(2·D / 8)
+///              type             --> 1 byte  (bits 5-7: 0 NOOP 1 DEPOSIT 2 TRADE 3 WITHDRAW 4 LIQUIDATE 5 SETTLE
+///                                            6 DELEVERAGE 7 FORCED_WITHDRAW; bits 0-4: marketId | makerIsBuy << 4)
 ///              aIndex           --> IDX bytes
 ///              bIndex           --> IDX bytes
-///              market           --> 1 byte  (marketId | makerIsBuy << 7 for TRADE)
 ///              q                --> 4 bytes (uint32)
 ///              value            --> 6 bytes (uint48: TRADE/DELEVERAGE price, WITHDRAW/FORCED_WITHDRAW amount)
 ///              feeA             --> 1 byte

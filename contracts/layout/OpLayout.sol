@@ -39,13 +39,15 @@ library OpLayout {
     uint256 internal constant RISK_HASH_BYTES = 32;
     /// @dev Bytes of one pnl[m][s] of the risk tail (int64).
     uint256 internal constant PNL_BYTES = 8;
-    /// @dev marketId is the market byte's low bits; TRADE's makerIsBuy the bit above.
-    uint256 internal constant MARKET_ID_BITS = 7;
+    /// @dev The type byte's low bits that hold the market; the op type is above them.
+    uint256 internal constant MARKET_BITS = 5;
+    /// @dev marketId is the type byte's low bits; TRADE's makerIsBuy the bit above.
+    uint256 internal constant MARKET_ID_BITS = 4;
 
     /// @dev Width of an op slot's type.
     uint256 internal constant OP_TYPE_BYTES = 1;
-    /// @dev A word read at type's offset, shifted right by this, is type.
-    uint256 internal constant OP_TYPE_SHIFT = 248;
+    /// @dev A word read at type's offset, shifted right by this, is the op type.
+    uint256 internal constant OP_TYPE_SHIFT = 253;
     /// @dev Offset of type (1 byte) in an op slot.
     uint256 internal constant OP_TYPE_OFFSET = 0;
     /// @dev Offset of aIndex (IDX bytes) in an op slot.
@@ -54,21 +56,13 @@ library OpLayout {
     function opBIndexOffset(uint256 idx) internal pure returns (uint256) {
         return 1 + idx;
     }
-    /// @dev Width of an op slot's market.
-    uint256 internal constant OP_MARKET_BYTES = 1;
-    /// @dev A word read at market's offset, shifted right by this, is market.
-    uint256 internal constant OP_MARKET_SHIFT = 248;
-    /// @dev Offset of market (1 byte) in an op slot.
-    function opMarketOffset(uint256 idx) internal pure returns (uint256) {
-        return 1 + 2 * idx;
-    }
     /// @dev Width of an op slot's q.
     uint256 internal constant OP_Q_BYTES = 4;
     /// @dev A word read at q's offset, shifted right by this, is q.
     uint256 internal constant OP_Q_SHIFT = 224;
     /// @dev Offset of q (4 bytes) in an op slot.
     function opQOffset(uint256 idx) internal pure returns (uint256) {
-        return 2 + 2 * idx;
+        return 1 + 2 * idx;
     }
     /// @dev Width of an op slot's value.
     uint256 internal constant OP_VALUE_BYTES = 6;
@@ -76,7 +70,7 @@ library OpLayout {
     uint256 internal constant OP_VALUE_SHIFT = 208;
     /// @dev Offset of value (6 bytes) in an op slot.
     function opValueOffset(uint256 idx) internal pure returns (uint256) {
-        return 6 + 2 * idx;
+        return 5 + 2 * idx;
     }
     /// @dev Width of an op slot's feeA.
     uint256 internal constant OP_FEE_A_BYTES = 1;
@@ -84,7 +78,7 @@ library OpLayout {
     uint256 internal constant OP_FEE_A_SHIFT = 248;
     /// @dev Offset of feeA (1 byte) in an op slot.
     function opFeeAOffset(uint256 idx) internal pure returns (uint256) {
-        return 12 + 2 * idx;
+        return 11 + 2 * idx;
     }
     /// @dev Width of an op slot's feeB.
     uint256 internal constant OP_FEE_B_BYTES = 1;
@@ -92,7 +86,7 @@ library OpLayout {
     uint256 internal constant OP_FEE_B_SHIFT = 248;
     /// @dev Offset of feeB (1 byte) in an op slot.
     function opFeeBOffset(uint256 idx) internal pure returns (uint256) {
-        return 13 + 2 * idx;
+        return 12 + 2 * idx;
     }
     /// @dev A word read at an account index's offset, shifted right by this, is the index.
     function indexShift(uint256 idx) internal pure returns (uint256) {
@@ -105,7 +99,7 @@ library OpLayout {
     }
     /// @dev OP_BYTES, bytes of one op slot.
     function opBytes(uint256 idx) internal pure returns (uint256) {
-        return 14 + 2 * idx;
+        return 13 + 2 * idx;
     }
     /// @dev HEADER_BYTES: timestamp, price and rate per market, riskHash.
     function headerBytes(uint256 markets) internal pure returns (uint256) {

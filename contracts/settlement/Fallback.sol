@@ -83,7 +83,8 @@ abstract contract Fallback is SettlementBase, IFallback {
             if (block.timestamp >= queuedAt + FALLBACK_GRACE) revert FallbackQueueNotServed(depositsEnd, queuedAt);
         }
         for (uint256 slot; slot < n; ++slot) {
-            uint256 t = uint8(data[opsOffset + slot * opBytes + OpLayout.OP_TYPE_OFFSET]);
+            // the type byte's top bits; its low ones are the market
+            uint256 t = uint8(data[opsOffset + slot * opBytes + OpLayout.OP_TYPE_OFFSET]) >> OpLayout.MARKET_BITS;
             if (slot < served) {
                 if (t != OpLayout.OP_DEPOSIT && t != OpLayout.OP_FORCED_WITHDRAW) revert FallbackOpBeforeQueue(slot, t);
             } else if (t == OpLayout.OP_DELEVERAGE) {

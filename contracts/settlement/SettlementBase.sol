@@ -57,7 +57,7 @@ abstract contract SettlementBase is ISettlement {
     uint256 public immutable MAX_ACCOUNTS;
     /// @notice IDX = ceil(2·D / 8), bytes of an account index in op data.
     uint256 public immutable IDX_BYTES;
-    /// @notice OP_BYTES = 14 + 2·IDX, bytes of one op slot.
+    /// @notice OP_BYTES = 13 + 2·IDX, bytes of one op slot.
     uint256 public immutable OP_BYTES;
     /// @notice HEADER_BYTES = 4 + 9·M + 32 (timestamp, prices and rates, riskHash).
     uint256 public immutable HEADER_BYTES;

@@ -9,7 +9,7 @@ import {OpLayout} from "../layout/OpLayout.sol";
 /// same generated offsets and widths, so that a test can compare them, at any parameter
 /// set, with the TypeScript decoding of prover/state/layout/ops.ts.
 contract OpLayoutHarness {
-    /// @notice One op slot's uniform fields, as raw integers.
+    /// @notice One op slot's uniform fields, as raw integers (opType and market share its first byte).
     struct Slot {
         uint256 opType;
         uint256 aIndex;
@@ -38,11 +38,12 @@ contract OpLayoutHarness {
         slots = new Slot[](batchSize);
         for (uint256 i; i < batchSize; ++i) {
             uint256 b = i * opBytes;
+            uint256 head = _read(ops, b + OpLayout.OP_TYPE_OFFSET, OpLayout.OP_TYPE_BYTES);
             slots[i] = Slot({
-                opType: _read(ops, b + OpLayout.OP_TYPE_OFFSET, OpLayout.OP_TYPE_BYTES),
+                opType: head >> OpLayout.MARKET_BITS,
                 aIndex: _read(ops, b + OpLayout.OP_A_INDEX_OFFSET, idx),
                 bIndex: _read(ops, b + OpLayout.opBIndexOffset(idx), idx),
-                market: _read(ops, b + OpLayout.opMarketOffset(idx), OpLayout.OP_MARKET_BYTES),
+                market: head & ((1 << OpLayout.MARKET_BITS) - 1),
                 q: _read(ops, b + OpLayout.opQOffset(idx), OpLayout.OP_Q_BYTES),
                 value: _read(ops, b + OpLayout.opValueOffset(idx), OpLayout.OP_VALUE_BYTES),
                 feeA: _read(ops, b + OpLayout.opFeeAOffset(idx), OpLayout.OP_FEE_A_BYTES),

@@ -15,6 +15,7 @@ import { REPO_ROOT } from "./circom";
 import {
   HEADER_MARKET_BYTES,
   HEADER_RISK_HASH_BYTES,
+  MARKET_BITS,
   MARKET_ID_BITS,
   OP_CODE,
   OP_SLOT_FIELDS,
@@ -104,7 +105,9 @@ export function renderCircom(): string {
   L.push(`function LAYOUT_OP_FIELD_COUNT() { return ${OP_SLOT_FIELDS.length}; }`);
   L.push("// Their widths in bytes, in slot order.");
   L.push(`function LAYOUT_OP_FIELD_WIDTHS(D) {`, `    var IDX = LAYOUT_IDX_BYTES(D);`, `    return [${widths}];`, `}`);
-  L.push(`// marketId is the market byte's low bits; TRADE's makerIsBuy is the bit above them.`);
+  L.push(`// The type byte: the op type above LAYOUT_MARKET_BITS() market bits, marketId the low`);
+  L.push(`// LAYOUT_MARKET_ID_BITS() of them and TRADE's makerIsBuy the bit above.`);
+  L.push(`function LAYOUT_MARKET_BITS() { return ${MARKET_BITS}; }`);
   L.push(`function LAYOUT_MARKET_ID_BITS() { return ${MARKET_ID_BITS}; }`);
   L.push("");
   L.push("// Header: timestamp, then per market price and rate + 2^23, then riskHash.");
@@ -148,14 +151,17 @@ export function renderSolidity(): string {
   B.push(...constant("HEADER_MARKET_BYTES", HEADER_MARKET_BYTES, "Bytes of one market in the header: price, then rate + 2^23."));
   B.push(...constant("RISK_HASH_BYTES", HEADER_RISK_HASH_BYTES, "Bytes of riskHash, the header's last field."));
   B.push(...constant("PNL_BYTES", WIDTH.pnl, "Bytes of one pnl[m][s] of the risk tail (int64)."));
-  B.push(...constant("MARKET_ID_BITS", MARKET_ID_BITS, "marketId is the market byte's low bits; TRADE's makerIsBuy the bit above."));
+  B.push(...constant("MARKET_BITS", MARKET_BITS, "The type byte's low bits that hold the market; the op type is above them."));
+  B.push(...constant("MARKET_ID_BITS", MARKET_ID_BITS, "marketId is the type byte's low bits; TRADE's makerIsBuy the bit above."));
   B.push("");
   for (const f of slotFields()) {
     const N = snake(f.name);
     const width = f.width === "IDX" ? "IDX bytes" : `${f.width} byte${f.width === 1 ? "" : "s"}`;
     if (f.width !== "IDX") {
       B.push(...constant(`OP_${N}_BYTES`, f.width, `Width of an op slot's ${f.name}.`));
-      B.push(...constant(`OP_${N}_SHIFT`, 256 - 8 * f.width, `A word read at ${f.name}'s offset, shifted right by this, is ${f.name}.`));
+      // the type byte also holds the market: the op type is its top bits
+      const shift = f.name === "type" ? 256 - 8 * f.width + MARKET_BITS : 256 - 8 * f.width;
+      B.push(...constant(`OP_${N}_SHIFT`, shift, `A word read at ${f.name}'s offset, shifted right by this, is ${f.name === "type" ? "the op type" : f.name}.`));
     }
     const doc = `Offset of ${f.name} (${width}) in an op slot.`;
     if (f.idxCoeff === 0) B.push(...constant(`OP_${N}_OFFSET`, f.constant, doc));

@@ -14,6 +14,7 @@ import { applyBatch, type Op } from "../../prover/state/batch";
 import type { DepositEntry } from "../../prover/state/ops/deposit";
 import type { State } from "../../prover/state/state";
 import { batchOnChain } from "../../prover/circuit-input/batch-data";
+import { MARKET_BITS } from "../../prover/state/layout";
 import { devOrder, forcedRequest, signedHeader, topUp, trade } from "../../prover/dev/fixtures";
 import { FORCED_DEADLINE, FREEZE_DEADLINE, PROOF, USDC, deployOnGenesis, params } from "./helpers";
 
@@ -63,11 +64,11 @@ async function fresh<T extends { reset(): void }>(fixture: () => Promise<T>): Pr
   return f;
 }
 
-/** Overwrites the type byte of op slot `slot` in batch data. */
+/** Overwrites the type byte of op slot `slot` in batch data: `type` in its top bits, no market. */
 async function withOpType(f: Awaited<ReturnType<typeof operatorStopped>>, data: Uint8Array, slot: number, type: number): Promise<Uint8Array> {
   const opsOffset = 68 + Number(await f.settlement.HEADER_BYTES());
   const out = Uint8Array.from(data);
-  out[opsOffset + slot * Number(await f.settlement.OP_BYTES())] = type;
+  out[opsOffset + slot * Number(await f.settlement.OP_BYTES())] = type << MARKET_BITS;
   return out;
 }
 

@@ -12,6 +12,7 @@ import { deploySettlement, type DeployedContract } from "../../prover/chain/depl
 import { loadParams } from "../../prover/state/params";
 import {
   FIELD_MODULUS,
+  MARKET_ID_BITS,
   OP_CODE,
   SLOT_USES,
   decodeOps,
@@ -49,7 +50,7 @@ function rawSlot(op: WireOp): bigint[] {
   const rec = op as unknown as Record<string, number | bigint | boolean>;
   const uses = SLOT_USES[op.type];
   const get = (f: keyof typeof uses): bigint => (uses[f] === undefined ? 0n : BigInt(rec[uses[f]] as number | bigint));
-  const market = get("market") + (op.type === "TRADE" && op.makerIsBuy ? 1n << 7n : 0n);
+  const market = get("market") + (op.type === "TRADE" && op.makerIsBuy ? 1n << BigInt(MARKET_ID_BITS) : 0n);
   return [BigInt(OP_CODE[op.type]), get("aIndex"), get("bIndex"), market, get("q"), get("value"), get("feeA"), get("feeB")];
 }
 
@@ -62,7 +63,7 @@ describe("# op data layout at prod params (contracts/layout/OpLayout.sol)", func
     opData = encodeOps(PROD, OPS);
   });
 
-  it("sizes are spec.ts's (IDX 3, OP_BYTES 20)", async function () {
+  it("sizes are spec.ts's (IDX 3, OP_BYTES 19)", async function () {
     const [idx, opBytes, headerBytes, dataBytes, riskTailBytes] = (await harness.sizes(PROD.accountDepth, PROD.markets, PROD.scenarios, PROD.batchSize)) as bigint[];
     expect([idx, opBytes, headerBytes, dataBytes, riskTailBytes].map(Number)).to.deep.equal([L.IDX, L.OP_BYTES, L.HEADER_BYTES, L.DATA_BYTES, L.RISK_TAIL_BYTES]);
     expect(L.IDX).to.equal(3);

@@ -17,17 +17,19 @@ function LAYOUT_OP_TYPE_COUNT() { return 8; }
 
 // Bytes of an account index for tree depth D: ceil(2D / 8).
 function LAYOUT_IDX_BYTES(D) { return (2 * D + 7) \ 8; }
-// Bytes of one op slot: 14 + 2 * IDX.
-function LAYOUT_OP_BYTES(D) { return 14 + 2 * LAYOUT_IDX_BYTES(D); }
-// Fields of an op slot: type, aIndex, bIndex, market, q, value, feeA, feeB.
-function LAYOUT_OP_FIELD_COUNT() { return 8; }
+// Bytes of one op slot: 13 + 2 * IDX.
+function LAYOUT_OP_BYTES(D) { return 13 + 2 * LAYOUT_IDX_BYTES(D); }
+// Fields of an op slot: type, aIndex, bIndex, q, value, feeA, feeB.
+function LAYOUT_OP_FIELD_COUNT() { return 7; }
 // Their widths in bytes, in slot order.
 function LAYOUT_OP_FIELD_WIDTHS(D) {
     var IDX = LAYOUT_IDX_BYTES(D);
-    return [1, IDX, IDX, 1, 4, 6, 1, 1];
+    return [1, IDX, IDX, 4, 6, 1, 1];
 }
-// marketId is the market byte's low bits; TRADE's makerIsBuy is the bit above them.
-function LAYOUT_MARKET_ID_BITS() { return 7; }
+// The type byte: the op type above LAYOUT_MARKET_BITS() market bits, marketId the low
+// LAYOUT_MARKET_ID_BITS() of them and TRADE's makerIsBuy the bit above.
+function LAYOUT_MARKET_BITS() { return 5; }
+function LAYOUT_MARKET_ID_BITS() { return 4; }
 
 // Header: timestamp, then per market price and rate + 2^23, then riskHash.
 function LAYOUT_TIMESTAMP_BYTES() { return 4; }

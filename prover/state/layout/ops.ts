@@ -1,5 +1,5 @@
 /** One op slot's bytes: the uniform fields of protocol.md section 7. */
-import { LayoutError, OP_CODE, OP_TYPES, MARKET_ID_BITS, layoutFor, type LayoutParams, type OpType } from "./spec";
+import { LayoutError, OP_CODE, OP_TYPES, MARKET_BITS, MARKET_ID_BITS, layoutFor, type LayoutParams, type OpType } from "./spec";
 import type { WireOp, WireOpInput, WireTrade } from "./wire";
 import { accountIndex, checkLength, checkUint, concat, readUint, uintBytes, writeUint } from "./bytes";
 
@@ -7,9 +7,11 @@ import { accountIndex, checkLength, checkUint, concat, readUint, uintBytes, writ
 // Ops
 // ---------------------------------------------------------------------------------------
 
-/** The uniform slot fields an op type uses, and the op field each carries. */
+/** The uniform slot fields an op type uses, and the op field each carries ("market": the type byte's low bits). */
 type SlotField = "aIndex" | "bIndex" | "market" | "q" | "value" | "feeA" | "feeB";
-const SLOT_FIELDS: readonly SlotField[] = ["aIndex", "bIndex", "market", "q", "value", "feeA", "feeB"];
+const SLOT_FIELDS: readonly Exclude<SlotField, "market">[] = ["aIndex", "bIndex", "q", "value", "feeA", "feeB"];
+/** makerIsBuy, bit 4 of the type byte (TRADE only). */
+const MAKER_IS_BUY = 1 << MARKET_ID_BITS;
 export const SLOT_USES: Readonly<Record<OpType, Partial<Record<SlotField, string>>>> = {
   NOOP: {},
   DEPOSIT: {},
@@ -21,11 +23,11 @@ export const SLOT_USES: Readonly<Record<OpType, Partial<Record<SlotField, string
   FORCED_WITHDRAW: { aIndex: "accountIndex", value: "amount" },
 };
 /** Op fields decoded as numbers (the rest of the used fields are bigints). */
-const NUMBER_FIELDS = new Set<SlotField>(["aIndex", "bIndex", "market", "feeA", "feeB"]);
+const NUMBER_FIELDS = new Set<SlotField>(["aIndex", "bIndex", "feeA", "feeB"]);
 
 /**
- * Encodes one op slot: type ‖ aIndex ‖ bIndex ‖ market ‖ q ‖ value ‖ feeA ‖ feeB, the
- * fields the type does not use left zero (NOOP and DEPOSIT are their type byte then
+ * Encodes one op slot: type‖market ‖ aIndex ‖ bIndex ‖ q ‖ value ‖ feeA ‖ feeB, the
+ * fields the type does not use left zero (NOOP and DEPOSIT are their type bits then
  * zeros: a deposit's entry is on L1, in queue order).
  * @param params - the layout parameters
  * @param op - the op
@@ -40,37 +42,34 @@ export function encodeOp(params: LayoutParams, op: WireOpInput, name = "op"): Ui
   if (type === undefined || !OP_TYPES.includes(type)) {
     throw new LayoutError("LAYOUT_OP_TYPE", `${name}.type`, (op as { type?: unknown })?.type, OP_TYPES.join(", "));
   }
-  out[L.slot.type.offset] = OP_CODE[type];
   const uses = SLOT_USES[type];
   const record = op as unknown as Record<string, unknown>;
+  let market = 0;
+  if (uses.market !== undefined) {
+    market = Number(checkUint(`${name}.${uses.market}`, record[uses.market], 1n << BigInt(MARKET_ID_BITS), `0 <= x < 2^${MARKET_ID_BITS}`));
+    if (type === "TRADE") {
+      const isBuy = record.makerIsBuy;
+      if (typeof isBuy !== "boolean") throw new LayoutError("LAYOUT_FIELD_RANGE", `${name}.makerIsBuy`, isBuy, "a boolean");
+      if (isBuy) market |= MAKER_IS_BUY;
+    }
+  }
+  out[L.slot.type.offset] = (OP_CODE[type] << MARKET_BITS) | market;
   for (const f of SLOT_FIELDS) {
     const key = uses[f];
     if (key === undefined) continue;
     const s = L.slot[f];
     const field = `${name}.${key}`;
     const value = record[key];
-    if (f === "aIndex" || f === "bIndex") {
-      writeUint(out, s.offset, s.width, accountIndex(field, value, L));
-    } else if (f === "market") {
-      const marketId = checkUint(field, value, 1n << BigInt(MARKET_ID_BITS), `0 <= x < 2^${MARKET_ID_BITS}`);
-      let side = 0;
-      if (type === "TRADE") {
-        const isBuy = record.makerIsBuy;
-        if (typeof isBuy !== "boolean") throw new LayoutError("LAYOUT_FIELD_RANGE", `${name}.makerIsBuy`, isBuy, "a boolean");
-        side = isBuy ? 0x80 : 0;
-      }
-      out[s.offset] = Number(marketId) | side;
-    } else {
-      writeUint(out, s.offset, s.width, uintBytes(field, value, s.width));
-    }
+    if (f === "aIndex" || f === "bIndex") writeUint(out, s.offset, s.width, accountIndex(field, value, L));
+    else writeUint(out, s.offset, s.width, uintBytes(field, value, s.width));
   }
   return out;
 }
 
 /**
  * Decodes one op slot (inverse of {@link encodeOp}). Only canonical encodings are
- * accepted: zero in every field the type does not use, account indices below 4^D,
- * bit 7 of the market byte only in a TRADE.
+ * accepted: zero in every field the type does not use (the type byte's market bits
+ * included), account indices below 4^D, makerIsBuy only in a TRADE.
  * @param params - the layout parameters
  * @param bytes - exactly OP_BYTES bytes
  * @param name - the field prefix used in errors
@@ -79,16 +78,29 @@ export function encodeOp(params: LayoutParams, op: WireOpInput, name = "op"): Ui
 export function decodeOp(params: LayoutParams, bytes: Uint8Array, name = "op"): WireOp {
   const L = layoutFor(params);
   checkLength(name, bytes, L.OP_BYTES);
-  const code = bytes[L.slot.type.offset];
-  const type = OP_TYPES.find((t) => OP_CODE[t] === code);
-  if (type === undefined) {
-    throw new LayoutError("LAYOUT_OP_TYPE", `${name}.type`, code, OP_TYPES.map((t) => `${OP_CODE[t]} (${t})`).join(", "));
-  }
+  const head = bytes[L.slot.type.offset];
+  const code = head >> MARKET_BITS;
+  // every 3-bit code is a type (OP_CODE is 0..7)
+  const type = OP_TYPES.find((t) => OP_CODE[t] === code) as OpType;
   const uses = SLOT_USES[type];
   const op: Record<string, unknown> = { type };
-  for (const f of SLOT_FIELDS) {
-    const s = L.slot[f];
+  const market = head & ((1 << MARKET_BITS) - 1);
+  if (uses.market === undefined && market !== 0) {
+    throw new LayoutError("LAYOUT_PADDING", `${name}[${L.slot.type.offset}]`, head, `0 in the market bits (0-4), which ${type} does not use`);
+  }
+  // in the order of the op's own fields (market after the indices, as before it shared the type byte)
+  for (const f of ["aIndex", "bIndex", "market", "q", "value", "feeA", "feeB"] as const) {
     const key = uses[f];
+    if (f === "market") {
+      if (key === undefined) continue;
+      if (type !== "TRADE" && market & MAKER_IS_BUY) {
+        throw new LayoutError("LAYOUT_FIELD_RANGE", `${name}.marketId`, market, `0 <= x < 2^${MARKET_ID_BITS} (bit ${MARKET_ID_BITS} is makerIsBuy, TRADE only)`);
+      }
+      op.marketId = market & (MAKER_IS_BUY - 1);
+      if (type === "TRADE") op.makerIsBuy = (market & MAKER_IS_BUY) !== 0;
+      continue;
+    }
+    const s = L.slot[f];
     if (key === undefined) {
       for (let i = s.offset; i < s.offset + s.width; i++) {
         if (bytes[i] !== 0) throw new LayoutError("LAYOUT_PADDING", `${name}[${i}]`, bytes[i], `0 in field ${f}, which ${type} does not use`);
@@ -96,20 +108,8 @@ export function decodeOp(params: LayoutParams, bytes: Uint8Array, name = "op"): 
       continue;
     }
     const raw = readUint(bytes, s.offset, s.width);
-    if (f === "aIndex" || f === "bIndex") {
-      op[key] = Number(accountIndex(`${name}.${key}`, raw, L));
-    } else if (f === "market") {
-      const byte = Number(raw);
-      if (type === "TRADE") {
-        op.marketId = byte & 0x7f;
-        op.makerIsBuy = (byte & 0x80) !== 0;
-      } else {
-        if (byte & 0x80) throw new LayoutError("LAYOUT_FIELD_RANGE", `${name}.marketId`, byte, `0 <= x < 2^${MARKET_ID_BITS} (bit 7 is makerIsBuy, TRADE only)`);
-        op.marketId = byte;
-      }
-    } else {
-      op[key] = NUMBER_FIELDS.has(f) ? Number(raw) : raw;
-    }
+    if (f === "aIndex" || f === "bIndex") op[key] = Number(accountIndex(`${name}.${key}`, raw, L));
+    else op[key] = NUMBER_FIELDS.has(f) ? Number(raw) : raw;
   }
   if (type === "TRADE") {
     // the key order of WireTrade

@@ -13,25 +13,26 @@
  *   for m = 0..M-1:      price_m          --> 6 bytes  (uint48)
  *                        fundingRate_m    --> 3 bytes  (uint24, rate + 2^23: offset binary, −2^23 < rate < 2^23)
  *                        riskHash         --> 32 bytes (< r; the risk arrays in force from this batch on)
- * op (OP_BYTES = 14 + 2·IDX, IDX = ceil(2D / 8)), the same fields for every type:
- *                        type             --> 1 byte   (OP_CODE: 0 NOOP, 1 DEPOSIT, 2 TRADE, 3 WITHDRAW,
- *                                             4 LIQUIDATE, 5 SETTLE, 6 DELEVERAGE, 7 FORCED_WITHDRAW)
+ * op (OP_BYTES = 13 + 2·IDX, IDX = ceil(2D / 8)), the same fields for every type:
+ *                        type             --> 1 byte   (bits 5-7: OP_CODE: 0 NOOP, 1 DEPOSIT, 2 TRADE,
+ *                                             3 WITHDRAW, 4 LIQUIDATE, 5 SETTLE, 6 DELEVERAGE,
+ *                                             7 FORCED_WITHDRAW; bits 0-3: marketId; bit 4:
+ *                                             makerIsBuy, TRADE only)
  *                        aIndex           --> IDX bytes (< 4^D)
  *                        bIndex           --> IDX bytes (< 4^D)
- *                        market           --> 1 byte   (marketId bits 0-6; TRADE: | makerIsBuy << 7)
  *                        q                --> 4 bytes  (uint32)
  *                        value            --> 6 bytes  (uint48)
  *                        feeA             --> 1 byte   (uint8)
  *                        feeB             --> 1 byte   (uint8)
- *   type            aIndex      bIndex        market              q     value   feeA, feeB
- *   NOOP            –           –             –                   –     –       –
- *   DEPOSIT         –           –             –                   –     –       –
- *   TRADE           maker       taker         marketId|isBuy<<7   fill  price   maker, taker fee bps
- *   WITHDRAW        account     –             –                   –     amount  –
- *   LIQUIDATE       liquidatee  liquidator    marketId            lots  –       –
- *   SETTLE          account     –             marketId            –     –       –
- *   DELEVERAGE      bankrupt    counterparty  marketId            lots  price   –
- *   FORCED_WITHDRAW account     –             –                   –     amount  –
+ *   type            market (low bits)   aIndex      bIndex        q     value   feeA, feeB
+ *   NOOP            –                   –           –             –     –       –
+ *   DEPOSIT         –                   –           –             –     –       –
+ *   TRADE           marketId|isBuy<<4   maker       taker         fill  price   maker, taker fee bps
+ *   WITHDRAW        –                   account     –             –     amount  –
+ *   LIQUIDATE       marketId            liquidatee  liquidator    lots  –       –
+ *   SETTLE          marketId            account     –             –     –       –
+ *   DELEVERAGE      marketId            bankrupt    counterparty  lots  price   –
+ *   FORCED_WITHDRAW –                   account     –             –     amount  –
  *   a field an op does not use is zero (decoding refuses anything else)
  * calldata `data`        oldStateRoot     --> 32 bytes (< r; the contract requires its stored root)
  *                        newStateRoot     --> 32 bytes (< r)
@@ -67,7 +68,6 @@ export const WIDTH = {
   markPrice: 6,
   fundingRate: 3,
   opType: 1,
-  marketSide: 1,
   q: 4,
   price: 6,
   feeBps: 1,
@@ -86,7 +86,6 @@ export const OP_SLOT_FIELDS = [
   { name: "type", width: WIDTH.opType },
   { name: "aIndex", width: "IDX" },
   { name: "bIndex", width: "IDX" },
-  { name: "market", width: WIDTH.marketSide },
   { name: "q", width: WIDTH.q },
   { name: "value", width: WIDTH.price },
   { name: "feeA", width: WIDTH.feeBps },
@@ -94,8 +93,14 @@ export const OP_SLOT_FIELDS = [
 ] as const;
 export type OpSlotField = (typeof OP_SLOT_FIELDS)[number]["name"];
 
-/** marketId occupies bits 0-6 of `marketSide`, makerIsBuy bit 7. */
-export const MARKET_ID_BITS = 7;
+/**
+ * The type byte holds the op type in its top 3 bits and the market below them:
+ * `type << 5 | makerIsBuy << 4 | marketId` (makerIsBuy in a TRADE only; marketId < 16,
+ * M ≤ 13). decisions.md, "The type and the market share a byte".
+ */
+export const MARKET_BITS = 5;
+/** marketId occupies bits 0-3 of the type byte, makerIsBuy bit 4. */
+export const MARKET_ID_BITS = 4;
 
 /** A header funding rate is written as rate + 2^23 in a uint24. */
 export const FUNDING_RATE_OFFSET = 1n << 23n;
@@ -119,7 +124,7 @@ export interface Slice {
 export interface Layout {
   /** Bytes of an account index: ceil(2D / 8). */
   IDX: number;
-  /** Bytes of one op slot: 14 + 2·IDX. */
+  /** Bytes of one op slot: 13 + 2·IDX. */
   OP_BYTES: number;
   /** Bytes of the header: 4 + 9M + 32. */
   HEADER_BYTES: number;
@@ -141,13 +146,13 @@ export interface Layout {
    */
   header: { timestamp: Slice; markPrice: Slice; fundingRate: Slice; stride: number; riskHash: Slice };
   /** The uniform fields of every op slot (protocol.md section 7). */
-  slot: { type: Slice; aIndex: Slice; bIndex: Slice; market: Slice; q: Slice; value: Slice; feeA: Slice; feeB: Slice };
+  slot: { type: Slice; aIndex: Slice; bIndex: Slice; q: Slice; value: Slice; feeA: Slice; feeB: Slice };
   /** The same offsets under the names a TRADE gives them. */
   trade: {
-    type: Slice;
+    /** type, makerIsBuy and marketId. */
+    typeMarket: Slice;
     makerIndex: Slice;
     takerIndex: Slice;
-    marketSide: Slice;
     q: Slice;
     price: Slice;
     makerFeeBps: Slice;
@@ -219,12 +224,11 @@ export function layoutFor(params: LayoutParams): Layout {
     o += w;
   }
   if (o !== OP_BYTES) throw new Error(`internal: an op slot occupies ${o} bytes, OP_BYTES = ${OP_BYTES}`);
-  // TRADE's names for the same slices: type ‖ makerIndex ‖ takerIndex ‖ marketSide ‖ q ‖ price ‖ makerFeeBps ‖ takerFeeBps
+  // TRADE's names for the same slices: typeMarket ‖ makerIndex ‖ takerIndex ‖ q ‖ price ‖ makerFeeBps ‖ takerFeeBps
   const trade = {
-    type: slot.type,
+    typeMarket: slot.type,
     makerIndex: slot.aIndex,
     takerIndex: slot.bIndex,
-    marketSide: slot.market,
     q: slot.q,
     price: slot.value,
     makerFeeBps: slot.feeA,

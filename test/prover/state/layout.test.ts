@@ -4,6 +4,7 @@ import fc from "fast-check";
 import {
   FIELD_MODULUS,
   LayoutError,
+  OP_TYPES,
   decodeBatchData,
   decodeHeader,
   decodeOp,
@@ -62,20 +63,20 @@ describe("layout (protocol.md section 7)", () => {
   });
 
   describe("# layoutFor", () => {
-    it("gives the ci widths: IDX 1, OP_BYTES 16, header 4 + 9·4 + 32 = 72, data 172, risk tail 4·4·8 = 128", () => {
+    it("gives the ci widths: IDX 1, OP_BYTES 15, header 4 + 9·4 + 32 = 72, data 170, risk tail 4·4·8 = 128", () => {
       const L = layoutFor(ci);
       expect([L.IDX, L.OP_BYTES, L.HEADER_BYTES, L.OP_DATA_BYTES, L.DATA_BYTES, L.HASHED_BYTES, L.MAX_ACCOUNTS, L.RISK_TAIL_BYTES]).to.deep.equal([
-        1, 16, 72, 32, 172, 200, 16, 128,
+        1, 15, 72, 30, 170, 198, 16, 128,
       ]);
     });
-    it("gives the prod widths: IDX 3, OP_BYTES 20, header 4 + 9·8 + 32 = 108, data 816, risk tail 8·16·8 = 1024", () => {
+    it("gives the prod widths: IDX 3, OP_BYTES 19, header 4 + 9·8 + 32 = 108, data 784, risk tail 8·16·8 = 1024", () => {
       const L = layoutFor(prod);
-      expect([L.IDX, L.OP_BYTES, L.HEADER_BYTES, L.DATA_BYTES, L.MAX_ACCOUNTS, L.RISK_TAIL_BYTES]).to.deep.equal([3, 20, 108, 68 + 108 + 640, 4 ** 12, 1024]);
+      expect([L.IDX, L.OP_BYTES, L.HEADER_BYTES, L.DATA_BYTES, L.MAX_ACCOUNTS, L.RISK_TAIL_BYTES]).to.deep.equal([3, 19, 108, 68 + 108 + 608, 4 ** 12, 1024]);
     });
     it("gives every op type the same slot fields at the TRADE offsets", () => {
       const L = layoutFor(prod);
       expect(Object.values(L.slot)).to.deep.equal(Object.values(L.trade));
-      expect(Object.keys(L.slot)).to.deep.equal(["type", "aIndex", "bIndex", "market", "q", "value", "feeA", "feeB"]);
+      expect(Object.keys(L.slot)).to.deep.equal(["type", "aIndex", "bIndex", "q", "value", "feeA", "feeB"]);
     });
     it("places the TRADE fields back to back and fills the slot exactly", () => {
       for (let D = 1; D <= 15; D++) {
@@ -167,21 +168,23 @@ describe("layout (protocol.md section 7)", () => {
 
   describe("# encodeOp", () => {
     it("encodes NOOP and DEPOSIT as their type byte then zeros", () => {
-      expect(hex(encodeOp(ci, { type: "NOOP" }))).to.equal("00".repeat(16));
-      expect(hex(encodeOp(ci, { type: "DEPOSIT" }))).to.equal("01" + "00".repeat(15));
+      expect(hex(encodeOp(ci, { type: "NOOP" }))).to.equal("00".repeat(15));
+      expect(hex(encodeOp(ci, { type: "DEPOSIT" }))).to.equal("20" + "00".repeat(14));
     });
-    it("encodes a TRADE as type ‖ maker ‖ taker ‖ marketSide ‖ q ‖ price ‖ fees", () => {
+    it("encodes a TRADE as type‖side‖market ‖ maker ‖ taker ‖ q ‖ price ‖ fees", () => {
       const bytes = encodeOp(prod, trade({ makerIndex: 0x010203, takerIndex: 4, marketId: 5, makerIsBuy: true, q: 0x11223344, price: 0xaabbccddeeffn }));
-      expect(hex(bytes)).to.equal("02" + "010203" + "000004" + "85" + "11223344" + "aabbccddeeff" + "03" + "07");
+      expect(hex(bytes)).to.equal("55" + "010203" + "000004" + "11223344" + "aabbccddeeff" + "03" + "07");
     });
-    it("puts makerIsBuy in bit 7 of marketSide", () => {
-      expect(encodeOp(ci, trade({ marketId: 3, makerIsBuy: false }))[3]).to.equal(0x03);
-      expect(encodeOp(ci, trade({ marketId: 3, makerIsBuy: true }))[3]).to.equal(0x83);
+    it("puts the type in bits 5-7 of the first byte, makerIsBuy in bit 4, marketId in bits 0-3", () => {
+      expect(encodeOp(ci, trade({ marketId: 3, makerIsBuy: false }))[0]).to.equal(0x43);
+      expect(encodeOp(ci, trade({ marketId: 3, makerIsBuy: true }))[0]).to.equal(0x53);
+      expect(encodeOp(ci, trade({ marketId: 15, makerIsBuy: true }))[0]).to.equal(0x5f);
+      expect(encodeOp(ci, { type: "FORCED_WITHDRAW", accountIndex: 1, amount: 1n })[0]).to.equal(0xe0);
     });
     const cases: [string, Partial<Extract<WireOpInput, { type: "TRADE" }>>][] = [
       ["makerIndex", { makerIndex: 16 }], // ci: 4^2 accounts, although IDX = 1 byte holds 255
       ["takerIndex", { takerIndex: -1 }],
-      ["marketId", { marketId: 128 }],
+      ["marketId", { marketId: 16 }],
       ["q", { q: 2n ** 32n }],
       ["price", { price: 2n ** 48n }],
       ["makerFeeBps", { makerFeeBps: 256 }],
@@ -197,28 +200,28 @@ describe("layout (protocol.md section 7)", () => {
     it("rejects an unknown op type", () => {
       expectLayoutError(() => encodeOp(ci, { type: "TRANSFER" } as unknown as WireOpInput), "LAYOUT_OP_TYPE", "op.type");
     });
-    it("encodes WITHDRAW as type ‖ account ‖ 0 ‖ 0 ‖ 0 ‖ amount ‖ 0 ‖ 0", () => {
+    it("encodes WITHDRAW as type ‖ account ‖ 0 ‖ 0 ‖ amount ‖ 0 ‖ 0", () => {
       expect(hex(encodeOp(prod, { type: "WITHDRAW", accountIndex: 0x010203, amount: 0xaabbccddeeffn }))).to.equal(
-        "03" + "010203" + "000000" + "00" + "00000000" + "aabbccddeeff" + "00" + "00",
+        "60" + "010203" + "000000" + "00000000" + "aabbccddeeff" + "00" + "00",
       );
     });
-    it("encodes LIQUIDATE as type ‖ liquidatee ‖ liquidator ‖ marketId ‖ q ‖ 0 ‖ 0 ‖ 0", () => {
+    it("encodes LIQUIDATE as type‖marketId ‖ liquidatee ‖ liquidator ‖ q ‖ 0 ‖ 0 ‖ 0", () => {
       expect(hex(encodeOp(prod, { type: "LIQUIDATE", liquidatee: 7, liquidator: 9, marketId: 3, q: 0x11223344n }))).to.equal(
-        "04" + "000007" + "000009" + "03" + "11223344" + "000000000000" + "00" + "00",
+        "83" + "000007" + "000009" + "11223344" + "000000000000" + "00" + "00",
       );
     });
-    it("encodes SETTLE as type ‖ account ‖ 0 ‖ marketId ‖ 0 …", () => {
-      expect(hex(encodeOp(ci, { type: "SETTLE", accountIndex: 5, marketId: 2 }))).to.equal("05" + "05" + "00" + "02" + "00".repeat(12));
+    it("encodes SETTLE as type‖marketId ‖ account ‖ 0 …", () => {
+      expect(hex(encodeOp(ci, { type: "SETTLE", accountIndex: 5, marketId: 2 }))).to.equal("a2" + "05" + "00" + "00".repeat(12));
     });
-    it("encodes DELEVERAGE as type ‖ bankrupt ‖ counterparty ‖ marketId ‖ q ‖ price ‖ 0 ‖ 0", () => {
+    it("encodes DELEVERAGE as type‖marketId ‖ bankrupt ‖ counterparty ‖ q ‖ price ‖ 0 ‖ 0", () => {
       expect(hex(encodeOp(ci, { type: "DELEVERAGE", bankrupt: 3, counterparty: 4, marketId: 1, q: 2, price: 61_000_000n }))).to.equal(
-        "06" + "03" + "04" + "01" + "00000002" + "000003a2c940" + "00" + "00",
+        "c1" + "03" + "04" + "00000002" + "000003a2c940" + "00" + "00",
       );
     });
     it("rejects the fields of the new op types that do not fit, naming them", () => {
       expectLayoutError(() => encodeOp(ci, { type: "WITHDRAW", accountIndex: 1, amount: 2n ** 48n }), "LAYOUT_FIELD_RANGE", "op.amount");
       expectLayoutError(() => encodeOp(ci, { type: "LIQUIDATE", liquidatee: 1, liquidator: 16, marketId: 1, q: 1 }), "LAYOUT_FIELD_RANGE", "op.liquidator");
-      expectLayoutError(() => encodeOp(ci, { type: "SETTLE", accountIndex: 1, marketId: 128 }), "LAYOUT_FIELD_RANGE", "op.marketId");
+      expectLayoutError(() => encodeOp(ci, { type: "SETTLE", accountIndex: 1, marketId: 16 }), "LAYOUT_FIELD_RANGE", "op.marketId");
       expectLayoutError(() => encodeOp(ci, { type: "DELEVERAGE", bankrupt: 1, counterparty: 2, marketId: 1, q: 2n ** 32n, price: 1 }), "LAYOUT_FIELD_RANGE", "op.q");
     });
   });
@@ -226,25 +229,29 @@ describe("layout (protocol.md section 7)", () => {
   describe("# decodeOp", () => {
     it("rejects non-zero padding after a DEPOSIT", () => {
       const bytes = encodeOp(ci, { type: "DEPOSIT" });
-      bytes[15] = 1;
-      expectLayoutError(() => decodeOp(ci, bytes), "LAYOUT_PADDING", "op[15]");
+      bytes[14] = 1;
+      expectLayoutError(() => decodeOp(ci, bytes), "LAYOUT_PADDING", "op[14]");
     });
-    it("rejects an unknown type byte", () => {
-      const bytes = encodeOp(ci, { type: "NOOP" });
-      bytes[0] = 8;
-      expectLayoutError(() => decodeOp(ci, bytes), "LAYOUT_OP_TYPE", "op.type");
+    it("decodes every 3-bit type code, and rejects market bits in a type without a market, naming byte 0", () => {
+      for (let code = 0; code < 8; code++) expect(decodeOp(ci, Uint8Array.from([code << 5, ...new Uint8Array(14)])).type).to.equal(OP_TYPES[code]);
+      const noop = encodeOp(ci, { type: "NOOP" });
+      noop[0] = 0x01;
+      expectLayoutError(() => decodeOp(ci, noop), "LAYOUT_PADDING", "op[0]");
+      const w = encodeOp(ci, { type: "WITHDRAW", accountIndex: 1, amount: 5 });
+      w[0] |= 0x10;
+      expectLayoutError(() => decodeOp(ci, w), "LAYOUT_PADDING", "op[0]");
     });
     it("rejects a non-zero field that the op type does not use, naming its byte", () => {
       const w = encodeOp(ci, { type: "WITHDRAW", accountIndex: 1, amount: 5 });
       w[2] = 1; // bIndex
       expectLayoutError(() => decodeOp(ci, w), "LAYOUT_PADDING", "op[2]");
       const s = encodeOp(ci, { type: "SETTLE", accountIndex: 1, marketId: 2 });
-      s[15] = 9; // feeB
-      expectLayoutError(() => decodeOp(ci, s), "LAYOUT_PADDING", "op[15]");
+      s[14] = 9; // feeB
+      expectLayoutError(() => decodeOp(ci, s), "LAYOUT_PADDING", "op[14]");
     });
-    it("rejects bit 7 of the market byte outside a TRADE", () => {
+    it("rejects makerIsBuy (bit 4 of the type byte) outside a TRADE", () => {
       const l = encodeOp(ci, { type: "LIQUIDATE", liquidatee: 1, liquidator: 2, marketId: 2, q: 1 });
-      l[3] |= 0x80;
+      l[0] |= 0x10;
       expectLayoutError(() => decodeOp(ci, l), "LAYOUT_FIELD_RANGE", "op.marketId");
     });
     it("rejects an account index at or above 4^D", () => {
@@ -253,7 +260,7 @@ describe("layout (protocol.md section 7)", () => {
       expectLayoutError(() => decodeOp(ci, bytes), "LAYOUT_FIELD_RANGE", "op.makerIndex");
     });
     it("rejects a slot of the wrong length", () => {
-      expectLayoutError(() => decodeOp(ci, new Uint8Array(15)), "LAYOUT_LENGTH", "op");
+      expectLayoutError(() => decodeOp(ci, new Uint8Array(14)), "LAYOUT_LENGTH", "op");
     });
 
     const arbTrade = (p: LayoutParams): fc.Arbitrary<WireOp> =>
@@ -261,7 +268,7 @@ describe("layout (protocol.md section 7)", () => {
         type: fc.constant("TRADE" as const),
         makerIndex: fc.integer({ min: 0, max: 4 ** p.accountDepth - 1 }),
         takerIndex: fc.integer({ min: 0, max: 4 ** p.accountDepth - 1 }),
-        marketId: fc.integer({ min: 0, max: 127 }),
+        marketId: fc.integer({ min: 0, max: 15 }),
         makerIsBuy: fc.boolean(),
         q: fc.bigInt({ min: 0n, max: 2n ** 32n - 1n }),
         price: fc.bigInt({ min: 0n, max: 2n ** 48n - 1n }),
@@ -270,7 +277,7 @@ describe("layout (protocol.md section 7)", () => {
       });
     const arbOp = (p: LayoutParams): fc.Arbitrary<WireOp> => {
       const idx = fc.integer({ min: 0, max: 4 ** p.accountDepth - 1 });
-      const market = fc.integer({ min: 0, max: 127 });
+      const market = fc.integer({ min: 0, max: 15 });
       const q = fc.bigInt({ min: 0n, max: 2n ** 32n - 1n });
       const u48 = fc.bigInt({ min: 0n, max: 2n ** 48n - 1n });
       return fc.oneof(
