@@ -1,8 +1,8 @@
 /**
  * fig-batch-size: what one op costs against the batch size N, for the prod parameters,
  * in three panels on one log2 axis of N (issue 17):
- *   - constraints per op: slot + opBytes · sha256 per byte + fixedPerBatch / N
- *     (bench/constraints.json `prod`, the formula of its perOpAt32);
+ *   - constraints per op: perOpAt32 with the fixed part spread over N instead of 32,
+ *     perOpAt32 + fixedPerBatch · (1/N − 1/32) (bench/constraints.json `prod`);
  *   - gas per TRADE: max(execution, EIP-7623 calldata floor) / N, with both parts drawn
  *     (bench/gas.json `batchSizes`);
  *   - proof time per op: the one measured prod proof's time per constraint
@@ -15,8 +15,6 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
 
-/** circomlib's Sha256 per 64-byte block at --O2 (bench/constraints.ts SHA_BLOCK). */
-const SHA_BYTE = 30328 / 64;
 const GOAL_CONSTRAINTS_PER_OP = 40_000;
 
 interface Row {
@@ -29,12 +27,11 @@ interface Row {
 /** Constraints per op at N from the prod set of constraints.json, or undefined when absent. */
 function constraintsModel(constraints: Input | undefined): ((n: number) => number) | undefined {
   const prod = constraints?.data.prod;
-  if (!isObj(prod) || !isObj(prod.params)) return undefined;
-  const slot = num(prod.slot);
+  if (!isObj(prod)) return undefined;
+  const at32 = num(prod.perOpAt32);
   const fixed = num(prod.fixedPerBatch);
-  const opBytes = num(prod.params.opBytes);
-  if (slot === undefined || fixed === undefined || opBytes === undefined) return undefined;
-  return (n) => slot + opBytes * SHA_BYTE + fixed / n;
+  if (at32 === undefined || fixed === undefined) return undefined;
+  return (n) => at32 + fixed * (1 / n - 1 / 32);
 }
 
 /** Milliseconds per constraint of the native prod proof, or undefined. */

@@ -9,7 +9,10 @@ import { accountIndex, checkLength, checkUint, concat, readUint, uintBytes, writ
 
 /** The uniform slot fields an op type uses, and the op field each carries ("market": the type byte's low bits). */
 type SlotField = "aIndex" | "bIndex" | "market" | "q" | "value" | "feeA" | "feeB";
-const SLOT_FIELDS: readonly Exclude<SlotField, "market">[] = ["aIndex", "bIndex", "q", "value", "feeA", "feeB"];
+/** In the order of an op's own fields: market after the indices. */
+const OP_FIELD_ORDER: readonly SlotField[] = ["aIndex", "bIndex", "market", "q", "value", "feeA", "feeB"];
+/** The fields with bytes of their own (the market is in the type byte). */
+const SLOT_FIELDS = OP_FIELD_ORDER.filter((f): f is Exclude<SlotField, "market"> => f !== "market");
 /** makerIsBuy, bit 4 of the type byte (TRADE only). */
 const MAKER_IS_BUY = 1 << MARKET_ID_BITS;
 export const SLOT_USES: Readonly<Record<OpType, Partial<Record<SlotField, string>>>> = {
@@ -88,8 +91,7 @@ export function decodeOp(params: LayoutParams, bytes: Uint8Array, name = "op"): 
   if (uses.market === undefined && market !== 0) {
     throw new LayoutError("LAYOUT_PADDING", `${name}[${L.slot.type.offset}]`, head, `0 in the market bits (0-4), which ${type} does not use`);
   }
-  // in the order of the op's own fields (market after the indices, as before it shared the type byte)
-  for (const f of ["aIndex", "bIndex", "market", "q", "value", "feeA", "feeB"] as const) {
+  for (const f of OP_FIELD_ORDER) {
     const key = uses[f];
     if (f === "market") {
       if (key === undefined) continue;
