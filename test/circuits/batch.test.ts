@@ -187,6 +187,14 @@ describe("circuits: BatchSettle at ci parameters", function () {
       await circuit.expectFail(tamper(tradeCase.input, "aCollateral.0", 1_000_000n * USDC), /^QuadMerkleUpdate\b/);
     });
 
+    it("rejects a position that is not the one in the tree, in either half of a slot pair (the leaf's pairHash)", async function () {
+      for (const field of ["aSize.0.0", "aSize.0.1", "aFundingSnapshot.0.1", "bFundingSnapshot.0.0"]) {
+        const [name, op, j] = field.split(".");
+        const value = BigInt((tradeCase.input[name] as string[][])[Number(op)][Number(j)]);
+        await circuit.expectFail(tamper(tradeCase.input, field, value + 1n), /^QuadMerkleUpdate\b/);
+      }
+    });
+
     it("rejects fees that were never charged credited to the insurance fund", async function () {
       await circuit.expectFail(tamper(tradeCase.input, "fundCollateral", 1n), /^QuadMerkleUpdate\b/);
     });
