@@ -10,8 +10,9 @@
  *   (prover/chain/rebuild.ts), take an oracle-signed header, serve the next
  *   min(N, pending) entries (plan.ts), prove with the deployment's public keys, submit.
  *
- * The loop keeps no state between rounds but the block of its own last transaction (a
- * floor for the rebuild): every round starts from the chain, so a restarted prover
+ * The loop keeps no state between rounds but the block and the nonce of its own last
+ * mined transaction (floors for the rebuild and the next nonce): every round starts from
+ * the chain, so a restarted prover
  * carries on where the chain is, and a round lost to a competing
  * prover (StateRootMismatch: the other batch moved the root first) or to a new entry
  * (FallbackQueueNotServed) ends in a rebuild and a retry.
@@ -116,6 +117,13 @@ export class FallbackProver {
    * submitted once more, on a root the chain has left.
    */
   private lastMinedBlock = 0;
+  /**
+   * One past the nonce of this prover's last mined transaction. The next send takes at
+   * least it: ethers caches eth_getTransactionCount for 250 ms, and a provider behind a
+   * cache or a load balancer may answer a count from before that transaction, so a send
+   * right after a mined batch would reuse its nonce ("nonce too low").
+   */
+  private nextNonce = 0;
 
   constructor(private readonly o: FallbackOptions) {
     this.contract = new Contract(o.settlement, FALLBACK_ABI as unknown as string[], o.signer);
@@ -133,7 +141,7 @@ export class FallbackProver {
       const entry = (await c.queueEntries(consumed)) as { queuedAt: bigint };
       const opensAt = BigInt(entry.queuedAt) + ((await c.FORCED_DEADLINE()) as bigint) + 1n;
       if ((await this.now()) < opensAt) return { kind: "waiting", opensAt };
-      return this.send("enterFallback", () => c.enterFallback(), (txHash) => ({ kind: "entered", txHash }));
+      return this.send("enterFallback", (overrides) => c.enterFallback(overrides), (txHash) => ({ kind: "entered", txHash }));
     }
     return this.serve();
   }
@@ -194,7 +202,7 @@ export class FallbackProver {
     }
     return this.send(
       "submitBatch",
-      () => this.contract.submitBatch(onChain.data, proof),
+      (overrides) => this.contract.submitBatch(onChain.data, proof, overrides),
       (txHash, gasUsed) => ({ kind: "submitted", txHash, batchNumber: rebuilt.batches.length, served: batch.ops.length, gasUsed }),
     );
   }
@@ -202,17 +210,24 @@ export class FallbackProver {
   /** Sends a transaction; a revert that a rebuild can get past is a lost round, any other is thrown. */
   private async send(
     what: string,
-    call: () => Promise<{ wait(): Promise<{ hash: string; blockNumber: number; gasUsed: bigint; status: number | null } | null> }>,
+    call: (overrides: { nonce: number }) => Promise<SentTransaction>,
     done: (txHash: string, gasUsed: bigint) => RoundOutcome,
   ): Promise<RoundOutcome> {
+    let sent: SentTransaction | undefined;
+    const mined = (blockNumber: number): void => {
+      this.lastMinedBlock = Math.max(this.lastMinedBlock, blockNumber);
+      if (sent !== undefined) this.nextNonce = Math.max(this.nextNonce, sent.nonce + 1);
+    };
     try {
-      const receipt = await (await call()).wait();
-      if (receipt !== null) this.lastMinedBlock = Math.max(this.lastMinedBlock, receipt.blockNumber);
+      const counted = await this.o.provider.getTransactionCount(await this.o.signer.getAddress(), "pending");
+      sent = await call({ nonce: Math.max(counted, this.nextNonce) });
+      const receipt = await sent.wait();
+      if (receipt !== null) mined(receipt.blockNumber);
       if (receipt === null || receipt.status !== 1) return { kind: "lost", reason: `${what} was not mined successfully` };
       return done(receipt.hash, receipt.gasUsed);
     } catch (e) {
-      const mined = (e as { receipt?: { blockNumber?: number } | null }).receipt?.blockNumber;
-      if (mined !== undefined) this.lastMinedBlock = Math.max(this.lastMinedBlock, mined);
+      const minedAt = (e as { receipt?: { blockNumber?: number } | null }).receipt?.blockNumber;
+      if (minedAt !== undefined) mined(minedAt);
       const name = revertName(e, this.contract.interface);
       if (name !== undefined && RETRYABLE.has(name)) return { kind: "lost", reason: `${what} reverted ${name}` };
       // Mined but reverted (another batch landed between the estimate and the block): the receipt carries no reason.
@@ -223,6 +238,12 @@ export class FallbackProver {
       throw e;
     }
   }
+}
+
+/** The part of an ethers transaction response that {@link FallbackProver} reads. */
+interface SentTransaction {
+  readonly nonce: number;
+  wait(): Promise<{ hash: string; blockNumber: number; gasUsed: bigint; status: number | null } | null>;
 }
 
 /** One log line per round. */

@@ -6,10 +6,12 @@
  * These pin the two faults that stopped both racing provers of the e2e after the first
  * fallback batch: a batch lost at estimateGas was not recognised as lost (ethers leaves
  * custom errors undecoded there), and the winner planned the batch it had just submitted
- * once more, from a head read before that batch was mined.
+ * once more, from a head read before that batch was mined; and the nonce of the winner's
+ * next batch, taken from a transaction count read (or cached by ethers for 250 ms) before
+ * its last batch was mined, was that batch's nonce again.
  */
 import { expect } from "chai";
-import { ContractFactory, Interface, JsonRpcProvider, Wallet, type Signer } from "ethers";
+import { ContractFactory, Interface, JsonRpcProvider, Wallet, type AddressLike, type BlockTag, type Signer } from "ethers";
 import { FALLBACK_ABI, FallbackProver, revertName } from "../../../prover/fallback/runner";
 import { insecureDevOracle } from "../../../prover/fallback/header-source";
 import type { BatchProver } from "../../../prover/fallback/prove";
@@ -23,11 +25,17 @@ import { CI_CIRCUIT_DIR, CI_PARAMS, ciGenesis } from "../service/fixtures";
 const USDC = 1_000_000n;
 const PLACEHOLDER_PROOF = [1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n];
 
-/** A provider whose head lags the chain by `lag` blocks, as a cached or load-balanced RPC may answer. */
+/**
+ * A provider whose head lags the chain by `lag` blocks, and whose transaction counts lag
+ * by as many transactions, as a cached or load-balanced RPC may answer.
+ */
 class LaggingProvider extends JsonRpcProvider {
   lag = 0;
   override async getBlockNumber(): Promise<number> {
     return (await super.getBlockNumber()) - this.lag;
+  }
+  override async getTransactionCount(address: AddressLike, blockTag?: BlockTag): Promise<number> {
+    return Math.max(0, (await super.getTransactionCount(address, blockTag)) - this.lag);
   }
 }
 
@@ -103,7 +111,7 @@ describe("fallback prover rounds", function () {
       await chain?.stop();
     });
 
-    it("the loser of a race loses the round, the winner builds its next batch on its own even when the head lags, nothing is applied twice", async () => {
+    it("the loser of a race loses the round, the winner builds its next batch on its own even when the head and its nonce lag, nothing is applied twice", async () => {
       // As `zksettle fallback` builds its provider (ethers' default request cache included).
       const options = { staticNetwork: true, pollingInterval: 200 } as const;
       const providerA = new LaggingProvider(chain.url, undefined, options);
@@ -121,7 +129,7 @@ describe("fallback prover rounds", function () {
         expect(aFirst).to.include({ kind: "submitted", batchNumber: 0, served: 2 });
         expect(bFirst).to.deep.equal({ kind: "lost", reason: "submitBatch reverted StateRootMismatch" });
 
-        // a's provider now answers a head from before a's own batch.
+        // a's provider now answers a head and a transaction count from before a's own batch.
         providerA.lag = 1;
         expect(await a.round()).to.include({ kind: "submitted", batchNumber: 1, served: 1 });
         expect(await b.round()).to.deep.equal({ kind: "idle" });
