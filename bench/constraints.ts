@@ -6,7 +6,9 @@
  *   - OpSlot(D,P,M,S) alone, the universal slot every op type runs in;
  *   - the building blocks alone (op templates, Header, margin pieces, Merkle update, ...);
  *   - BatchSettle with the set's parameters at N = 1 and N = 2;
- *   - Sha256 alone over exactly the bytes those two batches hash,
+ *   - Sha256Hash alone over exactly the bytes those two batches hash, over one and two
+ *     blocks (their difference is the price of a block), and circomlib's Sha256 over
+ *     one block (the baseline the batch circuit used before),
  * and derives the per-op cost at 32 ops per batch without compiling a whole batch.
  * Writes bench/constraints.json and prints a table. `--quick`: the ci set only.
  *
@@ -20,9 +22,12 @@ import { compileCircuit, REPO_ROOT } from "../scripts/lib/circom";
 import { batchMainSource, CircuitParams, loadCircuitParams } from "../scripts/lib/params";
 import { benchOut } from "./out";
 
-/** Sha256, per 64-byte block (measured with snarkjs r1cs info, circomlib 2.0.5 at --O2). */
-const SHA_BLOCK = 30328;
-const SHA_BYTE = SHA_BLOCK / 64;
+/** The batch circuit's sha256 (decisions.md, "sha256 with one decomposition per sum"). */
+const SHA_INCLUDE = "lib/sha256/hash.circom";
+const shaMain = (bytes: number): string => mainOf(SHA_INCLUDE, `Sha256Hash(${8 * bytes})`);
+/** The longest one-block and two-block messages: their difference is one block, measured. */
+const ONE_BLOCK_BYTES = 55;
+const TWO_BLOCK_BYTES = 119;
 /** Batch size the per-op figure is quoted at (prod batchSize). */
 const AT_N = 32;
 /** Compiles run side by side (circom2 is single-threaded WebAssembly). */
@@ -128,8 +133,12 @@ async function benchSet(p: CircuitParams): Promise<SetReport> {
     // Largest first, so the two workers finish together.
     { name: "batch_n2", mainSource: batchMainSource({ ...p, batchSize: 2 }) },
     { name: "batch_n1", mainSource: batchMainSource({ ...p, batchSize: 1 }) },
-    { name: "sha_n2", mainSource: mainOf("circomlib/circuits/sha256/sha256.circom", `Sha256(${8 * hashedBytes(2)})`) },
-    { name: "sha_n1", mainSource: mainOf("circomlib/circuits/sha256/sha256.circom", `Sha256(${8 * hashedBytes(1)})`) },
+    { name: "sha_n2", mainSource: shaMain(hashedBytes(2)) },
+    { name: "sha_n1", mainSource: shaMain(hashedBytes(1)) },
+    { name: "sha_block2", mainSource: shaMain(TWO_BLOCK_BYTES) },
+    { name: "sha_block1", mainSource: shaMain(ONE_BLOCK_BYTES) },
+    // The baseline: circomlib's Sha256, which the batch circuit used before, on the same block.
+    { name: "sha_circomlib_block1", mainSource: mainOf("circomlib/circuits/sha256/sha256.circom", `Sha256(${8 * ONE_BLOCK_BYTES})`) },
     { name: "slot_main", mainSource: mainOf("op-slot.circom", `OpSlot(${D}, ${P}, ${M}, ${S})`) },
     ...templates,
   ];
@@ -145,6 +154,8 @@ async function benchSet(p: CircuitParams): Promise<SetReport> {
   const c2 = get("batch_n2");
   const sha1 = get("sha_n1");
   const sha2 = get("sha_n2");
+  const shaBlock = get("sha_block2") - get("sha_block1");
+  const shaByte = shaBlock / 64;
 
   // N=2 minus N=1 is one slot plus whatever sha256 blocks the extra op bytes add;
   // the Sha256-alone builds over the same byte counts take the sha part out exactly.
@@ -153,14 +164,14 @@ async function benchSet(p: CircuitParams): Promise<SetReport> {
   const fixedNoSha = c1 - perSlotNoSha - sha1;
   // Fixed cost per batch: header, fee update, roots, plus the fixed hashed bytes at
   // the amortized sha256 rate.
-  const fixedPerBatch = Math.round(fixedNoSha + fixedBytes * SHA_BYTE);
-  const perOpAt32 = Math.round(perSlotNoSha + opBytes * SHA_BYTE + fixedPerBatch / AT_N);
+  const fixedPerBatch = Math.round(fixedNoSha + fixedBytes * shaByte);
+  const perOpAt32 = Math.round(perSlotNoSha + opBytes * shaByte + fixedPerBatch / AT_N);
   // The same with whole sha256 blocks (padding included), a marginal block priced
-  // as measured where N=1 and N=2 differ by blocks, otherwise SHA_BLOCK.
+  // as measured where N=1 and N=2 differ by blocks, otherwise shaBlock.
   const b1 = shaBlocks(hashedBytes(1));
   const b2 = shaBlocks(hashedBytes(2));
   const bN = shaBlocks(hashedBytes(AT_N));
-  const marginalBlock = b2 > b1 ? (sha2 - sha1) / (b2 - b1) : SHA_BLOCK;
+  const marginalBlock = b2 > b1 ? (sha2 - sha1) / (b2 - b1) : shaBlock;
   const batchAtN = fixedNoSha + AT_N * perSlotNoSha + sha2 + (bN - b2) * marginalBlock;
   const perOpAt32Blocks = Math.round(batchAtN / AT_N);
 
@@ -193,6 +204,9 @@ async function benchSet(p: CircuitParams): Promise<SetReport> {
       slotGlue: perSlotNoSha - slot,
       fixedWithoutSha: fixedNoSha,
       marginalSha256Block: Math.round(marginalBlock),
+      sha256Block: shaBlock,
+      sha256OneBlock: get("sha_block1"),
+      sha256OneBlockCircomlib: get("sha_circomlib_block1"),
       sha256BlocksAt32: bN,
       constraintsAt32: Math.round(batchAtN),
     },
@@ -209,7 +223,9 @@ function printTable(report: Record<string, SetReport>): void {
     ["slot: OpSlot alone", (r) => r.slot],
     ["  batch N=2 - N=1 (perSlot)", (r) => r.batch.perSlot],
     ["  perSlot without sha256", (r) => r.batch.perSlotWithoutSha],
-    ["  op bytes x 474 (sha256)", (r) => Math.round(r.params.opBytes * SHA_BYTE)],
+    ["  op bytes x sha256Block / 64", (r) => Math.round((r.params.opBytes * r.batch.sha256Block) / 64)],
+    ["sha256 of one block", (r) => r.batch.sha256OneBlock],
+    ["  circomlib's Sha256 (baseline)", (r) => r.batch.sha256OneBlockCircomlib],
     ["fixedPerBatch", (r) => r.fixedPerBatch],
     ["  fixedPerBatch / 32", (r) => Math.round(r.fixedPerBatch / AT_N)],
     ["HEADER: Header alone", (r) => r.HEADER],
@@ -243,9 +259,9 @@ async function main(): Promise<void> {
     notes:
       "Every op type (NOOP, DEPOSIT, TRADE, WITHDRAW, LIQUIDATE, SETTLE, DELEVERAGE, FORCED_WITHDRAW) runs in the same universal OpSlot, so all cost the same: perOpAt32 = " +
       "perSlotWithoutSha (batch N=2 minus N=1, with the Sha256-alone difference over the same bytes taken out; " +
-      "OpSlot alone plus slotGlue) + opBytes * 30328/64 (sha256 of its op data, amortized) + fixedPerBatch / 32, " +
+      "OpSlot alone plus slotGlue) + opBytes * sha256Block/64 (sha256 of its op data, amortized; sha256Block is Sha256Hash of 119 minus 55 bytes) + fixedPerBatch / 32, " +
       "where fixedPerBatch = header, fee update and roots (batch N=1 minus one slot minus its Sha256) plus the " +
-      "fixed hashed bytes (roots, header, deposit head) at 30328/64 each. perOpAt32Blocks prices sha256 in whole " +
+      "fixed hashed bytes (roots, header, deposit head) at sha256Block/64 each. sha256OneBlockCircomlib is circomlib's Sha256 on the same one-block message, the baseline. perOpAt32Blocks prices sha256 in whole " +
       "blocks with padding instead (batch.constraintsAt32 / 32). HEADER is the Header template alone; templates " +
       "are each compiled alone (main inputs in place of wiring) for the breakdown, and overlap: TradeOp contains " +
       "two OrderChecks; OpSlot contains every op template, two ApplyFunding, three ScenarioExposure, two EdDSA " +

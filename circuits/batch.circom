@@ -1,7 +1,7 @@
 pragma circom 2.1.9;
 
 include "circomlib/circuits/poseidon.circom";
-include "circomlib/circuits/sha256/sha256.circom";
+include "lib/sha256/hash.circom";
 include "lib/range.circom";
 include "lib/bits.circom";
 include "lib/account-leaf.circom";
@@ -268,7 +268,7 @@ template BatchSettle(D, P, M, S, N, K, Q) {
     newRootBits.in <== newStateRoot.out;
     component headBits = FieldBE();
     headBits.in <== depositHead[N];
-    component sha = Sha256(HASHED_BITS);
+    component sha = Sha256Hash(HASHED_BITS);
     var o = 0;
     for (var i = 0; i < 8 * FIELD_BYTES; i++) { sha.in[o] <== oldRootBits.bits[i]; o++; }
     for (var i = 0; i < 8 * FIELD_BYTES; i++) { sha.in[o] <== newRootBits.bits[i]; o++; }
