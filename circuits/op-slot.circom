@@ -33,8 +33,8 @@ include "ops/forced-withdraw.circom";
  * funding for two accounts, one position move per account, one margin evaluation per
  * account (a's before or after the op, as its type needs).
  *
- * Phases: A type and accounts | B market and funding | C op rules | D positions and
- * cash | E margin | F signatures | G tree updates | H op data
+ * Phases: A type and accounts | B op data | C market and funding | D op rules |
+ * E positions and cash | F margin | G signatures | H tree updates
  *
  * | type | a | b | signs a | signs b | moves a | moves b |
  * | NOOP 0 | any, unchanged | any, unchanged | | | | |
@@ -50,7 +50,8 @@ include "ops/forced-withdraw.circom";
  * @input opType - {Uint3}
  * @input a*, b* - index, fields before and Merkle siblings of the two updates
  * @input deposit* - the L1 priority-queue entry (DEPOSIT, FORCED_WITHDRAW)
- * @input marketId, q, value, feeA, feeB - the slot's op data fields
+ * @input marketId, q, value, feeA, feeB - the slot's op data fields; q (Uint32) and value
+ *        (Uint48) are 0 in an op that does not use them
  * @input slotA, slotB - position slots the prover names (checked canonical)
  * @input makerOrder[7], takerOrder[7] - TRADE orders; liquidation[2] - maxSize, expiry
  * @input sigA[3], sigB[3] - R8x, R8y, S of the signatures by a and by b
@@ -151,13 +152,30 @@ template OpSlot(D, P, M, S) {
     bEmpty.in <== bAx;
     bEmpty.out * touchesB === 0;
 
-    component qRange = UnsignedRange(32);
-    qRange.in <== q;
-    component valueRange = UnsignedRange(48);
-    valueRange.in <== value;
+    ////////
+    // B: op data (fields an op does not use are zero)
+    ////////
+    // q and value are zero in an op that does not use them, so the op data carries them
+    // as they are, and its byte decompositions are their range checks: q < 2^32, value
+    // < 2^48 (LAYOUT_OP_FIELD_WIDTHS), before any op rule reads them.
+    signal usesValue <== isTrade + isWithdraw + isDeleverage + isForced;
+    (1 - touchesB) * q === 0;
+    (1 - usesValue) * value === 0;
+    component data = OpData(D);
+    data.opType <== opType;
+    data.aIndex <== touchesA * aIndex;
+    data.bIndex <== touchesB * bIndex;
+    // TradeOp's makerIsBuy is makerOrder[1]; read here so that this phase needs no op rule.
+    signal makerSide <== isTrade * makerOrder[1];
+    data.market <== usesMarket * marketId + (2 ** LAYOUT_MARKET_ID_BITS()) * makerSide;
+    data.q <== q;
+    data.value <== value;
+    data.feeA <== isTrade * feeA;
+    data.feeB <== isTrade * feeB;
+    opBits <== data.bits;
 
     ////////
-    // B: market and funding
+    // C: market and funding
     ////////
     component market = MarketSelect(M);
     market.marketId <== marketId;
@@ -201,7 +219,7 @@ template OpSlot(D, P, M, S) {
     selectB.fundingSnapshots <== fundedB.newFundingSnapshot;
 
     ////////
-    // C: op rules
+    // D: op rules
     ////////
     component deposit = DepositOp();
     deposit.enabled <== isDeposit;
@@ -264,7 +282,7 @@ template OpSlot(D, P, M, S) {
     deleverage.price <== value;
 
     // The account before the op, after funding: its equity (DELEVERAGE, FORCED_WITHDRAW)
-    // and, through judgedGain in E, its requirement (LIQUIDATE, FORCED_WITHDRAW).
+    // and, through judgedGain in F, its requirement (LIQUIDATE, FORCED_WITHDRAW).
     component exposureBefore = ScenarioExposure(P, M, S);
     exposureBefore.collateral <== fundedA.newCollateral;
     exposureBefore.marketId <== aMarketId;
@@ -273,7 +291,7 @@ template OpSlot(D, P, M, S) {
     exposureBefore.pnl <== pnl;
 
     ////////
-    // D: positions and cash
+    // E: positions and cash
     ////////
     signal tradeDelta <== isTrade * trade.deltaA;
     signal liquidateDelta <== isLiquidate * liquidate.deltaA;
@@ -324,7 +342,7 @@ template OpSlot(D, P, M, S) {
     signal liquidateCashA <== isLiquidate * liquidate.cashA;
     signal settleCash <== isSettle * settle.cashA;
     signal deleverageCashA <== isDeleverage * deleverage.cashA;
-    // FORCED_WITHDRAW takes value; ForcedWithdrawOp (phase E) checks that it is the amount owed.
+    // FORCED_WITHDRAW takes value; ForcedWithdrawOp (phase F) checks that it is the amount owed.
     signal forcedCash <== -isForced * value;
     signal collateralA <== fundedA.newCollateral + depositCash + tradeCashA + withdrawCash + liquidateCashA + settleCash + deleverageCashA + forcedCash;
     component deficit = DeficitCover(P);
@@ -356,7 +374,7 @@ template OpSlot(D, P, M, S) {
     bNonceRange.in <== newBNonce;
 
     ////////
-    // E: margin
+    // F: margin
     ////////
 
     component exposureA = ScenarioExposure(P, M, S);
@@ -419,7 +437,7 @@ template OpSlot(D, P, M, S) {
     bankruptcy.fundAvailable <== fundCollateral + feesIn;
 
     ////////
-    // F: signatures
+    // G: signatures
     ////////
     signal makerMessage <== isTrade * trade.makerHash;
     signal withdrawalMessage <== isWithdraw * withdraw.hash;
@@ -443,7 +461,7 @@ template OpSlot(D, P, M, S) {
     signedB.M <== takerMessage + liquidationMessage;
 
     ////////
-    // G: tree updates, a then b on the root that a left
+    // H: tree updates, a then b on the root that a left
     ////////
     component updateA = AccountUpdate(D, P);
     updateA.rootIn <== accountsRootIn;
@@ -482,19 +500,4 @@ template OpSlot(D, P, M, S) {
     updateB.newFundingSnapshot <== newBFundingSnapshot;
     updateB.siblings <== bSiblings;
     accountsRootOut <== updateB.rootOut;
-
-    ////////
-    // H: op data (fields an op does not use are zero)
-    ////////
-    component data = OpData(D);
-    data.opType <== opType;
-    data.aIndex <== touchesA * aIndex;
-    data.bIndex <== touchesB * bIndex;
-    signal makerSide <== isTrade * trade.makerIsBuy;
-    data.market <== usesMarket * marketId + (2 ** LAYOUT_MARKET_ID_BITS()) * makerSide;
-    data.q <== (touchesB) * q;
-    data.value <== (isTrade + isWithdraw + isDeleverage + isForced) * value;
-    data.feeA <== isTrade * feeA;
-    data.feeB <== isTrade * feeB;
-    opBits <== data.bits;
 }

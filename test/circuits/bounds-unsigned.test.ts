@@ -132,7 +132,7 @@ describe("circuits and rules: one set of bounds for the unsigned values", functi
       },
       forge: (end, q) => tamper(end.input, "q.0", encodeSigned(q)),
       whereLo: /^TradeOp < OpSlot\b/,
-      whereHi: /^Num2Bits < UnsignedRange < OpSlot\b/,
+      whereHi: /^Num2Bits < BytesBE < OpData < OpSlot\b/,
     },
     {
       name: "order size",
@@ -162,7 +162,7 @@ describe("circuits and rules: one set of bounds for the unsigned values", functi
         return tamper(withOrder(end.input, "maker", { ...fieldsOf(makerOf(b)), limitPrice: p }), "value.0", encodeSigned(p));
       },
       whereLo: /^(IsZero < )?TradeOp < OpSlot\b/,
-      whereHi: /^Num2Bits < UnsignedRange < (OpSlot|OrderChecks)\b/,
+      whereHi: /^Num2Bits < (BytesBE < OpData < OpSlot|UnsignedRange < OrderChecks)\b/,
     },
     {
       name: "a buying taker's limit price",
@@ -189,8 +189,8 @@ describe("circuits and rules: one set of bounds for the unsigned values", functi
         return { state: s, batch: tradeBatch(s, { makerFee: fee }) };
       },
       forge: (end, fee) => tamper(end.input, "feeA.0", encodeSigned(fee)),
-      whereLo: /^Num2Bits < UnsignedRange < TradeOp\b/,
-      whereHi: /^Num2Bits < UnsignedRange < TradeOp\b/,
+      whereLo: /^Num2Bits < BytesBE < OpData < OpSlot\b/,
+      whereHi: /^Num2Bits < BytesBE < OpData < OpSlot\b/,
     },
     {
       name: "an order's maxFeeBps",
@@ -271,7 +271,7 @@ describe("circuits and rules: one set of bounds for the unsigned values", functi
       },
       forge: (end, amount) => withWithdrawal(end.input, amount, 0n),
       whereLo: /^WithdrawOp < OpSlot\b/,
-      whereHi: /^Num2Bits < UnsignedRange < OpSlot\b/,
+      whereHi: /^Num2Bits < BytesBE < OpData < OpSlot\b/,
     },
     {
       name: "a deposit amount",
@@ -296,7 +296,7 @@ describe("circuits and rules: one set of bounds for the unsigned values", functi
         return tamper(tamper(forgedInput(end, state), "depositAmount.0", encodeSigned(amount)), "value.0", encodeSigned(amount));
       },
       whereLo: /./,
-      whereHi: /^Num2Bits < UnsignedRange < OpSlot\b/,
+      whereHi: /^Num2Bits < BytesBE < OpData < OpSlot\b/,
     },
     {
       name: "a perpetual's funding rate (|rate| ≤ maxFundingRate)",
@@ -330,8 +330,8 @@ describe("circuits and rules: one set of bounds for the unsigned values", functi
       hi: U48 - 1n,
       build: (price) => deleverageAt(price),
       forge: (end, price) => tamper(end.input, "value.0", encodeSigned(price)),
-      whereLo: /^Num2Bits < UnsignedRange < OpSlot\b/,
-      whereHi: /^Num2Bits < UnsignedRange < OpSlot\b/,
+      whereLo: /^Num2Bits < BytesBE < OpData < OpSlot\b/,
+      whereHi: /^Num2Bits < BytesBE < OpData < OpSlot\b/,
     },
   ];
 

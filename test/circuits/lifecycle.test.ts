@@ -248,10 +248,15 @@ describe("circuits: the derivative lifecycle at ci parameters", function () {
       await circuit.expectFail(withHeader(settlement.input, early), /^OpSlot\b/);
     });
 
+    it("rejects a settlement that carries a value, which its op data does not (OpSlot)", async function () {
+      await circuit.expectFail(tamper(settlement.input, "value.0", 1n), /^OpSlot\b/);
+    });
+
     it("rejects settling the same position twice", async function () {
       const again = honest(expired, { header: signedHeader(expired, EXPIRY + 1n), ops: [devWithdrawal(expired, 3, 1n)], deposits: [] });
       const firstEmpty = expired.account(3).positions.findIndex((p) => p.marketId === 0);
-      let bad = tamper(again.input, "opType.0", 5n);
+      // The withdrawal's amount goes too: a SETTLE carries no value.
+      let bad = tamper(tamper(again.input, "opType.0", 5n), "value.0", 0n);
       bad = tamper(bad, "marketId.0", FUT);
       bad = tamper(bad, "slotA.0", firstEmpty);
       await circuit.expectFail(bad, /^SettleOp\b/);

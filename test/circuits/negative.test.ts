@@ -102,6 +102,10 @@ describe("circuits: more rules refused by the batch circuit, each in its templat
       await circuit.expectFail(bad, /^WithdrawOp\b/);
     });
 
+    it("refuses a fill size in a withdrawal, which its op data does not carry (OpSlot)", async function () {
+      await circuit.expectFail(tamper(withdrawal.input, "q.0", 1n), /^OpSlot\b/);
+    });
+
     it("refuses a replayed withdrawal: the nonce signed is not the account's (signature check)", async function () {
       const next = honest(withdrawal.state, { header: signedHeader(withdrawal.state, 3_000n), ops: [devWithdrawal(withdrawal.state, 1, 500n * USDC)], deposits: [] });
       await circuit.expectPass(next.input, next.inputHash);
