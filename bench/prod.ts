@@ -10,9 +10,9 @@
  * opened by two batches of N DEPOSITs first, proven with the fastest backend there is
  * and submitted too, so the trade batch is a real successor on chain.
  *
- * `--batch-size N` keeps every other prod parameter and proves N trades instead of 32:
- * the full batch (~1.9M constraints, 2^21) does not compile with circom2, whose 32-bit
- * WebAssembly runs out of its 4 GiB (docs/benchmarks.md, "Prod, measured"); N = 24 does.
+ * `--batch-size N` keeps every other prod parameter and proves N trades instead of 32.
+ * The full batch (1.6M constraints, 2^21) compiles with circom2 at 4.03 GB, just under
+ * what its 32-bit WebAssembly can address (docs/benchmarks.md, "Prod, measured").
  * Writes bench/prod.json; setup time is remembered next to the keys (a cached setup
  * reports the time it took when it ran).
  *
