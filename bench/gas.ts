@@ -7,11 +7,11 @@
  * <file.sol>`) is deployed behind contracts/test/BenchVerifier.sol, which calls it and
  * ignores its answer: verification gas is real (the proof is made of valid curve points,
  * so the precompiles do their full work) while a batch of any size N can be measured.
- * The contract parameters are `prod`'s (D = 12, M = 8: OP_BYTES = 20) with N varied.
+ * The contract parameters are `prod`'s (D = 12, M = 8: OP_BYTES = 19) with N varied.
  *
  * For each series (all-TRADE, a mix, and one series per op type) and N in 1, 2, 4, 8,
  * 16, 32 it fits gas = fixed + perOp · N by least squares, checks the TRADE fit against
- * direct measurements at N = 256 and 1024, and writes bench/gas.json:
+ * direct measurements at N = 256, 1024 and 4096, and writes bench/gas.json:
  *   { fixedPerBatch, perOp: { TRADE, … }, bytesPerOp: { TRADE, … }, … }
  * and prints a table. `--quick`: the TRADE and mixed series only.
  * Fallback batches (issue 20): queue ops only (DEPOSIT and FORCED_WITHDRAW alternating),

@@ -165,7 +165,8 @@ template OpSlot(D, P, M, S) {
     data.opType <== opType;
     data.aIndex <== touchesA * aIndex;
     data.bIndex <== touchesB * bIndex;
-    // TradeOp's makerIsBuy is makerOrder[1]; read here so that this phase needs no op rule.
+    // The maker's side is its order's isBuy, as in TradeOp; read here so that this phase
+    // needs no op rule.
     signal makerSide <== isTrade * makerOrder[1];
     data.market <== usesMarket * marketId + (2 ** LAYOUT_MARKET_ID_BITS()) * makerSide;
     data.q <== q;

@@ -20,7 +20,6 @@ include "../lib/order-checks.circom";
  * @input makerFeeBps, takerFeeBps - {Uint8} - at most each order's maxFeeBps
  * @input makerOrder[7], takerOrder[7] - see OrderChecks
  * @output makerHash, takerHash - {Field} - the signed messages
- * @output makerIsBuy - {Bool}
  * @output deltaA - {Int33} - maker's size change (the taker's is -deltaA)
  * @output cashA, cashB - {Int82} - collateral changes of maker and taker, fees included
  * @output fees - {Uint81} - both fees, for the insurance fund
@@ -41,7 +40,6 @@ template TradeOp() {
     signal input takerOrder[7];
     signal output makerHash;
     signal output takerHash;
-    signal output makerIsBuy;
     signal output deltaA;
     signal output cashA;
     signal output cashB;
@@ -65,7 +63,7 @@ template TradeOp() {
     // Same market as the slot's, opposite sides; a disabled slot carries zeros.
     (makerOrder[0] - marketId) * enabled === 0;
     (takerOrder[0] - marketId) * enabled === 0;
-    makerIsBuy <== makerOrder[1];
+    signal makerIsBuy <== makerOrder[1];
     makerIsBuy + takerOrder[1] === enabled;
 
     // Fill within both orders, at the maker's price, within the taker's limit.
