@@ -11,8 +11,8 @@ include "word-sum.circom";
  * additions of each step summed as field elements and decomposed once (WordSum):
  *   a' = h + Σ1(e) + Ch(e,f,g) + K_t + W_t + Σ0(a) + Maj(a,b,c)   7 words, 35 bits
  *   e' = d + h + Σ1(e) + Ch(e,f,g) + K_t + W_t                     6 words, 35 bits
- * where circomlib's Sha256compression decomposes T1, T2, a' and e' one by one (138
- * constraints a round against 70 here). Σ, σ, Ch and Maj are circomlib's, on bits.
+ * where circomlib's Sha256compression decomposes T1, T2, a' and e' one by one (134
+ * constraints a round at --O2, against 70 here). Σ, σ, Ch and Maj are circomlib's, on bits.
  * Words are bit arrays, least significant bit first (circomlib's order for the rotations).
  * @input stateIn[8][32] - {Bool} - H(i-1): the words a..h before this block
  * @input block[16][32] - {Bool} - the message block M(i) as 16 words
