@@ -17,6 +17,8 @@
  * Fallback batches (issue 20): queue ops only (DEPOSIT and FORCED_WITHDRAW alternating),
  * once from the operator and once from a third party in fallback mode (after
  * FORCED_DEADLINE and `enterFallback`), fitted the same way: `fallback` in gas.json.
+ * The Groth16 verifier's own execution (`batchSizes.verifierGas`), measured alone, bounds
+ * gas per TRADE from below at every N whatever carries the data (calldata or a blob).
  *
  * Usage: npx ts-node bench/gas.ts [--quick] [--verifier path/to/Groth16Verifier.sol]
  */
@@ -148,6 +150,28 @@ async function realVerifier(signer: import("ethers").Signer): Promise<{ address:
   return { address: await c.getAddress(), source };
 }
 
+/**
+ * Execution gas of the Groth16 verifier alone: a transaction that calls its verifyProof
+ * with PROOF, less the 21,000 intrinsic gas and the call's calldata gas (4 per zero byte,
+ * 16 per other byte). It is fixed per batch whatever the batch carries.
+ */
+async function verifierExecutionGas(verifier: string): Promise<number> {
+  const [operator] = await ethers.getSigners();
+  const iface = new ethers.Interface(["function verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[1]) view returns (bool)"]);
+  const data = iface.encodeFunctionData("verifyProof", [
+    [PROOF[0], PROOF[1]],
+    [
+      [PROOF[2], PROOF[3]],
+      [PROOF[4], PROOF[5]],
+    ],
+    [PROOF[6], PROOF[7]],
+    [1n],
+  ]);
+  const receipt = await (await operator.sendTransaction({ to: verifier, data })).wait();
+  const calldata = ethers.getBytes(data).reduce((g: number, b: number) => g + (b === 0 ? 4 : 16), 0);
+  return Number(receipt!.gasUsed) - 21_000 - calldata;
+}
+
 interface Shared {
   verifier: string;
   token: string;
@@ -216,6 +240,7 @@ function gasByBatchSize(
   tokens: { fixed: number; perOp: number },
   measured: readonly { n: number; bytes: number }[],
   prodBatchSize: number,
+  verifierGas: number,
 ) {
   const bytes = fit(measured.map((x) => [x.n, x.bytes]));
   // Around `data`: the selector, its offset, the proof's 8 words, its length and up to 31
@@ -239,6 +264,7 @@ function gasByBatchSize(
       executionPerTrade: Math.round(g.execution / n),
       floorPerTrade: Math.round(g.floor / n),
       floorBinds: g.floor > g.execution,
+      verifierPerTrade: Math.round(verifierGas / n),
       txBytes: g.txBytes,
     };
   });
@@ -249,7 +275,9 @@ function gasByBatchSize(
     floorFromBatchSize: rows.find((x) => x.floorBinds)?.n ?? null,
     floorPerTradeLimit: Math.round(10 * tokens.perOp),
     goalGasPerTrade: GOAL_GAS_PER_TRADE,
-    note: "gas per TRADE = max(execution, EIP-7623 floor) / N from the fits of this file (checks: direct measurements at N = 256, 1024, 4096); the floor alone tends to 10 · calldataTokensPerTrade as N grows, so no batch size brings a TRADE below it",
+    verifierGas,
+    smallestBatchForGoal: Math.ceil(verifierGas / GOAL_GAS_PER_TRADE),
+    note: "gas per TRADE = max(execution, EIP-7623 floor) / N from the fits of this file (checks: direct measurements at N = 256, 1024, 4096); the floor alone tends to 10 · calldataTokensPerTrade as N grows, so no batch size brings a TRADE below it; verifierPerTrade is the Groth16 verifier's execution alone (verifierGas: its pairing check and public-input MSM, measured) over N, a bound under any data path, so no batch below smallestBatchForGoal can meet the goal",
   };
 }
 
@@ -325,7 +353,8 @@ async function main(): Promise<void> {
       return [String(n), { standardGas: standard, eip7623FloorGas: floor, totalGas: total, gasPerTrade: Math.round(total / n) }];
     }),
   );
-  const table = gasByBatchSize(trade, tokenFit, rows.TRADE, prod.batchSize);
+  const verifierGas = await verifierExecutionGas(inner.address);
+  const table = gasByBatchSize(trade, tokenFit, rows.TRADE, prod.batchSize, verifierGas);
   const out = {
     fixedPerBatch: Math.round(trade.fixed),
     perOp: Object.fromEntries(Object.entries(fits).filter(([k]) => k !== "MIX").map(([k, f]) => [k, Math.round(f.perOp)])),
@@ -359,6 +388,7 @@ async function main(): Promise<void> {
   for (const x of table.rows) {
     console.log(`N=${String(x.n).padStart(5)}: ${x.gasPerTrade} gas per TRADE (execution ${x.executionPerTrade}, EIP-7623 floor ${x.floorPerTrade}${x.floorBinds ? ", binds" : ""})`);
   }
+  console.log(`Groth16 verifier alone: ${verifierGas} gas per batch, so no batch below N = ${table.smallestBatchForGoal} reaches ${GOAL_GAS_PER_TRADE} gas per TRADE`);
   console.log(`largest batch: ${table.maxBatchSize} (${table.maxBatchLimit}); floor per TRADE as N grows: ${table.floorPerTradeLimit}; prod batch ${prod.batchSize}: ${out.gasPerTradeAtProdBatch} gas per TRADE (goal ≤ ${GOAL_GAS_PER_TRADE})`);
   console.log(`wrote ${benchOut("gas.json")}`);
 }

@@ -259,6 +259,10 @@ function reportMarkdown(r: {
     const per = g.perOp as Record<string, unknown> | undefined;
     if (per !== undefined && typeof per === "object") for (const [op, n] of Object.entries(per)) L.push(`| gas per ${op} op (marginal) | ${fmt(n)} | ${r.loaded.gas?.file} |`);
     if (typeof g.gasPerTradeAtProdBatch === "number") L.push(`| gas per TRADE at the prod batch (N = ${String(g.prodBatchSize)}) | ${fmt(g.gasPerTradeAtProdBatch)} | ${r.loaded.gas?.file} |`);
+    const sizes = g.batchSizes as Record<string, unknown> | undefined;
+    if (sizes !== undefined && typeof sizes.verifierGas === "number" && typeof sizes.smallestBatchForGoal === "number") {
+      L.push(`| Groth16 verifier alone, per batch (no batch below N = ${fmt(sizes.smallestBatchForGoal)} reaches ${String(sizes.goalGasPerTrade)} gas per TRADE) | ${fmt(sizes.verifierGas)} | ${r.loaded.gas?.file} |`);
+    }
   }
   const s = r.loaded.service?.data;
   if (s !== undefined) {

@@ -3,7 +3,8 @@
  * in three panels on one log2 axis of N (issue 17):
  *   - constraints per op: perOpAt32 with the fixed part spread over N instead of 32,
  *     perOpAt32 + fixedPerBatch · (1/N − 1/32) (bench/constraints.json `prod`);
- *   - gas per TRADE: max(execution, EIP-7623 calldata floor) / N, with both parts drawn
+ *   - gas per TRADE: max(execution, EIP-7623 calldata floor) / N, with both parts drawn,
+ *     and the Groth16 verifier's own execution / N, the bound that no data path lowers
  *     (bench/gas.json `batchSizes`);
  *   - proof time per op: the one measured prod proof's time per constraint
  *     (bench/prod.json, native backend) times the constraints per op — a model, labelled so.
@@ -61,6 +62,7 @@ export function batchSizeFigure(constraints: Input | undefined, gas: Input | und
       ["gasPerTrade", "gas per TRADE"],
       ["executionPerTrade", "execution gas"],
       ["floorPerTrade", "EIP-7623 calldata floor"],
+      ["verifierPerTrade", "Groth16 verifier alone"],
     ] as const) {
       const v = num(r[key]);
       if (v !== undefined) rows.push({ n, panel: "gas per TRADE", series, value: v });
@@ -104,7 +106,7 @@ export function batchSizeFigure(constraints: Input | undefined, gas: Input | und
       parameters: `prod: D ${String(params.accountDepth)}, P ${String(params.positionSlots)}, M ${String(params.markets)}, S ${String(params.scenarios)}, ${String(params.opBytes)} bytes per op; prod batch ${String(gas?.data.prodBatchSize)}${speed ? `; proof time modelled from the native prod proof at N = ${speed.n}` : "; no prod proof measured"}`,
       date: sources.map((s) => (typeof s.data.date === "string" ? s.data.date : s.mtime)).join(", "),
       source: sources.map((s) => s.file).join(", "),
-      note: "Dashed rules: the goals (40,000 constraints per op, 400 gas per TRADE). Gas per TRADE is the larger of execution and the calldata floor; proof time is constraints × the measured time per constraint, not a measurement at each N.",
+      note: "Dashed rules: the goals (40,000 constraints per op, 400 gas per TRADE). Gas per TRADE is the larger of execution and the calldata floor; the Groth16 verifier alone (its pairing check, measured) is a bound under any data path, blobs included; proof time is constraints × the measured time per constraint, not a measurement at each N.",
     },
     spec: {
       vconcat: [panel("constraints per op", "constraints per op"), panel("gas per TRADE", "gas per TRADE"), ...(speed ? [panel("proof time per op (s)", "proof time per op (s)")] : [])],

@@ -61,10 +61,12 @@ const FIXTURES: Record<string, unknown> = {
     gasPerTradeAtProdBatch: 7959,
     batchSizes: {
       rows: [
-        { n: 32, gasPerTrade: 7959, executionPerTrade: 7959, floorPerTrade: 1739, floorBinds: false },
-        { n: 1024, gasPerTrade: 768, executionPerTrade: 636, floorPerTrade: 768, floorBinds: true },
+        { n: 32, gasPerTrade: 7959, executionPerTrade: 7959, floorPerTrade: 1739, floorBinds: false, verifierPerTrade: 6001 },
+        { n: 1024, gasPerTrade: 768, executionPerTrade: 636, floorPerTrade: 768, floorBinds: true, verifierPerTrade: 188 },
       ],
       goalGasPerTrade: 400,
+      verifierGas: 192032,
+      smallestBatchForGoal: 481,
     },
   },
   "service.json": {
@@ -184,10 +186,14 @@ describe("bench/report.ts (--quick)", function () {
       expect(at(1024, "constraints per op")).to.be.lessThan(at(32, "constraints per op") as number);
       expect(at(1024, "gas per TRADE")).to.equal(768);
       expect(at(1024, "EIP-7623 calldata floor")).to.equal(768);
+      // the verifier's own share, the bound that no data path lowers
+      expect(at(32, "Groth16 verifier alone")).to.equal(6001);
+      expect(at(1024, "Groth16 verifier alone")).to.equal(188);
       // proof time per op: the prod proof's 5,000 ms over 140,000 constraints, times the constraints per op
       expect(at(32, "native, modelled")).to.be.closeTo((5000 / 140000) * 54883 / 1000, 1e-3);
       const md = fs.readFileSync(r.reportFile, "utf8");
       expect(md).to.include("| gas per TRADE at the prod batch (N = 32) | 7,959 |");
+      expect(md).to.include("| Groth16 verifier alone, per batch (no batch below N = 481 reaches 400 gas per TRADE) | 192,032 |");
     });
 
     it("measures the throughput comparison as a ratio within one run", function () {
