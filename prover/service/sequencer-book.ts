@@ -16,11 +16,42 @@ export interface RestingOrder {
   readonly at: number;
 }
 
-/** The orders of one market, both sides. */
+/**
+ * Price-time priority within one side, best first: bids dearest first, asks cheapest
+ * first, ties by arrival. Negative when `x` comes before `y`.
+ */
+function priority(isBuy: boolean, x: RestingOrder, y: RestingOrder): number {
+  if (x.order.limitPrice !== y.order.limitPrice) {
+    const cheaper = x.order.limitPrice < y.order.limitPrice ? -1 : 1;
+    return isBuy ? -cheaper : cheaper;
+  }
+  return x.seq - y.seq;
+}
+
+/** The number of leading orders of `side` for which `before` holds (it must hold for a prefix). */
+function prefixLength(side: readonly RestingOrder[], before: (x: RestingOrder) => boolean): number {
+  let lo = 0;
+  let hi = side.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (before(side[mid])) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * The orders of one market, both sides. Each side is also kept sorted by priority, so
+ * matching reads only the orders that cross, and an account's nonce is looked up among
+ * that account's orders: no step of the intake reads the whole book.
+ */
 export class OrderBook {
   private readonly orders = new Map<string, RestingOrder>();
   /** Ids of the resting orders of each account (an op changes a few accounts: their orders are what it may void). */
   private readonly byAccount = new Map<number, Set<string>>();
+  /** The buys, dearest first, and the sells, cheapest first; ties by arrival. */
+  private readonly bids: RestingOrder[] = [];
+  private readonly asks: RestingOrder[] = [];
   private seq = 0;
 
   /** Number of resting orders. */
@@ -35,7 +66,10 @@ export class OrderBook {
 
   /** The resting order of `accountIndex` with `nonce`, if any. */
   findByNonce(accountIndex: number, nonce: bigint): RestingOrder | undefined {
-    for (const r of this.orders.values()) if (r.order.accountIndex === accountIndex && r.order.nonce === nonce) return r;
+    for (const id of this.byAccount.get(accountIndex) ?? []) {
+      const r = this.orders.get(id);
+      if (r?.order.nonce === nonce) return r;
+    }
     return undefined;
   }
 
@@ -55,6 +89,11 @@ export class OrderBook {
     const r = this.orders.get(id);
     if (r === undefined) return false;
     this.orders.delete(id);
+    const side = this.sideOf(r.order.isBuy);
+    let at = prefixLength(side, (x) => priority(r.order.isBuy, x, r) < 0);
+    while (at < side.length && side[at] !== r && priority(r.order.isBuy, side[at], r) === 0) at++;
+    if (side[at] !== r) throw new Error(`OrderBook: resting order ${id} is missing from its side`);
+    side.splice(at, 1);
     const ids = this.byAccount.get(r.order.accountIndex);
     ids?.delete(id);
     if (ids?.size === 0) this.byAccount.delete(r.order.accountIndex);
@@ -64,6 +103,8 @@ export class OrderBook {
   private put(r: RestingOrder): void {
     this.remove(r.id);
     this.orders.set(r.id, r);
+    const side = this.sideOf(r.order.isBuy);
+    side.splice(prefixLength(side, (x) => priority(r.order.isBuy, x, r) <= 0), 0, r);
     const ids = this.byAccount.get(r.order.accountIndex) ?? new Set<string>();
     ids.add(r.id);
     this.byAccount.set(r.order.accountIndex, ids);
@@ -84,16 +125,13 @@ export class OrderBook {
    * it, dearest first; ties by arrival.
    */
   crossing(taker: SignedOrder): RestingOrder[] {
-    const out = [...this.orders.values()].filter(
-      (r) => r.order.isBuy !== taker.isBuy && (taker.isBuy ? r.order.limitPrice <= taker.limitPrice : r.order.limitPrice >= taker.limitPrice),
-    );
-    return out.sort((x, y) => {
-      if (x.order.limitPrice !== y.order.limitPrice) {
-        const cheaper = x.order.limitPrice < y.order.limitPrice ? -1 : 1;
-        return taker.isBuy ? cheaper : -cheaper;
-      }
-      return x.seq - y.seq;
-    });
+    const side = this.sideOf(!taker.isBuy);
+    const crosses = (r: RestingOrder): boolean => (taker.isBuy ? r.order.limitPrice <= taker.limitPrice : r.order.limitPrice >= taker.limitPrice);
+    return side.slice(0, prefixLength(side, crosses));
+  }
+
+  private sideOf(isBuy: boolean): RestingOrder[] {
+    return isBuy ? this.bids : this.asks;
   }
 
   /**
@@ -115,19 +153,6 @@ export class OrderBook {
 
   /** Best bid and ask (absent when a side is empty) and the depth of each side. */
   top(): { bid?: bigint; ask?: bigint; bids: number; asks: number } {
-    let bid: bigint | undefined;
-    let ask: bigint | undefined;
-    let bids = 0;
-    let asks = 0;
-    for (const { order: o } of this.orders.values()) {
-      if (o.isBuy) {
-        bids++;
-        if (bid === undefined || o.limitPrice > bid) bid = o.limitPrice;
-      } else {
-        asks++;
-        if (ask === undefined || o.limitPrice < ask) ask = o.limitPrice;
-      }
-    }
-    return { bid, ask, bids, asks };
+    return { bid: this.bids[0]?.order.limitPrice, ask: this.asks[0]?.order.limitPrice, bids: this.bids.length, asks: this.asks.length };
   }
 }
