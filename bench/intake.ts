@@ -20,7 +20,7 @@
  * Usage: npx ts-node bench/intake.ts [--quick] [--clients 8] [--seconds 20] [--resting 1000] [--pairs 400]
  *   [--baseline 343029d] [--cpu-prof DIR]
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -32,6 +32,7 @@ import type { SignedOrder } from "../prover/state/signing";
 import type { State } from "../prover/state/state";
 import { useNativeCrypto } from "../prover/signatures/native";
 import { benchOut } from "./out";
+import { baselineTree, removeBaselineTree } from "./worktree";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
 const TS_NODE = require.resolve("ts-node/dist/bin.js");
@@ -180,16 +181,6 @@ async function run(root: string, orders: ReturnType<typeof signOrders>, clients:
   }
 }
 
-/** A worktree of `rev` with this checkout's node_modules and this server file. */
-function baselineTree(rev: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "zksettle-baseline-"));
-  const r = spawnSync("git", ["worktree", "add", "--detach", dir, rev], { cwd: REPO_ROOT, encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`git worktree add ${rev}: ${r.stderr}`);
-  fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(dir, "node_modules"));
-  fs.copyFileSync(path.join(__dirname, "intake-server.ts"), path.join(dir, "bench", "intake-server.ts"));
-  return dir;
-}
-
 async function main(): Promise<void> {
   const opts = new Command()
     .option("--quick", "a few orders, no baseline (CI)")
@@ -218,12 +209,13 @@ async function main(): Promise<void> {
   console.log("this tree:", JSON.stringify(current));
   let baseline: IntakeResult | undefined;
   if (!quick && opts.baseline !== "none") {
-    const tree = baselineTree(opts.baseline);
+    // the same server file, run against the baseline's code
+    const tree = baselineTree(opts.baseline, ["bench/intake-server.ts"]);
     try {
       baseline = await run(tree, orders, clients, seconds, { checker: "threads", threads: 0 });
       console.log(`baseline ${opts.baseline}:`, JSON.stringify(baseline));
     } finally {
-      spawnSync("git", ["worktree", "remove", "--force", tree], { cwd: REPO_ROOT });
+      removeBaselineTree(tree);
     }
   }
   const out = { ...current, load, baseline: baseline && { commit: opts.baseline, ...baseline } };
