@@ -49,9 +49,15 @@ export class OrderBook {
   private readonly orders = new Map<string, RestingOrder>();
   /** Ids of the resting orders of each account (an op changes a few accounts: their orders are what it may void). */
   private readonly byAccount = new Map<number, Set<string>>();
-  /** The buys, dearest first, and the sells, cheapest first; ties by arrival. */
+  /**
+   * The buys and the sells, each from its worst order to its best (priority reversed):
+   * orders mostly arrive at and leave from the top of the book, which is then the end
+   * of the array, where inserting or removing moves few others.
+   */
   private readonly bids: RestingOrder[] = [];
   private readonly asks: RestingOrder[] = [];
+  /** Counts the changes of the sides, so that a lazy read notices one. */
+  private version = 0;
   private seq = 0;
 
   /** Number of resting orders. */
@@ -90,10 +96,11 @@ export class OrderBook {
     if (r === undefined) return false;
     this.orders.delete(id);
     const side = this.sideOf(r.order.isBuy);
-    let at = prefixLength(side, (x) => priority(r.order.isBuy, x, r) < 0);
+    let at = prefixLength(side, (x) => priority(r.order.isBuy, x, r) > 0);
     while (at < side.length && side[at] !== r && priority(r.order.isBuy, side[at], r) === 0) at++;
     if (side[at] !== r) throw new Error(`OrderBook: resting order ${id} is missing from its side`);
     side.splice(at, 1);
+    this.version++;
     const ids = this.byAccount.get(r.order.accountIndex);
     ids?.delete(id);
     if (ids?.size === 0) this.byAccount.delete(r.order.accountIndex);
@@ -104,7 +111,8 @@ export class OrderBook {
     this.remove(r.id);
     this.orders.set(r.id, r);
     const side = this.sideOf(r.order.isBuy);
-    side.splice(prefixLength(side, (x) => priority(r.order.isBuy, x, r) <= 0), 0, r);
+    side.splice(prefixLength(side, (x) => priority(r.order.isBuy, x, r) >= 0), 0, r);
+    this.version++;
     const ids = this.byAccount.get(r.order.accountIndex) ?? new Set<string>();
     ids.add(r.id);
     this.byAccount.set(r.order.accountIndex, ids);
@@ -122,12 +130,19 @@ export class OrderBook {
   /**
    * The resting orders that cross `taker`, best first: for a buying taker the sells
    * at or below its limit, cheapest first; for a selling taker the buys at or above
-   * it, dearest first; ties by arrival.
+   * it, dearest first; ties by arrival. Read lazily, since matching stops at the first
+   * maker that fills: a taker through the whole book reads one order, not the side.
+   * @throws Error when the book changed since the iteration began (change it after)
    */
-  crossing(taker: SignedOrder): RestingOrder[] {
+  *crossing(taker: SignedOrder): Generator<RestingOrder, void, undefined> {
     const side = this.sideOf(!taker.isBuy);
-    const crosses = (r: RestingOrder): boolean => (taker.isBuy ? r.order.limitPrice <= taker.limitPrice : r.order.limitPrice >= taker.limitPrice);
-    return side.slice(0, prefixLength(side, crosses));
+    const version = this.version;
+    for (let i = side.length - 1; i >= 0; i--) {
+      if (this.version !== version) throw new Error("OrderBook: the book changed while its crossing orders were read");
+      const r = side[i];
+      if (taker.isBuy ? r.order.limitPrice > taker.limitPrice : r.order.limitPrice < taker.limitPrice) return;
+      yield r;
+    }
   }
 
   private sideOf(isBuy: boolean): RestingOrder[] {
@@ -153,6 +168,6 @@ export class OrderBook {
 
   /** Best bid and ask (absent when a side is empty) and the depth of each side. */
   top(): { bid?: bigint; ask?: bigint; bids: number; asks: number } {
-    return { bid: this.bids[0]?.order.limitPrice, ask: this.asks[0]?.order.limitPrice, bids: this.bids.length, asks: this.asks.length };
+    return { bid: this.bids.at(-1)?.order.limitPrice, ask: this.asks.at(-1)?.order.limitPrice, bids: this.bids.length, asks: this.asks.length };
   }
 }

@@ -135,7 +135,7 @@ describe("prover/service: OrderBook's account index", function () {
           for (const isBuy of [true, false]) {
             for (const limit of [-1, 0, 3, 6, 7]) {
               const taker = order(9, 0, limit, isBuy);
-              expect(book.crossing(taker).map((r) => r.id)).to.deep.equal(scan.crossing(all, taker));
+              expect([...book.crossing(taker)].map((r) => r.id)).to.deep.equal(scan.crossing(all, taker));
             }
           }
           expect(book.top()).to.deep.equal(scan.top(all));
@@ -149,5 +149,16 @@ describe("prover/service: OrderBook's account index", function () {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it("reads the crossing orders lazily, and refuses to go on once the book changed under the read", function () {
+    const book = new OrderBook();
+    const asks = [1, 2, 3].map((i) => book.add(order(i, 0, i, false), i));
+    const read = book.crossing(order(9, 0, 10, true));
+    expect(read.next().value).to.equal(asks[0]);
+    // the sequencer takes the maker off only once it has stopped reading: here it has not
+    book.remove(asks[0].id);
+    expect(() => read.next()).to.throw(/changed while its crossing orders were read/);
+    expect([...book.crossing(order(9, 0, 10, true))]).to.deep.equal(asks.slice(1));
   });
 });
