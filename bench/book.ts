@@ -26,6 +26,7 @@ import path from "node:path";
 import { Command } from "commander";
 import type { SignedOrder } from "../prover/state/signing";
 import { benchOut } from "./out";
+import { rng } from "./rng";
 import { baselineTree, removeBaselineTree } from "./worktree";
 
 const MID = 60_000_000n;
@@ -55,17 +56,6 @@ async function loadTree(name: string, root: string): Promise<Tree> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { OrderBook } = require(path.join(root, "prover", "service", "sequencer-book")) as { OrderBook: (new () => Book) & { idOf(o: SignedOrder): string } };
   return { name, newBook: () => new OrderBook(), idOf: (o) => OrderBook.idOf(o) };
-}
-
-/** A deterministic pseudo-random stream. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
 }
 
 const order = (accountIndex: number, isBuy: boolean, limitPrice: bigint, nonce = 0n): SignedOrder => ({
@@ -123,23 +113,20 @@ function measure(tree: Tree, resting: readonly SignedOrder[], incoming: number):
   const reads = Number(process.hrtime.bigint() - t) / 1e3 / incoming;
   if (crossed !== 0) throw new Error(`bench/book: ${crossed} orders inside the spread crossed or were found`);
 
-  t = process.hrtime.bigint();
-  for (const o of inside) {
-    for (const _ of book.crossing(o)) throw new Error("bench/book: an order inside the spread crossed");
-    book.findByNonce(o.accountIndex, o.nonce);
-    book.remove(book.add(o, 0).id);
-  }
-  const rest = Number(process.hrtime.bigint() - t) / 1e3 / incoming;
-
+  /** µs per order to read the book for it, rest it and cancel it (none of them crosses). */
+  const restAndCancel = (orders: readonly SignedOrder[]): number => {
+    const start = process.hrtime.bigint();
+    for (const o of orders) {
+      for (const _ of book.crossing(o)) throw new Error("bench/book: an order meant to rest crossed");
+      book.findByNonce(o.accountIndex, o.nonce);
+      book.remove(book.add(o, 0).id);
+    }
+    return Number(process.hrtime.bigint() - start) / 1e3 / orders.length;
+  };
+  const rest = restAndCancel(inside);
   const deep = inside.map((o) => order(o.accountIndex, o.isBuy, o.isBuy ? MID - BigInt(TICKS) - 1n : MID + BigInt(TICKS) + 1n, 1n));
   for (const o of deep) tree.idOf(o);
-  t = process.hrtime.bigint();
-  for (const o of deep) {
-    for (const _ of book.crossing(o)) throw new Error("bench/book: an order behind the book crossed");
-    book.findByNonce(o.accountIndex, o.nonce);
-    book.remove(book.add(o, 0).id);
-  }
-  const deepRest = Number(process.hrtime.bigint() - t) / 1e3 / incoming;
+  const deepRest = restAndCancel(deep);
 
   const taker = order(n + incoming + 1, true, MID + BigInt(TICKS), 1n);
   t = process.hrtime.bigint();

@@ -28,6 +28,7 @@ import { deployExitVerifier, deployPoseidons, deploySettlement, type DeployedCon
 import { OP_CODE, encodeBatchData, encodeOp, layoutFor, type OpType, type WireOpInput } from "../prover/state/layout";
 import { loadParams } from "../prover/state/params";
 import { benchOut } from "./out";
+import { rng } from "./rng";
 import { compileVerifier } from "./solc";
 import { packageRoot } from "../prover/package/root";
 
@@ -64,17 +65,6 @@ const PROOF = [
 ];
 
 const prod = loadParams("prod");
-
-/** A deterministic pseudo-random stream (the op fields look like real ones: mostly non-zero bytes). */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-}
 
 /** One op of `type` with realistic field values; `i` picks distinct accounts. */
 function opOf(type: OpType, i: number, r: () => number): WireOpInput {
