@@ -158,8 +158,7 @@ async function verifierExecutionGas(verifier: string): Promise<number> {
     [1n],
   ]);
   const receipt = await (await operator.sendTransaction({ to: verifier, data })).wait();
-  const calldata = ethers.getBytes(data).reduce((g: number, b: number) => g + (b === 0 ? 4 : 16), 0);
-  return Number(receipt!.gasUsed) - 21_000 - calldata;
+  return Number(receipt!.gasUsed) - 21_000 - calldataGas(ethers.getBytes(data));
 }
 
 interface Shared {

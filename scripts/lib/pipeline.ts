@@ -16,7 +16,7 @@ import { withSpinner } from "./progress";
 import { writeLayout } from "./layout-gen";
 
 /** Splits --inspect warnings into those of allow-listed circomlib templates and the rest. */
-export function applyAllowlist(warnings: string[]): { allowed: string[]; rejected: string[] } {
+function applyAllowlist(warnings: string[]): { allowed: string[]; rejected: string[] } {
   const file = path.join(REPO_ROOT, "circuits", "inspect-allowlist.json");
   const templates = Object.keys((JSON.parse(fs.readFileSync(file, "utf8")) as { templates: Record<string, string> }).templates);
   const allowed: string[] = [];
@@ -26,6 +26,16 @@ export function applyAllowlist(warnings: string[]): { allowed: string[]; rejecte
     (template !== undefined && templates.includes(template) ? allowed : rejected).push(w);
   }
   return { allowed, rejected };
+}
+
+/** Fails on any --inspect warning outside the allowlist, printing each; returns the allow-listed ones. */
+export function refuseInspectWarnings(warnings: string[]): string[] {
+  const { allowed, rejected } = applyAllowlist(warnings);
+  if (rejected.length > 0) {
+    for (const w of rejected) console.error(w + "\n");
+    throw new Error(`circom --inspect reported ${rejected.length} warning(s) outside circuits/inspect-allowlist.json`);
+  }
+  return allowed;
 }
 
 /** Rewrites the generated layout files from prover/state/layout/spec.ts if they are stale. */
@@ -38,11 +48,7 @@ export function generateLayout(): void {
 export async function buildCircuit(params: CircuitParams, inspect = true): Promise<CompiledCircuit> {
   generateLayout();
   const out = await compileCircuit({ name: BATCH_CIRCUIT, mainSource: batchMainSource(params), outDir: buildDir(params), inspect });
-  const { rejected } = applyAllowlist(out.warnings);
-  if (rejected.length > 0) {
-    for (const w of rejected) console.error(w + "\n");
-    throw new Error(`circom --inspect reported ${rejected.length} warning(s) outside circuits/inspect-allowlist.json`);
-  }
+  refuseInspectWarnings(out.warnings);
   return out;
 }
 
